@@ -1,0 +1,221 @@
+"""The cohort-component projection core, on plain numpy arrays.
+
+Axes
+----
+The state is ``N[draw, region, sex, age]`` with ``sex`` 0 = female, 1 = male, and ``age`` the
+age groups ``0, n, 2n, ..., open`` of width ``n`` = the step length in years (1 or 5). The last
+group is open (e.g. 100+). Years are the only loop; every other dimension is an array axis.
+
+Time-varying inputs broadcast (numpy rules, aligned from the right) to these shapes, where
+``T`` is the number of steps:
+
+=================  ==========================  ==========================================
+input              broadcast shape             meaning
+=================  ==========================  ==========================================
+survival           (T, D, R, 2, A)             ``S[a]``: share of group ``a`` alive one step
+                                               later (in ``a+1``; the last two entries both
+                                               feed the open group)
+birth_survival     (T, D, R, 2)                share of the step's births alive in group 0
+                                               at the end of the step: ``nL0 / (n l0)``
+asfr               (T, D, R, A)                births per woman per year, by the woman's
+                                               age group (zero outside childbearing ages)
+sex_ratio_at_birth (T, D, R)                   male births per female birth (e.g. 1.11)
+migration          (T, D, R, 2, A)             net migrants during the step by age at the
+                                               move (counts), or per person-year (rates)
+=================  ==========================  ==========================================
+
+The method (UN Manual III; Preston, Heuveline & Guillot 2001, ch. 6)
+---------------------------------------------------------------------
+One step from ``t`` to ``t+n``, for each draw, region and sex. With ``w`` the share of migrants
+moving at the start of the step (``timing``: start 1, end 0, half 1/2) and ``M`` the step's net
+migrants (``kind="rate"``: ``M = m * N(t) * n``)::
+
+    P(a)         = N(a, t) + w M(a)                          people exposed during the step
+    N'(a+1)      = P(a) S(a)                     a = 0 .. A-3
+    N'(A-1)      = P(A-2) S(A-2) + P(A-1) S(A-1)             open group
+    B            = n * sum_a asfr(a) (P_f(a) + N'_f(a)) / 2  women at start and end of step
+                                                             (N'_f(0) = 0: newborns excluded)
+    B_f, B_m     = B / (1 + srb),  B srb / (1 + srb)
+    N'(0)        = B_s * birth_survival_s
+    N(a, t+n)    = N'(a) + (1 - w) M(a)
+
+From a life table (:func:`capsim.lifetable.survival_ratios`): ``S(a) = L(a+1)/L(a)``, and for the
+open group ``S(A-2) = S(A-1) = T(A-1)/T(A-2)``, Preston's ``T_w / T_{w-n}`` applied to
+``N(w-n) + N(w+)``. Migrants who move at the start are exposed to the step's mortality and
+fertility; those who move at the end are not, and do not count among the women at the end.
+
+With survival 1, no fertility and no migration, ``N(t+n).sum() == N(t).sum()`` exactly (up to
+float addition): people are conserved.
+
+Engines
+-------
+``engine="numpy"`` is the plain reference: a few whole-array operations per step.
+``engine="numba"`` fuses the step into one compiled pass over the state (both cores), which is
+what reaches the memory-bandwidth limit; it is tested against the reference.
+``engine="auto"`` picks numba for states of at least ``AUTO_NUMBA_CELLS`` cells per year.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+SEXES = ("female", "male")
+TIMINGS = {"start": 1.0, "end": 0.0, "half": 0.5}
+MIGRATION_KINDS = ("count", "rate")
+ENGINES = ("auto", "numpy", "numba")
+AUTO_NUMBA_CELLS = 200_000
+
+
+@dataclass(frozen=True)
+class PopulationProjection:
+    """Result of :func:`project_population`.
+
+    ``population[k]`` is the state after ``k`` steps, shape ``(T+1, D, R, 2, A)``;
+    ``births[k]`` are the births during step ``k`` by sex, shape ``(T, D, R, 2)``.
+    """
+
+    population: np.ndarray
+    births: np.ndarray
+    step: int
+
+
+def project_population(
+    base,
+    survival,
+    birth_survival,
+    asfr,
+    sex_ratio_at_birth,
+    steps: int,
+    *,
+    migration=None,
+    migration_kind: str = "count",
+    timing: str = "half",
+    step: int = 1,
+    dtype=np.float64,
+    engine: str = "auto",
+    progress: bool = False,
+) -> PopulationProjection:
+    """Project ``base`` forward by ``steps`` steps of ``step`` years (see the module docstring).
+
+    ``base`` has shape ``(D, R, 2, A)``: draws, regions, sexes (female, male), age groups.
+    Returns a :class:`PopulationProjection` with every year's state and the births.
+    """
+    _check_options(migration_kind, timing, step, engine, steps)
+    dtype = np.dtype(dtype)
+    base = np.asarray(base, dtype=dtype)
+    if base.ndim != 4 or base.shape[2] != 2 or base.shape[3] < 3:
+        raise ValueError(
+            "The 'base' parameter of project_population must have shape (draw, region, 2, age) "
+            f"with at least 3 age groups. Got shape {base.shape} instead."
+        )
+    D, R, _, A = base.shape
+    inputs = _broadcast_inputs(
+        steps, (D, R, A), dtype,
+        survival=survival, birth_survival=birth_survival, asfr=asfr,
+        sex_ratio_at_birth=sex_ratio_at_birth, migration=migration,
+    )
+    use_numba = engine == "numba" or (engine == "auto" and D * R * 2 * A >= AUTO_NUMBA_CELLS)
+    step_fn = _numba_step if use_numba else _numpy_step
+    population = np.empty((steps + 1, D, R, 2, A), dtype=dtype)
+    births = np.empty((steps, D, R, 2), dtype=dtype)
+    population[0] = base
+    w = TIMINGS[timing]
+    for k in _years(steps, progress):
+        step_fn(
+            population[k], population[k + 1], births[k],
+            *(inp[k] if inp.shape[0] > 1 else inp[0] for inp in inputs),
+            float(step), w, migration_kind == "rate",
+        )
+    return PopulationProjection(population=population, births=births, step=step)
+
+
+def _check_options(migration_kind, timing, step, engine, steps) -> None:
+    for name, value, allowed in (
+        ("migration_kind", migration_kind, MIGRATION_KINDS),
+        ("timing", timing, tuple(TIMINGS)),
+        ("engine", engine, ENGINES),
+        ("step", step, (1, 5)),
+    ):
+        if value not in allowed:
+            raise ValueError(
+                f"The '{name}' parameter of project_population must be one of {allowed}. "
+                f"Got {value!r} instead."
+            )
+    if int(steps) != steps or steps < 1:
+        raise ValueError(
+            f"The 'steps' parameter of project_population must be a whole number >= 1. Got {steps!r} instead."
+        )
+
+
+def _broadcast_inputs(steps, dra, dtype, **arrays):
+    """Broadcast each input to (T or 1, D, R, ...) views without copying the data."""
+    D, R, A = dra
+    targets = {
+        "survival": (D, R, 2, A),
+        "birth_survival": (D, R, 2),
+        "asfr": (D, R, A),
+        "sex_ratio_at_birth": (D, R),
+        "migration": (D, R, 2, A),
+    }
+    out = []
+    for name, shape in targets.items():
+        value = arrays[name]
+        arr = np.zeros((1,) * len(shape), dtype) if value is None else np.asarray(value, dtype=dtype)
+        if arr.ndim <= len(shape):
+            arr = arr[np.newaxis]
+        if arr.shape[0] not in (1, steps):
+            raise ValueError(
+                f"The '{name}' parameter of project_population must have 1 or {steps} entries on its "
+                f"year axis. Got shape {arr.shape} instead."
+            )
+        try:
+            out.append(np.broadcast_to(arr, (arr.shape[0],) + shape))
+        except ValueError:
+            raise ValueError(
+                f"The '{name}' parameter of project_population must broadcast to "
+                f"(year, {', '.join(map(str, shape))}). Got shape {arr.shape} instead."
+            ) from None
+    return out
+
+
+def _years(steps: int, progress: bool):
+    if not progress:
+        return range(steps)
+    from tqdm.auto import tqdm
+
+    return tqdm(range(steps), desc="projecting", unit="step", disable=None)
+
+
+def _numpy_step(N, out, births, S, Sb, F, srb, M, n, w, rate):
+    """Reference step: whole-array numpy operations (see the module docstring)."""
+    if rate:
+        M = M * N * n
+    P = N + w * M if w else N
+    out[..., 1:] = P[..., :-1] * S[..., :-1]
+    out[..., -1] += P[..., -1] * S[..., -1]
+    out[..., 0] = 0.0  # newborns are not yet women at the end of the step
+    B = n * np.sum(F * (P[:, :, 0, :] + out[:, :, 0, :]) * 0.5, axis=-1)
+    births[..., 0] = B / (1.0 + srb)
+    births[..., 1] = B * srb / (1.0 + srb)
+    out[..., 0] = births * Sb
+    if w != 1.0:
+        out += (1.0 - w) * M
+
+
+def _numba_step(N, out, births, S, Sb, F, srb, M, n, w, rate):
+    _fused_step()(N, out, births, S, Sb, F, srb, M, n, w, rate)
+
+
+_FUSED = None
+
+
+def _fused_step():
+    """Compile (once, cached on disk) the fused step; numba is imported only when used."""
+    global _FUSED
+    if _FUSED is None:
+        from capsim._kernels import fused_step
+
+        _FUSED = fused_step
+    return _FUSED
