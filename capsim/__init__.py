@@ -1,7 +1,35 @@
-"""capsim: plan school places from a cohort forecast, a capacity assessment and an optimiser."""
+"""capsim: plan school places from a cohort forecast, a capacity assessment and an optimiser.
 
-from capsim.demography import project_population
-from capsim.errors import CapsimError, DataError, PlanError, ScenarioError
+The stages are pure functions: ``load_scenario`` -> ``read_inputs`` -> ``project``; the
+numeric core ``project_population`` works on plain arrays. Names are imported on first use,
+so ``capsim --help`` starts without loading numpy or pandas.
+"""
 
-__all__ = ["project_population", "CapsimError", "DataError", "PlanError", "ScenarioError"]
+from importlib import import_module
+
+_EXPORTS = {
+    "load_scenario": "capsim.scenario",
+    "read_inputs": "capsim.data",
+    "Inputs": "capsim.data",
+    "project": "capsim.projection",
+    "Projection": "capsim.projection",
+    "project_population": "capsim.demography",
+    "PopulationProjection": "capsim.demography",
+    "write_results": "capsim.outputs",
+    "CapsimError": "capsim.errors",
+    "ScenarioError": "capsim.errors",
+    "DataError": "capsim.errors",
+    "PlanError": "capsim.errors",
+}
+__all__ = sorted(_EXPORTS)
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        return getattr(import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'capsim' has no attribute {name!r}")
+
+
+def __dir__():
+    return __all__

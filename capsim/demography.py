@@ -96,10 +96,13 @@ def project_population(
     dtype=np.float64,
     engine: str = "auto",
     progress: bool = False,
+    out: np.ndarray | None = None,
 ) -> PopulationProjection:
     """Project ``base`` forward by ``steps`` steps of ``step`` years (see the module docstring).
 
     ``base`` has shape ``(D, R, 2, A)``: draws, regions, sexes (female, male), age groups.
+    ``out``, if given, is a ``(steps+1, D, R, 2, A)`` array of ``dtype`` to write the states
+    into (reusing one buffer across runs saves the operating system's first-touch cost).
     Returns a :class:`PopulationProjection` with every year's state and the births.
     """
     _check_options(migration_kind, timing, step, engine, steps)
@@ -118,7 +121,7 @@ def project_population(
     )
     use_numba = engine == "numba" or (engine == "auto" and D * R * 2 * A >= AUTO_NUMBA_CELLS)
     step_fn = _numba_step if use_numba else _numpy_step
-    population = np.empty((steps + 1, D, R, 2, A), dtype=dtype)
+    population = _output_buffer(out, (steps + 1, D, R, 2, A), dtype)
     births = np.empty((steps, D, R, 2), dtype=dtype)
     population[0] = base
     w = TIMINGS[timing]
@@ -129,6 +132,17 @@ def project_population(
             float(step), w, migration_kind == "rate",
         )
     return PopulationProjection(population=population, births=births, step=step)
+
+
+def _output_buffer(out, shape, dtype):
+    if out is None:
+        return np.empty(shape, dtype=dtype)
+    if out.shape != shape or out.dtype != dtype or not out.flags.c_contiguous:
+        raise ValueError(
+            f"The 'out' parameter of project_population must be a C-contiguous {dtype} array of "
+            f"shape {shape}. Got {out.dtype} {out.shape} instead."
+        )
+    return out
 
 
 def _check_options(migration_kind, timing, step, engine, steps) -> None:

@@ -1,0 +1,132 @@
+"""The ``capsim`` command: argument parsing and exit codes only.
+
+Exit codes: 0 success; 2 a problem with the scenario or its data (every problem is printed,
+no traceback unless ``--debug``); 1 an unexpected error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+EXIT_INPUT = 2
+
+
+def main(argv=None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 0
+    from capsim.errors import CapsimError
+
+    try:
+        return args.handler(args)
+    except CapsimError as exc:
+        if args.debug:
+            raise
+        print(exc.report(), file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("interrupted: nothing was written.", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="capsim", description="Plan school places: forecast pupils, assess seats, plan schools.")
+    parser.add_argument("--version", action="version", version=_version())
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    validate = sub.add_parser("validate", help="check a scenario and all its data tables",
+                              description="Check a scenario and all its data tables; print every "
+                                          "problem and exit with code 2 if there is any.")
+    _scenario_options(validate)
+    validate.set_defaults(handler=_validate)
+
+    project = sub.add_parser("project", help="forecast population, births and students",
+                             description="Forecast population, births and students by region, level, "
+                                         "grade and year; write tidy CSV tables and the resolved scenario.")
+    _scenario_options(project)
+    project.add_argument("--out", metavar="DIR", help="folder to write (default: out/NAME); replaced whole")
+    project.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    project.set_defaults(handler=_project)
+    return parser
+
+
+def _scenario_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", metavar="SCENARIO", help="path to a scenario TOML file")
+    p.add_argument("--use", action="append", default=[], metavar="NAME",
+                   help="switch on the override [overrides.NAME] (repeatable; applied in order)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="assign",
+                   help="set one scenario value, e.g. --set uncertainty.draws=500 (repeatable; wins over all)")
+    p.add_argument("--debug", action="store_true", help="show a traceback on errors")
+
+
+def _load(args):
+    from capsim.errors import Problem, ScenarioError
+    from capsim.scenario import load_scenario
+
+    assign, bad = {}, []
+    for item in args.assign:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            bad.append(Problem(f"--set {item}", "is not KEY=VALUE.", item, "write e.g. --set end_year=2035."))
+        assign[key.strip()] = value.strip()
+    if bad:
+        raise ScenarioError(bad)
+    return load_scenario(args.scenario, use=args.use, set=assign)
+
+
+def _validate(args) -> int:
+    from capsim.data import read_inputs
+    from capsim.projection import check_methods
+
+    scenario = _load(args)
+    check_methods(scenario)
+    inputs = read_inputs(scenario)
+    print(f"{args.scenario}: OK — {len(inputs.regions)} region(s), years {scenario.base_year}-"
+          f"{scenario.end_year}, {scenario.uncertainty.draws} draw(s).")
+    return 0
+
+
+def _project(args) -> int:
+    from pathlib import Path
+
+    from capsim.outputs import write_results
+    from capsim.projection import project
+
+    scenario = _load(args)
+    result = project(scenario, progress=not args.quiet)
+    out = Path(args.out or Path("out") / scenario.name)
+    tables = {"population": result.population, "births": result.births, "students": result.students,
+              "students_by_level": result.level_totals, "calibration": result.calibration}
+    if result.student_draws is not None:
+        tables["student_draws"] = result.student_draws
+    paths = write_results(out, tables, scenario)
+    if not args.quiet:
+        print(_summary(result))
+        print(f"wrote {len(paths)} files to {out}")
+    return 0
+
+
+def _summary(result) -> str:
+    """Students per level in the first, peak and last year (median)."""
+    totals = result.level_totals
+    median = totals[totals["quantile"] == 0.5].groupby(["level", "year"], sort=False)["students"].sum()
+    lines = [f"{result.scenario.title or result.scenario.name}: students (median, all regions)",
+             f"{'level':<14}{'first':>12}{'peak':>12}{'peak year':>11}{'last':>12}"]
+    for level, series in median.groupby(level=0, sort=False):
+        s = series.droplevel(0)
+        lines.append(f"{level:<14}{s.iloc[0]:>12,.0f}{s.max():>12,.0f}{s.idxmax():>11}{s.iloc[-1]:>12,.0f}")
+    return "\n".join(lines)
+
+
+def _version() -> str:
+    from capsim import __version__
+
+    return f"capsim {__version__}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

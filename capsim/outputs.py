@@ -1,0 +1,49 @@
+"""Writing results: whole or not at all.
+
+Everything is written into a fresh temporary folder beside the target, which then replaces
+the target in one rename; an interrupted run leaves the previous results (or nothing), never
+a half-written set that looks whole.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from capsim.scenario import scenario_to_toml
+
+RESOLVED = "scenario.resolved.toml"
+
+
+def write_results(out_dir, tables: dict[str, pd.DataFrame], scenario) -> list[Path]:
+    """Write ``tables`` as CSV (UTF-8 with BOM, so Excel shows Chinese) and the resolved scenario."""
+    out_dir = Path(out_dir).resolve()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        names = []
+        for name, frame in tables.items():
+            frame.to_csv(tmp / f"{name}.csv", index=False, encoding="utf-8-sig")
+            names.append(f"{name}.csv")
+        (tmp / RESOLVED).write_text(scenario_to_toml(scenario, out_dir), encoding="utf-8")
+        names.append(RESOLVED)
+        _swap_in(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return [out_dir / n for n in names]
+
+
+def _swap_in(tmp: Path, out_dir: Path) -> None:
+    """Replace ``out_dir`` by ``tmp``: the old folder is moved aside first, then removed."""
+    old = None
+    if out_dir.exists():
+        old = out_dir.parent / f".{out_dir.name}.old.{os.getpid()}"
+        os.replace(out_dir, old)
+    os.replace(tmp, out_dir)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

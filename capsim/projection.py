@@ -1,0 +1,216 @@
+"""The projection stage: scenario -> population, births and students, as tidy DataFrames.
+
+Draws of fertility and migration (:mod:`capsim.uncertainty`) run through the core together
+(the draw axis), students are computed per draw (:mod:`capsim.enrolment`), and the results
+carry the scenario's quantiles over draws (only the median row, 0.5, when ``draws = 1``) and,
+with ``uncertainty.keep_draws``, every draw.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from capsim import enrolment, uncertainty
+from capsim.data import Inputs, read_inputs
+from capsim.demography import SEXES, project_population
+from capsim.errors import Problems, ScenarioError
+from capsim.schema import Scenario
+
+
+@dataclass(frozen=True)
+class Projection:
+    """Results of :func:`project`. Every frame is tidy (one value column)."""
+
+    scenario: Scenario
+    population: pd.DataFrame    # year, region, sex, age, quantile, population
+    births: pd.DataFrame        # year, region, quantile, births (during the step starting in year)
+    students: pd.DataFrame      # year, region, level, grade, quantile, students
+    level_totals: pd.DataFrame  # year, region, level, quantile, students
+    calibration: pd.DataFrame   # region, level, ratio, grade, value, source, years
+    student_draws: pd.DataFrame | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class _Arrays:
+    population: np.ndarray      # (T+1, D, R, 2, A)
+    births: np.ndarray          # (T, D, R, 2)
+    students: dict              # level -> (T+1, D, R, G)
+
+
+def project(scenario: Scenario, inputs: Inputs | None = None, progress: bool = False) -> Projection:
+    """Run the projection stage for ``scenario`` (reading its tables unless ``inputs`` is given)."""
+    check_methods(scenario)
+    inputs = inputs or read_inputs(scenario)
+    arrays, calibration = project_arrays(scenario, inputs, progress)
+    return _frames(scenario, inputs, arrays, calibration)
+
+
+def check_methods(scenario: Scenario) -> None:
+    """Scenario-level rules that span sections (reported like schema errors)."""
+    problems = Problems()
+    for level in enrolment.level_specs(scenario):
+        where = f"{scenario.source}: education.{level.name}"
+        if level.spec.method == "progression":
+            if scenario.demography.step != 1:
+                problems.add(f"{where}.method", "grade progression needs annual steps.", "progression",
+                             "use demography.step = 1, or method = \"rates\".")
+            if scenario.data.enrolment is None:
+                problems.add(f"{where}.method", "grade progression needs an enrolment history.", "progression",
+                             "add data.enrolment, or use method = \"rates\".")
+            if enrolment.entry_source(level) == "births" and scenario.data.births is None:
+                problems.add(f"{where}.entry", "entry from births needs a births history.", "births",
+                             "add data.births, or use entry = \"population\".")
+            if enrolment.entry_source(level) == "previous_level" and level.previous is None:
+                problems.add(f"{where}.entry", "there is no previous level to enter from.", "previous_level",
+                             "use entry = \"population\" or \"births\".")
+        if level.spec.grade_rates is not None and len(level.spec.grade_rates) != level.grades:
+            problems.add(f"{where}.grade_rates", f"needs one value per grade ({level.grades}).",
+                         list(level.spec.grade_rates), f"give {level.grades} numbers.")
+        if level.entry_age + level.grades - 1 > scenario.demography.open_age:
+            problems.add(f"{where}.entry_age", "pupils' ages pass the open age group.", level.entry_age,
+                         "lower the entry age or raise demography.open_age.")
+    housing = scenario.data.housing and not scenario.housing.in_migration_already
+    if housing and scenario.demography.migration_kind == "rate":
+        problems.add(f"{scenario.source}: demography.migration_kind", "new housing adds people as counts, "
+                     "which cannot be mixed with migration rates.", "rate",
+                     "give migration as counts, or set housing.in_migration_already = true.")
+    problems.raise_if_any(ScenarioError)
+
+
+def project_arrays(scenario: Scenario, inputs: Inputs, progress: bool = False):
+    """The numeric pipeline on arrays: draws -> core -> students. Returns (_Arrays, calibration)."""
+    spec, dem = scenario.uncertainty, scenario.demography
+    z, u = uncertainty.standard_variates(spec)
+    asfr = uncertainty.fertility_draws(inputs.asfr, inputs.tfr, inputs.years, spec, z)
+    migration = uncertainty.migration_draws(inputs.migration, spec, u)
+    if inputs.housing.any():
+        migration = migration + inputs.housing[:, None]  # counts: check_methods forbids rates here
+    base = np.broadcast_to(inputs.base, (spec.draws,) + inputs.base.shape)
+    core = project_population(
+        base, inputs.survival, inputs.birth_survival, asfr, dem.sex_ratio_at_birth,
+        len(inputs.years) - 1, migration=migration, migration_kind=dem.migration_kind,
+        timing=dem.migration_timing, step=dem.step, engine=dem.engine, progress=progress,
+    )
+    students, calibration = _students(scenario, inputs, core)
+    return _Arrays(core.population, core.births, students), calibration
+
+
+def single_year_population(population, step: int) -> np.ndarray:
+    """(..., 2, A) by sex and group -> (..., ages) both sexes, groups split evenly into years."""
+    both = population.sum(axis=-2)
+    if step == 1:
+        return both
+    closed = np.repeat(both[..., :-1] / step, step, axis=-1)
+    return np.concatenate([closed, both[..., -1:]], axis=-1)
+
+
+def _students(scenario: Scenario, inputs: Inputs, core):
+    pop = single_year_population(core.population, scenario.demography.step)  # (T+1, D, R, ages)
+    years = np.array(inputs.years)
+    problems, out, rows = Problems(), {}, []
+    newcomers = single_year_population(inputs.housing, scenario.demography.step)  # (T, R, ages)
+    for level in enrolment.level_specs(scenario):
+        if level.spec.method == "rates":
+            out[level.name] = enrolment.students_by_rates(pop, level, years)
+            continue
+        cal = enrolment.calibrate(level, inputs, pop[0, 0], scenario.base_year, problems)
+        if problems:
+            continue
+        rows += _calibration_rows(level, cal, inputs.regions)
+        source = _entry_source(level, cal, pop, core.births, inputs, out, years)
+        arrivals = _newcomer_pupils(level, cal.entry_source, newcomers, pop.shape)
+        start = enrolment.history_array(inputs.enrolment, level.name, list(inputs.regions), level.grades,
+                                        [scenario.base_year])[0]
+        out[level.name] = enrolment.students_by_progression(level, cal, start, source, arrivals)
+    enrolment.raise_if_any(problems)
+    return out, pd.DataFrame(rows, columns=["region", "level", "ratio", "grade", "value", "source", "years"])
+
+
+def _entry_source(level, cal, pop, births, inputs, done, years):
+    """(T+1, D, R) quantity the entry ratio multiplies, aligned to school years."""
+    T1, D, R = pop.shape[:3]
+    if cal.entry_source == "population":
+        return pop[..., level.entry_age]
+    if cal.entry_source == "previous_level":
+        prev = done[level.previous][..., -1]
+        return np.concatenate([np.full((1, D, R), np.nan), prev[:-1]], axis=0)
+    return _births_for(years - level.entry_age, births.sum(axis=-1), inputs, years[0])
+
+
+def _births_for(birth_years, projected, inputs, base_year):
+    """Births per (birth year, draw, region): projected births of the step starting that year,
+    else the births history; NaN where neither exists (reported by calibration)."""
+    T1 = len(birth_years)
+    D, R = projected.shape[1:]
+    history = enrolment._births_array(inputs, list(inputs.regions), birth_years)
+    out = np.broadcast_to(history[:, None, :], (T1, D, R)).copy()
+    k = birth_years - base_year
+    inside = (k >= 0) & (k < projected.shape[0])
+    out[inside] = projected[k[inside]]
+    return out
+
+
+def _newcomer_pupils(level, source, newcomers, pop_shape):
+    """(T+1, 1, R, G) pupils arriving with new housing; see the enrolment module docstring."""
+    T1, _, R = pop_shape[:3]
+    G, e = level.grades, level.entry_age
+    out = np.zeros((T1, 1, R, G))
+    out[1:, 0] = newcomers[..., e:e + G]
+    if source == "population":
+        out[..., 0] = 0.0
+    elif source == "births":
+        for a in range(e):
+            lag = e - a
+            out[1 + lag:, 0, :, 0] += newcomers[: T1 - 1 - lag, :, a]
+    return out
+
+
+def _calibration_rows(level, cal, regions):
+    years = f"{cal.years[0]}-{cal.years[-1]}"
+    rows = []
+    for r, region in enumerate(regions):
+        rows.append((region, level.name, "entry", 1, float(cal.entry[r]), cal.entry_source, years))
+        rows += [(region, level.name, "progression", g + 2, float(v), "history", years)
+                 for g, v in enumerate(cal.progression[r])]
+    return rows
+
+
+def _frames(scenario: Scenario, inputs: Inputs, arrays: _Arrays, calibration) -> Projection:
+    spec = scenario.uncertainty
+    q = list(spec.quantiles) if spec.draws > 1 else [0.5]
+    years, regions = list(inputs.years), list(inputs.regions)
+    pop = tidy(np.quantile(arrays.population, q, axis=1), "population",
+               quantile=q, year=years, region=regions, sex=list(SEXES), age=list(inputs.ages))
+    births = tidy(np.quantile(arrays.births.sum(axis=-1), q, axis=1), "births",
+                  quantile=q, year=years[:-1], region=regions)
+    students, totals, draws = [], [], []
+    for level, arr in arrays.students.items():
+        grades = list(range(1, arr.shape[-1] + 1))
+        students.append(tidy(np.quantile(arr, q, axis=1), "students", quantile=q, year=years,
+                             region=regions, grade=grades).assign(level=level))
+        totals.append(tidy(np.quantile(arr.sum(axis=-1), q, axis=1), "students", quantile=q, year=years,
+                           region=regions).assign(level=level))
+        if spec.keep_draws:
+            draws.append(tidy(arr, "students", year=years, draw=list(range(spec.draws)), region=regions,
+                              grade=grades).assign(level=level))
+    order = ["year", "region", "level", "grade", "quantile", "students"]
+    return Projection(
+        scenario=scenario,
+        population=pop[["year", "region", "sex", "age", "quantile", "population"]],
+        births=births[["year", "region", "quantile", "births"]],
+        students=pd.concat(students, ignore_index=True)[order],
+        level_totals=pd.concat(totals, ignore_index=True)[[c for c in order if c != "grade"]],
+        calibration=calibration,
+        student_draws=pd.concat(draws, ignore_index=True)[["year", "region", "level", "grade", "draw", "students"]]
+        if draws else None,
+    )
+
+
+def tidy(array, value: str, **axes) -> pd.DataFrame:
+    """A labelled n-d array -> tidy frame, one column per axis (in order) plus ``value``."""
+    names = list(axes)
+    index = pd.MultiIndex.from_product([axes[n] for n in names], names=names)
+    return pd.DataFrame({value: np.asarray(array).reshape(-1)}, index=index).reset_index()

@@ -1,0 +1,137 @@
+"""The scenario schema: every key a scenario file may hold, its type, range and default.
+
+Unknown keys are errors (``extra="forbid"``). Paths under ``[data]`` are resolved by
+:mod:`capsim.scenario` relative to the file that names them. Field descriptions double as the
+"how to fix" text of error messages.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+YearPath = dict[int, float] | float
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataFiles(Strict):
+    regions: Path = Field(description="CSV of regions: region, name")
+    population: Path = Field(description="CSV of base population: region, sex, age, population")
+    fertility: Path = Field(description="CSV of age-specific fertility: age, asfr (+ age_span, region, year)")
+    mortality: Path = Field(description="CSV life table (sex, age, lx, Lx), qx table or survival ratios")
+    tfr: Path | None = Field(None, description="CSV of a TFR path: year, tfr (+ region)")
+    migration: Path | None = Field(None, description="CSV of net migration: region, sex, age, value (+ year)")
+    housing: Path | None = Field(None, description="CSV of new housing developments")
+    housing_yield: Path | None = Field(None, description="CSV of children per resident: age, per_resident")
+    enrolment: Path | None = Field(None, description="CSV of enrolment history: region, level, grade, year, students")
+    births: Path | None = Field(None, description="CSV of births history: region, year, births")
+
+
+class Demography(Strict):
+    step: Literal[1, 5] = Field(1, description="1 (single years, annual steps) or 5 (5-year groups and steps)")
+    open_age: int = Field(100, ge=15, le=120, description="start of the open age group, a multiple of step")
+    sex_ratio_at_birth: float = Field(1.06, gt=0.8, lt=1.4, description="male births per female birth, e.g. 1.11")
+    migration_kind: Literal["count", "rate"] = Field("count", description="'count' (people a year) or 'rate' (per person a year)")
+    migration_timing: Literal["start", "end", "half"] = Field("half", description="'start', 'end' or 'half'")
+    engine: Literal["auto", "numpy", "numba"] = Field("auto", description="'auto', 'numpy' or 'numba'")
+
+    @model_validator(mode="after")
+    def _open_age_on_grid(self):
+        if self.open_age % self.step:
+            raise ValueError(f"open_age {self.open_age} is not a multiple of step {self.step}")
+        return self
+
+
+class Uncertainty(Strict):
+    draws: int = Field(1, ge=1, le=100_000, description="number of Monte Carlo draws (1 = deterministic)")
+    seed: int = Field(20210729, ge=0, description="random seed; the same seed gives the same draws")
+    quantiles: tuple[float, ...] = Field((0.1, 0.5, 0.9), description="quantiles between 0 and 1 to report")
+    keep_draws: bool = Field(False, description="true to also return every draw")
+    tfr_distribution: Literal["normal", "uniform"] = Field("normal", description="'normal' or 'uniform'")
+    tfr_sd: float = Field(0.0, ge=0, le=2, description="TFR spread (children per woman) once fully ramped")
+    tfr_ramp_years: int = Field(10, ge=1, le=100, description="years over which the TFR spread grows to tfr_sd")
+    migration_sd: float = Field(0.0, ge=0, le=5, description="relative spread of migration (0.2 = 20 %)")
+
+    @field_validator("quantiles")
+    @classmethod
+    def _quantiles_in_range(cls, q):
+        bad = [x for x in q if not 0 <= x <= 1]
+        if bad:
+            raise ValueError(f"quantiles must lie between 0 and 1; {bad} do not")
+        return tuple(sorted(set(q)))
+
+
+class Housing(Strict):
+    persons_per_dwelling: float = Field(2.9, gt=0, le=10, description="residents per dwelling, e.g. 2.92")
+    in_migration_already: bool = Field(
+        False, description="true if the migration table already includes the developments' residents"
+    )
+
+
+class Level(Strict):
+    entry_age: int | None = Field(None, ge=0, le=25, description="age at entry to grade 1 of the level")
+    grades: int | None = Field(None, ge=1, le=9, description="number of grades, e.g. 6")
+    method: Literal["rates", "progression"] = Field("rates", description="'rates' or 'progression'")
+    rate: YearPath = Field(1.0, description="enrolment rate (gross enrolment of the level): a number or {year = value}")
+    grade_rates: tuple[float, ...] | None = Field(None, description="per-grade multipliers of rate, one per grade")
+    window: int = Field(3, ge=1, le=30, description="years of history averaged for progression ratios")
+    entry: Literal["population", "births", "previous_level"] | None = Field(
+        None, description="where grade 1 comes from: 'population', 'births' or 'previous_level'"
+    )
+    entry_ratio: float | None = Field(None, gt=0, le=3, description="fixed entry ratio instead of a calibrated one")
+
+    @field_validator("rate")
+    @classmethod
+    def _rates_in_range(cls, r):
+        values = r.values() if isinstance(r, dict) else [r]
+        bad = [v for v in values if not 0 <= v <= 2]
+        if bad:
+            raise ValueError(f"enrolment rates must lie between 0 and 2 (gross rates may pass 1); {bad} do not")
+        return r
+
+
+SYSTEMS = {"6-3-3": (6, 3, 3), "5-4-3": (5, 4, 3)}
+LEVELS = ("kindergarten", "primary", "junior", "senior")
+
+
+class Education(Strict):
+    system: Literal["6-3-3", "5-4-3"] = Field("6-3-3", description="'6-3-3' or '5-4-3' (primary-junior-senior)")
+    kindergarten: Level | None = Field(default_factory=lambda: Level(entry_age=3, grades=3))
+    primary: Level | None = Field(default_factory=Level)
+    junior: Level | None = Field(default_factory=Level)
+    senior: Level | None = Field(default_factory=Level)
+
+
+class Scenario(Strict):
+    """A validated, frozen scenario. Build it with :func:`capsim.load_scenario`."""
+
+    name: str = Field(description="short name, used for output files")
+    title: str = Field("", description="a title for reports")
+    base_year: int = Field(ge=1950, le=2100, description="year of the base population")
+    end_year: int = Field(ge=1951, le=2200, description="last projected year, after base_year")
+    data: DataFiles
+    demography: Demography = Field(default_factory=Demography)
+    uncertainty: Uncertainty = Field(default_factory=Uncertainty)
+    housing: Housing = Field(default_factory=Housing)
+    education: Education = Field(default_factory=Education)
+    source: str = Field("", description="(set by capsim) the file the scenario was read from")
+
+    @model_validator(mode="after")
+    def _years_in_order(self):
+        if self.end_year <= self.base_year:
+            raise ValueError(f"end_year {self.end_year} must come after base_year {self.base_year}")
+        if (self.end_year - self.base_year) % self.demography.step:
+            raise ValueError(
+                f"end_year - base_year = {self.end_year - self.base_year} is not a multiple of "
+                f"demography.step = {self.demography.step}"
+            )
+        return self
+
+    @property
+    def years(self) -> list[int]:
+        return list(range(self.base_year, self.end_year + 1, self.demography.step))

@@ -1,0 +1,57 @@
+"""Monte Carlo draws of fertility and migration, and quantiles over draws.
+
+Each draw ``d`` gets one standard variate ``z_d`` for fertility and one ``u_d`` for migration
+(normal N(0, 1), or uniform on [-sqrt 3, sqrt 3] so that its standard deviation is also 1),
+from ``numpy.random.default_rng(seed)``: the same seed gives the same draws on any machine.
+Draw 0 is always the central path (``z_0 = u_0 = 0``) so that ``draws = 1`` is deterministic.
+
+Fertility: the TFR path moves by ``z_d * tfr_sd * min(1, h / ramp)`` children per woman ``h``
+years after the base year (a draw is a persistent scenario, as the UN's low/high variants are),
+floored at zero, and the schedule is rescaled in proportion::
+
+    asfr_d(t, a) = asfr(t, a) * max(0, TFR(t) + z_d sd min(1, h/ramp)) / TFR(t)
+
+Migration: ``M_d = M * (1 + migration_sd * u_d)``; housing newcomers are not varied.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from capsim.schema import Uncertainty
+
+
+def standard_variates(spec: Uncertainty) -> tuple[np.ndarray, np.ndarray]:
+    """(z, u): one fertility and one migration variate per draw; draw 0 is central."""
+    rng = np.random.default_rng(spec.seed)
+    if spec.tfr_distribution == "normal":
+        zu = rng.standard_normal((2, spec.draws))
+    else:
+        zu = rng.uniform(-np.sqrt(3), np.sqrt(3), size=(2, spec.draws))
+    zu[:, 0] = 0.0
+    return zu[0], zu[1]
+
+
+def fertility_draws(asfr, tfr, years, spec: Uncertainty, z):
+    """ASFR per draw, shape (T, D, R, A), from (T, R, A) and the TFR (T, R)."""
+    horizon = np.asarray(years[:-1]) - years[0]
+    ramp = np.minimum(1.0, horizon / spec.tfr_ramp_years)
+    shift = z[None, :, None] * spec.tfr_sd * ramp[:, None, None]         # (T, D, 1)
+    moved = np.maximum(0.0, tfr[:, None, :] + shift)                     # (T, D, R)
+    scale = np.divide(moved, tfr[:, None, :], out=np.ones_like(moved), where=tfr[:, None, :] > 0)
+    return asfr[:, None, :, :] * scale[..., None]
+
+
+def migration_draws(migration, spec: Uncertainty, u):
+    """Migration per draw, shape (T, D, R, 2, A)."""
+    factor = 1.0 + spec.migration_sd * u
+    return migration[:, None] * factor[None, :, None, None, None]
+
+
+def quantile_frame(frame, value: str, by: list[str], quantiles):
+    """Quantiles of ``value`` over the ``draw`` column, as a tidy frame with a ``quantile`` column."""
+    import pandas as pd
+
+    grouped = frame.groupby(by, sort=False, observed=True)[value]
+    parts = [grouped.quantile(q).rename(value).reset_index().assign(quantile=q) for q in quantiles]
+    return pd.concat(parts, ignore_index=True)
