@@ -162,14 +162,18 @@ def _report_gaps(level, regions, progression, entry, base_row, base_year, proble
     for r, name in enumerate(regions):
         gaps = []
         if np.isnan(base_row[r]).any():
-            gaps.append(f"grades {list(np.flatnonzero(np.isnan(base_row[r])) + 1)} in {base_year}")
+            gaps.append(f"grades {_grade_list(np.isnan(base_row[r]))} in {base_year}")
         if np.isnan(progression[r]).any():
-            gaps.append("progression ratios for grades " + str(list(np.flatnonzero(np.isnan(progression[r])) + 1)))
+            gaps.append(f"progression ratios for grades {_grade_list(np.isnan(progression[r]))}")
         if not np.isfinite(entry[r]):
             gaps.append("the entry ratio")
         if gaps:
             problems.add(f"data.enrolment: region {name}, level {level.name}",
                          "the history is too short to calibrate " + "; ".join(gaps) + ".", None, fix)
+
+
+def _grade_list(mask) -> list[int]:
+    return [int(i) + 1 for i in np.flatnonzero(mask)]
 
 
 def students_by_progression(level: LevelSpec, cal: Calibration, start, source, newcomers) -> np.ndarray:
