@@ -55,7 +55,7 @@ def level_specs(scenario: Scenario) -> list[LevelSpec]:
     out, next_age, previous = [], None, None
     for name in LEVELS:
         spec = getattr(edu, name)
-        if spec is None:
+        if spec is None or not spec.enabled:
             next_age, previous = None, None
             continue
         grades = spec.grades or default_grades.get(name, 3)

@@ -74,6 +74,7 @@ class Housing(Strict):
 
 
 class Level(Strict):
+    enabled: bool = Field(True, description="false to leave the level out of the forecast")
     entry_age: int | None = Field(None, ge=0, le=25, description="age at entry to grade 1 of the level")
     grades: int | None = Field(None, ge=1, le=9, description="number of grades, e.g. 6")
     method: Literal["rates", "progression"] = Field("rates", description="'rates' or 'progression'")
