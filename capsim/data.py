@@ -54,7 +54,7 @@ def read_inputs(scenario: Scenario) -> Inputs:
     if d.housing and not scenario.housing.in_migration_already:
         housing = _housing(Table(d.housing, "housing", problems), d.housing_yield, base, ctx)
     elif d.housing_yield and not d.housing:
-        problems.add("data.housing_yield", "is given without data.housing.", str(d.housing_yield),
+        problems.add(f"{scenario.source}: data.housing_yield", "is given without data.housing.", str(d.housing_yield),
                      "add data.housing, or remove data.housing_yield.")
     enrolment = _enrolment(Table(d.enrolment, "enrolment", problems), ctx) if d.enrolment else None
     births = _births(Table(d.births, "births", problems), ctx) if d.births else None
@@ -85,6 +85,8 @@ class _Context:
         return np.zeros((self.steps, len(self.regions), 2, len(self.single[::self.step])))
 
     def region_codes(self, table: Table, column="region"):
+        if not self.regions:  # the regions table itself is reported; don't flag every row
+            return np.full(len(table.frame), -1)
         codes = table.choice(column, self.regions,
                              fix=f"use a region of {self.scenario.data.regions.name}: "
                                  f"{', '.join(self.regions[:12])}.")
@@ -132,7 +134,8 @@ def _population(table: Table, ctx: _Context):
     idx, single, per = spread_to_single_years(age, span, np.where(ok, value, np.nan), ctx.open_age)
     np.add.at(out, (r[idx], s[idx], single), per)
     covered = np.zeros(out.shape, dtype=bool)
-    covered[r[idx], s[idx], single] = True
+    idx, single, _ = spread_to_single_years(age, span, np.where(ok, 1.0, np.nan), ctx.open_age)
+    covered[r[idx], s[idx], single] = True  # rows present, whatever their value
     for ri, si in zip(*np.nonzero(~covered.all(axis=2))):
         missing = np.flatnonzero(~covered[ri, si])
         table.problems.add(str(table.path), f"region {ctx.regions[ri]}, sex {list(SEX_CODES)[si]} has no "
@@ -159,7 +162,9 @@ def _keyed_rows(table: Table, ctx: _Context):
     region = np.full(n, -1)
     if table.has("region"):
         for i, text in enumerate(table.frame["region"]):
-            if text and text not in ctx.index:
+            if text and not ctx.regions:
+                region[i] = -2
+            elif text and text not in ctx.index:
                 table.problems.add(table.where(i, "region"), "is not a known region.", text,
                                    f"use a region of the regions table ({', '.join(ctx.regions[:12])}), "
                                    "or leave it empty for all regions.")
@@ -251,15 +256,24 @@ def _mortality(table: Table, ctx: _Context):
     S, Sb = np.ones((2, A)), np.ones(2)
     sex = ctx.sex_codes(table)
     age = table.number("age", 0, 130, integer=True)
+    columns = _life_table_columns(table, form)
     for s in range(2):
         rows = np.flatnonzero(sex == s)
-        result = _life_table_for_sex(table, rows[np.argsort(age[rows])], age, form, ctx, s)
+        result = _life_table_for_sex(table, rows[np.argsort(age[rows])], age, columns, ctx, s)
         if result is not None:
             S[s], Sb[s] = result
     return S, Sb
 
 
-def _life_table_for_sex(table: Table, rows, age, form, ctx: _Context, s):
+def _life_table_columns(table: Table, form: str) -> dict:
+    """The numeric columns of a life or qx table, each checked once."""
+    if form == "life":
+        return {"lx": table.number("lx", 0), "Lx": table.number("Lx", 0)}
+    mx = table.number("mx", 0, 10, allow_empty=True) if table.has("mx") else np.full(len(table.frame), np.nan)
+    return {"qx": table.number("qx", 0, 1), "mx": mx}
+
+
+def _life_table_for_sex(table: Table, rows, age, columns: dict, ctx: _Context, s):
     name = list(SEX_CODES)[s]
     if len(rows) < 2:
         table.problems.add(str(table.path), f"has no life table for sex {name}.", None,
@@ -271,9 +285,8 @@ def _life_table_for_sex(table: Table, rows, age, form, ctx: _Context, s):
                            f"{ctx.open_age}.", f"{ages[0]:g}..{ages[-1]:g}",
                            "extend the table, or lower demography.open_age.")
         return None
-    if form == "life":
-        lx = table.number("lx", 0)[rows]
-        Lx = table.number("Lx", 0)[rows]
+    if "lx" in columns:
+        lx, Lx = columns["lx"][rows], columns["Lx"][rows]
         if not (np.isfinite(lx).all() and np.isfinite(Lx).all()):
             return None
         if np.any(np.diff(lx) > 0):
@@ -286,8 +299,9 @@ def _life_table_for_sex(table: Table, rows, age, form, ctx: _Context, s):
             table.problems.add(str(table.path), f"the {name} qx table is not in single years of age.", None,
                                "give one row per single year, or use a life table with lx and Lx.")
             return None
-        qx = table.number("qx", 0, 1)[rows]
-        mx = table.number("mx", 0, 10, allow_empty=True)[rows] if table.has("mx") else np.array([np.nan])
+        qx, mx = columns["qx"][rows], columns["mx"][rows]
+        if not np.isfinite(qx).all():
+            return None
         if not np.isfinite(mx[-1]) or mx[-1] <= 0:
             table.problems.add(table.where(rows[-1], "mx"), "the open age row needs a death rate mx > 0.",
                                None, "add an mx column with the open group's central death rate.")
@@ -300,27 +314,37 @@ def _survival_table(table: Table, ctx: _Context, A: int):
     if not table.require("sex", "age", "survival"):
         return None
     sex = ctx.sex_codes(table)
-    is_birth = (table.frame["age"] == "birth").to_numpy()
-    age = np.where(is_birth, -1, pd.to_numeric(table.frame["age"], errors="coerce"))
     value = table.number("survival", 0, 1, fix="write a share between 0 and 1.")
-    grid = list(ctx.single[::ctx.step])
+    grid = {int(a): i for i, a in enumerate(ctx.single[::ctx.step])} | {"birth": A}
     S, Sb, seen = np.ones((2, A)), np.ones(2), np.zeros((2, A + 1), dtype=bool)
-    for i in range(len(age)):
-        if is_birth[i]:
-            col = A
-        elif age[i] in grid:
-            col = grid.index(age[i])
-        else:
-            table.problems.add(table.where(i, "age"), "is not on the projection's age grid.", table.frame["age"].iloc[i],
+    for i, text in enumerate(table.frame["age"]):
+        col = grid.get(text if text == "birth" else _as_int(text))
+        if col is None:
+            table.problems.add(table.where(i, "age"), "is not on the projection's age grid.", text,
                                f"use 'birth' or an age group start 0, {ctx.step}, ..., {ctx.open_age}.")
             continue
-        if sex[i] >= 0 and np.isfinite(value[i]):
-            (S[sex[i]].__setitem__(col, value[i]) if col < A else Sb.__setitem__(sex[i], value[i]))
-            seen[sex[i], col] = True
-    if not seen.all():
-        table.problems.add(str(table.path), "lacks some survival ratios.", None,
-                           f"give, for each sex, a row for 'birth' and every age group 0..{ctx.open_age}.")
+        if sex[i] < 0:
+            continue
+        seen[sex[i], col] = True
+        if np.isfinite(value[i]):
+            if col < A:
+                S[sex[i], col] = value[i]
+            else:
+                Sb[sex[i]] = value[i]
+    labels = [str(a) for a in ctx.single[::ctx.step]] + ["birth"]
+    for s, name in enumerate(SEX_CODES):
+        missing = [labels[c] for c in np.flatnonzero(~seen[s])]
+        if missing:
+            table.problems.add(str(table.path), f"lacks survival ratios for sex {name}.", ", ".join(missing),
+                               f"give, for each sex, a row for 'birth' and every age group 0..{ctx.open_age}.")
     return S, Sb
+
+
+def _as_int(text: str):
+    try:
+        return int(text)
+    except ValueError:
+        return None
 
 
 def _migration(table: Table, ctx: _Context):
@@ -383,7 +407,7 @@ def _residents(table: Table, ctx: _Context):
 def _housing_yield(table: Table | None, ctx: _Context):
     per_age = np.zeros(len(ctx.single))
     if table is None:
-        ctx.problems.add("data.housing_yield", "is needed with data.housing.", None,
+        ctx.problems.add(f"{ctx.scenario.source}: data.housing", "needs data.housing_yield.", None,
                          "add a CSV of age, per_resident (children per resident by single year 0-17).")
         return per_age
     if not table.require("age", "per_resident"):
@@ -400,7 +424,6 @@ def _housing_yield(table: Table | None, ctx: _Context):
 
 def _newcomer_profile(per_age, base_single, srb):
     """Share of newcomers by region, sex and age: children by the yield, adults like the base."""
-    R = base_single.shape[0]
     profile = np.zeros_like(base_single)
     boy = srb / (1 + srb)
     profile[:, 0, :18] = per_age[:18] * (1 - boy)
@@ -409,7 +432,7 @@ def _newcomer_profile(per_age, base_single, srb):
     total = adults.sum(axis=(1, 2), keepdims=True)
     adult_share = np.divide(adults, total, out=np.zeros_like(adults), where=total > 0)
     profile[:, :, 18:] = adult_share * (1 - per_age[:18].sum())
-    return profile.reshape(R, 2, -1)
+    return profile
 
 
 def _enrolment(table: Table, ctx: _Context):

@@ -41,9 +41,32 @@ def load_scenario(path, use=(), set=None) -> Scenario:  # noqa: A002 - pinned AP
     problems.raise_if_any(ScenarioError)
     merged["source"] = str(path)
     try:
-        return Scenario.model_validate(merged)
+        scenario = Scenario.model_validate(merged)
     except pydantic.ValidationError as exc:
         raise ScenarioError(_explain(exc, origin, str(path))) from None
+    cross_checks(scenario, origin).raise_if_any(ScenarioError)
+    return scenario
+
+
+def cross_checks(scenario: Scenario, origin: dict) -> Problems:
+    """Rules spanning several keys; each problem names the key to change."""
+    problems = Problems()
+    step, open_age = scenario.demography.step, scenario.demography.open_age
+
+    def where(key):
+        return f"{origin.get(key, scenario.source)}: {key}"
+
+    if scenario.end_year <= scenario.base_year:
+        problems.add(where("end_year"), f"end_year {scenario.end_year} must come after base_year "
+                     f"{scenario.base_year}.", scenario.end_year, f"set end_year to a year after {scenario.base_year}.")
+    elif (scenario.end_year - scenario.base_year) % step:
+        problems.add(where("end_year"), f"end_year - base_year = {scenario.end_year - scenario.base_year} is "
+                     f"not a multiple of demography.step = {step}.", scenario.end_year,
+                     f"choose an end_year that is base_year plus a multiple of {step}.")
+    if open_age % step:
+        problems.add(where("demography.open_age"), f"open_age {open_age} is not a multiple of step {step}.",
+                     open_age, f"use a multiple of {step}, e.g. {open_age - open_age % step}.")
+    return problems
 
 
 def parse_value(text: str):
@@ -54,7 +77,7 @@ def parse_value(text: str):
         return text
 
 
-def _read_chain(path: Path, problems: Problems, seen: tuple):
+def _read_chain(path: Path, problems: Problems, seen: tuple, referrer: str | None = None):
     """Merge ``path`` over its ``extends`` ancestors; returns (dict, key origins, overrides)."""
     where = str(path)
     if path.resolve() in seen:
@@ -63,7 +86,8 @@ def _read_chain(path: Path, problems: Problems, seen: tuple):
                      "remove 'extends' from one of these files.")
         return {}, {}, {}
     if not path.is_file():
-        problems.add(where, "scenario file not found.", str(path), "check the path and spelling.")
+        at = f"{referrer}: extends" if referrer else where
+        problems.add(at, "scenario file not found.", str(path), "check the path and spelling.")
         return {}, {}, {}
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -77,7 +101,8 @@ def _read_chain(path: Path, problems: Problems, seen: tuple):
             problems.add(f"{where}: extends", "must be a path to another scenario.", parent,
                          'write extends = "other.toml".')
         else:
-            merged, origin, overrides = _read_chain(path.parent / parent, problems, seen + (path.resolve(),))
+            merged, origin, overrides = _read_chain(path.parent / parent, problems, seen + (path.resolve(),),
+                                                   referrer=where)
     for name, table in raw.pop(OVERRIDES, {}).items():
         if not isinstance(table, dict):
             problems.add(f"{where}: {OVERRIDES}.{name}", "must be a table of keys to set.", table,

@@ -1,6 +1,8 @@
 """The scenario schema: every key a scenario file may hold, its type, range and default.
 
-Unknown keys are errors (``extra="forbid"``). Paths under ``[data]`` are resolved by
+Unknown keys are errors (``extra="forbid"``). Rules that tie several keys together (years in
+order, the open age on the age grid) are checked by :func:`capsim.scenario.cross_checks`, so
+that each problem names its own key. Paths under ``[data]`` are resolved by
 :mod:`capsim.scenario` relative to the file that names them. Field descriptions double as the
 "how to fix" text of error messages.
 """
@@ -10,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 YearPath = dict[int, float] | float
 
@@ -39,12 +41,6 @@ class Demography(Strict):
     migration_kind: Literal["count", "rate"] = Field("count", description="'count' (people a year) or 'rate' (per person a year)")
     migration_timing: Literal["start", "end", "half"] = Field("half", description="'start', 'end' or 'half'")
     engine: Literal["auto", "numpy", "numba"] = Field("auto", description="'auto', 'numpy' or 'numba'")
-
-    @model_validator(mode="after")
-    def _open_age_on_grid(self):
-        if self.open_age % self.step:
-            raise ValueError(f"open_age {self.open_age} is not a multiple of step {self.step}")
-        return self
 
 
 class Uncertainty(Strict):
@@ -121,17 +117,6 @@ class Scenario(Strict):
     housing: Housing = Field(default_factory=Housing)
     education: Education = Field(default_factory=Education)
     source: str = Field("", description="(set by capsim) the file the scenario was read from")
-
-    @model_validator(mode="after")
-    def _years_in_order(self):
-        if self.end_year <= self.base_year:
-            raise ValueError(f"end_year {self.end_year} must come after base_year {self.base_year}")
-        if (self.end_year - self.base_year) % self.demography.step:
-            raise ValueError(
-                f"end_year - base_year = {self.end_year - self.base_year} is not a multiple of "
-                f"demography.step = {self.demography.step}"
-            )
-        return self
 
     @property
     def years(self) -> list[int]:
