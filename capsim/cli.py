@@ -51,6 +51,15 @@ def _parser() -> argparse.ArgumentParser:
     project.add_argument("--out", metavar="DIR", help="folder to write (default: out/NAME); replaced whole")
     project.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     project.set_defaults(handler=_project)
+
+    assess = sub.add_parser("assess", help="forecast, then assess seats, classes and schools",
+                            description="Forecast pupils, then assess them against the schools (or region "
+                                        "seats): seat gaps, classes needed, oversized classes and schools, "
+                                        "teachers; write tidy CSV tables and the resolved scenario.")
+    _scenario_options(assess)
+    assess.add_argument("--out", metavar="DIR", help="folder to write (default: out/NAME); replaced whole")
+    assess.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    assess.set_defaults(handler=_assess)
     return parser
 
 
@@ -108,6 +117,43 @@ def _project(args) -> int:
         print(_summary(result))
         print(f"wrote {len(paths)} files to {out}")
     return 0
+
+
+def _assess(args) -> int:
+    from pathlib import Path
+
+    from capsim.assessment import assess
+    from capsim.outputs import write_results
+    from capsim.projection import project
+
+    scenario = _load(args)
+    projection = project(scenario, progress=not args.quiet)
+    result = assess(scenario, projection)
+    tables = {"assessment": result.regions, "students_by_level": projection.level_totals}
+    for name in ("schools", "grades", "base_check"):
+        if getattr(result, name) is not None:
+            tables[f"assessment_{name}"] = getattr(result, name)
+    out = Path(args.out or Path("out") / scenario.name)
+    paths = write_results(out, tables, scenario)
+    if not args.quiet:
+        print(_assessment_summary(result))
+        print(f"wrote {len(paths)} files to {out}")
+    return 0
+
+
+def _assessment_summary(result) -> str:
+    """Per level: seat gap, oversized classes and schools in the first and last year."""
+    t = result.regions
+    first, last = t.year.min(), t.year.max()
+    lines = [f"{result.scenario.title or result.scenario.name}: assessment (all regions; gap < 0 is a shortage)",
+             f"{'level':<14}{'year':>6}{'students':>11}{'seats':>11}{'gap':>10}{'oversized':>11}{'56+':>7}"
+             f"{'66+':>7}{'big schools':>12}"]
+    sums = t[t.year.isin([first, last])].groupby(["level", "year"], sort=False).sum(numeric_only=True, min_count=1)
+    for (level, year), row in sums.iterrows():
+        lines.append(f"{level:<14}{year:>6}{row.students:>11,.0f}{row.seats:>11,.0f}{row.gap:>10,.0f}"
+                     f"{row.oversized_classes:>11,.0f}{row.classes_56_65 + row.classes_66_plus:>7,.0f}"
+                     f"{row.classes_66_plus:>7,.0f}{row.oversized_schools:>12,.0f}")
+    return "\n".join(lines)
 
 
 def _summary(result) -> str:

@@ -32,6 +32,9 @@ class DataFiles(Strict):
     housing_yield: Path | None = Field(None, description="CSV of children per resident: age, per_resident")
     enrolment: Path | None = Field(None, description="CSV of enrolment history: region, level, grade, year, students")
     births: Path | None = Field(None, description="CSV of births history: region, year, births")
+    schools: Path | None = Field(None, description="CSV of schools: id, name, region, type, classes (+ seats, opened, closed, max_students)")
+    school_grades: Path | None = Field(None, description="CSV of base-year pupils and classes: school, level, grade, students, classes")
+    capacity: Path | None = Field(None, description="CSV of region-level seats: region, level, seats (+ year), used without schools")
 
 
 class Demography(Strict):
@@ -104,6 +107,57 @@ class Education(Strict):
     senior: Level | None = Field(default_factory=Level)
 
 
+SCHOOL_TYPES = {
+    "kindergarten": ("kindergarten",),
+    "primary": ("primary",),
+    "junior": ("junior",),
+    "senior": ("senior",),
+    "nine_year": ("primary", "junior"),
+    "twelve_year": ("primary", "junior", "senior"),
+    "complete_middle": ("junior", "senior"),
+}
+
+
+CHINA_CLASS_SIZE = {"kindergarten": (25, 30, 35), "primary": 45, "junior": 50, "senior": 50}
+CHINA_MAX_SCHOOL_SIZE = {"kindergarten": 360, "primary": 2000, "junior": 2000, "senior": 3000,
+                         "nine_year": 2500, "twelve_year": 2500, "complete_middle": 3000}
+
+
+class Standards(Strict):
+    """Class and school standards; defaults are China's (see docs/standards.md for sources).
+
+    A table given in a scenario (e.g. ``class_size = {primary = 40}``) changes only the names
+    it lists; the others keep China's values.
+    """
+
+    class_size: dict[str, int | tuple[int, ...]] = Field(
+        default_factory=lambda: dict(CHINA_CLASS_SIZE),
+        description="standard class size per level: a number, or one per grade")
+    intake_class_size: dict[str, dict[int, int]] = Field(
+        default_factory=dict, description="new-intake class cap per level from a year on, e.g. {primary = {2021 = 45}}")
+    cap_intake: bool = Field(False, description="true to cap each school's grade-1 intake at its classes x the intake cap")
+    bands: tuple[int, int] = Field((56, 66), description="lower limits of the 大班额 and 超大班额 bands")
+    max_school_size: dict[str, int] = Field(
+        default_factory=lambda: dict(CHINA_MAX_SCHOOL_SIZE),
+        description="most pupils a school of each type may have")
+    students_per_teacher: dict[str, float] = Field(
+        default_factory=lambda: {"primary": 19.0, "junior": 13.5, "senior": 12.5},
+        description="pupils per teaching post by level (China 2014 staffing norm)")
+    teachers_per_class: dict[str, float] = Field(
+        default_factory=lambda: {"kindergarten": 2.0}, description="teachers per class by level, where no pupil ratio is given")
+    quantile: float = Field(0.5, ge=0, le=1, description="which forecast quantile to assess, e.g. 0.5 or 0.9")
+
+    @field_validator("class_size", "intake_class_size", "max_school_size", "students_per_teacher", "teachers_per_class")
+    @classmethod
+    def _known_names(cls, table, info):
+        allowed = SCHOOL_TYPES if info.field_name == "max_school_size" else LEVELS
+        unknown = [k for k in table if k not in allowed]
+        if unknown:
+            raise ValueError(f"unknown name(s) {unknown}; use {', '.join(allowed)}")
+        defaults = {"class_size": CHINA_CLASS_SIZE, "max_school_size": CHINA_MAX_SCHOOL_SIZE}
+        return {**defaults.get(info.field_name, {}), **table}
+
+
 class Scenario(Strict):
     """A validated, frozen scenario. Build it with :func:`capsim.load_scenario`."""
 
@@ -116,6 +170,7 @@ class Scenario(Strict):
     uncertainty: Uncertainty = Field(default_factory=Uncertainty)
     housing: Housing = Field(default_factory=Housing)
     education: Education = Field(default_factory=Education)
+    standards: Standards = Field(default_factory=Standards)
     source: str = Field("", description="(set by capsim) the file the scenario was read from")
 
     @property

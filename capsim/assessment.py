@@ -1,0 +1,281 @@
+"""The assessment stage: forecast pupils against schools, seats and class standards.
+
+:func:`assess` takes a scenario and its projection and returns tidy tables:
+
+* ``regions`` — per year, region and level: students, placed, unplaced, seats, gap
+  (seats - students: negative is a shortage), shortage, surplus, utilisation, classes
+  available and needed, oversized classes (over the standard; 56-65; 66+), oversized schools,
+  teachers needed, places per 1,000 residents, gross enrolment ratio;
+* ``schools`` — per year and school: students, seats, maximum size, oversized, utilisation;
+* ``grades`` — per year, school, level and grade: students, classes and the class counts;
+* ``base_check`` — per region, level and grade: the schools' base-year pupils against the
+  forecast's, so a mismatch between the two sources is shown, not hidden.
+
+Without a school list, region-level seats come from ``data.capacity`` (or are unknown) and
+classes needed are counted at the region level. Formulas: :mod:`capsim.capacity` and
+:mod:`capsim.allocation`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from capsim import allocation, capacity, enrolment
+from capsim.errors import Problem, ScenarioError
+from capsim.projection import Projection, tidy
+from capsim.school_data import Schools, read_capacity, read_schools
+from capsim.schema import SCHOOL_TYPES, Scenario
+
+REGION_COLUMNS = [
+    "year", "region", "level", "students", "placed", "unplaced", "seats", "gap", "shortage", "surplus",
+    "utilisation", "classes_available", "classes_needed", "oversized_classes", "classes_56_65",
+    "classes_66_plus", "oversized_schools", "teachers_needed", "places_per_1000", "gross_enrolment_ratio",
+]
+
+
+@dataclass(frozen=True)
+class Assessment:
+    scenario: Scenario
+    regions: pd.DataFrame
+    schools: pd.DataFrame | None
+    grades: pd.DataFrame | None
+    base_check: pd.DataFrame | None
+
+
+def assess(scenario: Scenario, projection: Projection | None = None, schools: Schools | None = None) -> Assessment:
+    """Assess ``projection`` (run if not given) against the scenario's schools or capacity."""
+    from capsim.projection import project
+
+    projection = projection or project(scenario)
+    levels = {lv.name: lv for lv in enrolment.level_specs(scenario)}
+    years = sorted(projection.students.year.unique())
+    regions = list(projection.population.region.unique())
+    pupils = _pupils(projection, scenario, levels, regions, years)
+    schools = schools or read_schools(scenario, regions, {k: v.grades for k, v in levels.items()})
+    population = _population(projection, scenario, regions, years)
+    if schools is None:
+        table = _without_schools(scenario, pupils, levels, regions, years, population)
+        return Assessment(scenario, table, None, None, None)
+    return _with_schools(scenario, schools, pupils, levels, regions, years, population)
+
+
+def _quantile(scenario: Scenario, projection: Projection) -> float:
+    q = scenario.standards.quantile
+    available = set(projection.students["quantile"])
+    if q in available:
+        return q
+    if available == {0.5}:  # a deterministic run has one path
+        return 0.5
+    raise ScenarioError([Problem(f"{scenario.source}: standards.quantile", "is not among the forecast's quantiles.",
+                                 q, f"use one of {sorted(available)}, or add it to uncertainty.quantiles.")])
+
+
+def _pupils(projection, scenario, levels, regions, years):
+    """Level -> (T+1, R, G) pupils at the assessed quantile."""
+    q = _quantile(scenario, projection)
+    st = projection.students[projection.students["quantile"] == q]
+    out = {}
+    for name, lv in levels.items():
+        rows = st[st.level == name]
+        arr = np.zeros((len(years), len(regions), lv.grades))
+        arr[np.searchsorted(years, rows.year), pd.Index(regions).get_indexer(rows.region), rows.grade - 1] = rows.students
+        out[name] = arr
+    return out
+
+
+def _population(projection, scenario, regions, years):
+    """(T+1, R, single ages) population at the median (for per-1,000 and enrolment ratios)."""
+    from capsim.projection import single_year_population
+
+    pop = projection.population[projection.population["quantile"] == 0.5]
+    ages = sorted(pop.age.unique())
+    arr = np.zeros((len(years), len(regions), 2, len(ages)))
+    sex = (pop.sex == "male").to_numpy().astype(int)
+    arr[np.searchsorted(years, pop.year), pd.Index(regions).get_indexer(pop.region), sex,
+        np.searchsorted(ages, pop.age)] = pop.population
+    return single_year_population(arr, scenario.demography.step)
+
+
+def _common(level, P, seats, population, years):
+    """Columns every assessment has: students, seats, gap, enrolment ratio, places per 1,000."""
+    students = P.sum(axis=-1)
+    ages = np.arange(level.entry_age, level.entry_age + level.grades)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return {
+            "students": students,
+            "seats": seats,
+            "gap": seats - students,
+            "shortage": np.maximum(students - seats, 0),
+            "surplus": np.maximum(seats - students, 0),
+            "utilisation": students / seats,
+            "places_per_1000": seats / population.sum(axis=-1) * 1000,
+            "gross_enrolment_ratio": students / population[..., ages].sum(axis=-1),
+        }
+
+
+def _without_schools(scenario, pupils, levels, regions, years, population):
+    cap = read_capacity(scenario, regions, levels, years)
+    frames = []
+    for name, level in levels.items():
+        P = pupils[name]
+        std = capacity.grade_standards(scenario.standards.class_size[name], level.grades)
+        counts = capacity.class_split(P, 0, std)
+        seats = cap.seats[name] if cap else np.full(P.shape[:2], np.nan)
+        cols = _common(level, P, seats, population, years)
+        needed = counts.needed.sum(axis=-1)
+        cols.update(placed=np.full_like(seats, np.nan), unplaced=np.full_like(seats, np.nan),
+                    classes_available=np.full_like(seats, np.nan), classes_needed=needed,
+                    teachers_needed=_teachers(scenario, name, cols["students"], needed))
+        frames.append(_region_frame(cols, name, regions, years))
+    return _finish(frames)
+
+
+def _teachers(scenario, level, students, classes_needed):
+    std = scenario.standards
+    return capacity.teachers_needed(students, classes_needed, std.students_per_teacher.get(level),
+                                    std.teachers_per_class.get(level))
+
+
+def _region_frame(cols, level, regions, years):
+    frame = pd.concat([tidy(v, k, year=years, region=regions).set_index(["year", "region"]) for k, v in cols.items()],
+                      axis=1).reset_index()
+    return frame.assign(level=level)
+
+
+def _finish(frames):
+    table = pd.concat(frames, ignore_index=True)
+    for column in REGION_COLUMNS:
+        if column not in table:
+            table[column] = np.nan
+    return table[REGION_COLUMNS]
+
+
+def _units(scenario, schools: Schools, level, years, std):
+    """The schools teaching ``level`` as allocation units, with classes and intake caps."""
+    teaches = np.array([level.name in SCHOOL_TYPES[t] for t in schools.type])
+    idx = np.flatnonzero(teaches)
+    yr = np.asarray(years)[:, None]
+    is_open = (schools.opened[idx] <= yr) & (schools.closed[idx] > yr)
+    classes = schools.base_classes[level.name][idx]
+    split = _even_classes(schools, idx, level)
+    classes = np.where(np.isnan(classes), split, classes)
+    cap_rule = scenario.standards
+    if cap_rule.cap_intake:
+        per_class = capacity.intake_cap_by_year(cap_rule.intake_class_size.get(level.name), years, std[0])
+        intake_cap = classes[:, 0][None, :] * per_class[:, None]
+    else:
+        intake_cap = np.full(is_open.shape, np.inf)
+    units = allocation.Units(region=schools.region[idx], is_open=is_open, base=schools.base_students[level.name][idx],
+                             classes=classes, intake_cap=intake_cap, weight_new=classes[:, 0] * std[0])
+    return idx, units
+
+
+def _even_classes(schools: Schools, idx, level):
+    """Classrooms of schools without grade rows, split evenly over all the grades they teach."""
+    grades_taught = np.array([sum(_GRADES.get(lv, 3) for lv in SCHOOL_TYPES[t]) for t in schools.type[idx]])
+    per_grade = schools.classes[idx] / np.maximum(grades_taught, 1)
+    return np.floor(per_grade)[:, None] * np.ones(level.grades)
+
+
+_GRADES = {"kindergarten": 3, "primary": 6, "junior": 3, "senior": 3}
+
+
+def _with_schools(scenario, schools: Schools, pupils, levels, regions, years, population):
+    R = len(regions)
+    plan = {}
+    for name, level in levels.items():
+        std = capacity.grade_standards(scenario.standards.class_size[name], level.grades)
+        idx, units = _units(scenario, schools, level, years, std)
+        plan[name] = (level, std, idx, units, (units.classes * std).sum(axis=1))
+    class_seats = np.zeros(len(schools.ids))
+    for _, _, idx, _, own in plan.values():
+        class_seats[idx] += own
+    frames, grade_frames, checks = [], [], []
+    school_students = np.zeros((len(years), len(schools.ids)))
+    school_seats = np.zeros_like(school_students)
+    for name, (level, std, idx, units, own) in plan.items():
+        S_alloc, unplaced = allocation.allocate(pupils[name], units)
+        classes = units.classes[None] * units.is_open[..., None]
+        counts = capacity.class_split(S_alloc, classes, std)
+        seats_u = _unit_seats(schools.seats[idx], own, class_seats[idx]) * units.is_open
+        school_students[:, idx] += S_alloc.sum(axis=-1)
+        school_seats[:, idx] += seats_u
+        cols = _common(level, pupils[name], _by_region(seats_u, units.region, R), population, years)
+        needed = _by_region(counts.needed.sum(-1), units.region, R) + capacity.class_split(unplaced, 0, std).needed.sum(-1)
+        cols.update(
+            placed=_by_region(S_alloc.sum(-1), units.region, R), unplaced=unplaced.sum(-1), classes_needed=needed,
+            classes_available=_by_region(classes.sum(-1), units.region, R),
+            oversized_classes=_by_region(counts.oversized.sum(-1), units.region, R),
+            classes_56_65=_by_region(counts.band_large.sum(-1), units.region, R),
+            classes_66_plus=_by_region(counts.band_huge.sum(-1), units.region, R),
+            teachers_needed=_teachers(scenario, name, cols["students"], needed),
+        )
+        frames.append(_region_frame(cols, name, regions, years))
+        grade_frames.append(_grade_frame(S_alloc, classes, counts, schools.ids, idx, name, years))
+        checks.append(_base_check(pupils[name][0], units, regions, name))
+    schools_frame = _school_frame(schools, school_students, school_seats, years, regions)
+    table = _finish(frames)
+    table["oversized_schools"] = _oversized_by_level(schools_frame, schools, plan, regions, years)
+    return Assessment(scenario, table, schools_frame, pd.concat(grade_frames, ignore_index=True),
+                      pd.concat(checks, ignore_index=True))
+
+
+def _by_region(values, region, R):
+    """(T+1, U) -> (T+1, R)."""
+    return allocation.group_sum(np.moveaxis(values, 1, 0), region, R).T
+
+
+def _unit_seats(rated, own_class_seats, school_class_seats):
+    """A school's rated seats split over its levels by class seats; else classes x standard."""
+    share = np.divide(own_class_seats, school_class_seats, out=np.ones_like(own_class_seats),
+                      where=school_class_seats > 0)
+    return np.where(np.isfinite(rated), rated * share, own_class_seats)
+
+
+def _grade_frame(S_alloc, classes, counts, ids, idx, level, years):
+    grades = list(range(1, S_alloc.shape[-1] + 1))
+    school_ids = [ids[i] for i in idx]
+    cols = {"students": S_alloc, "classes": classes, "largest_class": counts.largest, "classes_needed": counts.needed,
+            "classes_short": counts.short, "oversized_classes": counts.oversized,
+            "classes_56_65": counts.band_large, "classes_66_plus": counts.band_huge}
+    frame = pd.concat([tidy(v, k, year=years, school=school_ids, grade=grades).set_index(["year", "school", "grade"])
+                       for k, v in cols.items()], axis=1).reset_index()
+    return frame.assign(level=level)[["year", "school", "level", "grade"] + list(cols)]
+
+
+def _base_check(P0, units, regions, level):
+    listed = allocation.group_sum(np.nan_to_num(units.base) * units.is_open[0][:, None], units.region, len(regions))
+    grades = list(range(1, P0.shape[-1] + 1))
+    frame = tidy(P0, "forecast", region=regions, grade=grades).assign(
+        schools_listed=listed.reshape(-1), level=level)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frame["ratio"] = frame.schools_listed / frame.forecast
+    return frame[["region", "level", "grade", "forecast", "schools_listed", "ratio"]]
+
+
+def _school_frame(schools: Schools, students, seats, years, regions):
+    frame = tidy(students, "students", year=years, school=list(schools.ids))
+    frame["seats"] = seats.reshape(-1)
+    n = len(years)
+    frame["name"] = np.tile(schools.names, n)
+    frame["region"] = np.tile(np.asarray(regions + [""])[schools.region], n)
+    frame["type"] = np.tile(schools.type, n)
+    frame["max_students"] = np.tile(schools.max_students, n)
+    frame["open"] = ((schools.opened <= np.asarray(years)[:, None]) & (schools.closed > np.asarray(years)[:, None])).reshape(-1)
+    frame["oversized"] = np.rint(frame.students) > frame.max_students
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frame["utilisation"] = frame.students / frame.seats
+    return frame[["year", "school", "name", "region", "type", "open", "students", "seats", "max_students",
+                  "oversized", "utilisation"]]
+
+
+def _oversized_by_level(schools_frame, schools: Schools, plan, regions, years):
+    """Oversized schools counted under every level they teach (a nine-year school under both)."""
+    over = schools_frame.oversized.to_numpy().reshape(len(years), len(schools.ids))
+    parts = []
+    for name, (_, _, idx, units, _) in plan.items():
+        parts.append(_by_region(over[:, idx].astype(float), units.region, len(regions)).reshape(-1))
+    return np.concatenate(parts)
