@@ -25,7 +25,7 @@ import pandas as pd
 
 from capsim import allocation, capacity, enrolment
 from capsim.errors import Problem, ScenarioError
-from capsim.projection import Projection, tidy
+from capsim.projection import Projection, tidy, tidy_columns
 from capsim.school_data import Schools, read_capacity, read_schools
 from capsim.schema import SCHOOL_TYPES, Scenario
 
@@ -140,9 +140,7 @@ def _teachers(scenario, level, students, classes_needed):
 
 
 def _region_frame(cols, level, regions, years):
-    frame = pd.concat([tidy(v, k, year=years, region=regions).set_index(["year", "region"]) for k, v in cols.items()],
-                      axis=1).reset_index()
-    return frame.assign(level=level)
+    return tidy_columns(cols, year=years, region=regions).assign(level=level)
 
 
 def _finish(frames):
@@ -241,9 +239,9 @@ def _grade_frame(S_alloc, classes, counts, ids, idx, level, years):
     cols = {"students": S_alloc, "classes": classes, "largest_class": counts.largest, "classes_needed": counts.needed,
             "classes_short": counts.short, "oversized_classes": counts.oversized,
             "classes_56_65": counts.band_large, "classes_66_plus": counts.band_huge}
-    frame = pd.concat([tidy(v, k, year=years, school=school_ids, grade=grades).set_index(["year", "school", "grade"])
-                       for k, v in cols.items()], axis=1).reset_index()
-    return frame.assign(level=level)[["year", "school", "level", "grade"] + list(cols)]
+    frame = tidy_columns(cols, year=years, school=school_ids, grade=grades)
+    frame.insert(2, "level", level)
+    return frame
 
 
 def _base_check(P0, units, regions, level):

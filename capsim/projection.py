@@ -211,6 +211,13 @@ def _frames(scenario: Scenario, inputs: Inputs, arrays: _Arrays, calibration) ->
 
 def tidy(array, value: str, **axes) -> pd.DataFrame:
     """A labelled n-d array -> tidy frame, one column per axis (in order) plus ``value``."""
-    names = list(axes)
-    index = pd.MultiIndex.from_product([axes[n] for n in names], names=names)
-    return pd.DataFrame({value: np.asarray(array).reshape(-1)}, index=index).reset_index()
+    return tidy_columns({value: array}, **axes)
+
+
+def tidy_columns(columns: dict, **axes) -> pd.DataFrame:
+    """Several n-d arrays of the same shape -> one tidy frame: axis columns, then one per array."""
+    shape = tuple(len(v) for v in axes.values())
+    grids = np.meshgrid(*[np.arange(n) for n in shape], indexing="ij")
+    frame = {name: np.asarray(labels)[g.reshape(-1)] for (name, labels), g in zip(axes.items(), grids)}
+    frame.update({k: np.broadcast_to(np.asarray(v), shape).reshape(-1) for k, v in columns.items()})
+    return pd.DataFrame(frame)
