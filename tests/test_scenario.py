@@ -240,56 +240,31 @@ def test_unknown_key_inside_an_override_names_the_override(tiny):
     assert "Fix: did you mean 'draws'?" in problem
 
 
-def test_wrong_type_names_key_value_and_expected_type(tiny):
-    edit(tiny, "draws = 20", 'draws = "many"')
+BAD_VALUES = [
+    # (text in the file, replacement, key, message fragment, value shown, fix fragment)
+    ("draws = 20", 'draws = "many"', "uncertainty.draws", "valid integer", "'many'",
+     "expected number of Monte Carlo draws"),
+    ('migration_timing = "half"', 'migration_timing = "middle"', "demography.migration_timing", "",
+     "'middle'", "expected 'start', 'end' or 'half'."),
+    ("tfr_sd = 0.2", "tfr_sd = -0.2", "uncertainty.tfr_sd", "greater than or equal to 0", "-0.2",
+     "expected TFR spread"),
+    ("seed = 1", "seed = 1\nquantiles = [0.1, 1.5]", "uncertainty.quantiles", "[1.5] do not", "[0.1, 1.5]",
+     "expected quantiles between 0 and 1"),
+    ("sex_ratio_at_birth = 1.11", "sex_ratio_at_birth = 3", "demography.sex_ratio_at_birth", "less than 1.4", "3",
+     "expected male births per female birth, e.g. 1.11."),
+    ("rate = { 2020 = 0.9, 2025 = 0.95 }", "rate = { 2020 = 0.9, 2025 = 9.5 }", "education.senior.rate",
+     "[9.5] do not", "{'2020': 0.9, '2025': 9.5}", "expected enrolment rate"),
+]
+
+
+@pytest.mark.parametrize("old,new,key,message,value,fix", BAD_VALUES, ids=[b[2] for b in BAD_VALUES])
+def test_bad_value_names_file_key_value_and_fix(tiny, old, new, key, message, value, fix):
+    edit(tiny, old, new)
     problem = only_problem(tiny)
-    assert problem.startswith(f"{tiny}: uncertainty.draws:")
-    assert "valid integer" in problem
-    assert "Got 'many'." in problem
-    assert "Fix: expected number of Monte Carlo draws" in problem
-
-
-def test_wrong_choice_names_the_allowed_values(tiny):
-    edit(tiny, 'migration_timing = "half"', 'migration_timing = "middle"')
-    problem = only_problem(tiny)
-    assert problem.startswith(f"{tiny}: demography.migration_timing:")
-    assert "Got 'middle'." in problem
-    assert "Fix: expected 'start', 'end' or 'half'." in problem
-
-
-def test_negative_tfr_sd(tiny):
-    edit(tiny, "tfr_sd = 0.2", "tfr_sd = -0.2")
-    problem = only_problem(tiny)
-    assert problem.startswith(f"{tiny}: uncertainty.tfr_sd:")
-    assert "greater than or equal to 0" in problem
-    assert "Got -0.2." in problem
-    assert "Fix: expected TFR spread" in problem
-
-
-def test_quantile_above_one(tiny):
-    edit(tiny, "seed = 1", "seed = 1\nquantiles = [0.1, 1.5]")
-    problem = only_problem(tiny)
-    assert problem.startswith(f"{tiny}: uncertainty.quantiles:")
-    assert "[1.5] do not" in problem
-    assert "Got [0.1, 1.5]." in problem
-    assert "Fix: expected quantiles between 0 and 1" in problem
-
-
-def test_sex_ratio_of_three(tiny):
-    edit(tiny, "sex_ratio_at_birth = 1.11", "sex_ratio_at_birth = 3")
-    problem = only_problem(tiny)
-    assert problem.startswith(f"{tiny}: demography.sex_ratio_at_birth:")
-    assert "less than 1.4" in problem
-    assert "Got 3." in problem
-    assert "Fix: expected male births per female birth, e.g. 1.11." in problem
-
-
-def test_enrolment_rate_out_of_range_in_a_year_path(tiny):
-    edit(tiny, "rate = { 2020 = 0.9, 2025 = 0.95 }", "rate = { 2020 = 0.9, 2025 = 9.5 }")
-    problem = only_problem(tiny)
-    assert problem.startswith(f"{tiny}: education.senior.rate:")
-    assert "[9.5] do not" in problem
-    assert "Fix: expected enrolment rate" in problem
+    assert problem.startswith(f"{tiny}: {key}:")
+    assert message in problem
+    assert f"Got {value}." in problem
+    assert f"Fix: {fix}" in problem
 
 
 def test_missing_required_key_names_the_fix(tiny):
