@@ -100,43 +100,39 @@ def _validate(args) -> int:
 
 
 def _project(args) -> int:
-    from pathlib import Path
-
-    from capsim.outputs import write_results
     from capsim.projection import project
 
     scenario = _load(args)
     result = project(scenario, progress=not args.quiet)
-    out = Path(args.out or Path("out") / scenario.name)
     tables = {"population": result.population, "births": result.births, "students": result.students,
-              "students_by_level": result.level_totals, "calibration": result.calibration}
-    if result.student_draws is not None:
-        tables["student_draws"] = result.student_draws
-    paths = write_results(out, tables, scenario)
-    if not args.quiet:
-        print(_summary(result))
-        print(f"wrote {len(paths)} files to {out}")
-    return 0
+              "students_by_level": result.level_totals, "calibration": result.calibration,
+              "student_draws": result.student_draws}
+    return _write(args, scenario, tables, lambda: _summary(result))
 
 
 def _assess(args) -> int:
-    from pathlib import Path
-
     from capsim.assessment import assess
-    from capsim.outputs import write_results
     from capsim.projection import project
 
     scenario = _load(args)
     projection = project(scenario, progress=not args.quiet)
     result = assess(scenario, projection)
-    tables = {"assessment": result.regions, "students_by_level": projection.level_totals}
-    for name in ("schools", "grades", "base_check"):
-        if getattr(result, name) is not None:
-            tables[f"assessment_{name}"] = getattr(result, name)
+    tables = {"assessment": result.regions, "students_by_level": projection.level_totals,
+              "assessment_schools": result.schools, "assessment_grades": result.grades,
+              "assessment_base_check": result.base_check}
+    return _write(args, scenario, tables, lambda: _assessment_summary(result))
+
+
+def _write(args, scenario, tables: dict, summary) -> int:
+    """Write the tables that exist (atomically) to --out or out/NAME; print the summary."""
+    from pathlib import Path
+
+    from capsim.outputs import write_results
+
     out = Path(args.out or Path("out") / scenario.name)
-    paths = write_results(out, tables, scenario)
+    paths = write_results(out, {k: v for k, v in tables.items() if v is not None}, scenario)
     if not args.quiet:
-        print(_assessment_summary(result))
+        print(summary())
         print(f"wrote {len(paths)} files to {out}")
     return 0
 
