@@ -60,6 +60,21 @@ def _parser() -> argparse.ArgumentParser:
     assess.add_argument("--out", metavar="DIR", help="folder to write (default: out/NAME); replaced whole")
     assess.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     assess.set_defaults(handler=_assess)
+
+    bt = sub.add_parser("backtest", help="rolling-origin backtest of intake and enrolment forecasts",
+                        description="Rolling-origin backtest on real history: for each origin year, calibrate "
+                                    "on data up to then, forecast the following years, and report error by "
+                                    "horizon (MAPE, bias, MAE) and 80 %% band coverage against naive baselines. "
+                                    "HISTORY is a CSV (area, series, year, value; e.g. data/china/history.csv) or "
+                                    "a scenario whose enrolment and births tables are used.")
+    bt.add_argument("history", metavar="HISTORY", help="history CSV or scenario TOML")
+    bt.add_argument("--out", metavar="DIR", default="out/backtest", help="folder to write (default: out/backtest)")
+    bt.add_argument("--area", action="append", default=[], help="only these areas (repeatable)")
+    bt.add_argument("--horizons", type=int, default=6, metavar="H", help="forecast 1..H years ahead (default 6)")
+    bt.add_argument("--no-select", action="store_true", help="use default settings instead of selecting by backtest")
+    bt.add_argument("--quiet", action="store_true", help="no summary")
+    bt.add_argument("--debug", action="store_true", help="show a traceback on errors")
+    bt.set_defaults(handler=_backtest)
     return parser
 
 
@@ -135,6 +150,45 @@ def _write(args, scenario, tables: dict, summary) -> int:
         print(summary())
         print(f"wrote {len(paths)} files to {out}")
     return 0
+
+
+def _backtest(args) -> int:
+    from capsim.backtest import backtest, read_history
+    from capsim.outputs import write_files
+
+    history = read_history(args.history)
+    if args.area:
+        history = history[history.area.isin(args.area)]
+    result = backtest(history, horizons=range(1, args.horizons + 1), select=not args.no_select)
+    figures = {f"backtest_mape_{area}.png": _mape_figure(result.summary, area) for area in result.summary.area.unique()}
+    tables = {"backtest_summary": result.summary, "backtest_forecasts": result.forecasts,
+              "backtest_selection": result.selection}
+    paths = write_files(args.out, tables, figures)
+    if not args.quiet:
+        print(_backtest_summary(result.summary))
+        print(f"wrote {len(paths)} files to {args.out}")
+    return 0
+
+
+def _mape_figure(summary, area):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from capsim.report.backtest_plot import plot_mape
+
+    axes = plot_mape(summary, area)
+    fig = axes[0].figure
+    fig.suptitle(f"Backtest: {area}", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def _backtest_summary(summary) -> str:
+    s = summary[summary.horizon.isin([1, 3, 5])]
+    wide = s.pivot_table(index=["area", "series", "horizon"], columns="model", values="mape")
+    cover = s[s.model == "capsim"].set_index(["area", "series", "horizon"]).coverage_80
+    wide["coverage_80"] = cover
+    return "MAPE (%) by horizon; coverage_80 = share of actuals inside capsim's 80 % band\n" + wide.round(2).to_string()
 
 
 def _assessment_summary(result) -> str:

@@ -14,13 +14,19 @@ from pathlib import Path
 
 import pandas as pd
 
-from capsim.scenario import scenario_to_toml
-
 RESOLVED = "scenario.resolved.toml"
 
 
 def write_results(out_dir, tables: dict[str, pd.DataFrame], scenario) -> list[Path]:
-    """Write ``tables`` as CSV (UTF-8 with BOM, so Excel shows Chinese) and the resolved scenario."""
+    """Write ``tables`` as CSV and the resolved scenario (TOML, data paths relative to ``out_dir``)."""
+    from capsim.scenario import scenario_to_toml
+
+    return write_files(out_dir, tables, texts={RESOLVED: scenario_to_toml(scenario, Path(out_dir).resolve())})
+
+
+def write_files(out_dir, tables: dict, figures: dict | None = None, texts: dict | None = None) -> list[Path]:
+    """Write CSV tables (UTF-8 with BOM, so Excel shows Chinese), matplotlib figures (PNG) and
+    text files into ``out_dir``, replacing it whole."""
     out_dir = Path(out_dir).resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
@@ -29,8 +35,12 @@ def write_results(out_dir, tables: dict[str, pd.DataFrame], scenario) -> list[Pa
         for name, frame in tables.items():
             frame.to_csv(tmp / f"{name}.csv", index=False, encoding="utf-8-sig")
             names.append(f"{name}.csv")
-        (tmp / RESOLVED).write_text(scenario_to_toml(scenario, out_dir), encoding="utf-8")
-        names.append(RESOLVED)
+        for name, fig in (figures or {}).items():
+            fig.savefig(tmp / name, dpi=150)
+            names.append(name)
+        for name, text in (texts or {}).items():
+            (tmp / name).write_text(text, encoding="utf-8")
+            names.append(name)
         _swap_in(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,1 @@
+"""Plots and tables for people: every plot function takes results and an optional ``ax``."""

@@ -1,0 +1,124 @@
+"""Backtest machinery on synthetic histories with known answers, and on the shipped series."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from capsim.backtest import (Forecaster, Settings, backtest, baseline, calibrate, read_history,
+                             run_backtest, summarise)
+
+YEARS = range(1990, 2021)
+
+
+def _synthetic(entry=0.9, stay=0.98, trend=0.0):
+    """Births growing 1 % a year; intake = ratio x births 6 years earlier; enrolment = stay x 6 cohorts."""
+    births = {y: 1000 * 1.01 ** (y - 1980) for y in range(1980, 2021)}
+    intake = {y: (entry + trend * (y - 1990)) * births[y - 6] for y in YEARS}
+    enrol = {y: stay * sum(intake[y - k] for k in range(6)) for y in YEARS if y - 5 in intake}
+    rows = [("a", "births", y, v) for y, v in births.items()]
+    rows += [("a", "primary_intake", y, v) for y, v in intake.items()]
+    rows += [("a", "primary_enrolment", y, v) for y, v in enrol.items()]
+    return pd.DataFrame(rows, columns=["area", "series", "year", "value"])
+
+
+def test_constant_ratios_give_zero_error():
+    fc = run_backtest(_synthetic(), {})
+    ours = fc[fc.model == "capsim"]
+    assert len(ours) > 50 and set(ours.series) == {"primary_intake", "primary_enrolment"}
+    np.testing.assert_allclose(ours.forecast, ours.actual, rtol=1e-12)
+    # the naive baselines are not exact on a growing series
+    assert (fc[fc.model == "last_value"].forecast != fc[fc.model == "last_value"].actual).any()
+
+
+def test_linear_trend_in_the_ratio_is_caught_by_the_linear_setting():
+    history = _synthetic(trend=0.002)
+    flat = run_backtest(history, {"primary_intake": Settings(3, "flat")})
+    linear = run_backtest(history, {"primary_intake": Settings(3, "linear")})
+    err = lambda f: (f[(f.model == "capsim") & (f.series == "primary_intake")].pipe(
+        lambda d: (d.forecast - d.actual).abs() / d.actual)).max()
+    assert err(linear) < 1e-12 < err(flat)
+
+
+def test_nothing_after_the_origin_leaks_into_calibration():
+    history = _synthetic()
+    observed = {s: dict(zip(p.year, p.value)) for s, p in history.groupby("series")}
+    before = Forecaster(observed, 2010, {}).forecast("primary_enrolment", 2014)
+    spoiled = {s: {y: (v * 5 if y > 2010 else v) for y, v in d.items()} for s, d in observed.items()}
+    after = Forecaster(spoiled, 2010, {}).forecast("primary_enrolment", 2014)
+    assert before == after
+
+
+def test_horizons_stop_where_births_are_not_yet_known():
+    fc = run_backtest(_synthetic(), {}, horizons=range(1, 10))
+    assert fc[(fc.model == "capsim") & (fc.series == "primary_intake")].horizon.max() == 6
+
+
+def test_calibration_flat_and_linear_hand_worked():
+    ratios = {2001: 1.0, 2002: 1.1, 2003: 1.3}
+    assert calibrate(ratios, Settings(2, "flat"), 2004) == pytest.approx(1.2)
+    # least-squares line through (2001, 1.0), (2002, 1.1), (2003, 1.3): slope 0.15, at 2004: 1.4333
+    assert calibrate(ratios, Settings(3, "linear"), 2004) == pytest.approx(1.1333333 + 0.15 * 2, rel=1e-6)
+
+
+def test_baselines_hand_worked():
+    series = {2000: 100.0, 2001: 110.0, 2002: 121.0}
+    assert baseline(series, 2002, 2005, "last_value", 3) == 121.0
+    assert baseline(series, 2002, 2004, "average_growth", 2) == pytest.approx(121 * 1.1 ** 2)
+
+
+def test_summary_metrics_hand_worked():
+    fc = pd.DataFrame({"area": "a", "series": "s", "model": "capsim", "origin": 2000, "year": [2001, 2002],
+                       "horizon": 1, "actual": [100.0, 200.0], "forecast": [110.0, 190.0],
+                       "low": [90.0, 180.0], "high": [120.0, 199.0]})
+    row = summarise(fc).iloc[0]
+    # errors +10 % and -5 %: MAPE 7.5, bias 2.5, MAE 10; only the first actual is inside its band
+    assert (row.n, row.mape, row.bias, row.mae, row.coverage_80) == (2, 7.5, 2.5, 10.0, 0.5)
+
+
+def test_selection_is_shown_and_one_setting_per_series_chosen():
+    result = backtest(_synthetic(trend=0.002), horizons=range(1, 4))
+    chosen = result.selection[result.selection.selected]
+    assert sorted(chosen.series) == ["primary_enrolment", "primary_intake"]
+    assert chosen.set_index("series").loc["primary_intake", "trend"] == "linear"
+    assert len(result.selection) > len(chosen)
+
+
+def test_history_errors_name_row_value_and_fix(tmp_path):
+    from capsim.errors import DataError
+
+    path = tmp_path / "h.csv"
+    pd.DataFrame({"area": ["a", "a"], "series": ["births", "pupils"], "year": [2000, 2001],
+                  "value": [-1, 5]}).to_csv(path, index=False)
+    with pytest.raises(DataError) as caught:
+        read_history(path)
+    text = caught.value.report()
+    assert "row 2, column value" in text and "Got '-1'" in text
+    assert "row 3, column series" in text and "Got 'pupils'" in text and "primary_intake" in text
+
+
+def test_scenario_history_from_enrolment_and_births():
+    from capsim.examples import tiny_path
+
+    h = read_history(tiny_path())
+    north = h[(h.area == "north") & (h.series == "primary_enrolment")].set_index("year").value
+    raw = pd.read_csv(tiny_path().parent / "enrolment.csv").query("region == 'north' and level == 'primary'")
+    assert north[2020] == raw[raw.year == 2020].students.sum()
+    assert {"births", "primary_intake", "junior_intake", "junior_enrolment"} <= set(h.series)
+
+
+def test_cli_backtest_writes_tables_and_plot(tmp_path):
+    from capsim.cli import main
+
+    path = tmp_path / "h.csv"
+    _synthetic().to_csv(path, index=False)
+    assert main(["backtest", str(path), "--out", str(tmp_path / "bt"), "--no-select", "--quiet"]) == 0
+    names = {p.name for p in (tmp_path / "bt").iterdir()}
+    assert {"backtest_summary.csv", "backtest_forecasts.csv", "backtest_mape_a.png"} <= names
+
+
+def test_shipped_national_history_reads():
+    h = read_history(Path(__file__).parent.parent / "data" / "china" / "history.csv")
+    births = h[(h.area == "china") & (h.series == "births")].set_index("year").value
+    assert births[2016] == 17_860_000 and births[2024] == 9_540_000  # NBS bulletins (万 x 10,000)
