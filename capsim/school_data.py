@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from capsim.errors import DataError, Problems
-from capsim.schema import SCHOOL_TYPES, Scenario
+from capsim.schema import LEVELS, SCHOOL_TYPES, Scenario
 from capsim.tables import Table
 
 
@@ -106,18 +106,24 @@ def _optional(table: Table, column, low, high, integer=False):
 def _grade_rows(table: Table, schools: Schools, levels: dict, base_year: int) -> None:
     if not table.require("school", "level", "grade", "students", "classes"):
         return
-    index = {s: i for i, s in enumerate(schools.ids)}
+    index = {}
+    for i, sid in enumerate(schools.ids):
+        index.setdefault(sid, i)  # a repeated id is reported by the schools table; the first row counts
     school = table.choice("school", schools.ids, fix="use an id of the schools table.")
-    level = table.choice("level", levels)
+    level = table.choice("level", LEVELS)
+    seen = {lv: np.zeros(schools.base_students[lv].shape, dtype=bool) for lv in levels}
     grade = table.number("grade", 1, 9, integer=True)
     students = table.number("students", 0, fix="write the number of pupils (>= 0).")
     classes = table.number("classes", 0, 1000, integer=True, fix="write the number of classes (>= 0).")
     table.duplicates(["school", "level", "grade"])
     for i in range(len(school)):
         s, lv = index.get(school[i], -1), level[i]
-        if s < 0 or not lv or not np.isfinite(grade[i]):
-            continue
-        if lv not in SCHOOL_TYPES.get(schools.type[s], ()):
+        if s < 0 or not lv or not np.isfinite(grade[i]) or not schools.type[s]:
+            continue  # unknown school, level, grade or school type: reported already
+        if lv not in levels:
+            table.problems.add(table.where(i, "level"), f"{lv} is not forecast by the scenario.", lv,
+                               f"enable education.{lv} (enabled = true), or remove the {lv} rows.")
+        elif lv not in SCHOOL_TYPES.get(schools.type[s], ()):
             table.problems.add(table.where(i, "level"), f"is not taught by school {school[i]} "
                                f"(type {schools.type[s]}).", lv, f"use one of {', '.join(SCHOOL_TYPES.get(schools.type[s], ()))}, "
                                "or correct the school's type.")
@@ -127,14 +133,17 @@ def _grade_rows(table: Table, schools: Schools, levels: dict, base_year: int) ->
         else:
             schools.base_students[lv][s, int(grade[i]) - 1] = students[i]
             schools.base_classes[lv][s, int(grade[i]) - 1] = classes[i]
-    _check_open_schools_have_rows(table, schools, levels, base_year)
+            seen[lv][s, int(grade[i]) - 1] = True
+    _check_open_schools_have_rows(table, schools, levels, base_year, seen, set(index.values()))
 
 
-def _check_open_schools_have_rows(table: Table, schools: Schools, levels: dict, base_year: int) -> None:
+def _check_open_schools_have_rows(table: Table, schools: Schools, levels: dict, base_year: int, seen, first) -> None:
     open_now = (schools.opened <= base_year) & (schools.closed > base_year)
     for s in np.flatnonzero(open_now):
+        if s not in first:
+            continue
         for lv in SCHOOL_TYPES.get(schools.type[s], ()):
-            if lv in levels and np.isnan(schools.base_students[lv][s]).any():
+            if lv in levels and not seen[lv][s].all():
                 table.problems.add(str(table.path), f"school {schools.ids[s]} is open in {base_year} but lacks "
                                    f"{lv} grades.", None,
                                    f"add rows for every {lv} grade of {schools.ids[s]} (students and classes).")
@@ -142,12 +151,13 @@ def _check_open_schools_have_rows(table: Table, schools: Schools, levels: dict, 
 
 
 def read_capacity(scenario: Scenario, regions, levels, years) -> Capacity | None:
-    """Seats per region and level, held from each row's year (or always, without a year)."""
+    """Seats per region and level, held from each row's year (or always, without a year);
+    unknown (NaN) where no row covers a region, level and year."""
     if scenario.data.capacity is None:
         return None
     problems = Problems()
     table = Table(scenario.data.capacity, "capacity", problems)
-    seats = {lv: np.zeros((len(years), len(regions))) for lv in levels}
+    seats = {lv: np.full((len(years), len(regions)), np.nan) for lv in levels}  # no row: unknown
     if table.require("region", "level", "seats"):
         index = {r: i for i, r in enumerate(regions)}
         region = table.choice("region", list(regions))
