@@ -2,7 +2,8 @@
 
 :func:`assess` takes a scenario and its projection and returns tidy tables:
 
-* ``regions`` — per year, region and level: students, placed, unplaced, seats, gap
+* ``regions`` — per year, region and level: students, placed, unplaced, seats, lawful seats
+  (each school's seats within its maximum size), gap
   (seats - students: negative is a shortage), shortage, surplus, utilisation, classes
   available and needed, oversized classes (over the standard; 56-65; 66+), oversized schools,
   teachers needed, places per 1,000 residents, gross enrolment ratio;
@@ -30,7 +31,7 @@ from capsim.school_data import Schools, read_capacity, read_schools
 from capsim.schema import SCHOOL_TYPES, Scenario
 
 REGION_COLUMNS = [
-    "year", "region", "level", "students", "placed", "unplaced", "seats", "gap", "shortage", "surplus",
+    "year", "region", "level", "students", "placed", "unplaced", "seats", "lawful_seats", "gap", "shortage", "surplus",
     "utilisation", "classes_available", "classes_needed", "oversized_classes", "classes_56_65",
     "classes_66_plus", "oversized_schools", "teachers_needed", "places_per_1000", "gross_enrolment_ratio",
 ]
@@ -125,6 +126,7 @@ def _without_schools(scenario, pupils, levels, regions, years, population):
         counts = capacity.class_split(P, 0, std)
         seats = cap.seats[name] if cap else np.full(P.shape[:2], np.nan)
         cols = _common(level, P, seats, population, years)
+        cols["lawful_seats"] = seats
         needed = counts.needed.sum(axis=-1)
         cols.update(placed=np.full_like(seats, np.nan), unplaced=np.full_like(seats, np.nan),
                     classes_available=np.full_like(seats, np.nan), classes_needed=needed,
@@ -191,6 +193,8 @@ def _with_schools(scenario, schools: Schools, pupils, levels, regions, years, po
     class_seats = np.zeros(len(schools.ids))
     for _, _, idx, _, own in plan.values():
         class_seats[idx] += own
+    total = np.where(np.isfinite(schools.seats), schools.seats, class_seats)
+    lawful_share = np.minimum(1.0, np.divide(schools.max_students, total, out=np.ones_like(total), where=total > 0))
     frames, grade_frames, checks = [], [], []
     school_students = np.zeros((len(years), len(schools.ids)))
     school_seats = np.zeros_like(school_students)
@@ -202,6 +206,7 @@ def _with_schools(scenario, schools: Schools, pupils, levels, regions, years, po
         school_students[:, idx] += S_alloc.sum(axis=-1)
         school_seats[:, idx] += seats_u
         cols = _common(level, pupils[name], _by_region(seats_u, units.region, R), population, years)
+        cols["lawful_seats"] = _by_region(seats_u * lawful_share[idx], units.region, R)
         needed = _by_region(counts.needed.sum(-1), units.region, R) + capacity.class_split(unplaced, 0, std).needed.sum(-1)
         cols.update(
             placed=_by_region(S_alloc.sum(-1), units.region, R), unplaced=unplaced.sum(-1), classes_needed=needed,

@@ -35,6 +35,7 @@ class DataFiles(Strict):
     schools: Path | None = Field(None, description="CSV of schools: id, name, region, type, classes (+ seats, opened, closed, max_students)")
     school_grades: Path | None = Field(None, description="CSV of base-year pupils and classes: school, level, grade, students, classes")
     capacity: Path | None = Field(None, description="CSV of region-level seats: region, level, seats (+ year), used without schools")
+    projects: Path | None = Field(None, description="CSV of candidate and committed projects (docs/data-tables.md)")
 
 
 class Demography(Strict):
@@ -158,6 +159,22 @@ class Standards(Strict):
         return {**defaults.get(info.field_name, {}), **table}
 
 
+class Plan(Strict):
+    """The optimiser's settings: solver, budgets, money and the price of a missing seat."""
+
+    solver: Literal["highs", "cbc"] = Field("highs", description="'highs' (default) or 'cbc'")
+    time_limit: float = Field(60.0, gt=0, le=86_400, description="seconds the solver may run")
+    gap: float = Field(0.001, ge=0, le=1, description="relative optimality gap at which to stop, e.g. 0.001")
+    first_year: int | None = Field(None, description="first year a project may open (default: base_year + 1)")
+    lead_time: int = Field(0, ge=0, le=20, description="years from the base year before a new (uncommitted) project can open")
+    discount_rate: float = Field(0.0, ge=0, le=0.5, description="yearly discount rate for costs, e.g. 0.03")
+    budget_total: float | None = Field(None, ge=0, description="most money over the whole plan, yuan")
+    budget_yearly: dict[int, float] | float | None = Field(None, description="most money a year, yuan: a number or {year = amount}")
+    shortfall_penalty: float = Field(1e6, gt=0, description="cost of one missing seat for one year, yuan (large: a last resort)")
+    rent_cost: float | None = Field(None, gt=0, description="yuan per seat-year of temporary rented capacity (empty: none)")
+    years: int | None = Field(None, ge=1, le=100, description="years planned from first_year (default: to end_year)")
+
+
 class Scenario(Strict):
     """A validated, frozen scenario. Build it with :func:`capsim.load_scenario`."""
 
@@ -171,6 +188,7 @@ class Scenario(Strict):
     housing: Housing = Field(default_factory=Housing)
     education: Education = Field(default_factory=Education)
     standards: Standards = Field(default_factory=Standards)
+    plan: Plan = Field(default_factory=Plan)
     source: str = Field("", description="(set by capsim) the file the scenario was read from")
 
     @property

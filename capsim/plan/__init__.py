@@ -1,0 +1,160 @@
+"""The planner: which projects to build and when, at least cost, so every child has a seat.
+
+``plan(scenario)`` forecasts and assesses (unless given), then solves the region-level MILP of
+:mod:`capsim.plan.model` and returns the schedule, the spending by year, the seats after the
+plan and every shortfall with its binding cause. ``evaluate=True`` checks a bureau's own plan
+instead: every project with a ``committed`` year opens then, nothing else is chosen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from capsim.plan import model as milp
+from capsim.plan.projects import Projects, read_projects
+from capsim.plan.solve import Solution, solve
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    schedule: pd.DataFrame     # one row per chosen project
+    spending: pd.DataFrame     # year, project, cost
+    seats: pd.DataFrame        # year, region, level, students, seats_before, seats_added, rented, shortfall
+    shortfalls: pd.DataFrame   # year, region, level, seats, cause
+    solution: Solution
+
+    @property
+    def summary(self) -> dict:
+        s = self.solution
+        return {"status": s.status, "objective": s.objective, "bound": s.bound, "gap": s.gap, "solver": s.solver,
+                "build_seconds": s.build_seconds, "solve_seconds": s.solve_seconds,
+                "projects": len(self.schedule), "cost": float(self.spending.cost.sum()),
+                "seats_added": float(self.schedule.seats.sum()), "shortfall_seat_years": float(self.shortfalls.seats.sum())}
+
+
+def plan(scenario, projection=None, assessment=None, evaluate: bool = False) -> PlanResult:
+    """Plan (or, with ``evaluate``, check) the scenario's projects; see the module docstring."""
+    from capsim.assessment import assess
+    from capsim.errors import PlanError, Problem
+    from capsim.projection import project
+
+    if scenario.data.projects is None:
+        raise PlanError([Problem(f"{scenario.source}: data.projects", "no projects table is given.", None,
+                                 "add data.projects (docs/data-tables.md) to plan.")])
+    projection = projection or project(scenario)
+    assessment = assessment or assess(scenario, projection)
+    table = assessment.regions
+    regions = list(dict.fromkeys(table.region))
+    levels = list(dict.fromkeys(table.level))
+    cfg = scenario.plan
+    first = cfg.first_year or scenario.base_year + 1
+    last = scenario.end_year if cfg.years is None else min(scenario.end_year, first + cfg.years - 1)
+    years = np.arange(first, last + 1)
+    from capsim.enrolment import level_specs
+    from capsim.school_data import read_schools
+
+    grades = {lv.name: lv.grades for lv in level_specs(scenario)}
+    schools = read_schools(scenario, regions, grades) if scenario.data.schools else None
+    projects = read_projects(scenario.data.projects, regions, levels, first, last, schools)
+    if evaluate:
+        projects = _only_committed(projects)
+    projects = _with_lead_time(projects, first + cfg.lead_time)
+    demand, lawful = _demand_and_seats(table, regions, levels, years)
+    inputs = milp.PlanInputs(
+        years=years, need=np.maximum(demand - lawful, 0.0), projects=projects,
+        school_room=_school_room(projects, schools), budget_yearly=_yearly(cfg.budget_yearly, years),
+        budget_total=cfg.budget_total, discount_rate=cfg.discount_rate, penalty=cfg.shortfall_penalty,
+        rent_cost=cfg.rent_cost,
+    )
+    m = milp.build(inputs)
+    sol = solve(m.c, m.families, m.lb, m.ub, m.integer, solver=cfg.solver, time_limit=cfg.time_limit, gap=cfg.gap)
+    return _result(m, sol, regions, levels, demand, lawful)
+
+
+def _only_committed(p: Projects) -> Projects:
+    from dataclasses import replace
+
+    free = ~np.isfinite(p.committed)
+    return replace(p, latest=np.where(free, -np.inf, p.latest))
+
+
+def _with_lead_time(p: Projects, earliest_new: int) -> Projects:
+    from dataclasses import replace
+
+    free = ~np.isfinite(p.committed)
+    return replace(p, earliest=np.where(free, np.maximum(p.earliest, earliest_new), p.earliest))
+
+
+def _demand_and_seats(table, regions, levels, years):
+    """(R, L, Y) students to seat and lawful seats that exist (school seats within maximum sizes)."""
+    t = table[table.year.isin(years)]
+    shape = (len(regions), len(levels), len(years))
+    idx = (pd.Index(regions).get_indexer(t.region), pd.Index(levels).get_indexer(t.level), np.searchsorted(years, t.year))
+    demand, lawful = np.zeros(shape), np.zeros(shape)
+    demand[idx] = t.students.to_numpy()
+    lawful[idx] = np.nan_to_num(t.lawful_seats.to_numpy())
+    return demand, lawful
+
+
+def _school_room(p: Projects, schools) -> dict:
+    if schools is None:
+        return {}
+    seats = np.where(np.isfinite(schools.seats), schools.seats, 0.0)
+    return {int(s): float(schools.max_students[s] - seats[s]) for s in set(p.school[p.school >= 0].tolist())}
+
+
+def _yearly(budget, years):
+    if budget is None:
+        return None
+    if isinstance(budget, dict):
+        return np.array([budget.get(int(y), np.inf) for y in years], dtype=float)
+    return np.full(len(years), float(budget))
+
+
+def _result(m, sol: Solution, regions, levels, demand, lawful) -> PlanResult:
+    from capsim.plan.diagnose import shortfalls
+
+    inp = m.inputs
+    p, years = inp.projects, inp.years
+    x = np.zeros(m.x_index.shape)
+    ok = m.x_index >= 0
+    if np.isfinite(sol.values).all():
+        x[ok] = np.rint(sol.values[m.x_index[ok]])
+    chosen_p, chosen_y = np.nonzero(x > 0.5)
+    spend = milp.spending(p, years)[chosen_p, chosen_y]             # (K, Y)
+    schedule = pd.DataFrame({
+        "id": [p.ids[i] for i in chosen_p], "name": [p.names[i] for i in chosen_p],
+        "region": [regions[p.region[i]] for i in chosen_p], "kind": p.kind[chosen_p], "type": p.type[chosen_p],
+        "open_year": years[chosen_y], "seats": p.seats[chosen_p].sum(axis=1), "cost": p.cost[chosen_p],
+        "cost_in_plan_years": spend.sum(axis=1), "committed": np.isfinite(p.committed[chosen_p]),
+    })
+    k, s = np.nonzero(spend)
+    spending = pd.DataFrame({"year": years[s], "project": [p.ids[i] for i in chosen_p[k]], "cost": spend[k, s]})
+    added = _seats_added(m, x)
+    short = np.nan_to_num(sol.values[m.short_index]) if np.isfinite(sol.values).all() else inp.need.copy()
+    rented = np.nan_to_num(sol.values[m.rent_index]) if m.rent_index is not None else np.zeros_like(short)
+    seats = _seat_frame(regions, levels, years, demand, lawful, added, rented, short)
+    return PlanResult(schedule, spending, seats, shortfalls(m, x, short, regions, levels), sol)
+
+
+def _seats_added(m, x):
+    """(R, L, Y) seats the chosen projects add in each year (while they stand)."""
+    inp = m.inputs
+    p, years = inp.projects, inp.years
+    R, L, Y = inp.need.shape
+    out = np.zeros((R, L, Y))
+    for i, y in zip(*np.nonzero(x > 0.5)):
+        standing = (years >= years[y]) & (years < years[y] + p.duration[i])
+        out[p.region[i]] += p.seats[i][:, None] * standing[None, :]
+    return out
+
+
+def _seat_frame(regions, levels, years, demand, lawful, added, rented, short):
+    from capsim.projection import tidy_columns
+
+    return tidy_columns({"students": demand, "seats_before": lawful, "seats_added": added, "rented": rented,
+                         "shortfall": short}, region=regions, level=levels, year=years)[
+        ["year", "region", "level", "students", "seats_before", "seats_added", "rented", "shortfall"]]

@@ -1,0 +1,247 @@
+"""The region-level planning MILP, built as whole arrays: one constraint family per function.
+
+Variables (``Y`` planning years, ``t``/``y``/``s`` years)::
+
+    x[p, y] in {0, 1}   project p opens in year y (only y in its window; committed: y fixed, x = 1)
+    rent[r, l, t] >= 0  seats rented for a year (only with plan.rent_cost)
+    short[r, l, t] >= 0 seats missing: allowed, at plan.shortfall_penalty each per year
+
+Objective (``d(s) = (1 + rate)^-(s - first_year)``; a project's cost is spent evenly over the
+``b`` years before it opens; spending before the first planning year is sunk)::
+
+    min  sum_{p,y} x[p,y] sum_{s=y-b}^{y-1} d(s) cost_p / b
+       + sum rent_cost d(t) rent[r,l,t] + sum penalty short[r,l,t]
+
+Each ``define_*`` returns one family ``(name, A, sense, rhs)`` with ``A`` a sparse matrix over
+all variables; the solver back ends only read these arrays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from capsim.plan.projects import Projects
+
+
+@dataclass(frozen=True)
+class PlanInputs:
+    years: np.ndarray            # (Y,) planning years
+    need: np.ndarray             # (R, L, Y) seats needed beyond the lawful seats that exist
+    projects: Projects
+    school_room: dict = field(default_factory=dict)  # school index -> seats it may still add
+    budget_yearly: np.ndarray | None = None          # (Y,) yuan, NaN for no limit
+    budget_total: float | None = None
+    discount_rate: float = 0.0
+    penalty: float = 1e6
+    rent_cost: float | None = None
+
+
+@dataclass
+class Model:
+    """The MILP in matrix form: min c x subject to the families, lb <= x <= ub, integrality."""
+
+    inputs: PlanInputs
+    x_index: np.ndarray          # (P, Y) variable number, -1 where the project cannot open
+    rent_index: np.ndarray | None
+    short_index: np.ndarray      # (R, L, Y)
+    n: int
+    c: np.ndarray
+    lb: np.ndarray
+    ub: np.ndarray
+    integer: np.ndarray
+    families: list               # (name, A csr, sense '<=' / '>=', rhs)
+
+
+def build(inputs: PlanInputs) -> Model:
+    """Number the variables, then build the objective, bounds and every constraint family."""
+    p, years = inputs.projects, inputs.years
+    allowed = _windows(p, years)
+    x_index = np.full(allowed.shape, -1)
+    x_index[allowed] = np.arange(allowed.sum())
+    n = int(allowed.sum())
+    R, L, Y = inputs.need.shape
+    rent_index = None
+    if inputs.rent_cost:
+        rent_index = n + np.arange(R * L * Y).reshape(R, L, Y)
+        n += R * L * Y
+    short_index = n + np.arange(R * L * Y).reshape(R, L, Y)
+    n += R * L * Y
+    m = Model(inputs, x_index, rent_index, short_index, n, np.zeros(n), np.zeros(n), np.full(n, np.inf),
+              np.zeros(n, dtype=bool), [])
+    m.integer[: allowed.sum()] = True
+    m.ub[: allowed.sum()] = 1.0
+    committed = np.isfinite(p.committed)
+    m.lb[x_index[committed[:, None] & allowed]] = 1.0
+    _objective(m)
+    for define in (define_opening_once, define_alternatives, define_prerequisites, define_capacity,
+                   define_yearly_budget, define_total_budget, define_school_size):
+        family = define(m)
+        if family is not None and family[1].shape[0]:
+            m.families.append(family)
+    return m
+
+
+def _windows(p: Projects, years) -> np.ndarray:
+    """(P, Y): the years each project may open in (its committed year only, if committed)."""
+    y = np.asarray(years)[None, :]
+    inside = (y >= p.earliest[:, None]) & (y <= p.latest[:, None])
+    fixed = np.isfinite(p.committed)
+    return np.where(fixed[:, None], y == p.committed[:, None], inside) & (p.region >= 0)[:, None]
+
+
+def spending(p: Projects, years) -> np.ndarray:
+    """(P, Y open, Y spend): yuan spent in year s if project p opens in year y.
+
+    The cost is spent evenly in the ``b`` years before opening. Spending that would fall before
+    the first planning year is sunk for a committed project and falls in the first year for
+    any other (money not yet spent must be spent now)."""
+    P, Y = len(p.cost), len(years)
+    out = np.zeros((P, Y, Y))
+    per_year = p.cost / p.build_years
+    committed = np.isfinite(p.committed)
+    for k in range(1, int(np.nanmax(p.build_years, initial=1)) + 1):
+        builds = k <= p.build_years                               # (P,)
+        for y in range(Y):
+            s = y - k
+            if s >= 0:
+                out[builds, y, s] += per_year[builds]
+            else:
+                early = builds & ~committed
+                out[early, y, 0] += per_year[early]
+    return out
+
+
+def discount(inputs: PlanInputs) -> np.ndarray:
+    years = inputs.years
+    return (1 + inputs.discount_rate) ** -(years - years[0]).astype(float)
+
+
+def _objective(m: Model) -> None:
+    inp = m.inputs
+    d = discount(inp)
+    cost = spending(inp.projects, inp.years) @ d          # (P, Y open): discounted cost of opening then
+    ok = m.x_index >= 0
+    m.c[m.x_index[ok]] = cost[ok]
+    if m.rent_index is not None:
+        m.c[m.rent_index] = inp.rent_cost * d
+    m.c[m.short_index] = inp.penalty
+
+
+def _rows(name, rows, cols, data, n_rows, n, sense, rhs):
+    A = sp.csr_matrix((np.asarray(data, dtype=float), (np.asarray(rows), np.asarray(cols))), shape=(n_rows, n))
+    return name, A, sense, np.asarray(rhs, dtype=float)
+
+
+def define_opening_once(m: Model):
+    """Each project opens at most once: ``sum_y x[p, y] <= 1``."""
+    p_idx, _ = np.nonzero(m.x_index >= 0)
+    P = m.x_index.shape[0]
+    return _rows("open_once", p_idx, m.x_index[m.x_index >= 0], np.ones(len(p_idx)), P, m.n, "<=", np.ones(P))
+
+
+def define_alternatives(m: Model):
+    """At most one project of each alternatives group: ``sum_{p in g} sum_y x[p, y] <= 1``."""
+    group = m.inputs.projects.group
+    names = sorted(set(group) - {""})
+    if not names:
+        return None
+    code = {g: i for i, g in enumerate(names)}
+    p_idx, _ = np.nonzero(m.x_index >= 0)
+    keep = group[p_idx] != ""
+    rows = [code[g] for g in group[p_idx][keep]]
+    return _rows("alternatives", rows, m.x_index[m.x_index >= 0][keep], np.ones(len(rows)), len(names), m.n,
+                 "<=", np.ones(len(names)))
+
+
+def define_prerequisites(m: Model):
+    """B opens only once A is open: ``x[B, y] - sum_{y' <= y} x[A, y'] <= 0`` for every y."""
+    req = m.inputs.projects.requires
+    rows, cols, data, n_rows = [], [], [], 0
+    Y = m.x_index.shape[1]
+    for b in np.flatnonzero(req >= 0):
+        a = req[b]
+        for y in np.flatnonzero(m.x_index[b] >= 0):
+            rows.append(n_rows); cols.append(m.x_index[b, y]); data.append(1.0)
+            earlier = [m.x_index[a, k] for k in range(min(y + 1, Y)) if m.x_index[a, k] >= 0]
+            rows += [n_rows] * len(earlier); cols += earlier; data += [-1.0] * len(earlier)
+            n_rows += 1
+    if not n_rows:
+        return None
+    return _rows("prerequisites", rows, cols, data, n_rows, m.n, "<=", np.zeros(n_rows))
+
+
+def define_capacity(m: Model):
+    """Seats cover need every year: ``sum_p seats[p,l] open[p,t] + rent + short >= need[r,l,t]``,
+    where ``open[p, t] = sum_{t - duration < y <= t} x[p, y]``."""
+    inp = m.inputs
+    p = inp.projects
+    R, L, Y = inp.need.shape
+    years = inp.years
+    pp, yy = np.nonzero(m.x_index >= 0)
+    standing = (years[None, :] >= years[yy][:, None]) & (years[None, :] < years[yy][:, None] + p.duration[pp][:, None])
+    k, t = np.nonzero(standing)                            # variable k stands in year t
+    rows, cols, data = [], [], []
+    for lv in range(L):
+        seats = p.seats[pp[k], lv]
+        nz = seats > 0
+        rows.append((p.region[pp[k]][nz] * L + lv) * Y + t[nz])
+        cols.append(m.x_index[pp[k], yy[k]][nz])
+        data.append(seats[nz])
+    extra = [m.short_index.reshape(-1)] + ([m.rent_index.reshape(-1)] if m.rent_index is not None else [])
+    for idx in extra:
+        rows.append(np.arange(R * L * Y)); cols.append(idx); data.append(np.ones(R * L * Y))
+    return _rows("capacity", np.concatenate(rows), np.concatenate(cols), np.concatenate(data), R * L * Y, m.n,
+                 ">=", inp.need.reshape(-1))
+
+
+def define_yearly_budget(m: Model):
+    """Money spent each year within its budget: ``sum_{p,y} spend[p,y,s] x[p,y] (+ rent) <= B_s``."""
+    inp = m.inputs
+    if inp.budget_yearly is None:
+        return None
+    spend = spending(inp.projects, inp.years)             # (P, Y open, Y spend)
+    pp, yy = np.nonzero(m.x_index >= 0)
+    s_of = spend[pp, yy]                                   # (K, Y spend)
+    k, s = np.nonzero(s_of)
+    rows, cols, data = [s], [m.x_index[pp[k], yy[k]]], [s_of[k, s]]
+    if m.rent_index is not None:
+        R, L, Y = inp.need.shape
+        rows.append(np.tile(np.arange(Y), R * L)); cols.append(m.rent_index.reshape(-1))
+        data.append(np.full(R * L * Y, inp.rent_cost))
+    limited = np.isfinite(inp.budget_yearly)
+    name, A, sense, rhs = _rows("yearly_budget", np.concatenate(rows), np.concatenate(cols), np.concatenate(data),
+                                len(inp.years), m.n, "<=", inp.budget_yearly)
+    return name, A[limited], sense, rhs[limited]
+
+
+def define_total_budget(m: Model):
+    """All the money within the total budget: ``sum_{p,y} cost spent in the plan's years x[p,y] <= B``."""
+    inp = m.inputs
+    if inp.budget_total is None:
+        return None
+    spent = spending(inp.projects, inp.years).sum(axis=2)
+    ok = m.x_index >= 0
+    cols = [m.x_index[ok]]
+    data = [spent[ok]]
+    if m.rent_index is not None:
+        cols.append(m.rent_index.reshape(-1)); data.append(np.full(m.rent_index.size, inp.rent_cost))
+    cols, data = np.concatenate(cols), np.concatenate(data)
+    return _rows("total_budget", np.zeros(len(cols), dtype=int), cols, data, 1, m.n, "<=", [inp.budget_total])
+
+
+def define_school_size(m: Model):
+    """Expansions keep a school within its maximum: ``sum_{p expands s} seats_p sum_y x[p,y] <= room_s``."""
+    inp = m.inputs
+    p = inp.projects
+    schools = sorted(inp.school_room)
+    if not schools:
+        return None
+    code = {s: i for i, s in enumerate(schools)}
+    pp, yy = np.nonzero(m.x_index >= 0)
+    keep = np.isin(p.school[pp], schools)
+    rows = [code[s] for s in p.school[pp][keep]]
+    return _rows("school_size", rows, m.x_index[pp[keep], yy[keep]], p.seats[pp[keep]].sum(axis=1), len(schools),
+                 m.n, "<=", [inp.school_room[s] for s in schools])

@@ -1,0 +1,147 @@
+"""Solving a matrix-form MILP with PuLP (HiGHS or CBC), or with scipy's milp for a cross-check.
+
+This and :mod:`capsim.plan.locate` are the only modules importing pulp. The status is read
+from the solver itself: a plan stopped by the time limit is ``feasible`` (with its bound and
+gap), never ``optimal``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Solution:
+    values: np.ndarray     # one value per variable (NaN if no solution)
+    status: str            # optimal | feasible | infeasible | unbounded | no solution
+    objective: float
+    bound: float           # best proven lower bound (NaN where the solver does not say)
+    gap: float             # (objective - bound) / |objective|
+    solver: str
+    build_seconds: float
+    solve_seconds: float
+
+
+def solve(c, families, lb, ub, integer, solver="highs", time_limit=60.0, gap=1e-3, msg=False) -> Solution:
+    """Build the PuLP problem from arrays and solve it with ``solver`` ('highs' or 'cbc')."""
+    import pulp
+
+    t0 = time.perf_counter()
+    prob = pulp.LpProblem("capsim", pulp.LpMinimize)
+    xs = [pulp.LpVariable(f"v{i}", lowBound=float(lb[i]), upBound=None if not np.isfinite(ub[i]) else float(ub[i]),
+                          cat=pulp.LpInteger if integer[i] else pulp.LpContinuous) for i in range(len(c))]
+    nz = np.flatnonzero(c)
+    prob += pulp.LpAffineExpression([(xs[i], float(c[i])) for i in nz])
+    for name, A, sense, rhs in families:
+        _add_family(prob, name, A, sense, rhs, xs)
+    t1 = time.perf_counter()
+    if solver == "highs":
+        backend = pulp.HiGHS(msg=msg, timeLimit=time_limit, gapRel=gap)
+    else:
+        backend = pulp.PULP_CBC_CMD(msg=msg, timeLimit=time_limit, gapRel=gap)
+    with _quiet(not msg):
+        prob.solve(backend)
+    t2 = time.perf_counter()
+    values = np.array([np.nan if v.varValue is None else v.varValue for v in xs])
+    status, bound = _status(prob, solver)
+    objective = float(pulp.value(prob.objective) or 0.0) if status in ("optimal", "feasible") else np.nan
+    if status == "optimal" and not np.isfinite(bound):
+        bound = objective
+    return Solution(values, status, objective, bound, _gap(objective, bound), solver, t1 - t0, t2 - t1)
+
+
+class _quiet:
+    """Silence the solver's own prints (its banner ignores msg=False) at the file-descriptor level."""
+
+    def __init__(self, active: bool):
+        self.active = active
+
+    def __enter__(self):
+        import os
+        import sys
+
+        if self.active:
+            sys.stdout.flush()
+            self.saved = os.dup(1)
+            self.null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(self.null, 1)
+        return self
+
+    def __exit__(self, *exc):
+        import os
+
+        if self.active:
+            os.dup2(self.saved, 1)
+            os.close(self.saved)
+            os.close(self.null)
+        return False
+
+
+def _add_family(prob, name, A, sense, rhs, xs):
+    import pulp
+
+    A = A.tocsr()
+    for r in range(A.shape[0]):
+        lo, hi = A.indptr[r], A.indptr[r + 1]
+        expr = pulp.LpAffineExpression([(xs[j], float(v)) for j, v in zip(A.indices[lo:hi], A.data[lo:hi])])
+        prob += (expr <= float(rhs[r]) if sense == "<=" else expr >= float(rhs[r])), f"{name}_{r}"
+
+
+def _status(prob, solver):
+    """(status, bound) from the solver's own report."""
+    import pulp
+
+    if solver == "highs":
+        import highspy
+
+        h = prob.solverModel
+        model_status = h.getModelStatus()
+        info = h.getInfo()
+        bound = float(info.mip_dual_bound) if np.isfinite(info.mip_dual_bound) else np.nan
+        has_solution = info.primal_solution_status == 2
+        if model_status == highspy.HighsModelStatus.kOptimal:
+            return "optimal", bound
+        if model_status in (highspy.HighsModelStatus.kInfeasible, highspy.HighsModelStatus.kUnboundedOrInfeasible):
+            return "infeasible", np.nan
+        return ("feasible" if has_solution else "no solution"), bound
+    sol = prob.sol_status
+    if sol == pulp.LpSolutionOptimal:
+        return "optimal", np.nan
+    if sol == pulp.LpSolutionIntegerFeasible:
+        return "feasible", np.nan
+    if sol == pulp.LpSolutionInfeasible:
+        return "infeasible", np.nan
+    return "no solution", np.nan
+
+
+def _gap(objective, bound):
+    if not (np.isfinite(objective) and np.isfinite(bound)):
+        return np.nan
+    return max(0.0, (objective - bound) / max(abs(objective), 1e-9))
+
+
+def solve_scipy(c, families, lb, ub, integer, time_limit=60.0, gap=1e-3) -> Solution:
+    """The same arrays solved by scipy.optimize.milp (HiGHS inside scipy), for cross-checks."""
+    import scipy.sparse as sp
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    t0 = time.perf_counter()
+    constraints = []
+    for _, A, sense, rhs in families:
+        lo = np.full(len(rhs), -np.inf) if sense == "<=" else rhs
+        hi = rhs if sense == "<=" else np.full(len(rhs), np.inf)
+        constraints.append(LinearConstraint(sp.csr_matrix(A), lo, hi))
+    t1 = time.perf_counter()
+    res = milp(c, constraints=constraints, integrality=integer.astype(int), bounds=Bounds(lb, ub),
+               options={"time_limit": time_limit, "mip_rel_gap": gap})
+    t2 = time.perf_counter()
+    status = {0: "optimal", 1: "feasible", 2: "infeasible", 3: "unbounded"}.get(res.status, "no solution")
+    if res.status == 1 and res.x is None:
+        status = "no solution"
+    objective = float(res.fun) if res.x is not None else np.nan
+    bound = float(getattr(res, "mip_dual_bound", np.nan) or np.nan)
+    values = res.x if res.x is not None else np.full(len(c), np.nan)
+    return Solution(values, status, objective, bound, _gap(objective, bound), "scipy", t1 - t0, t2 - t1)
