@@ -61,6 +61,19 @@ def _parser() -> argparse.ArgumentParser:
     assess.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     assess.set_defaults(handler=_assess)
 
+    for name, helptext in (("plan", "forecast, assess and choose the projects to build and when"),
+                           ("run", "the whole chain: forecast, assess, plan; write every table")):
+        cmd = sub.add_parser(name, help=helptext,
+                             description=f"{helptext[0].upper()}{helptext[1:]}. The plan is a mixed-integer program "
+                                         "(HiGHS or CBC through PuLP) over the scenario's projects table; shortfalls "
+                                         "that no plan can remove are reported with their cause.")
+        _scenario_options(cmd)
+        cmd.add_argument("--out", metavar="DIR", help="folder to write (default: out/NAME); replaced whole")
+        cmd.add_argument("--evaluate", action="store_true",
+                         help="check the projects with a committed year as a fixed plan instead of optimising")
+        cmd.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+        cmd.set_defaults(handler=_run)
+
     bt = sub.add_parser("backtest", help="rolling-origin backtest of intake and enrolment forecasts",
                         description="Rolling-origin backtest on real history: for each origin year, calibrate "
                                     "on data up to then, forecast the following years, and report error by "
@@ -136,6 +149,42 @@ def _assess(args) -> int:
               "assessment_schools": result.schools, "assessment_grades": result.grades,
               "assessment_base_check": result.base_check}
     return _write(args, scenario, tables, lambda: _assessment_summary(result))
+
+
+def _run(args) -> int:
+    import pandas as pd
+
+    from capsim.run import run
+
+    scenario = _load(args)
+    res = run(scenario, progress=not args.quiet, evaluate=args.evaluate)
+    tables = {"students_by_level": res.projection.level_totals, "assessment": res.assessment,
+              "assessment_schools": res.assessment_before.schools}
+    if res.plan is not None:
+        tables.update(schedule=res.schedule, spending=res.plan.spending, seats_after_plan=res.seats_after,
+                      shortfalls=res.shortfalls, plan_summary=pd.DataFrame([res.plan.summary]))
+    if args.command == "run":
+        tables.update(students=res.students, population=res.projection.population, births=res.projection.births)
+    return _write(args, scenario, tables, lambda: _plan_summary(res))
+
+
+def _plan_summary(res) -> str:
+    lines = [_assessment_summary(res.assessment_before)]
+    if res.plan is None:
+        lines.append("no projects table (data.projects): nothing to plan.")
+        return "\n".join(lines)
+    s = res.plan.summary
+    status = s["status"] + ("" if s["status"] == "optimal" else f" (gap {s['gap']:.2%}, bound {s['bound']:,.0f})")
+    lines.append(f"plan: {status}; {s['projects']} projects, {s['seats_added']:,.0f} seats, "
+                 f"{s['cost'] / 1e6:,.1f} million yuan; shortfall left {s['shortfall_seat_years']:,.0f} seat-years")
+    for row in res.schedule.sort_values("open_year").itertuples():
+        lines.append(f"  {row.open_year}  {row.id:<10} {row.name:<16} {row.seats:>7,.0f} seats "
+                     f"{row.cost / 1e6:>8,.1f} M yuan{'  (committed)' if row.committed else ''}")
+    if len(res.shortfalls):
+        by = res.shortfalls.groupby(["region", "level", "cause"]).seats.sum()
+        lines.append("shortfalls (seat-years) by cause:")
+        lines += [f"  {r:<10} {lv:<13} {cause:<22} {v:>10,.0f}" for (r, lv, cause), v in by.items()]
+    return "\n".join(lines)
 
 
 def _write(args, scenario, tables: dict, summary) -> int:

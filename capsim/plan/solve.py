@@ -31,8 +31,8 @@ def solve(c, families, lb, ub, integer, solver="highs", time_limit=60.0, gap=1e-
 
     t0 = time.perf_counter()
     prob = pulp.LpProblem("capsim", pulp.LpMinimize)
-    xs = [pulp.LpVariable(f"v{i}", lowBound=float(lb[i]), upBound=None if not np.isfinite(ub[i]) else float(ub[i]),
-                          cat=pulp.LpInteger if integer[i] else pulp.LpContinuous) for i in range(len(c))]
+    xs = [prob.add_variable(f"v{i}", lowBound=float(lb[i]), upBound=None if not np.isfinite(ub[i]) else float(ub[i]),
+                            cat=pulp.LpInteger if integer[i] else pulp.LpContinuous) for i in range(len(c))]
     nz = np.flatnonzero(c)
     prob += pulp.LpAffineExpression([(xs[i], float(c[i])) for i in nz])
     for name, A, sense, rhs in families:
@@ -41,7 +41,11 @@ def solve(c, families, lb, ub, integer, solver="highs", time_limit=60.0, gap=1e-
     if solver == "highs":
         backend = pulp.HiGHS(msg=msg, timeLimit=time_limit, gapRel=gap)
     else:
-        backend = pulp.PULP_CBC_CMD(msg=msg, timeLimit=time_limit, gapRel=gap)
+        import warnings
+
+        with warnings.catch_warnings():  # PuLP 3.x (pinned) bundles CBC behind this deprecated name
+            warnings.simplefilter("ignore", DeprecationWarning)
+            backend = pulp.PULP_CBC_CMD(msg=msg, timeLimit=time_limit, gapRel=gap)
     with _quiet(not msg):
         prob.solve(backend)
     t2 = time.perf_counter()
