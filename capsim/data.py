@@ -177,7 +177,7 @@ def _keyed_rows(table: Table, ctx: _Context):
 
 def _fertility(table: Table, tfr_table: Table | None, ctx: _Context):
     """ASFR per step and region on the grid (T, R, A), and the TFR per step (T, R)."""
-    T, R = ctx.steps, len(ctx.regions)
+    R = len(ctx.regions)
     single = np.zeros((len(ctx.calendar), R, len(ctx.single)))
     if table.require("age", "asfr"):
         region, year = _keyed_rows(table, ctx)

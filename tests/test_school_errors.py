@@ -6,8 +6,6 @@ school tables through :func:`capsim.school_data.read_schools` / ``read_capacity`
 the DataError's problems.
 """
 
-import csv
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -16,72 +14,12 @@ import pytest
 from capsim import cli
 from capsim.assessment import assess
 from capsim.errors import DataError
-from capsim.examples import tiny_path
 from capsim.scenario import load_scenario
+from csvedit import append_rows, cell, drop_rows, edit_scenario, find, read_rows, row_of, set_cell, write_rows
 
 TYPES = "kindergarten, primary, junior, senior, nine_year, twelve_year, complete_middle"
 
 # ---------------------------------------------------------------- helpers
-
-
-@pytest.fixture
-def tiny(tmp_path) -> Path:
-    """A fresh copy of the tiny example's folder."""
-    folder = tmp_path / "tiny"
-    shutil.copytree(tiny_path().parent, folder)
-    return folder
-
-
-def read_rows(path: Path) -> list[list[str]]:
-    with path.open(newline="", encoding="utf-8") as f:
-        return list(csv.reader(f))
-
-
-def write_rows(path: Path, rows) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as f:
-        csv.writer(f, lineterminator="\n").writerows(rows)
-    return path
-
-
-def set_cell(path: Path, row: int, column: str, value: str) -> None:
-    """Set one cell; ``row`` is numbered as a spreadsheet shows it (header = row 1)."""
-    rows = read_rows(path)
-    rows[row - 1][rows[0].index(column)] = value
-    write_rows(path, rows)
-
-
-def cell(path: Path, row: int, column: str) -> str:
-    rows = read_rows(path)
-    return rows[row - 1][rows[0].index(column)]
-
-
-def row_of(path: Path, **match) -> int:
-    """The spreadsheet row of the one data row whose columns equal ``match``."""
-    rows = read_rows(path)
-    found = [i for i, r in enumerate(rows[1:], start=2)
-             if all(r[rows[0].index(k)] == v for k, v in match.items())]
-    assert len(found) == 1, (match, found)
-    return found[0]
-
-
-def drop_rows(path: Path, keep) -> None:
-    """Keep the header and the data rows (as dicts) for which ``keep`` is true."""
-    rows = read_rows(path)
-    write_rows(path, [rows[0]] + [r for r in rows[1:] if keep(dict(zip(rows[0], r)))])
-
-
-def append_rows(path: Path, *new_rows) -> int:
-    """Append rows; return the spreadsheet row number of the first one."""
-    rows = read_rows(path)
-    write_rows(path, rows + [list(r) for r in new_rows])
-    return len(rows) + 1
-
-
-def edit_scenario(folder: Path, old: str, new: str) -> None:
-    path = folder / "scenario.toml"
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, old
-    path.write_text(text.replace(old, new), encoding="utf-8")
 
 
 def school_problems(folder: Path) -> list[str]:
@@ -92,11 +30,6 @@ def school_problems(folder: Path) -> list[str]:
     return [str(p) for p in caught.value.problems]
 
 
-def find(problems: list[str], *fragments: str) -> str:
-    """The one problem containing every fragment."""
-    found = [p for p in problems if all(f in p for f in fragments)]
-    assert len(found) == 1, f"{fragments} in {problems}"
-    return found[0]
 
 
 def path_of(folder: Path, table: str) -> str:
