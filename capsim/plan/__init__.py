@@ -127,7 +127,9 @@ def _result(m, sol: Solution, regions, levels, demand, lawful) -> PlanResult:
     spend = milp.spending(p, years)[chosen_p, chosen_y]             # (K, Y)
     schedule = pd.DataFrame({
         "id": [p.ids[i] for i in chosen_p], "name": [p.names[i] for i in chosen_p],
-        "region": [regions[p.region[i]] for i in chosen_p], "kind": p.kind[chosen_p], "type": p.type[chosen_p],
+        "region": [regions[p.region[i]] for i in chosen_p],
+        "level": ["+".join(lv for lv, n in zip(p.levels, p.seats[i]) if n > 0) for i in chosen_p],
+        "kind": p.kind[chosen_p], "type": p.type[chosen_p],
         "open_year": years[chosen_y], "seats": p.seats[chosen_p].sum(axis=1), "cost": p.cost[chosen_p],
         "cost_in_plan_years": spend.sum(axis=1), "committed": np.isfinite(p.committed[chosen_p]),
     })
