@@ -56,7 +56,7 @@ def assess(scenario: Scenario, projection: Projection | None = None, schools: Sc
     regions = list(projection.population.region.unique())
     pupils = _pupils(projection, scenario, levels, regions, years)
     schools = schools or read_schools(scenario, regions, {k: v.grades for k, v in levels.items()})
-    population = _population(projection, scenario, regions, years)
+    population = _population(projection, scenario, regions, years, _quantile(scenario, projection))
     if schools is None:
         table = _without_schools(scenario, pupils, levels, regions, years, population)
         return Assessment(scenario, table, None, None, None)
@@ -87,11 +87,11 @@ def _pupils(projection, scenario, levels, regions, years):
     return out
 
 
-def _population(projection, scenario, regions, years):
-    """(T+1, R, single ages) population at the median (for per-1,000 and enrolment ratios)."""
+def _population(projection, scenario, regions, years, q):
+    """(T+1, R, single ages) population at the assessed quantile (per-1,000 and enrolment ratios)."""
     from capsim.projection import single_year_population
 
-    pop = projection.population[projection.population["quantile"] == 0.5]
+    pop = projection.population[projection.population["quantile"] == q]
     ages = sorted(pop.age.unique())
     arr = np.zeros((len(years), len(regions), 2, len(ages)))
     sex = (pop.sex == "male").to_numpy().astype(int)
@@ -153,14 +153,14 @@ def _finish(frames):
     return table[REGION_COLUMNS]
 
 
-def _units(scenario, schools: Schools, level, years, std):
+def _units(scenario, schools: Schools, level, years, std, grades: dict):
     """The schools teaching ``level`` as allocation units, with classes and intake caps."""
     teaches = np.array([level.name in SCHOOL_TYPES[t] for t in schools.type])
     idx = np.flatnonzero(teaches)
     yr = np.asarray(years)[:, None]
     is_open = (schools.opened[idx] <= yr) & (schools.closed[idx] > yr)
     classes = schools.base_classes[level.name][idx]
-    split = _even_classes(schools, idx, level)
+    split = _even_classes(schools, idx, level, grades)
     classes = np.where(np.isnan(classes), split, classes)
     cap_rule = scenario.standards
     if cap_rule.cap_intake:
@@ -173,22 +173,30 @@ def _units(scenario, schools: Schools, level, years, std):
     return idx, units
 
 
-def _even_classes(schools: Schools, idx, level):
-    """Classrooms of schools without grade rows, split evenly over all the grades they teach."""
-    grades_taught = np.array([sum(_GRADES.get(lv, 3) for lv in SCHOOL_TYPES[t]) for t in schools.type[idx]])
-    per_grade = schools.classes[idx] / np.maximum(grades_taught, 1)
-    return np.floor(per_grade)[:, None] * np.ones(level.grades)
+def even_classes(classrooms, school_type: str, level: str, grades: dict) -> np.ndarray:
+    """A school's classrooms spread over all the grades it teaches, the remainder to the lowest
+    grades first; returns the classes of ``level``'s grades."""
+    taught = [lv for lv in SCHOOL_TYPES[school_type]]
+    total = sum(grades[lv] for lv in taught)
+    per, extra = divmod(int(classrooms), max(total, 1))
+    every = per + (np.arange(total) < extra)
+    start = sum(grades[lv] for lv in taught[: taught.index(level)])
+    return every[start:start + grades[level]].astype(float)
 
 
-_GRADES = {"kindergarten": 3, "primary": 6, "junior": 3, "senior": 3}
+def _even_classes(schools: Schools, idx, level, grades: dict):
+    """Classrooms of schools without grade rows, spread over the grades they teach."""
+    return np.array([even_classes(schools.classes[i], schools.type[i], level.name, grades) for i in idx]) \
+        .reshape(len(idx), level.grades)
 
 
 def _with_schools(scenario, schools: Schools, pupils, levels, regions, years, population):
     R = len(regions)
     plan = {}
+    grades = enrolment.grades_by_level(scenario)
     for name, level in levels.items():
         std = capacity.grade_standards(scenario.standards.class_size[name], level.grades)
-        idx, units = _units(scenario, schools, level, years, std)
+        idx, units = _units(scenario, schools, level, years, std, grades)
         plan[name] = (level, std, idx, units, (units.classes * std).sum(axis=1))
     class_seats = np.zeros(len(schools.ids))
     for _, _, idx, _, own in plan.values():
@@ -224,6 +232,20 @@ def _with_schools(scenario, schools: Schools, pupils, levels, regions, years, po
     table["oversized_schools"] = _oversized_by_level(schools_frame, schools, plan, regions, years)
     return Assessment(scenario, table, schools_frame, pd.concat(grade_frames, ignore_index=True),
                       pd.concat(checks, ignore_index=True))
+
+
+def school_seats(scenario, schools: Schools) -> np.ndarray:
+    """(S,) each school's seats: its rated seats, or its classrooms x the standard class size."""
+    grades = enrolment.grades_by_level(scenario)
+    total = np.zeros(len(schools.ids))
+    for i, kind in enumerate(schools.type):
+        for lv in SCHOOL_TYPES.get(kind, ()):
+            std = capacity.grade_standards(scenario.standards.class_size[lv], grades[lv])
+            given = schools.base_classes.get(lv)
+            classes = given[i] if given is not None and np.isfinite(given[i]).all() else \
+                even_classes(schools.classes[i], kind, lv, grades)
+            total[i] += (classes * std).sum()
+    return np.where(np.isfinite(schools.seats), schools.seats, total)
 
 
 def _by_region(values, region, R):

@@ -9,8 +9,9 @@ through a cohort link, the same links the projection uses::
     senior_intake(t)       = r(t) * junior_intake(t - G_junior)
     LEVEL_enrolment(t)     = r(t) * sum_{k < G} LEVEL_intake(t - k)     (cohorts in the level)
 
-For each origin ``o``, the ratio ``r`` is calibrated only on years ``<= o`` (the history is
-cut at ``o`` before calibration): the mean of the last ``window`` ratios (``flat``) or their
+For each origin ``o``, the ratio ``r`` is calibrated only on years ``<= o`` and on values
+published by ``o`` (the history is cut at ``o`` before calibration; a ``published`` column
+dates revisions, such as births revised after the 2020 census): the mean of the last ``window`` ratios (``flat``) or their
 least-squares line extended to the target year (``linear``). Drivers after ``o`` are
 forecast by their own links; births after ``o`` are unknown, so horizons stop where a
 forecast would need them. The 80 % band is ``forecast * exp(+-1.2816 sigma)`` with
@@ -70,7 +71,10 @@ class Forecaster:
     """
 
     def __init__(self, observed: dict, origin: int, settings: dict):
-        self.observed = {k: {y: v for y, v in s.items() if y <= origin} for k, s in observed.items()}
+        self.observed = {k: {y: v for y, (v, known) in s.items() if y <= origin and known <= origin}
+                         for k, s in observed.items()}
+        if "births" in self.observed:  # the best births known at the origin: revised where revised by then
+            self.observed["births_best"] = {**self.observed["births"], **self.observed.get("births_revised", {})}
         self.origin = origin
         self.settings = settings
         self.cache = {}
@@ -150,13 +154,16 @@ def baseline(observed: dict, origin: int, year: int, model: str, window: int) ->
 
 
 def _observed(history: pd.DataFrame) -> dict:
-    """area -> series -> {year: value}; adds ``births_best`` (revised where there is a revision)."""
+    """area -> series -> {year: (value, year it became known)}.
+
+    A value is known from its ``published`` year where the history gives one (revisions are
+    published years later), else from its own year."""
     out = {}
-    for (area, series), part in history.groupby(["area", "series"]):
-        out.setdefault(area, {})[series] = dict(zip(part.year.astype(int), part.value.astype(float)))
-    for series in out.values():
-        if "births" in series:
-            series["births_best"] = {**series["births"], **series.get("births_revised", {})}
+    published = history.published if "published" in history else history.year
+    known = np.maximum(history.year, published.fillna(history.year)).astype(int)
+    frame = history.assign(known=known)
+    for (area, series), part in frame.groupby(["area", "series"]):
+        out.setdefault(area, {})[series] = dict(zip(part.year.astype(int), zip(part.value.astype(float), part.known)))
     return out
 
 
@@ -173,7 +180,7 @@ def run_backtest(history: pd.DataFrame, settings: dict, horizons=range(1, 7), mi
 def _series_rows(area, series, observed, settings, horizons, min_ratios):
     rows = []
     s = settings.get(series, Settings())
-    actual = observed[series]
+    actual = {y: v for y, (v, _) in observed[series].items()}
     for origin in sorted(actual):
         f = Forecaster(observed, origin, settings)
         if len(f.ratios(series)) < min_ratios:
@@ -274,11 +281,13 @@ def read_history(path) -> pd.DataFrame:
         series = table.choice("series", SERIES)
         year = table.number("year", 1900, 2300, integer=True)
         value = table.number("value", 0, fix="write a count of people >= 0.")
+        published = table.number("published", 1900, 2300, integer=True, allow_empty=True) \
+            if table.has("published") else np.full(len(year), np.nan)
         table.duplicates(["area", "series", "year"])
     problems.raise_if_any(DataError)
     ok = (series != "") & np.isfinite(year) & np.isfinite(value)
     return pd.DataFrame({"area": table.frame["area"][ok].to_numpy(), "series": series[ok],
-                         "year": year[ok].astype(int), "value": value[ok]})
+                         "year": year[ok].astype(int), "value": value[ok], "published": published[ok]})
 
 
 def _scenario_history(path) -> pd.DataFrame:

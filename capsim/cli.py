@@ -207,6 +207,12 @@ def _backtest(args) -> int:
 
     history = read_history(args.history)
     if args.area:
+        unknown = sorted(set(args.area) - set(history.area))
+        if unknown:
+            from capsim.errors import DataError, Problem
+
+            raise DataError([Problem(f"--area {a}", "is not an area of the history.", a,
+                                     f"use one of: {', '.join(sorted(set(history.area)))}.") for a in unknown])
         history = history[history.area.isin(args.area)]
     result = backtest(history, horizons=range(1, args.horizons + 1), select=not args.no_select)
     figures = {f"backtest_mape_{area}.png": _mape_figure(result.summary, area) for area in result.summary.area.unique()}

@@ -133,9 +133,15 @@ def _population(table: Table, ctx: _Context):
     ok = (r >= 0) & (s >= 0)
     idx, single, per = spread_to_single_years(age, span, np.where(ok, value, np.nan), ctx.open_age)
     np.add.at(out, (r[idx], s[idx], single), per)
-    covered = np.zeros(out.shape, dtype=bool)
+    rows_at = np.zeros(out.shape)
     idx, single, _ = spread_to_single_years(age, span, np.where(ok, 1.0, np.nan), ctx.open_age)
-    covered[r[idx], s[idx], single] = True  # rows present, whatever their value
+    np.add.at(rows_at, (r[idx], s[idx], single), 1)  # rows present, whatever their value
+    covered = rows_at > 0
+    for ri, si in zip(*np.nonzero((rows_at[..., :-1] > 1).any(axis=2))):
+        twice = np.flatnonzero(rows_at[ri, si, :-1] > 1)
+        table.problems.add(str(table.path), f"region {ctx.regions[ri]}, sex {list(SEX_CODES)[si]} has more than one "
+                           "row for some ages (age groups overlap).", _ranges(twice),
+                           "give each age once: check age and age_span of overlapping groups.")
     for ri, si in zip(*np.nonzero(~covered.all(axis=2))):
         missing = np.flatnonzero(~covered[ri, si])
         table.problems.add(str(table.path), f"region {ctx.regions[ri]}, sex {list(SEX_CODES)[si]} has no "
@@ -186,6 +192,10 @@ def _fertility(table: Table, tfr_table: Table | None, ctx: _Context):
         table.duplicates([c for c in ("region", "year", "age") if table.has(c)])
         for r in range(R):
             mine = region == r if (region == r).any() else region == -1
+            if not mine.any():
+                table.problems.add(str(table.path), f"has no rows for region {ctx.regions[r]}.", ctx.regions[r],
+                                   "add rows for that region, or rows with an empty region for all regions.")
+                continue
             single[:, r] = _schedule_by_year(age, span, rate, year, mine, ctx)
     if tfr_table is not None and tfr_table.require("year", "tfr"):
         single = _rescale_to_tfr(single, tfr_table, ctx)
@@ -222,6 +232,10 @@ def _rescale_to_tfr(single, tfr_table: Table, ctx: _Context):
     out = single.copy()
     for r in range(single.shape[1]):
         mine = (region == r) if (region == r).any() else (region == -1)
+        if not mine.any():
+            tfr_table.problems.add(str(tfr_table.path), f"has no rows for region {ctx.regions[r]}.", ctx.regions[r],
+                                   "add rows for that region, or rows with an empty region for all regions.")
+            continue
         mine &= np.isfinite(year) & np.isfinite(value)
         if not mine.any():
             continue

@@ -25,7 +25,10 @@ ratio is ``H(1, base) / pop(base, e)``, the only year whose ages are known), ``b
 Students in the base year are the history's. Children who move in with new housing are in the
 population, so the rates method and the ``population`` entry count them already; under
 progression they are added to the grade of their age in the year after they arrive (and, with
-``births`` entry, to grade 1 when they reach the entry age), so nobody is counted twice.
+``births`` entry, to grade 1 when they reach the entry age), so nobody is counted twice. Other
+migrants of school age (the migration table, and housing declared
+``in_migration_already``) reach progression grades only through the ratios, which carry the
+past years' migration: progression assumes migration continues as it was in the window.
 """
 
 from __future__ import annotations
@@ -48,21 +51,28 @@ class LevelSpec:
     previous: str | None
 
 
-def level_specs(scenario: Scenario) -> list[LevelSpec]:
-    """The enabled levels in order, with entry ages and grades filled in from the system."""
+def level_specs(scenario: Scenario, enabled_only: bool = True) -> list[LevelSpec]:
+    """The levels in order, with entry ages and grades filled in from the system.
+
+    Defaults chain through every level, enabled or not: kindergarten from age 3, primary from
+    6, junior after primary's grades, senior after junior's. ``previous`` is the level just
+    before when that one is enabled (a level can enter from it)."""
     edu = scenario.education
     default_grades = dict(zip(LEVELS[1:], SYSTEMS[edu.system]))
     out, next_age, previous = [], None, None
     for name in LEVELS:
-        spec = getattr(edu, name)
-        if spec is None or not spec.enabled:
-            next_age, previous = None, None
-            continue
+        spec = getattr(edu, name) or Level(enabled=False)
         grades = spec.grades or default_grades.get(name, 3)
-        entry = spec.entry_age if spec.entry_age is not None else (next_age or {"kindergarten": 3, "primary": 6}[name])
-        out.append(LevelSpec(name, entry, grades, spec, previous))
-        next_age, previous = entry + grades, name
+        entry = spec.entry_age if spec.entry_age is not None else {"kindergarten": 3, "primary": 6}.get(name, next_age)
+        if spec.enabled or not enabled_only:
+            out.append(LevelSpec(name, entry, grades, spec, previous))
+        next_age, previous = entry + grades, (name if spec.enabled else None)
     return out
+
+
+def grades_by_level(scenario: Scenario) -> dict:
+    """Grades of every level, enabled or not (school types may span a disabled level)."""
+    return {lv.name: lv.grades for lv in level_specs(scenario, enabled_only=False)}
 
 
 def rate_path(rate, years) -> np.ndarray:

@@ -69,6 +69,10 @@ def check_methods(scenario: Scenario) -> None:
         if level.spec.grade_rates is not None and len(level.spec.grade_rates) != level.grades:
             problems.add(f"{where}.grade_rates", f"needs one value per grade ({level.grades}).",
                          list(level.spec.grade_rates), f"give {level.grades} numbers.")
+        size = scenario.standards.class_size.get(level.name)
+        if isinstance(size, (tuple, list)) and len(size) != level.grades:
+            problems.add(f"{scenario.source}: standards.class_size.{level.name}", f"gives {len(size)} class sizes for "
+                         f"{level.grades} grades.", list(size), f"give one number, or {level.grades} (one per grade).")
         if level.entry_age + level.grades - 1 > scenario.demography.open_age:
             problems.add(f"{where}.entry_age", "pupils' ages pass the open age group.", level.entry_age,
                          "lower the entry age or raise demography.open_age.")

@@ -41,7 +41,7 @@ class Results:
 def run(scenario, progress: bool = False, evaluate: bool = False) -> Results:
     """Forecast, assess, and plan when the scenario has projects (else the plan is None)."""
     from capsim.assessment import assess
-    from capsim.plan import plan
+    from capsim.planner import plan
     from capsim.projection import project
 
     projection = project(scenario, progress=progress)

@@ -63,6 +63,10 @@ def cross_checks(scenario: Scenario, origin: dict) -> Problems:
         problems.add(where("end_year"), f"end_year - base_year = {scenario.end_year - scenario.base_year} is "
                      f"not a multiple of demography.step = {step}.", scenario.end_year,
                      f"choose an end_year that is base_year plus a multiple of {step}.")
+    first = scenario.plan.first_year
+    if first is not None and not scenario.base_year < first <= scenario.end_year:
+        problems.add(where("plan.first_year"), f"must fall after base_year {scenario.base_year} and by end_year "
+                     f"{scenario.end_year}.", first, f"choose a year from {scenario.base_year + 1} to {scenario.end_year}.")
     if open_age % step:
         problems.add(where("demography.open_age"), f"open_age {open_age} is not a multiple of step {step}.",
                      open_age, f"use a multiple of {step}, e.g. {open_age - open_age % step}.")

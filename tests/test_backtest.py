@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from capsim.backtest import (Forecaster, Settings, backtest, baseline, calibrate, read_history,
+from capsim.backtest import (Forecaster, Settings, _observed, backtest, baseline, calibrate, read_history,
                              run_backtest, summarise)
 
 YEARS = range(1990, 2021)
@@ -43,11 +43,21 @@ def test_linear_trend_in_the_ratio_is_caught_by_the_linear_setting():
 
 def test_nothing_after_the_origin_leaks_into_calibration():
     history = _synthetic()
-    observed = {s: dict(zip(p.year, p.value)) for s, p in history.groupby("series")}
-    before = Forecaster(observed, 2010, {}).forecast("primary_enrolment", 2014)
-    spoiled = {s: {y: (v * 5 if y > 2010 else v) for y, v in d.items()} for s, d in observed.items()}
-    after = Forecaster(spoiled, 2010, {}).forecast("primary_enrolment", 2014)
+    before = Forecaster(_observed(history)["a"], 2010, {}).forecast("primary_enrolment", 2014)
+    spoiled = history.assign(value=np.where(history.year > 2010, history.value * 5, history.value))
+    after = Forecaster(_observed(spoiled)["a"], 2010, {}).forecast("primary_enrolment", 2014)
     assert before == after
+
+
+def test_revisions_are_used_only_from_the_year_they_were_published():
+    history = _synthetic()
+    revised = history[history.series == "births"].assign(series="births_revised", value=lambda d: d.value * 2,
+                                                         published=2018)
+    observed = _observed(pd.concat([history, revised]))["a"]
+    early = Forecaster(observed, 2015, {}).observed
+    late = Forecaster(observed, 2018, {}).observed
+    assert early["births_best"][2010] == early["births"][2010]       # the revision was not yet out
+    assert late["births_best"][2010] == 2 * late["births"][2010]
 
 
 def test_horizons_stop_where_births_are_not_yet_known():

@@ -13,6 +13,7 @@ import pandas as pd
 OUT = Path(__file__).resolve().parent
 REF = Path(sys.argv[1]) if len(sys.argv) > 1 else OUT.parents[2] / "shared" / "reference"
 
+REVISED_IN = 2021  # NBS published the post-census revision of births on 2021-05-17
 NATIONAL = {  # capsim series <- indicator of cn_national_series.csv (preferred rows)
     "births": "births",
     "births_revised": "births_revised_post_census2020",
@@ -43,6 +44,7 @@ def national() -> pd.DataFrame:
     for series, indicator in NATIONAL.items():
         part = d[d.indicator == indicator]
         rows.append(pd.DataFrame({"area": "china", "series": series, "year": part.year, "value": part.value,
+                                  "published": REVISED_IN if series == "births_revised" else part.year,
                                   "source": part.source, "confidence": part.confidence}))
     return pd.concat(rows)
 
@@ -54,6 +56,7 @@ def kunming() -> pd.DataFrame:
     for series, indicator in KUNMING.items():
         part = d[d.indicator == indicator].drop_duplicates("year")
         rows.append(pd.DataFrame({"area": "kunming", "series": series, "year": part.year, "value": part.value,
+                                  "published": part.year,
                                   "source": part.source.str.slice(0, 120), "confidence": "see source"}))
     return pd.concat(rows)
 
@@ -61,5 +64,6 @@ def kunming() -> pd.DataFrame:
 if __name__ == "__main__":
     table = pd.concat([national(), kunming()]).sort_values(["area", "series", "year"])
     table["year"] = table.year.astype(int)
+    table["published"] = table.published.astype(int)
     table.to_csv(OUT / "history.csv", index=False)
     print(table.groupby(["area", "series"]).year.agg(["min", "max", "count"]))

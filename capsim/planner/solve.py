@@ -1,6 +1,6 @@
 """Solving a matrix-form MILP with PuLP (HiGHS or CBC), or with scipy's milp for a cross-check.
 
-This and :mod:`capsim.plan.locate` are the only modules importing pulp. The status is read
+This and :mod:`capsim.planner.locate` are the only modules importing pulp. The status is read
 from the solver itself: a plan stopped by the time limit is ``feasible`` (with its bound and
 gap), never ``optimal``.
 """

@@ -17,7 +17,7 @@ from capsim.schema import SCHOOL_TYPES
 from capsim.tables import Table
 
 KINDS = ("new", "expansion", "temporary")
-GRADES = {"kindergarten": 3, "primary": 6, "junior": 3, "senior": 3}
+CHINA_GRADES = {"kindergarten": 3, "primary": 6, "junior": 3, "senior": 3}
 
 
 @dataclass(frozen=True)
@@ -42,8 +42,11 @@ class Projects:
     duration: np.ndarray      # (P,) years the seats stand (inf: permanent)
 
 
-def read_projects(path, regions, levels, first_year: int, last_year: int, schools=None) -> Projects:
-    """Read and check the projects table (see module docstring)."""
+def read_projects(path, regions, levels, first_year: int, last_year: int, schools=None, grades=None,
+                  school_seats=None) -> Projects:
+    """Read and check the projects table (see module docstring). ``grades`` gives each level's
+    grades (6-3-3 by default); ``school_seats`` each listed school's seats now."""
+    grades = grades or CHINA_GRADES
     problems = Problems()
     table = Table(path, "projects", problems)
     if not table.require("id", "name", "region", "kind", "seats", "cost"):
@@ -72,12 +75,12 @@ def read_projects(path, regions, levels, first_year: int, last_year: int, school
     projects = Projects(
         ids=tuple(ids), names=tuple(table.frame["name"]), region=np.array([index.get(r, -1) for r in region_text]),
         kind=kind, type=ptype, school=school, levels=tuple(levels),
-        seats=_seats_by_level(np.nan_to_num(seats), ptype, levels), cost=np.nan_to_num(cost),
+        seats=_seats_by_level(np.nan_to_num(seats), ptype, levels, grades), cost=np.nan_to_num(cost),
         build_years=build, earliest=earliest, latest=latest, committed=committed,
         group=group, requires=requires, duration=np.where(kind == "temporary", duration, np.inf),
     )
     if schools is not None:
-        _check_school_size(table, projects, schools)
+        _check_school_size(table, projects, schools, school_seats)
     problems.raise_if_any(PlanError)
     return projects
 
@@ -129,14 +132,14 @@ def _types(table: Table, kind, school, schools, levels):
     return out.astype(str)
 
 
-def _seats_by_level(seats, ptype, levels):
+def _seats_by_level(seats, ptype, levels, grades):
     """Split each project's seats over the levels its type teaches, in proportion to grades."""
     out = np.zeros((len(seats), len(levels)))
     for i, t in enumerate(ptype):
         taught = [lv for lv in SCHOOL_TYPES.get(t, ()) if lv in levels]
-        grades = sum(GRADES[lv] for lv in taught)
+        total = sum(grades[lv] for lv in taught)
         for lv in taught:
-            out[i, list(levels).index(lv)] = seats[i] * GRADES[lv] / grades
+            out[i, list(levels).index(lv)] = seats[i] * grades[lv] / total
     return out
 
 
@@ -199,9 +202,9 @@ def _check_temporary(table, kind, duration):
                            "add a duration column with a whole number of years.")
 
 
-def _check_school_size(table, projects: Projects, schools):
+def _check_school_size(table, projects: Projects, schools, school_seats=None):
     """An expansion that alone would take its school over its maximum size can never be built."""
-    current = np.where(np.isfinite(schools.seats), schools.seats, 0.0)
+    current = school_seats if school_seats is not None else np.where(np.isfinite(schools.seats), schools.seats, 0.0)
     for i in np.flatnonzero(projects.school >= 0):
         s = projects.school[i]
         after = current[s] + projects.seats[i].sum()

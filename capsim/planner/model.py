@@ -7,7 +7,8 @@ Variables (``Y`` planning years, ``t``/``y``/``s`` years)::
     short[r, l, t] >= 0 seats missing: allowed, at plan.shortfall_penalty each per year
 
 Objective (``d(s) = (1 + rate)^-(s - first_year)``; a project's cost is spent evenly over the
-``b`` years before it opens; spending before the first planning year is sunk)::
+``b`` years before it opens; a committed project's spending before the first planning year is
+sunk, any other project's falls in the first year, see :func:`spending`)::
 
     min  sum_{p,y} x[p,y] sum_{s=y-b}^{y-1} d(s) cost_p / b
        + sum rent_cost d(t) rent[r,l,t] + sum penalty short[r,l,t]
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from capsim.plan.projects import Projects
+from capsim.planner.projects import Projects
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The planner: which projects to build and when, at least cost, so every child has a seat.
 
 ``plan(scenario)`` forecasts and assesses (unless given), then solves the region-level MILP of
-:mod:`capsim.plan.model` and returns the schedule, the spending by year, the seats after the
+:mod:`capsim.planner.model` and returns the schedule, the spending by year, the seats after the
 plan and every shortfall with its binding cause. ``evaluate=True`` checks a bureau's own plan
 instead: every project with a ``committed`` year opens then, nothing else is chosen.
 """
@@ -13,9 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from capsim.plan import model as milp
-from capsim.plan.projects import Projects, read_projects
-from capsim.plan.solve import Solution, solve
+from capsim.errors import PlanError, Problem
+from capsim.planner import model as milp
+from capsim.planner.projects import Projects, read_projects
+from capsim.planner.solve import Solution, solve
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,6 @@ class PlanResult:
 def plan(scenario, projection=None, assessment=None, evaluate: bool = False) -> PlanResult:
     """Plan (or, with ``evaluate``, check) the scenario's projects; see the module docstring."""
     from capsim.assessment import assess
-    from capsim.errors import PlanError, Problem
     from capsim.projection import project
 
     if scenario.data.projects is None:
@@ -53,25 +53,73 @@ def plan(scenario, projection=None, assessment=None, evaluate: bool = False) -> 
     first = cfg.first_year or scenario.base_year + 1
     last = scenario.end_year if cfg.years is None else min(scenario.end_year, first + cfg.years - 1)
     years = np.arange(first, last + 1)
-    from capsim.enrolment import level_specs
+    from capsim.assessment import school_seats
+    from capsim.enrolment import grades_by_level, level_specs
     from capsim.school_data import read_schools
 
-    grades = {lv.name: lv.grades for lv in level_specs(scenario)}
-    schools = read_schools(scenario, regions, grades) if scenario.data.schools else None
-    projects = read_projects(scenario.data.projects, regions, levels, first, last, schools)
+    _check_plannable(scenario, table)
+    grades = grades_by_level(scenario)
+    schools = read_schools(scenario, regions, {lv.name: lv.grades for lv in level_specs(scenario)}) \
+        if scenario.data.schools else None
+    seats_now = school_seats(scenario, schools) if schools is not None else None
+    projects = read_projects(scenario.data.projects, regions, levels, first, last, schools, grades, seats_now)
     if evaluate:
         projects = _only_committed(projects)
-    projects = _with_lead_time(projects, first + cfg.lead_time)
+    projects = _with_lead_time(projects, scenario.base_year + cfg.lead_time)
     demand, lawful = _demand_and_seats(table, regions, levels, years)
     inputs = milp.PlanInputs(
         years=years, need=np.maximum(demand - lawful, 0.0), projects=projects,
-        school_room=_school_room(projects, schools), budget_yearly=_yearly(cfg.budget_yearly, years),
+        school_room=_school_room(projects, schools, seats_now), budget_yearly=_yearly(cfg.budget_yearly, years),
         budget_total=cfg.budget_total, discount_rate=cfg.discount_rate, penalty=cfg.shortfall_penalty,
         rent_cost=cfg.rent_cost,
     )
+    _check_committed_budgets(inputs, scenario)
     m = milp.build(inputs)
     sol = solve(m.c, m.families, m.lb, m.ub, m.integer, solver=cfg.solver, time_limit=cfg.time_limit, gap=cfg.gap)
+    if sol.status not in ("optimal", "feasible"):
+        raise PlanError([Problem(f"{scenario.source}: plan", f"the solver found no plan (status: {sol.status}).",
+                                 sol.status, "raise plan.time_limit, or loosen the budgets.")])
     return _result(m, sol, regions, levels, demand, lawful)
+
+
+def _check_plannable(scenario, table):
+    """The plan needs annual steps and known seats in every region, level and year."""
+    from capsim.errors import PlanError, Problem
+
+    problems = []
+    if scenario.demography.step != 1:
+        problems.append(Problem(f"{scenario.source}: demography.step", "the planner needs annual steps.",
+                                scenario.demography.step, "use demography.step = 1 to plan."))
+    unknown = table[table.lawful_seats.isna()]
+    for (region, level), part in unknown.groupby(["region", "level"]):
+        problems.append(Problem(f"{scenario.source}: data.capacity", f"seats of {level} in region {region} are "
+                                f"unknown in {part.year.min()}-{part.year.max()}.", None,
+                                "list the schools (data.schools) or give region seats (data.capacity) "
+                                "for every region, level and year."))
+    if problems:
+        raise PlanError(problems)
+
+
+def _check_committed_budgets(inputs, scenario):
+    """Committed spending alone must fit the budgets, or no plan exists: say which year and project."""
+    from capsim.errors import PlanError, Problem
+
+    p, years = inputs.projects, inputs.years
+    fixed = np.flatnonzero(np.isfinite(p.committed))
+    spend = np.zeros(len(years))
+    for i in fixed:
+        spend += milp.spending(p, years)[i, np.searchsorted(years, p.committed[i])]
+    problems = []
+    if inputs.budget_yearly is not None:
+        for t in np.flatnonzero(spend > inputs.budget_yearly + 1e-6):
+            problems.append(Problem(f"{scenario.source}: plan.budget_yearly", f"committed projects alone spend "
+                                    f"{spend[t]:,.0f} yuan in {years[t]}, over that year's budget.",
+                                    inputs.budget_yearly[t], "raise the budget, or move a commitment."))
+    if inputs.budget_total is not None and spend.sum() > inputs.budget_total + 1e-6:
+        problems.append(Problem(f"{scenario.source}: plan.budget_total", f"committed projects alone spend "
+                                f"{spend.sum():,.0f} yuan.", inputs.budget_total, "raise the total budget."))
+    if problems:
+        raise PlanError(problems)
 
 
 def _only_committed(p: Projects) -> Projects:
@@ -99,11 +147,11 @@ def _demand_and_seats(table, regions, levels, years):
     return demand, lawful
 
 
-def _school_room(p: Projects, schools) -> dict:
+def _school_room(p: Projects, schools, seats_now) -> dict:
+    """Seats each expanded school may still add before reaching its maximum size."""
     if schools is None:
         return {}
-    seats = np.where(np.isfinite(schools.seats), schools.seats, 0.0)
-    return {int(s): float(schools.max_students[s] - seats[s]) for s in set(p.school[p.school >= 0].tolist())}
+    return {int(s): float(schools.max_students[s] - seats_now[s]) for s in set(p.school[p.school >= 0].tolist())}
 
 
 def _yearly(budget, years):
@@ -115,7 +163,7 @@ def _yearly(budget, years):
 
 
 def _result(m, sol: Solution, regions, levels, demand, lawful) -> PlanResult:
-    from capsim.plan.diagnose import shortfalls
+    from capsim.planner.diagnose import shortfalls
 
     inp = m.inputs
     p, years = inp.projects, inp.years

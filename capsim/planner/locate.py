@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from capsim.plan.solve import Solution, solve
+from capsim.planner.solve import Solution, solve
 
 
 @dataclass(frozen=True)
