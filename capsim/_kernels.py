@@ -1,7 +1,10 @@
 """Compiled kernels. The maths is in :mod:`capsim.demography`; this is the same step fused.
 
 One pass per (draw, region) block reads the state once and writes the next state once, which
-is the least memory traffic any step can have. Blocks run in parallel over all cores.
+is the least memory traffic any step can have. Blocks run in parallel over all cores. The
+age loops carry nothing from one age to the next (so the compiler can vectorise them), the
+births are summed in a second pass over the block while it is still in cache, and migration is
+skipped entirely when there is none.
 """
 
 from __future__ import annotations
@@ -9,43 +12,65 @@ from __future__ import annotations
 from numba import njit, prange
 
 
+@njit(inline="always")
+def _survive(Ns, Os, Ss, Ms, w, v, n, rate, has_mig):  # pragma: no cover - compiled
+    """Ages 1..A-1 of one sex: survivors of the group below (+ the open group), end migrants."""
+    A = Ns.shape[0]
+    if not has_mig:
+        for a in range(1, A - 1):
+            Os[a] = Ns[a - 1] * Ss[a - 1]
+        Os[A - 1] = Ns[A - 2] * Ss[A - 2] + Ns[A - 1] * Ss[A - 1]
+        return
+    for a in range(1, A):
+        m0 = Ms[a - 1] * Ns[a - 1] * n if rate else Ms[a - 1]
+        m1 = Ms[a] * Ns[a] * n if rate else Ms[a]
+        Os[a] = (Ns[a - 1] + w * m0) * Ss[a - 1] + v * m1
+    m2 = Ms[A - 1] * Ns[A - 1] * n if rate else Ms[A - 1]
+    Os[A - 1] += (Ns[A - 1] + w * m2) * Ss[A - 1]
+
+
+@njit(inline="always")
+def _women_years(Nf, Of, Ff, Mf, w, v, n, rate, has_mig):  # pragma: no cover - compiled
+    """sum_a asfr(a) (P_f(a) + N'_f(a)): exposed women at the start and survivors at the end."""
+    A = Nf.shape[0]
+    total = Ff[0] * Nf[0]
+    if not has_mig:
+        for a in range(1, A):
+            total += Ff[a] * (Nf[a] + Of[a])
+        return total
+    m = Mf[0] * Nf[0] * n if rate else Mf[0]
+    total += Ff[0] * w * m
+    for a in range(1, A):
+        m = Mf[a] * Nf[a] * n if rate else Mf[a]
+        total += Ff[a] * (Nf[a] + w * m + Of[a] - v * m)
+    return total
+
+
 @njit(parallel=True, cache=True, nogil=True)
-def fused_step(N, out, births, S, Sb, F, srb, M, n, w, rate):  # pragma: no cover - compiled
+def fused_step(N, out, births, S, Sb, F, srb, M, n, w, rate, has_mig):  # pragma: no cover - compiled
     D, R, _, A = N.shape
-    v = 1.0 - w
+    v = 1 - w
     for k in prange(D * R):
         d = k // R
         r = k - d * R
-        bsum = 0.0
-        end0_f = 0.0
-        end0_m = 0.0
+        # inputs shared by all draws or regions have length 1 there: index them at 0
+        sd, sr = (d if S.shape[0] > 1 else 0), (r if S.shape[1] > 1 else 0)
+        md, mr = (d if M.shape[0] > 1 else 0), (r if M.shape[1] > 1 else 0)
+        fd, fr = (d if F.shape[0] > 1 else 0), (r if F.shape[1] > 1 else 0)
+        bd, br = (d if Sb.shape[0] > 1 else 0), (r if Sb.shape[1] > 1 else 0)
+        qd, qr = (d if srb.shape[0] > 1 else 0), (r if srb.shape[1] > 1 else 0)
         for s in range(2):
-            prev = 0.0  # survivors of group a-1, i.e. N'(a) before end-of-step migrants
-            for a in range(A):
-                m = M[d, r, s, a]
-                if rate:
-                    m = m * N[d, r, s, a] * n
-                p = N[d, r, s, a] + w * m
-                if a == 0:
-                    new = 0.0  # newborns are added after the births are known
-                    if s == 0:
-                        end0_f = v * m
-                    else:
-                        end0_m = v * m
-                elif a < A - 1:
-                    new = prev
-                    out[d, r, s, a] = new + v * m
-                else:
-                    new = prev + p * S[d, r, s, a]
-                    out[d, r, s, a] = new + v * m
-                if s == 0:
-                    bsum += F[d, r, a] * (p + new)
-                prev = p * S[d, r, s, a]
-        B = n * 0.5 * bsum
-        ratio = srb[d, r]
-        bf = B / (1.0 + ratio)
-        bm = B * ratio / (1.0 + ratio)
+            _survive(N[d, r, s], out[d, r, s], S[sd, sr, s], M[md, mr, s], w, v, n, rate, has_mig)
+        B = n * 0.5 * _women_years(N[d, r, 0], out[d, r, 0], F[fd, fr], M[md, mr, 0], w, v, n, rate, has_mig)
+        ratio = srb[qd, qr]
+        bf = B / (1 + ratio)
+        bm = B * ratio / (1 + ratio)
         births[d, r, 0] = bf
         births[d, r, 1] = bm
-        out[d, r, 0, 0] = bf * Sb[d, r, 0] + end0_f
-        out[d, r, 1, 0] = bm * Sb[d, r, 1] + end0_m
+        end_f = 0.0
+        end_m = 0.0
+        if has_mig:
+            end_f = v * (M[md, mr, 0, 0] * N[d, r, 0, 0] * n if rate else M[md, mr, 0, 0])
+            end_m = v * (M[md, mr, 1, 0] * N[d, r, 1, 0] * n if rate else M[md, mr, 1, 0])
+        out[d, r, 0, 0] = bf * Sb[bd, br, 0] + end_f
+        out[d, r, 1, 0] = bm * Sb[bd, br, 1] + end_m

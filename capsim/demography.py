@@ -124,12 +124,14 @@ def project_population(
     population = _output_buffer(out, (steps + 1, D, R, 2, A), dtype)
     births = np.empty((steps, D, R, 2), dtype=dtype)
     population[0] = base
-    w = TIMINGS[timing]
+    w = dtype.type(TIMINGS[timing])
+    n = dtype.type(step)
+    has_mig = migration is not None
     for k in _years(steps, progress):
         step_fn(
             population[k], population[k + 1], births[k],
             *(inp[k] if inp.shape[0] > 1 else inp[0] for inp in inputs),
-            float(step), w, migration_kind == "rate",
+            n, w, migration_kind == "rate", has_mig,
         )
     return PopulationProjection(population=population, births=births, step=step)
 
@@ -164,7 +166,11 @@ def _check_options(migration_kind, timing, step, engine, steps) -> None:
 
 
 def _broadcast_inputs(steps, dra, dtype, **arrays):
-    """Broadcast each input to (T or 1, D, R, ...) views without copying the data."""
+    """Each input as a C-contiguous (T or 1, D or 1, R or 1, ...) array.
+
+    Draw and region axes of length 1 stay length 1 (the kernels index them with a stride of
+    0), so shared inputs are never copied out to the state's size; the sex and age axes are
+    filled out, which is small."""
     D, R, A = dra
     targets = {
         "survival": (D, R, 2, A),
@@ -178,14 +184,15 @@ def _broadcast_inputs(steps, dra, dtype, **arrays):
         value = arrays[name]
         arr = np.zeros((1,) * len(shape), dtype) if value is None else np.asarray(value, dtype=dtype)
         if arr.ndim <= len(shape):
-            arr = arr[np.newaxis]
+            arr = arr.reshape((1,) * (len(shape) + 1 - arr.ndim) + arr.shape)
         if arr.shape[0] not in (1, steps):
             raise ValueError(
                 f"The '{name}' parameter of project_population must have 1 or {steps} entries on its "
                 f"year axis. Got shape {arr.shape} instead."
             )
+        kept = tuple(1 if arr.shape[1 + i] == 1 else n for i, n in enumerate(shape[:2])) + shape[2:]
         try:
-            out.append(np.broadcast_to(arr, (arr.shape[0],) + shape))
+            out.append(np.ascontiguousarray(np.broadcast_to(arr, (arr.shape[0],) + kept)))
         except ValueError:
             raise ValueError(
                 f"The '{name}' parameter of project_population must broadcast to "
@@ -202,11 +209,13 @@ def _years(steps: int, progress: bool):
     return tqdm(range(steps), desc="projecting", unit="step", disable=None)
 
 
-def _numpy_step(N, out, births, S, Sb, F, srb, M, n, w, rate):
+def _numpy_step(N, out, births, S, Sb, F, srb, M, n, w, rate, has_mig):
     """Reference step: whole-array numpy operations (see the module docstring)."""
-    if rate:
+    if not has_mig:
+        M, w = 0.0, 1.0
+    elif rate:
         M = M * N * n
-    P = N + w * M if w else N
+    P = N + w * M if has_mig and w else N
     out[..., 1:] = P[..., :-1] * S[..., :-1]
     out[..., -1] += P[..., -1] * S[..., -1]
     out[..., 0] = 0.0  # newborns are not yet women at the end of the step
@@ -214,12 +223,12 @@ def _numpy_step(N, out, births, S, Sb, F, srb, M, n, w, rate):
     births[..., 0] = B / (1.0 + srb)
     births[..., 1] = B * srb / (1.0 + srb)
     out[..., 0] = births * Sb
-    if w != 1.0:
+    if has_mig and w != 1.0:
         out += (1.0 - w) * M
 
 
-def _numba_step(N, out, births, S, Sb, F, srb, M, n, w, rate):
-    _fused_step()(N, out, births, S, Sb, F, srb, M, n, w, rate)
+def _numba_step(N, out, births, S, Sb, F, srb, M, n, w, rate, has_mig):
+    _fused_step()(N, out, births, S, Sb, F, srb, M, n, w, rate, has_mig)
 
 
 _FUSED = None
