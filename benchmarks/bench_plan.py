@@ -1,0 +1,91 @@
+"""Benchmark of the planner: model building and solving timed apart, solvers side by side.
+
+    python benchmarks/bench_plan.py [--sizes xining province] [--time-limit 120] [--repeats 3]
+
+Two synthetic instances shaped like the seed plans:
+* xining: 171 projects, 7 districts, 4 levels, 10 years, 8.8 billion yuan in total and
+  2.2 billion a year (Xining's 14th five-year programme), ~59,500 yuan a seat;
+* province: 2,000 projects, 200 regions, 4 levels, 15 years, budgets scaled alike.
+Demand grows with noise so that some shortfall is worth buying and some is not. The same arrays
+are solved by HiGHS and CBC through PuLP and by scipy's milp (HiGHS without PuLP). Medians over
+repeats; "build" is turning the arrays into the solver's model, "solve" the solver's own time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+
+import numpy as np
+
+from capsim.planner import model as milp
+from capsim.planner.projects import Projects
+from capsim.planner.solve import solve, solve_scipy
+
+SIZES = {"xining": dict(P=171, R=7, Y=10, budget=8.8e9, gap=1e-3),
+         "province": dict(P=2000, R=200, Y=15, budget=8.8e9 * 2000 / 171, gap=1e-2)}
+LEVELS = ("kindergarten", "primary", "junior", "senior")
+TYPES = {"kindergarten": (1, 0, 0, 0), "primary": (0, 1, 0, 0), "junior": (0, 0, 1, 0), "senior": (0, 0, 0, 1),
+         "nine_year": (0, 2 / 3, 1 / 3, 0)}
+
+
+def instance(P, R, Y, budget, seed=0, **_):
+    rng = np.random.default_rng(seed)
+    kinds = rng.choice(list(TYPES), P, p=[0.25, 0.3, 0.2, 0.1, 0.15])
+    seats = rng.integers(4, 30, P) * 45.0
+    split = np.array([TYPES[k] for k in kinds]) * seats[:, None]
+    cost = seats * rng.uniform(45_000, 75_000, P)
+    first = 2022
+    earliest = first + rng.integers(0, 3, P)
+    committed = np.where(rng.random(P) < 0.08, earliest + 1, np.nan)
+    group = np.where((rng.random(P) < 0.1) & ~np.isfinite(committed),  # a committed project has no alternatives
+                     np.array([f"g{i % (P // 20 + 1)}" for i in range(P)]), "")
+    projects = Projects(ids=tuple(f"p{i}" for i in range(P)), names=tuple(f"p{i}" for i in range(P)),
+                        region=rng.integers(0, R, P), kind=np.full(P, "new"), type=kinds, school=np.full(P, -1),
+                        levels=LEVELS, seats=split, cost=cost, build_years=rng.integers(1, 4, P).astype(float),
+                        earliest=earliest.astype(float), latest=np.full(P, first + Y - 1.0), committed=committed,
+                        group=group, requires=np.full(P, -1), duration=np.full(P, np.inf))
+    per_region = seats.sum() / R / len(LEVELS) * 0.8
+    need = np.cumsum(rng.uniform(0, 2 * per_region / Y, size=(R, len(LEVELS), Y)), axis=2)
+    years = np.arange(first, first + Y)
+    fixed = np.flatnonzero(np.isfinite(committed))
+    committed_spend = sum(milp.spending(projects, years)[i, np.searchsorted(years, committed[i])] for i in fixed)
+    yearly = np.maximum(budget / 4, 1.1 * committed_spend)  # the commitments must fit, or no plan exists
+    return milp.PlanInputs(years=years, need=need, projects=projects, budget_yearly=yearly,
+                           budget_total=max(budget, 1.1 * committed_spend.sum()), discount_rate=0.03,
+                           penalty=150_000)
+
+
+def run(name, spec, solver, time_limit):
+    inputs = instance(**spec)
+    m = milp.build(inputs)
+    args = (m.c, m.families, m.lb, m.ub, m.integer)
+    if solver == "scipy":
+        return solve_scipy(*args, time_limit=time_limit, gap=spec["gap"])
+    return solve(*args, solver=solver, time_limit=time_limit, gap=spec["gap"])
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", nargs="+", default=list(SIZES), choices=list(SIZES))
+    parser.add_argument("--solvers", nargs="+", default=["highs", "cbc", "scipy"])
+    parser.add_argument("--time-limit", type=float, default=120.0)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args(argv)
+    print(f"{'instance':<10}{'solver':<8}{'vars':>8}{'rows':>8}{'build s':>9}{'solve s':>9}{'build %':>9}"
+          f"{'status':>10}{'gap':>9}{'objective':>16}")
+    for name in args.sizes:
+        spec = SIZES[name]
+        m = milp.build(instance(**spec))
+        rows = sum(A.shape[0] for _, A, _, _ in m.families)
+        for solver in args.solvers:
+            runs = [run(name, spec, solver, args.time_limit) for _ in range(args.repeats)]
+            build = statistics.median(r.build_seconds for r in runs)
+            solve_s = statistics.median(r.solve_seconds for r in runs)
+            last = runs[-1]
+            print(f"{name:<10}{solver:<8}{m.n:>8}{rows:>8}{build:>9.2f}{solve_s:>9.2f}"
+                  f"{build / (build + solve_s):>9.0%}{last.status:>10}{last.gap:>9.2%}{last.objective:>16,.0f}")
+
+
+if __name__ == "__main__":
+    main()
