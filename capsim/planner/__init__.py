@@ -38,8 +38,10 @@ class PlanResult:
 
 def plan(scenario, projection=None, assessment=None, evaluate: bool = False) -> PlanResult:
     """Plan (or, with ``evaluate``, check) the scenario's projects; see the module docstring."""
-    from capsim.assessment import assess
+    from capsim.assessment import assess, school_seats
+    from capsim.enrolment import grades_by_level, level_specs
     from capsim.projection import project
+    from capsim.school_data import read_schools
 
     if scenario.data.projects is None:
         raise PlanError([Problem(f"{scenario.source}: data.projects", "no projects table is given.", None,
@@ -53,10 +55,6 @@ def plan(scenario, projection=None, assessment=None, evaluate: bool = False) -> 
     first = cfg.first_year or scenario.base_year + 1
     last = scenario.end_year if cfg.years is None else min(scenario.end_year, first + cfg.years - 1)
     years = np.arange(first, last + 1)
-    from capsim.assessment import school_seats
-    from capsim.enrolment import grades_by_level, level_specs
-    from capsim.school_data import read_schools
-
     _check_plannable(scenario, table)
     grades = grades_by_level(scenario)
     schools = read_schools(scenario, regions, {lv.name: lv.grades for lv in level_specs(scenario)}) \
@@ -84,8 +82,6 @@ def plan(scenario, projection=None, assessment=None, evaluate: bool = False) -> 
 
 def _check_plannable(scenario, table):
     """The plan needs annual steps and known seats in every region, level and year."""
-    from capsim.errors import PlanError, Problem
-
     problems = []
     if scenario.demography.step != 1:
         problems.append(Problem(f"{scenario.source}: demography.step", "the planner needs annual steps.",
@@ -101,14 +97,10 @@ def _check_plannable(scenario, table):
 
 
 def _check_committed_budgets(inputs, scenario):
-    """Committed spending alone must fit the budgets, or no plan exists: say which year and project."""
-    from capsim.errors import PlanError, Problem
-
+    """Committed spending alone must fit the budgets, or no plan exists: say which year and budget."""
     p, years = inputs.projects, inputs.years
     fixed = np.flatnonzero(np.isfinite(p.committed))
-    spend = np.zeros(len(years))
-    for i in fixed:
-        spend += milp.spending(p, years)[i, np.searchsorted(years, p.committed[i])]
+    spend = milp.spending(p, years)[fixed, np.searchsorted(years, p.committed[fixed])].sum(axis=0)
     problems = []
     if inputs.budget_yearly is not None:
         for t in np.flatnonzero(spend > inputs.budget_yearly + 1e-6):
