@@ -38,7 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from capsim.errors import DataError, Problems
+from capsim.errors import Problems
 from capsim.schema import LEVELS, SYSTEMS, Level, Scenario
 
 
@@ -201,6 +201,3 @@ def students_by_progression(level: LevelSpec, cal: Calibration, start, source, n
         out[t] += newcomers[t]
     return out
 
-
-def raise_if_any(problems: Problems) -> None:
-    problems.raise_if_any(DataError)

@@ -16,7 +16,7 @@ import pandas as pd
 from capsim import enrolment, uncertainty
 from capsim.data import Inputs, read_inputs
 from capsim.demography import SEXES, project_population
-from capsim.errors import Problems, ScenarioError
+from capsim.errors import DataError, Problems, ScenarioError
 from capsim.schema import Scenario
 
 
@@ -129,7 +129,7 @@ def _students(scenario: Scenario, inputs: Inputs, core):
         start = enrolment.history_array(inputs.enrolment, level.name, list(inputs.regions), level.grades,
                                         [scenario.base_year])[0]
         out[level.name] = enrolment.students_by_progression(level, cal, start, source, arrivals)
-    enrolment.raise_if_any(problems)
+    problems.raise_if_any(DataError)
     return out, pd.DataFrame(rows, columns=["region", "level", "ratio", "grade", "value", "source", "years"])
 
 

@@ -41,10 +41,6 @@ class Table:
         frame.columns = [c.strip() for c in frame.columns]
         return frame.apply(lambda col: col.str.strip())
 
-    @property
-    def ok(self) -> bool:
-        return not self.frame.empty or self.path.is_file()
-
     def has(self, column: str) -> bool:
         return column in self.frame.columns
 

@@ -47,11 +47,3 @@ def migration_draws(migration, spec: Uncertainty, u):
     factor = 1.0 + spec.migration_sd * u
     return migration[:, None] * factor[None, :, None, None, None]
 
-
-def quantile_frame(frame, value: str, by: list[str], quantiles):
-    """Quantiles of ``value`` over the ``draw`` column, as a tidy frame with a ``quantile`` column."""
-    import pandas as pd
-
-    grouped = frame.groupby(by, sort=False, observed=True)[value]
-    parts = [grouped.quantile(q).rename(value).reset_index().assign(quantile=q) for q in quantiles]
-    return pd.concat(parts, ignore_index=True)
