@@ -21,19 +21,22 @@ _EXPORTS = {
     "class_split": "capsim.capacity",
     "plan": "capsim.planner",
     "locate": "capsim.planner.locate",
-    "run": "capsim.run",
-    "Results": "capsim.run",
-    "backtest": "capsim.backtest",
+    "run": "capsim.chain",
+    "Results": "capsim.chain",
+    "backtest": "capsim.backtests",
+    "report": "capsim.reports",
     "CapsimError": "capsim.errors",
     "ScenarioError": "capsim.errors",
     "DataError": "capsim.errors",
     "PlanError": "capsim.errors",
 }
-__all__ = sorted(_EXPORTS)
+__all__ = sorted([*_EXPORTS, "plot"])
 __version__ = "0.1.0"
 
 
 def __getattr__(name):
+    if name == "plot":  # the plotting API is a module: capsim.plot.seat_gap(res, ax=...)
+        return import_module("capsim.plot")
     if name in _EXPORTS:
         return getattr(import_module(_EXPORTS[name]), name)
     raise AttributeError(f"module 'capsim' has no attribute {name!r}")

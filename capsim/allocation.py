@@ -12,6 +12,11 @@ the level (region ``r(u)``)::
                   base schools' (so a new school as big as all the others takes half the intake)
     intake cap    with ``standards.cap_intake``, a school takes at most its grade-1 classes x the
                   intake class cap; the excess goes to schools with room, in proportion to w
+    growth        an expanded school's weight grows with its grade-1 classes: w(t, u) = w(u) * k(t, u)
+    dispersal     with ``standards.disperse`` (分流), from the year after the base year, the pupils
+                  of a grade above a school's lawful seats L(t, u, g) (classes x standard) move to
+                  schools of the region with room, in proportion to their room; what no school can
+                  take stays where it was (and shows as oversized classes)
     unplaced      pupils no open school can take: carried forward with the same progression
 
 so that ``sum_u S(t, u, g) + unplaced(t, r, g) = P(t, r, g)`` in every year: no pupil is lost.
@@ -35,6 +40,8 @@ class Units:
     classes: np.ndarray       # (U, G) classes per grade
     intake_cap: np.ndarray    # (T+1, U) most grade-1 pupils (inf: no cap)
     weight_new: np.ndarray    # (U,) intake capacity, used as the weight of schools opening later
+    growth: np.ndarray | None = None   # (T+1, U) intake weight multiplier (an expanded school takes more)
+    lawful: np.ndarray | None = None   # (T+1, U, G) seats per grade; given, pupils above them are dispersed
 
 
 def group_sum(values, groups, n_groups):
@@ -81,13 +88,36 @@ def allocate(P, units: Units):
         unplaced[t, :, 1:] = unplaced[t - 1, :, :-1] * rho
         S[t, ~units.is_open[t]] = 0.0
         residual = np.maximum(P[t] - group_sum(S[t], units.region, R) - unplaced[t], 0.0)
-        w = np.where(units.is_open[t], weight, 0.0)
+        w = np.where(units.is_open[t], weight * (1.0 if units.growth is None else units.growth[t]), 0.0)
         for g in range(G):
             room = units.intake_cap[t] - S[t, :, 0] if g == 0 else None
             given, left = share_out(residual[:, g], w, units.region, room)
             S[t, :, g] += given
             unplaced[t, :, g] += left
+        if units.lawful is not None:
+            S[t], unplaced[t] = disperse(S[t], unplaced[t], units.lawful[t] * units.is_open[t][:, None], units.region, R)
     return S, unplaced
+
+
+def disperse(S, unplaced, lawful, region, R):
+    """Move pupils above ``lawful`` (U, G), and unplaced ones (R, G), to schools of the same
+    region with room.
+
+    Per grade: the excess ``e(u) = max(S(u) - L(u), 0)`` of each region's schools and its
+    unplaced pupils are pooled and shared out over the room ``max(L(v) - S(v), 0)`` of its
+    schools, in proportion to that room; every source gives up the same fraction, so
+    ``sum_u S(u) + unplaced`` per region is unchanged.
+    """
+    over = np.maximum(S - lawful, 0.0)
+    room = np.maximum(lawful - S, 0.0)
+    pool = group_sum(over, region, R) + unplaced
+    out, left_out = S.copy(), unplaced.copy()
+    for g in range(S.shape[1]):
+        given, left = share_out(pool[:, g], room[:, g], region, room[:, g])
+        moved = np.divide(pool[:, g] - left, pool[:, g], out=np.zeros(R), where=pool[:, g] > 0)
+        out[:, g] += given - over[:, g] * moved[region]
+        left_out[:, g] *= 1.0 - moved
+    return out, left_out
 
 
 def _base_year(P0, units: Units):

@@ -19,7 +19,7 @@ classes needed are counted at the region level. Formulas: :mod:`capsim.capacity`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -27,7 +27,7 @@ import pandas as pd
 from capsim import allocation, capacity, enrolment
 from capsim.errors import Problem, ScenarioError
 from capsim.projection import Projection, tidy, tidy_columns
-from capsim.school_data import Schools, read_capacity, read_schools
+from capsim.school_data import Capacity, Schools, read_capacity, read_schools
 from capsim.schema import SCHOOL_TYPES, Scenario
 
 REGION_COLUMNS = [
@@ -46,8 +46,10 @@ class Assessment:
     base_check: pd.DataFrame | None
 
 
-def assess(scenario: Scenario, projection: Projection | None = None, schools: Schools | None = None) -> Assessment:
-    """Assess ``projection`` (run if not given) against the scenario's schools or capacity."""
+def assess(scenario: Scenario, projection: Projection | None = None, schools: Schools | None = None,
+           capacity: Capacity | None = None) -> Assessment:
+    """Assess ``projection`` (run if not given) against the scenario's schools or capacity
+    (or the ``schools`` / region ``capacity`` given, e.g. the network after a plan)."""
     from capsim.projection import project
 
     projection = projection or project(scenario)
@@ -58,7 +60,7 @@ def assess(scenario: Scenario, projection: Projection | None = None, schools: Sc
     schools = schools or read_schools(scenario, regions, {k: v.grades for k, v in levels.items()})
     population = _population(projection, scenario, regions, years, _quantile(scenario, projection))
     if schools is None:
-        table = _without_schools(scenario, pupils, levels, regions, years, population)
+        table = _without_schools(scenario, pupils, levels, regions, years, population, capacity)
         return Assessment(scenario, table, None, None, None)
     return _with_schools(scenario, schools, pupils, levels, regions, years, population)
 
@@ -117,8 +119,8 @@ def _common(level, P, seats, population, years):
         }
 
 
-def _without_schools(scenario, pupils, levels, regions, years, population):
-    cap = read_capacity(scenario, regions, levels, years)
+def _without_schools(scenario, pupils, levels, regions, years, population, cap=None):
+    cap = cap or read_capacity(scenario, regions, levels, years)
     frames = []
     for name, level in levels.items():
         P = pupils[name]
@@ -154,7 +156,7 @@ def _finish(frames):
 
 
 def _units(scenario, schools: Schools, level, years, std, grades: dict):
-    """The schools teaching ``level`` as allocation units, with classes and intake caps."""
+    """The schools teaching ``level`` as allocation units, with classes by year and intake caps."""
     teaches = np.array([level.name in SCHOOL_TYPES[t] for t in schools.type])
     idx = np.flatnonzero(teaches)
     yr = np.asarray(years)[:, None]
@@ -162,15 +164,33 @@ def _units(scenario, schools: Schools, level, years, std, grades: dict):
     classes = schools.base_classes[level.name][idx]
     split = _even_classes(schools, idx, level, grades)
     classes = np.where(np.isnan(classes), split, classes)
-    cap_rule = scenario.standards
-    if cap_rule.cap_intake:
-        per_class = capacity.intake_cap_by_year(cap_rule.intake_class_size.get(level.name), years, std[0])
-        intake_cap = classes[:, 0][None, :] * per_class[:, None]
+    by_year = classes[None] + _expansion_classes(schools, idx, level, years, grades)
+    rule = scenario.standards
+    if rule.cap_intake:
+        per_class = capacity.intake_cap_by_year(rule.intake_class_size.get(level.name), years, std[0])
+        intake_cap = by_year[..., 0] * per_class[:, None]
     else:
         intake_cap = np.full(is_open.shape, np.inf)
+    growth = np.divide(by_year[..., 0], classes[:, 0], out=np.ones(is_open.shape), where=classes[:, 0] > 0)
+    lawful = by_year * std if rule.disperse else None
+    if lawful is not None:
+        lawful[0] = np.inf  # the base year is as listed
     units = allocation.Units(region=schools.region[idx], is_open=is_open, base=schools.base_students[level.name][idx],
-                             classes=classes, intake_cap=intake_cap, weight_new=classes[:, 0] * std[0])
-    return idx, units
+                             classes=classes, intake_cap=intake_cap, weight_new=classes[:, 0] * std[0],
+                             growth=growth, lawful=lawful)
+    return idx, units, by_year
+
+
+def _expansion_classes(schools: Schools, idx, level, years, grades: dict):
+    """(T+1, U, G) classrooms that expansions add to the units ``idx`` in each year."""
+    out = np.zeros((len(years), len(idx), level.grades))
+    where = {int(s): u for u, s in enumerate(idx)}
+    yr = np.asarray(years)
+    for e in schools.expansions:
+        if e.school in where:
+            added = even_classes(e.classrooms, schools.type[e.school], level.name, grades)
+            out[(yr >= e.start) & (yr < e.end), where[e.school]] += added
+    return out
 
 
 def even_classes(classrooms, school_type: str, level: str, grades: dict) -> np.ndarray:
@@ -196,25 +216,27 @@ def _with_schools(scenario, schools: Schools, pupils, levels, regions, years, po
     grades = enrolment.grades_by_level(scenario)
     for name, level in levels.items():
         std = capacity.grade_standards(scenario.standards.class_size[name], level.grades)
-        idx, units = _units(scenario, schools, level, years, std, grades)
-        plan[name] = (level, std, idx, units, (units.classes * std).sum(axis=1))
-    class_seats = np.zeros(len(schools.ids))
-    for _, _, idx, _, own in plan.values():
-        class_seats[idx] += own
-    total = np.where(np.isfinite(schools.seats), schools.seats, class_seats)
+        idx, units, by_year = _units(scenario, schools, level, years, std, grades)
+        plan[name] = (level, std, idx, units, by_year, (by_year * std).sum(axis=-1))
+    class_seats = np.zeros((len(years), len(schools.ids)))
+    for _, _, idx, _, _, own in plan.values():
+        class_seats[:, idx] += own
+    total = np.where(np.isfinite(schools.seats), schools.seats + _expansion_seats(schools, years), class_seats)
     lawful_share = np.minimum(1.0, np.divide(schools.max_students, total, out=np.ones_like(total), where=total > 0))
     frames, grade_frames, checks = [], [], []
     school_students = np.zeros((len(years), len(schools.ids)))
     school_seats = np.zeros_like(school_students)
-    for name, (level, std, idx, units, own) in plan.items():
+    for name, (level, std, idx, units, by_year, own) in plan.items():
+        if units.lawful is not None:  # within the school's maximum size too
+            units = replace(units, lawful=units.lawful * lawful_share[:, idx, None])
         S_alloc, unplaced = allocation.allocate(pupils[name], units)
-        classes = units.classes[None] * units.is_open[..., None]
+        classes = by_year * units.is_open[..., None]
         counts = capacity.class_split(S_alloc, classes, std)
-        seats_u = _unit_seats(schools.seats[idx], own, class_seats[idx]) * units.is_open
+        seats_u = _unit_seats(total[:, idx], own, class_seats[:, idx]) * units.is_open
         school_students[:, idx] += S_alloc.sum(axis=-1)
         school_seats[:, idx] += seats_u
         cols = _common(level, pupils[name], _by_region(seats_u, units.region, R), population, years)
-        cols["lawful_seats"] = _by_region(seats_u * lawful_share[idx], units.region, R)
+        cols["lawful_seats"] = _by_region(seats_u * lawful_share[:, idx], units.region, R)
         needed = _by_region(counts.needed.sum(-1), units.region, R) + capacity.class_split(unplaced, 0, std).needed.sum(-1)
         cols.update(
             placed=_by_region(S_alloc.sum(-1), units.region, R), unplaced=unplaced.sum(-1), classes_needed=needed,
@@ -232,6 +254,15 @@ def _with_schools(scenario, schools: Schools, pupils, levels, regions, years, po
     table["oversized_schools"] = _oversized_by_level(schools_frame, schools, plan, regions, years)
     return Assessment(scenario, table, schools_frame, pd.concat(grade_frames, ignore_index=True),
                       pd.concat(checks, ignore_index=True))
+
+
+def _expansion_seats(schools: Schools, years):
+    """(T+1, S) rated seats that expansions add in each year."""
+    out = np.zeros((len(years), len(schools.ids)))
+    yr = np.asarray(years)
+    for e in schools.expansions:
+        out[(yr >= e.start) & (yr < e.end), e.school] += e.seats
+    return out
 
 
 def school_seats(scenario, schools: Schools) -> np.ndarray:
@@ -253,11 +284,11 @@ def _by_region(values, region, R):
     return allocation.group_sum(np.moveaxis(values, 1, 0), region, R).T
 
 
-def _unit_seats(rated, own_class_seats, school_class_seats):
-    """A school's rated seats split over its levels by class seats; else classes x standard."""
+def _unit_seats(total, own_class_seats, school_class_seats):
+    """A school's seats (rated, or classes x standard) split over its levels by class seats."""
     share = np.divide(own_class_seats, school_class_seats, out=np.ones_like(own_class_seats),
                       where=school_class_seats > 0)
-    return np.where(np.isfinite(rated), rated * share, own_class_seats)
+    return total * share
 
 
 def _grade_frame(S_alloc, classes, counts, ids, idx, level, years):
@@ -301,6 +332,6 @@ def _oversized_by_level(schools_frame, schools: Schools, plan, regions, years):
     """Oversized schools counted under every level they teach (a nine-year school under both)."""
     over = schools_frame.oversized.to_numpy().reshape(len(years), len(schools.ids))
     parts = []
-    for name, (_, _, idx, units, _) in plan.items():
+    for name, (_, _, idx, units, _, _) in plan.items():
         parts.append(_by_region(over[:, idx].astype(float), units.region, len(regions)).reshape(-1))
     return np.concatenate(parts)

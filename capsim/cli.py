@@ -62,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     assess.set_defaults(handler=_assess)
 
     for name, helptext in (("plan", "forecast, assess and choose the projects to build and when"),
-                           ("run", "the whole chain: forecast, assess, plan; write every table")):
+                           ("run", "the whole chain: forecast, assess, plan, assess again; write every table and the report")):
         cmd = sub.add_parser(name, help=helptext,
                              description=f"{helptext[0].upper()}{helptext[1:]}. The plan is a mixed-integer program "
                                          "(HiGHS or CBC through PuLP) over the scenario's projects table; shortfalls "
@@ -73,6 +73,15 @@ def _parser() -> argparse.ArgumentParser:
                          help="check the projects with a committed year as a fixed plan instead of optimising")
         cmd.add_argument("--quiet", action="store_true", help="no progress bar or summary")
         cmd.set_defaults(handler=_run)
+
+    rep = sub.add_parser("report", help="rebuild the report (plots, report.html, workbook) from saved results",
+                         description="Rebuild the plots (PNG), report.html and capsim_tables.xlsx inside a folder "
+                                     "written by `capsim run SCENARIO --out DIR`, from its CSV tables and resolved "
+                                     "scenario; the folder is replaced whole.")
+    rep.add_argument("folder", metavar="RESULTS_DIR", help="folder written by capsim run")
+    rep.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    rep.add_argument("--debug", action="store_true", help="show a traceback on errors")
+    rep.set_defaults(handler=_report)
 
     bt = sub.add_parser("backtest", help="rolling-origin backtest of intake and enrolment forecasts",
                         description="Rolling-origin backtest on real history: for each origin year, calibrate "
@@ -152,20 +161,30 @@ def _assess(args) -> int:
 
 
 def _run(args) -> int:
-    import pandas as pd
+    from pathlib import Path
 
-    from capsim.run import run
+    from capsim.chain import run
+    from capsim.outputs import write_results
+    from capsim.reports import build, from_results, result_tables
 
     scenario = _load(args)
     res = run(scenario, progress=not args.quiet, evaluate=args.evaluate)
-    tables = {"students_by_level": res.projection.level_totals, "assessment": res.assessment,
-              "assessment_schools": res.assessment_before.schools}
-    if res.plan is not None:
-        tables.update(schedule=res.schedule, spending=res.plan.spending, seats_after_plan=res.seats_after,
-                      shortfalls=res.shortfalls, plan_summary=pd.DataFrame([res.plan.summary]))
-    if args.command == "run":
-        tables.update(students=res.students, population=res.projection.population, births=res.projection.births)
-    return _write(args, scenario, tables, lambda: _plan_summary(res))
+    blobs = build(from_results(res), progress=not args.quiet) if args.command == "run" else None
+    out = Path(args.out or Path("out") / scenario.name)
+    paths = write_results(out, result_tables(res), scenario, blobs=blobs)
+    if not args.quiet:
+        print(_plan_summary(res))
+        print(f"wrote {len(paths)} files to {out}" + (f"; open {out / 'report.html'}" if blobs else ""))
+    return 0
+
+
+def _report(args) -> int:
+    from capsim.reports import report_folder
+
+    paths = report_folder(args.folder, progress=not args.quiet)
+    if not args.quiet:
+        print(f"wrote {len(paths)} report files to {args.folder}; open {args.folder}/report.html")
+    return 0
 
 
 def _plan_summary(res) -> str:
@@ -176,10 +195,10 @@ def _plan_summary(res) -> str:
     s = res.plan.summary
     status = s["status"] + ("" if s["status"] == "optimal" else f" (gap {s['gap']:.2%}, bound {s['bound']:,.0f})")
     lines.append(f"plan: {status}; {s['projects']} projects, {s['seats_added']:,.0f} seats, "
-                 f"{s['cost'] / 1e6:,.1f} million yuan; shortfall left {s['shortfall_seat_years']:,.0f} seat-years")
+                 f"{s['cost_yuan'] / 1e6:,.1f} million yuan; shortfall left {s['shortfall_seat_years']:,.0f} seat-years")
     for row in res.schedule.sort_values("open_year").itertuples():
         lines.append(f"  {row.open_year}  {row.id:<10} {row.name:<16} {row.seats:>7,.0f} seats "
-                     f"{row.cost / 1e6:>8,.1f} M yuan{'  (committed)' if row.committed else ''}")
+                     f"{row.cost_yuan / 1e6:>8,.1f} M yuan{'  (committed)' if row.committed else ''}")
     if len(res.shortfalls):
         by = res.shortfalls.groupby(["region", "level", "cause"]).seats.sum()
         lines.append("shortfalls (seat-years) by cause:")
@@ -202,7 +221,7 @@ def _write(args, scenario, tables: dict, summary) -> int:
 
 
 def _backtest(args) -> int:
-    from capsim.backtest import backtest, read_history
+    from capsim.backtests import backtest, read_history
     from capsim.outputs import write_files
 
     history = read_history(args.history)
@@ -229,7 +248,7 @@ def _mape_figure(summary, area):
     import matplotlib
 
     matplotlib.use("Agg")
-    from capsim.report.backtest_plot import plot_mape
+    from capsim.reports.backtest_plot import plot_mape
 
     axes = plot_mape(summary, area)
     fig = axes[0].figure

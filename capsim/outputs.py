@@ -17,20 +17,26 @@ import pandas as pd
 RESOLVED = "scenario.resolved.toml"
 
 
-def write_results(out_dir, tables: dict[str, pd.DataFrame], scenario) -> list[Path]:
-    """Write ``tables`` as CSV and the resolved scenario (TOML, data paths relative to ``out_dir``)."""
+def write_results(out_dir, tables: dict[str, pd.DataFrame], scenario, blobs: dict | None = None) -> list[Path]:
+    """Write ``tables`` as CSV, ``blobs`` (name -> bytes) and the resolved scenario (TOML, data
+    paths relative to ``out_dir``)."""
     from capsim.scenario import scenario_to_toml
 
-    return write_files(out_dir, tables, texts={RESOLVED: scenario_to_toml(scenario, Path(out_dir).resolve())})
+    return write_files(out_dir, tables, texts={RESOLVED: scenario_to_toml(scenario, Path(out_dir).resolve())},
+                       blobs=blobs)
 
 
-def write_files(out_dir, tables: dict, figures: dict | None = None, texts: dict | None = None) -> list[Path]:
-    """Write CSV tables (UTF-8 with BOM, so Excel shows Chinese), matplotlib figures (PNG) and
-    text files into ``out_dir``, replacing it whole."""
+def write_files(out_dir, tables: dict, figures: dict | None = None, texts: dict | None = None,
+                blobs: dict | None = None, keep_existing: bool = False) -> list[Path]:
+    """Write CSV tables (UTF-8 with BOM, so Excel shows Chinese), matplotlib figures (PNG),
+    text files and byte files into ``out_dir``, replacing it whole (``keep_existing``: its
+    other files are carried over)."""
     out_dir = Path(out_dir).resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
+        if keep_existing and out_dir.is_dir():
+            shutil.copytree(out_dir, tmp, dirs_exist_ok=True)
         names = []
         for name, frame in tables.items():
             frame.to_csv(tmp / f"{name}.csv", index=False, encoding="utf-8-sig")
@@ -40,6 +46,9 @@ def write_files(out_dir, tables: dict, figures: dict | None = None, texts: dict 
             names.append(name)
         for name, text in (texts or {}).items():
             (tmp / name).write_text(text, encoding="utf-8")
+            names.append(name)
+        for name, data in (blobs or {}).items():
+            (tmp / name).write_bytes(data)
             names.append(name)
         _swap_in(tmp, out_dir)
     except BaseException:

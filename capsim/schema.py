@@ -137,6 +137,8 @@ class Standards(Strict):
     intake_class_size: dict[str, dict[int, int]] = Field(
         default_factory=dict, description="new-intake class cap per level from a year on, e.g. {primary = {2021 = 45}}")
     cap_intake: bool = Field(False, description="true to cap each school's grade-1 intake at its classes x the intake cap")
+    disperse: bool = Field(True, description="true to move pupils above a school's lawful seats in a grade "
+                           "to schools of the region with room (分流), from the year after the base year; false keeps each school's share")
     bands: tuple[int, int] = Field((56, 66), description="lower limits of the 大班额 and 超大班额 bands")
     max_school_size: dict[str, int] = Field(
         default_factory=lambda: dict(CHINA_MAX_SCHOOL_SIZE),

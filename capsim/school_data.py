@@ -31,6 +31,18 @@ class Schools:
     max_students: np.ndarray  # (S,) most pupils allowed
     base_students: dict       # level -> (S, G), NaN where the school has no rows
     base_classes: dict        # level -> (S, G)
+    expansions: tuple = ()    # Expansion entries: classrooms and seats added to a school for some years
+
+
+@dataclass(frozen=True)
+class Expansion:
+    """``classrooms`` and ``seats`` added to school ``school`` in years ``start <= year < end``."""
+
+    school: int
+    start: float
+    end: float
+    classrooms: int
+    seats: float
 
 
 @dataclass(frozen=True)

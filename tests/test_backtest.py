@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from capsim.backtest import (Forecaster, Settings, _observed, backtest, baseline, calibrate, read_history,
+from capsim.backtests import (Forecaster, Settings, _observed, backtest, baseline, calibrate, read_history,
                              run_backtest, summarise)
 
 YEARS = range(1990, 2021)

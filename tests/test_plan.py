@@ -206,8 +206,8 @@ def test_tiny_plan_keeps_commitments_and_budgets(tiny_plan):
     assert s.loc["NJ2-X", "open_year"] == 2023 and s.loc["NJ2-X", "committed"]
     assert "J-N1" in s.index or "J-N1b" not in s.index          # phase 2 only after phase 1
     assert not {"J-N2", "J-N3"} <= set(s.index)                 # alternatives: at most one
-    assert tiny_plan.spending.groupby("year").cost.sum().max() <= 150e6 + 1
-    assert tiny_plan.spending.cost.sum() <= 400e6 + 1
+    assert tiny_plan.spending.groupby("year").cost_yuan.sum().max() <= 150e6 + 1
+    assert tiny_plan.spending.cost_yuan.sum() <= 400e6 + 1
     assert (s[~s.committed].open_year >= 2022).all()            # lead time 2 from the base year 2020
 
 
@@ -280,7 +280,7 @@ def test_run_and_cli_plan_write_the_schedule(tmp_path, capsys):
     from capsim.cli import main
 
     res = capsim.run(tiny(use=["deterministic"]))
-    assert {"id", "open_year", "seats", "cost"} <= set(res.schedule.columns)
+    assert {"id", "start_year", "open_year", "seats", "cost_yuan"} <= set(res.schedule.columns)
     assert list(res.assessment.columns[:4]) == ["year", "region", "level", "students"]
     assert main(["plan", str(tiny_path()), "--use", "deterministic", "--out", str(tmp_path / "p")]) == 0
     names = {p.name for p in (tmp_path / "p").iterdir()}

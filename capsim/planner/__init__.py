@@ -21,18 +21,20 @@ from capsim.planner.solve import Solution, solve
 
 @dataclass(frozen=True)
 class PlanResult:
-    schedule: pd.DataFrame     # one row per chosen project
-    spending: pd.DataFrame     # year, project, cost
+    schedule: pd.DataFrame     # one row per chosen project (works start in start_year, open in open_year)
+    spending: pd.DataFrame     # year, project, cost_yuan
     seats: pd.DataFrame        # year, region, level, students, seats_before, seats_added, rented, shortfall
     shortfalls: pd.DataFrame   # year, region, level, seats, cause
     solution: Solution
+    projects: Projects         # every candidate, as read
+    opening: np.ndarray        # (P,) opening year of each project, NaN where not built
 
     @property
     def summary(self) -> dict:
         s = self.solution
         return {"status": s.status, "objective": s.objective, "bound": s.bound, "gap": s.gap, "solver": s.solver,
                 "build_seconds": s.build_seconds, "solve_seconds": s.solve_seconds,
-                "projects": len(self.schedule), "cost": float(self.spending.cost.sum()),
+                "projects": len(self.schedule), "cost_yuan": float(self.spending.cost_yuan.sum()),
                 "seats_added": float(self.schedule.seats.sum()), "shortfall_seat_years": float(self.shortfalls.seats.sum())}
 
 
@@ -170,16 +172,19 @@ def _result(m, sol: Solution, regions, levels, demand, lawful) -> PlanResult:
         "region": [regions[p.region[i]] for i in chosen_p],
         "level": ["+".join(lv for lv, n in zip(p.levels, p.seats[i]) if n > 0) for i in chosen_p],
         "kind": p.kind[chosen_p], "type": p.type[chosen_p],
-        "open_year": years[chosen_y], "seats": p.seats[chosen_p].sum(axis=1), "cost": p.cost[chosen_p],
-        "cost_in_plan_years": spend.sum(axis=1), "committed": np.isfinite(p.committed[chosen_p]),
+        "start_year": years[chosen_y] - p.build_years[chosen_p], "open_year": years[chosen_y],
+        "seats": p.seats[chosen_p].sum(axis=1), "cost_yuan": p.cost[chosen_p],
+        "cost_in_plan_years_yuan": spend.sum(axis=1), "committed": np.isfinite(p.committed[chosen_p]),
     })
     k, s = np.nonzero(spend)
-    spending = pd.DataFrame({"year": years[s], "project": [p.ids[i] for i in chosen_p[k]], "cost": spend[k, s]})
+    spending = pd.DataFrame({"year": years[s], "project": [p.ids[i] for i in chosen_p[k]], "cost_yuan": spend[k, s]})
     added = _seats_added(m, x)
     short = np.nan_to_num(sol.values[m.short_index]) if np.isfinite(sol.values).all() else inp.need.copy()
     rented = np.nan_to_num(sol.values[m.rent_index]) if m.rent_index is not None else np.zeros_like(short)
     seats = _seat_frame(regions, levels, years, demand, lawful, added, rented, short)
-    return PlanResult(schedule, spending, seats, shortfalls(m, x, short, regions, levels), sol)
+    opening = np.full(len(p.ids), np.nan)
+    opening[chosen_p] = years[chosen_y]
+    return PlanResult(schedule, spending, seats, shortfalls(m, x, short, regions, levels), sol, p, opening)
 
 
 def _seats_added(m, x):

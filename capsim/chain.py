@@ -1,0 +1,73 @@
+"""The whole chain: project -> assess -> plan, as one immutable result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Results:
+    """What ``capsim.run`` returns; every table is a tidy DataFrame."""
+
+    scenario: object
+    projection: object
+    assessment_before: object
+    plan: object | None
+    assessment_after: object | None = None   # the network after the plan
+
+    @property
+    def students(self) -> pd.DataFrame:
+        return self.projection.students
+
+    @property
+    def assessment(self) -> pd.DataFrame:
+        return self.assessment_before.regions
+
+    @property
+    def assessment_planned(self) -> pd.DataFrame:
+        """The region table of the assessment after the plan (empty without a plan)."""
+        return self.assessment_after.regions if self.assessment_after is not None else pd.DataFrame()
+
+    @property
+    def schedule(self) -> pd.DataFrame:
+        return self.plan.schedule if self.plan is not None else pd.DataFrame()
+
+    @property
+    def seats_after(self) -> pd.DataFrame:
+        """Per year, region and level: students, lawful seats before, seats added, rented, shortfall."""
+        return self.plan.seats if self.plan is not None else pd.DataFrame()
+
+    @property
+    def shortfalls(self) -> pd.DataFrame:
+        return self.plan.shortfalls if self.plan is not None else pd.DataFrame()
+
+
+def run(scenario, progress: bool = False, evaluate: bool = False) -> Results:
+    """Forecast, assess, plan when the scenario has projects (else the plan is None), and
+    assess the network after the plan. ``progress`` shows a bar over these steps."""
+    from tqdm.auto import tqdm
+
+    from capsim.assessment import assess
+    from capsim.planner import plan
+    from capsim.planner.network import assess_after
+    from capsim.projection import project
+
+    steps = 4 if scenario.data.projects else 2
+    with tqdm(total=steps, desc="capsim run", unit="step", disable=not progress or None, leave=False) as bar:
+        bar.set_postfix_str("forecast")
+        projection = project(scenario, progress=progress)
+        bar.update()
+        bar.set_postfix_str("assess")
+        before = assess(scenario, projection)
+        bar.update()
+        if not scenario.data.projects:
+            return Results(scenario, projection, before, None)
+        bar.set_postfix_str("plan (solver)")
+        planned = plan(scenario, projection, before, evaluate=evaluate)
+        bar.update()
+        bar.set_postfix_str("assess after the plan")
+        after = assess_after(scenario, projection, planned)
+        bar.update()
+    return Results(scenario, projection, before, planned, after)

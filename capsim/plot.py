@@ -1,0 +1,8 @@
+"""Plotting API: ``capsim.plot.seat_gap(res, ax=...)`` and friends; each returns its Axes.
+
+See :mod:`capsim.reports.plots` for what each draws.
+"""
+
+from capsim.reports.plots import build_timeline, fan_chart, oversized_classes, seat_gap, spending, teachers
+
+__all__ = ["build_timeline", "fan_chart", "oversized_classes", "seat_gap", "spending", "teachers"]

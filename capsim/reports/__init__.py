@@ -1,0 +1,67 @@
+"""Reports: plots, ``report.html``, the Excel workbook and the CSV tables of a run.
+
+``capsim.report(results, out_dir)`` writes everything; ``capsim report DIR`` rebuilds the
+report from a folder saved by ``capsim run``. Writing is atomic (see :mod:`capsim.outputs`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from capsim.reports.tables import ReportTables, from_folder, from_results
+
+STEPS = ("figures", "workbook", "page")
+
+
+def result_tables(res) -> dict:
+    """CSV name -> table, for everything ``capsim run`` saves (``from_folder`` reads them back)."""
+    tables = {"students_by_level": res.projection.level_totals, "assessment": res.assessment,
+              "assessment_schools": res.assessment_before.schools, "students": res.students,
+              "population": res.projection.population, "births": res.projection.births}
+    if res.plan is not None:
+        import pandas as pd
+
+        tables.update(schedule=res.schedule, spending=res.plan.spending, seats_after_plan=res.seats_after,
+                      shortfalls=res.shortfalls, plan_summary=pd.DataFrame([res.plan.summary]),
+                      assessment_after_plan=res.assessment_planned,
+                      assessment_schools_after_plan=res.assessment_after.schools)
+    return {k: v for k, v in tables.items() if v is not None}
+
+
+def build(t: ReportTables, progress: bool = False) -> dict[str, bytes]:
+    """File name -> bytes: the PNGs, ``capsim_tables.xlsx`` and ``report.html``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from tqdm.auto import tqdm
+
+    from capsim.reports.excel import workbook_bytes
+    from capsim.reports.figures import png_bytes, report_figures
+    from capsim.reports.html import render
+
+    bar = tqdm(total=len(STEPS), desc="report", disable=not progress or None, leave=False)
+    images = {name: png_bytes(fig) for name, fig in report_figures(t).items()}
+    bar.update()
+    files = dict(images)
+    files["capsim_tables.xlsx"] = workbook_bytes(t)
+    bar.update()
+    files["report.html"] = render(t, images).encode("utf-8")
+    bar.update()
+    bar.close()
+    return files
+
+
+def report(results, out_dir, progress: bool = False) -> list[Path]:
+    """Write the tables (CSV), the plots (PNG), the workbook and ``report.html`` of a
+    ``capsim.run`` result to ``out_dir``, replacing it whole; returns the paths written."""
+    from capsim.outputs import write_results
+
+    return write_results(out_dir, result_tables(results), results.scenario,
+                         blobs=build(from_results(results), progress))
+
+
+def report_folder(folder, progress: bool = False) -> list[Path]:
+    """Rebuild the report inside a folder saved by ``capsim run`` (its tables are kept)."""
+    from capsim.outputs import write_files
+
+    return write_files(folder, {}, blobs=build(from_folder(folder), progress), keep_existing=True)

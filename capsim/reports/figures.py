@@ -1,0 +1,77 @@
+"""The report's figures, one PNG each, built from the plotting API."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+
+from capsim.reports import plots
+
+
+def _grid(n, cols, width=4.2, height=2.8):
+    import matplotlib.pyplot as plt
+
+    plots.use_cjk_font()
+    rows = int(np.ceil(n / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows), squeeze=False)
+    for ax in axes.reshape(-1)[n:]:
+        ax.set_visible(False)
+    return fig, axes.reshape(-1)
+
+
+def _one_legend(fig, axes):
+    """One legend above the panels instead of one inside each."""
+    handles, labels = axes[0].get_legend_handles_labels()
+    for ax in axes:
+        if ax.get_legend() is not None:
+            ax.get_legend().remove()
+    fig.legend(handles, labels, loc="upper center", ncol=min(6, len(labels)), fontsize=7, frameon=False)
+    fig.tight_layout(rect=(0, 0, 1, 0.95))
+
+
+def report_figures(t) -> dict:
+    """File name -> matplotlib Figure, in the order the report shows them."""
+    import matplotlib.pyplot as plt
+
+    levels = list(dict.fromkeys(t.before.level))
+    regions = list(dict.fromkeys(t.before.region))
+    figs = {}
+    fig, axes = _grid(len(levels), 2)
+    for ax, level in zip(axes, levels):
+        plots.seat_gap(t, level=level, ax=ax)
+    _one_legend(fig, axes[:len(levels)])
+    figs["seat_gap.png"] = fig
+    if len(regions) > 1:
+        fig, axes = _grid(len(regions) * len(levels), len(levels), width=3.6, height=2.5)
+        for ax, (region, level) in zip(axes, [(r, lv) for r in regions for lv in levels]):
+            plots.seat_gap(t, region=region, level=level, ax=ax)
+        _one_legend(fig, axes[:len(regions) * len(levels)])
+        figs["seat_gap_by_region.png"] = fig
+    fig, axes = _grid(len(levels), 2)
+    for ax, level in zip(axes, levels):
+        plots.fan_chart(t, level, ax=ax)
+    _one_legend(fig, axes[:len(levels)])
+    figs["students_and_seats.png"] = fig
+    fig, axes = _grid(len(levels), 2)
+    for ax, level in zip(axes, levels):
+        plots.oversized_classes(t, level=level, ax=ax)
+    _one_legend(fig, axes[:len(levels)])
+    figs["oversized_classes.png"] = fig
+    if t.has_plan:
+        figs["build_timeline.png"] = plots.build_timeline(t).figure
+        figs["spending.png"] = plots.spending(t).figure
+    figs["teachers.png"] = plots.teachers(t).figure
+    for name in ("build_timeline.png", "spending.png", "teachers.png"):
+        if name in figs:
+            figs[name].tight_layout()
+    return figs
+
+
+def png_bytes(fig, dpi=110) -> bytes:
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    plt.close(fig)
+    return buf.getvalue()

@@ -1,0 +1,199 @@
+"""Plots a planner reads. Each function takes a run's results (``capsim.run``'s Results or
+:class:`~capsim.reports.tables.ReportTables`) and an optional ``ax``, and returns the Axes.
+
+Conventions: years on the x axis; "before" is the network as it stands (light colours),
+"after" the network with the plan's projects (strong colours); shortage is drawn below zero
+in red, surplus above zero in blue, so the two are never netted against each other.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from capsim.reports.fonts import use_cjk_font
+
+SHORT, SURPLUS = ("#f4a6a6", "#c62828"), ("#a8c8ec", "#1f5fa8")   # (before, after)
+BANDS = (("over standard", "oversized_only", "#f2c14e"), ("56–65", "classes_56_65", "#e07b39"),
+         ("66+", "classes_66_plus", "#b3261e"))
+LEVEL_NAMES = {"kindergarten": "幼儿园", "primary": "小学", "junior": "初中", "senior": "高中"}
+
+
+def tables_of(results):
+    """ReportTables from either a Results or ReportTables."""
+    from capsim.reports.tables import ReportTables, from_results
+
+    return results if isinstance(results, ReportTables) else from_results(results)
+
+
+def _axes(ax, size=(6.4, 3.2)):
+    import matplotlib.pyplot as plt
+
+    use_cjk_font()
+    if ax is None:
+        _, ax = plt.subplots(figsize=size)
+    return ax
+
+
+def _select(frame, region=None, level=None):
+    if region is not None:
+        frame = frame[frame.region == region]
+    if level is not None:
+        frame = frame[frame.level == level]
+    return frame
+
+
+def label(region=None, level=None) -> str:
+    """E.g. "城东区 · 小学 primary"; all regions when no region is named."""
+    parts = [region or "all regions"]
+    if level:
+        parts.append(f"{LEVEL_NAMES.get(level, '')} {level}".strip())
+    return " · ".join(parts)
+
+
+def gap_by_year(assessment: pd.DataFrame, region=None, level=None) -> pd.DataFrame:
+    """Per year: shortage (lawful seats short of students, summed over the cells short) and
+    surplus (summed over the cells with room), over the selected regions and levels."""
+    part = _select(assessment, region, level)
+    gap = part.lawful_seats.fillna(part.seats) - part.students
+    frame = pd.DataFrame({"year": part.year, "shortage": np.maximum(-gap, 0), "surplus": np.maximum(gap, 0)})
+    return frame.groupby("year").sum()
+
+
+def seat_gap(results, region=None, level=None, ax=None):
+    """Bars of seat surplus (up) and shortage (down) per year, before and after the plan."""
+    t = tables_of(results)
+    ax = _axes(ax)
+    stages = [("before", t.before, 0)] + ([("after", t.after, 1)] if t.after is not None else [])
+    width = 0.8 / len(stages)
+    for k, (name, table, shade) in enumerate(stages):
+        g = gap_by_year(table, region, level)
+        x = g.index.to_numpy() + (k - (len(stages) - 1) / 2) * width
+        ax.bar(x, g.surplus, width, color=SURPLUS[shade], label=f"surplus {name}")
+        ax.bar(x, -g.shortage, width, color=SHORT[shade], label=f"shortage {name}")
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_title(f"seat gap · {label(region, level)}", fontsize=9)
+    ax.set_ylabel("seats (lawful − students)", fontsize=8)
+    ax.legend(fontsize=7, ncol=2)
+    ax.grid(axis="y", alpha=0.3)
+    return ax
+
+
+def fan_chart(results, level, region=None, ax=None):
+    """Students of ``level`` per year: the forecast's quantile band and median, against
+    lawful seats before and after the plan (regional quantiles summed)."""
+    t = tables_of(results)
+    ax = _axes(ax)
+    st = _select(t.students, region, level).groupby(["year", "quantile"]).students.sum().unstack()
+    qs = sorted(st.columns)
+    if len(qs) > 1:
+        ax.fill_between(st.index, st[qs[0]], st[qs[-1]], color="#9bb7d4", alpha=0.5,
+                        label=f"students {qs[0]:.0%}–{qs[-1]:.0%}")
+    mid = min(qs, key=lambda q: abs(q - 0.5))
+    ax.plot(st.index, st[mid], color="#1f3b5c", linewidth=2, label="students, median")
+    for name, table, style in (("seats before", t.before, "--"), ("seats after", t.after, "-")):
+        if table is not None:
+            seats = _select(table, region, level).groupby("year").lawful_seats.sum(min_count=1)
+            ax.step(seats.index, seats, where="mid", linestyle=style, color="#2e7d32", label=name)
+    ax.set_title(f"students and seats · {label(region, level)}", fontsize=9)
+    ax.set_ylabel("persons / seats", fontsize=8)
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def build_timeline(results, ax=None):
+    """Each project as a bar from the start of works to opening, labelled with seats and cost."""
+    t = tables_of(results)
+    schedule = t.schedule.sort_values(["open_year", "id"]) if t.schedule is not None else pd.DataFrame()
+    ax = _axes(ax, size=(7.5, max(2.0, 0.28 * len(schedule) + 1)))
+    y = np.arange(len(schedule))
+    if len(schedule):
+        start = schedule.start_year.to_numpy(float)
+        length = np.maximum(schedule.open_year.to_numpy(float) - start, 0.15)
+        colors = np.where(schedule.committed.astype(bool), "#7b1fa2", "#1f5fa8")
+        ax.barh(y, length, left=start, color=colors, height=0.6)
+        ax.scatter(schedule.open_year, y, marker="|", color="black", s=60, zorder=3)
+        for yi, row in zip(y, schedule.itertuples()):
+            ax.text(row.open_year + 0.1, yi, f"{row.name} · {row.seats:,.0f} seats · {row.cost_yuan / 1e6:,.0f} M",
+                    va="center", fontsize=6.5)
+        ax.set_yticks(y, schedule.id, fontsize=6.5)
+        ax.set_xlim(start.min() - 0.5, schedule.open_year.max() + 6)
+        ax.invert_yaxis()
+    ax.set_title("build timeline 建设时间表 (works → opening; purple = committed)", fontsize=9)
+    ax.set_xlabel("year", fontsize=8)
+    ax.grid(axis="x", alpha=0.3)
+    return ax
+
+
+def oversized_by_band(assessment: pd.DataFrame, region=None, level=None) -> pd.DataFrame:
+    """Per year: classes over the standard but under 56, 56–65 and 66+ (they add to all oversized)."""
+    part = _select(assessment, region, level)
+    frame = part[["year", "oversized_classes", "classes_56_65", "classes_66_plus"]].fillna(0).groupby("year").sum()
+    frame["oversized_only"] = frame.oversized_classes - frame.classes_56_65 - frame.classes_66_plus
+    return frame
+
+
+def oversized_classes(results, region=None, level=None, ax=None):
+    """Stacked bars of oversized classes per year by band, before (hatched) and after the plan."""
+    t = tables_of(results)
+    ax = _axes(ax)
+    stages = [("before", t.before, "//")] + ([("after", t.after, None)] if t.after is not None else [])
+    width = 0.8 / len(stages)
+    for k, (name, table, hatch) in enumerate(stages):
+        f = oversized_by_band(table, region, level)
+        x = f.index.to_numpy() + (k - (len(stages) - 1) / 2) * width
+        bottom = np.zeros(len(f))
+        for band, column, color in BANDS:
+            ax.bar(x, f[column], width, bottom=bottom, color=color, hatch=hatch, edgecolor="white",
+                   label=f"{band} ({name})")
+            bottom += f[column].to_numpy()
+    ax.set_title(f"oversized classes 大班额 · {label(region, level)}", fontsize=9)
+    ax.set_ylabel("classes", fontsize=8)
+    ax.legend(fontsize=6.5, ncol=2)
+    ax.grid(axis="y", alpha=0.3)
+    return ax
+
+
+def yearly_budget(budget, years) -> np.ndarray | None:
+    """The yearly budget as an array over ``years`` (TOML keys may be text), or None."""
+    if budget is None:
+        return None
+    if isinstance(budget, dict):
+        table = {int(k): float(v) for k, v in budget.items()}
+        return np.array([table.get(int(y), np.nan) for y in years])
+    return np.full(len(years), float(budget))
+
+
+def spending(results, ax=None):
+    """Money spent per year (million yuan) against the yearly budget."""
+    t = tables_of(results)
+    ax = _axes(ax)
+    spent = t.spending.groupby("year").cost_yuan.sum() if t.spending is not None else pd.Series(dtype=float)
+    years = np.arange(spent.index.min(), spent.index.max() + 1) if len(spent) else np.array([])
+    spent = spent.reindex(years, fill_value=0.0)
+    ax.bar(years, spent / 1e6, color="#1f5fa8", label="spent")
+    budget = yearly_budget(t.budget_yearly, years)
+    if budget is not None:
+        ax.step(years, budget / 1e6, where="mid", color="#c62828", label="yearly budget")
+    total = f"; total {spent.sum() / 1e6:,.0f} M" + (f" of {t.budget_total / 1e6:,.0f} M" if t.budget_total else "")
+    ax.set_title(f"money per year 投资 (million yuan{total})", fontsize=9)
+    ax.set_ylabel("million yuan", fontsize=8)
+    ax.legend(fontsize=7)
+    ax.grid(axis="y", alpha=0.3)
+    return ax
+
+
+def teachers(results, region=None, ax=None):
+    """Teachers needed per year and level (after the plan when there is one)."""
+    t = tables_of(results)
+    ax = _axes(ax)
+    table = t.after if t.after is not None else t.before
+    need = _select(table, region).groupby(["year", "level"], sort=False).teachers_needed.sum(min_count=1).unstack()
+    for level in need.columns:
+        ax.plot(need.index, need[level], marker="o", markersize=3, label=f"{LEVEL_NAMES.get(level, '')} {level}")
+    ax.set_title(f"teachers needed 教师需求 · {label(region)}", fontsize=9)
+    ax.set_ylabel("teachers", fontsize=8)
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3)
+    return ax

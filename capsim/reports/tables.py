@@ -1,0 +1,104 @@
+"""The tables a report is made from, taken from a run's results or from its saved folder.
+
+``capsim run --out DIR`` saves every table as CSV, so ``capsim report DIR`` can rebuild the
+report later without recomputing; both ways give the same :class:`ReportTables`.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+RESOLVED = "scenario.resolved.toml"
+# CSV name -> ReportTables field; the first group is required, the rest exist after a plan.
+REQUIRED = {"students_by_level": "students", "assessment": "before"}
+OPTIONAL = {"assessment_after_plan": "after", "schedule": "schedule", "spending": "spending",
+            "shortfalls": "shortfalls", "seats_after_plan": "seats_after", "plan_summary": "summary"}
+
+
+@dataclass(frozen=True)
+class ReportTables:
+    """Tidy tables of one run (see ``docs/data-tables.md`` for their columns)."""
+
+    title: str
+    scenario_text: str                     # the resolved scenario, TOML
+    settings: dict                         # the resolved scenario, parsed
+    students: pd.DataFrame                 # year, region, level, quantile, students
+    before: pd.DataFrame                   # assessment before the plan
+    after: pd.DataFrame | None = None      # assessment after the plan
+    schedule: pd.DataFrame | None = None
+    spending: pd.DataFrame | None = None
+    shortfalls: pd.DataFrame | None = None
+    seats_after: pd.DataFrame | None = None
+    summary: pd.DataFrame | None = None    # one row: status, objective, bound, gap, cost_yuan, ...
+    sources: dict = field(default_factory=dict)   # data table -> provenance text (SOURCES.md) or ""
+
+    @property
+    def has_plan(self) -> bool:
+        return self.schedule is not None and self.after is not None
+
+    @property
+    def budget_yearly(self) -> dict | float | None:
+        return self.settings.get("plan", {}).get("budget_yearly")
+
+    @property
+    def budget_total(self) -> float | None:
+        return self.settings.get("plan", {}).get("budget_total")
+
+
+def from_results(res) -> ReportTables:
+    """The tables of a ``capsim.run`` result."""
+    from capsim.scenario import scenario_to_toml
+
+    sc = res.scenario
+    text = scenario_to_toml(sc, Path(sc.source).resolve().parent) if sc.source else scenario_to_toml(sc, Path.cwd())
+    plan = res.plan
+    return ReportTables(
+        title=sc.title or sc.name, scenario_text=text, settings=tomllib.loads(text),
+        students=res.projection.level_totals, before=res.assessment,
+        after=res.assessment_planned if plan is not None else None,
+        schedule=plan.schedule if plan is not None else None, spending=plan.spending if plan is not None else None,
+        shortfalls=plan.shortfalls if plan is not None else None, seats_after=plan.seats if plan is not None else None,
+        summary=pd.DataFrame([plan.summary]) if plan is not None else None,
+        sources=_sources({k: getattr(sc.data, k) for k in type(sc.data).model_fields}),
+    )
+
+
+def from_folder(folder) -> ReportTables:
+    """The tables saved by ``capsim run --out FOLDER``; a missing table is a clear error."""
+    from capsim.errors import DataError, Problem
+
+    folder = Path(folder)
+    missing = [f"{name}.csv" for name in REQUIRED if not (folder / f"{name}.csv").is_file()]
+    if not (folder / RESOLVED).is_file():
+        missing.append(RESOLVED)
+    if missing:
+        raise DataError([Problem(str(folder / name), "is missing.", None,
+                                 "give the folder written by `capsim run SCENARIO --out DIR`.") for name in missing])
+    text = (folder / RESOLVED).read_text(encoding="utf-8")
+    settings = tomllib.loads(text)
+    tables = {attr: _read(folder / f"{name}.csv") for name, attr in {**REQUIRED, **OPTIONAL}.items()}
+    data = {k: (folder / v).resolve() for k, v in settings.get("data", {}).items() if isinstance(v, str)}
+    return ReportTables(title=settings.get("title") or settings.get("name", folder.name), scenario_text=text,
+                        settings=settings, sources=_sources(data), **tables)
+
+
+def _read(path: Path) -> pd.DataFrame | None:
+    return pd.read_csv(path, encoding="utf-8-sig") if path.is_file() else None
+
+
+def _sources(data: dict) -> dict:
+    """Each data table's path, with the SOURCES.md beside it (read once per folder)."""
+    notes, out = {}, {}
+    for key, path in data.items():
+        if path is None:
+            continue
+        path = Path(path)
+        note = path.parent / "SOURCES.md"
+        if note not in notes:
+            notes[note] = note.read_text(encoding="utf-8") if note.is_file() else ""
+        out[key] = (path, note if notes[note] else None)
+    return {"tables": out, "notes": {str(k): v for k, v in notes.items() if v}}

@@ -1,0 +1,81 @@
+"""The network after a plan: dispersal of pupils (分流) and the assessment of the planned schools."""
+
+import numpy as np
+import pytest
+
+import capsim
+from capsim.allocation import disperse
+from capsim.examples import tiny_path
+from capsim.schema import SCHOOL_TYPES
+
+
+def test_disperse_moves_excess_and_unplaced_into_room_hand_worked():
+    # one region, one grade: school A holds 60 for 45 seats, B 20 for 45, C 40 for 40; 10 unplaced
+    S = np.array([[60.0], [20.0], [40.0]])
+    lawful = np.array([[45.0], [45.0], [40.0]])
+    out, left = disperse(S, np.array([[10.0]]), lawful, np.zeros(3, int), 1)
+    # pool 15 + 10 = 25 > B's room 25? no: B has exactly 25 of room, so all of it moves there
+    np.testing.assert_allclose(out[:, 0], [45, 45, 40])
+    np.testing.assert_allclose(left, [[0]])
+
+
+def test_disperse_keeps_what_no_school_can_take_in_proportion():
+    S = np.array([[60.0], [40.0]])
+    out, left = disperse(S, np.array([[20.0]]), np.array([[45.0], [45.0]]), np.zeros(2, int), 1)
+    # pool 15 + 20 = 35, room 5: each source gives up 5/35 of what it holds above the seats
+    np.testing.assert_allclose(out[:, 0], [60 - 15 * 5 / 35, 45])
+    np.testing.assert_allclose(left, [[20 - 20 * 5 / 35]])
+    assert out.sum() + left.sum() == pytest.approx(120)
+
+
+def test_disperse_never_moves_pupils_between_regions():
+    S = np.array([[60.0], [0.0]])
+    out, left = disperse(S, np.zeros((2, 1)), np.array([[45.0], [45.0]]), np.array([0, 1]), 2)
+    np.testing.assert_allclose(out[:, 0], [60, 0])
+
+
+@pytest.fixture(scope="module")
+def tiny_run():
+    sc = capsim.load_scenario(tiny_path(), set={"uncertainty.draws": 20, "standards.disperse": True})
+    return capsim.run(sc)
+
+
+def _joined(res):
+    return res.assessment_planned.merge(res.seats_after, on=["year", "region", "level"], suffixes=("", "_plan"))
+
+
+def test_planned_seats_are_the_schedules_seats(tiny_run):
+    before = tiny_run.assessment.set_index(["year", "region", "level"]).seats
+    after = tiny_run.assessment_planned.set_index(["year", "region", "level"]).seats
+    added = tiny_run.seats_after.set_index(["year", "region", "level"]).seats_added
+    np.testing.assert_allclose((after - before).loc[added.index], added, atol=1e-6)
+    assert added.sum() > 0
+
+
+def test_no_oversized_class_where_the_plan_reports_no_shortfall(tiny_run):
+    cells = _joined(tiny_run)
+    clear = cells[cells.shortfall < 0.5]
+    assert len(clear) > 20
+    assert clear.oversized_classes.sum() == 0
+
+
+def test_pupils_are_conserved_after_the_plan(tiny_run):
+    after = tiny_run.assessment_planned
+    np.testing.assert_allclose(after.placed + after.unplaced, after.students, rtol=1e-9)
+
+
+def test_no_oversized_school_unless_a_level_it_teaches_is_short(tiny_run):
+    short = tiny_run.seats_after.set_index(["year", "region", "level"]).shortfall
+    schools = tiny_run.assessment_after.schools
+    schools = schools[schools.year.isin(tiny_run.seats_after.year.unique())]
+    clear = [not any(short.get((y, r, lv), 0) > 0.5 for lv in SCHOOL_TYPES[t])
+             for y, r, t in zip(schools.year, schools.region, schools.type)]
+    assert sum(clear) > 50
+    assert not schools[clear].oversized.any()
+
+
+def test_the_plan_removes_oversized_classes(tiny_run):
+    years = tiny_run.seats_after.year.unique()
+    before = tiny_run.assessment[tiny_run.assessment.year.isin(years)].oversized_classes.sum()
+    after = tiny_run.assessment_planned[tiny_run.assessment_planned.year.isin(years)].oversized_classes.sum()
+    assert after < before
