@@ -37,6 +37,11 @@ REGION_COLUMNS = [
 ]
 
 
+UNKNOWN_WITHOUT_SCHOOLS = ("seats", "lawful_seats", "gap", "shortage", "surplus", "utilisation", "placed", "unplaced",
+                           "classes_available", "oversized_classes", "classes_56_65", "classes_66_plus",
+                           "places_per_1000")
+
+
 @dataclass(frozen=True)
 class Assessment:
     scenario: Scenario
@@ -246,6 +251,8 @@ def _with_schools(scenario, schools: Schools, pupils, levels, regions, years, po
             classes_66_plus=_by_region(counts.band_huge.sum(-1), units.region, R),
             teachers_needed=_teachers(scenario, name, cols["students"], needed),
         )
+        if not len(idx):  # no listed school teaches the level: its seats are unknown, not zero
+            cols.update({k: np.full((len(years), R), np.nan) for k in UNKNOWN_WITHOUT_SCHOOLS})
         frames.append(_region_frame(cols, name, regions, years))
         grade_frames.append(_grade_frame(S_alloc, classes, counts, schools.ids, idx, name, years))
         checks.append(_base_check(pupils[name][0], units, regions, name))

@@ -131,9 +131,32 @@ def _validate(args) -> int:
     scenario = _load(args)
     check_methods(scenario)
     inputs = read_inputs(scenario)
+    check_network(scenario, inputs.regions)
     print(f"{args.scenario}: OK — {len(inputs.regions)} region(s), years {scenario.base_year}-"
           f"{scenario.end_year}, {scenario.uncertainty.draws} draw(s).")
     return 0
+
+
+def check_network(scenario, regions) -> None:
+    """Read the schools, school grades, capacity and projects tables; raise all their problems
+    (the projects are checked once the schools they expand read cleanly)."""
+    from capsim.enrolment import level_specs
+    from capsim.errors import CapsimError, DataError
+    from capsim.planner import read_network
+    from capsim.school_data import read_capacity, read_schools
+
+    levels = {lv.name: lv.grades for lv in level_specs(scenario)}
+    years = list(range(scenario.base_year, scenario.end_year + 1))
+    problems = []
+    for check in (lambda: read_capacity(scenario, list(regions), levels, years),
+                  lambda: read_schools(scenario, list(regions), levels),
+                  lambda: problems or not scenario.data.projects or read_network(scenario, list(regions), list(levels))):
+        try:
+            check()
+        except CapsimError as exc:
+            problems += exc.problems
+    if problems:
+        raise DataError(problems)
 
 
 def _project(args) -> int:
@@ -187,7 +210,8 @@ def _report(args) -> int:
     return 0
 
 
-def _plan_summary(res) -> str:
+def _plan_summary(res, most: int = 10) -> str:
+    """One screen: the assessment, the plan's headline, its largest projects and the shortfalls."""
     lines = [_assessment_summary(res.assessment_before)]
     if res.plan is None:
         lines.append("no projects table (data.projects): nothing to plan.")
@@ -196,13 +220,20 @@ def _plan_summary(res) -> str:
     status = s["status"] + ("" if s["status"] == "optimal" else f" (gap {s['gap']:.2%}, bound {s['bound']:,.0f})")
     lines.append(f"plan: {status}; {s['projects']} projects, {s['seats_added']:,.0f} seats, "
                  f"{s['cost_yuan'] / 1e6:,.1f} million yuan; shortfall left {s['shortfall_seat_years']:,.0f} seat-years")
-    for row in res.schedule.sort_values("open_year").itertuples():
+    years = res.seats_after.year.unique()
+    before = res.assessment[res.assessment.year.isin(years)].oversized_classes.sum()
+    after = res.assessment_planned[res.assessment_planned.year.isin(years)].oversized_classes.sum()
+    lines.append(f"oversized class-years {years.min()}-{years.max()}: {before:,.0f} before, {after:,.0f} after the plan")
+    shown = res.schedule.nlargest(most, "seats").sort_values("open_year")
+    for row in shown.itertuples():
         lines.append(f"  {row.open_year}  {row.id:<10} {row.name:<16} {row.seats:>7,.0f} seats "
                      f"{row.cost_yuan / 1e6:>8,.1f} M yuan{'  (committed)' if row.committed else ''}")
+    if len(res.schedule) > most:
+        lines.append(f"  ... and {len(res.schedule) - most} smaller projects (schedule.csv)")
     if len(res.shortfalls):
-        by = res.shortfalls.groupby(["region", "level", "cause"]).seats.sum()
-        lines.append("shortfalls (seat-years) by cause:")
-        lines += [f"  {r:<10} {lv:<13} {cause:<22} {v:>10,.0f}" for (r, lv, cause), v in by.items()]
+        by = res.shortfalls.groupby(["level", "cause"]).seats.sum()
+        lines.append("shortfalls (seat-years) by level and cause:")
+        lines += [f"  {lv:<13} {cause:<22} {v:>10,.0f}" for (lv, cause), v in by.items()]
     return "\n".join(lines)
 
 

@@ -189,8 +189,10 @@ def test_time_limited_plan_is_never_called_optimal():
     sol = solve(m.c, m.families, m.lb, m.ub, m.integer, time_limit=0.5, gap=0.0)
     if sol.status == "optimal":
         assert sol.gap <= 1e-9
-    else:
-        assert sol.status == "feasible" and sol.gap > 0 and np.isfinite(sol.bound)
+    elif sol.status == "feasible":
+        assert sol.gap > 0 and np.isfinite(sol.bound)
+    else:  # on a busy machine the limit can come before any plan is found: still not "optimal"
+        assert sol.status == "no solution"
 
 
 # ---------------------------------------------------------------- the tiny scenario

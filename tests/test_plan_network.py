@@ -79,3 +79,42 @@ def test_the_plan_removes_oversized_classes(tiny_run):
     before = tiny_run.assessment[tiny_run.assessment.year.isin(years)].oversized_classes.sum()
     after = tiny_run.assessment_planned[tiny_run.assessment_planned.year.isin(years)].oversized_classes.sum()
     assert after < before
+
+
+def test_a_level_no_school_teaches_is_unknown_and_left_out_of_the_plan(tiny):
+    from csvedit import drop_rows as keep_rows
+
+    keep_rows(tiny / "schools.csv", lambda row: row["type"] != "kindergarten")
+    keep_rows(tiny / "school_grades.csv", lambda row: row["level"] != "kindergarten")
+    keep_rows(tiny / "projects.csv", lambda row: row["type"] != "kindergarten")
+    sc = capsim.load_scenario(tiny / "scenario.toml", use=["deterministic"])
+    res = capsim.run(sc)
+    kg = res.assessment[res.assessment.level == "kindergarten"]
+    assert kg.seats.isna().all() and kg.oversized_classes.isna().all()
+    assert res.plan.levels_not_planned == ("kindergarten",)
+    assert "kindergarten" not in set(res.shortfalls.level)
+    assert res.plan.summary["levels_not_planned"] == "kindergarten"
+
+
+def test_validate_reads_the_schools_and_projects_tables(tiny, capsys):
+    from capsim.cli import main
+    from csvedit import set_cell
+
+    set_cell(tiny / "projects.csv", 2, "cost", "-5")
+    assert main(["validate", str(tiny / "scenario.toml")]) == 2
+    err = capsys.readouterr().err
+    assert "projects.csv: row 2, column cost" in err and "'-5'" in err
+    set_cell(tiny / "schools.csv", 2, "region", "nowhere")
+    assert main(["validate", str(tiny / "scenario.toml")]) == 2
+    err = capsys.readouterr().err
+    assert "schools.csv: row 2, column region" in err and "'nowhere'" in err
+
+
+def test_shortfall_causes_name_a_cheap_penalty_and_an_evaluated_plan():
+    cheap = capsim.plan(capsim.load_scenario(tiny_path(), use=["deterministic"], set={"plan.shortfall_penalty": 1}))
+    assert len(cheap.schedule) == 1  # only the committed expansion: every seat is cheaper left short
+    causes = set(cheap.shortfalls.cause)
+    assert "cheaper to leave short" in causes and "budget" not in causes
+    evaluated = capsim.plan(capsim.load_scenario(tiny_path(), use=["deterministic"]), evaluate=True)
+    south_senior = evaluated.shortfalls.query("region == 'south' and level == 'senior'")
+    assert set(south_senior.cause) == {"not in the plan"}

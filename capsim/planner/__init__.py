@@ -28,6 +28,7 @@ class PlanResult:
     solution: Solution
     projects: Projects         # every candidate, as read
     opening: np.ndarray        # (P,) opening year of each project, NaN where not built
+    levels_not_planned: tuple = ()   # levels without known seats anywhere, left out of the plan
 
     @property
     def summary(self) -> dict:
@@ -35,34 +36,27 @@ class PlanResult:
         return {"status": s.status, "objective": s.objective, "bound": s.bound, "gap": s.gap, "solver": s.solver,
                 "build_seconds": s.build_seconds, "solve_seconds": s.solve_seconds,
                 "projects": len(self.schedule), "cost_yuan": float(self.spending.cost_yuan.sum()),
-                "seats_added": float(self.schedule.seats.sum()), "shortfall_seat_years": float(self.shortfalls.seats.sum())}
+                "seats_added": float(self.schedule.seats.sum()), "shortfall_seat_years": float(self.shortfalls.seats.sum()),
+                "levels_not_planned": " ".join(self.levels_not_planned)}
 
 
 def plan(scenario, projection=None, assessment=None, evaluate: bool = False) -> PlanResult:
     """Plan (or, with ``evaluate``, check) the scenario's projects; see the module docstring."""
-    from capsim.assessment import assess, school_seats
-    from capsim.enrolment import grades_by_level, level_specs
+    from capsim.assessment import assess
     from capsim.projection import project
-    from capsim.school_data import read_schools
 
     if scenario.data.projects is None:
         raise PlanError([Problem(f"{scenario.source}: data.projects", "no projects table is given.", None,
                                  "add data.projects (docs/data-tables.md) to plan.")])
     projection = projection or project(scenario)
     assessment = assessment or assess(scenario, projection)
-    table = assessment.regions
+    table, unplanned = _plannable(scenario, assessment.regions)
     regions = list(dict.fromkeys(table.region))
     levels = list(dict.fromkeys(table.level))
     cfg = scenario.plan
-    first = cfg.first_year or scenario.base_year + 1
-    last = scenario.end_year if cfg.years is None else min(scenario.end_year, first + cfg.years - 1)
+    first, last = plan_years(scenario)
     years = np.arange(first, last + 1)
-    _check_plannable(scenario, table)
-    grades = grades_by_level(scenario)
-    schools = read_schools(scenario, regions, {lv.name: lv.grades for lv in level_specs(scenario)}) \
-        if scenario.data.schools else None
-    seats_now = school_seats(scenario, schools) if schools is not None else None
-    projects = read_projects(scenario.data.projects, regions, levels, first, last, schools, grades, seats_now)
+    schools, seats_now, projects = read_network(scenario, regions, levels)
     if evaluate:
         projects = _only_committed(projects)
     projects = _with_lead_time(projects, scenario.base_year + cfg.lead_time)
@@ -79,7 +73,43 @@ def plan(scenario, projection=None, assessment=None, evaluate: bool = False) -> 
     if sol.status not in ("optimal", "feasible"):
         raise PlanError([Problem(f"{scenario.source}: plan", f"the solver found no plan (status: {sol.status}).",
                                  sol.status, "raise plan.time_limit, or loosen the budgets.")])
-    return _result(m, sol, regions, levels, demand, lawful)
+    return _result(m, sol, regions, levels, demand, lawful, unplanned, evaluate)
+
+
+def plan_years(scenario) -> tuple[int, int]:
+    """First and last year of the plan."""
+    cfg = scenario.plan
+    first = cfg.first_year or scenario.base_year + 1
+    return first, scenario.end_year if cfg.years is None else min(scenario.end_year, first + cfg.years - 1)
+
+
+def read_network(scenario, regions, levels):
+    """(schools or None, each school's seats now, projects), every table checked."""
+    from capsim.assessment import school_seats
+    from capsim.enrolment import grades_by_level, level_specs
+    from capsim.school_data import read_schools
+
+    schools = read_schools(scenario, regions, {lv.name: lv.grades for lv in level_specs(scenario)}) \
+        if scenario.data.schools else None
+    seats_now = school_seats(scenario, schools) if schools is not None else None
+    first, last = plan_years(scenario)
+    projects = read_projects(scenario.data.projects, regions, levels, first, last, schools,
+                             grades_by_level(scenario), seats_now)
+    return schools, seats_now, projects
+
+
+def _plannable(scenario, table):
+    """The levels to plan (those with seats known somewhere) and the levels left out.
+
+    A level no school teaches and no capacity row covers is left out of the plan (and named
+    in its summary); every other level needs known seats in every region and year.
+    """
+    known = table.groupby("level", sort=False).lawful_seats.apply(lambda s: s.notna().any())
+    unplanned = [lv for lv, k in known.items() if not k]
+    if len(unplanned) < len(known):
+        table = table[~table.level.isin(unplanned)]
+    _check_plannable(scenario, table)
+    return table, unplanned
 
 
 def _check_plannable(scenario, table):
@@ -156,7 +186,7 @@ def _yearly(budget, years):
     return np.full(len(years), float(budget))
 
 
-def _result(m, sol: Solution, regions, levels, demand, lawful) -> PlanResult:
+def _result(m, sol: Solution, regions, levels, demand, lawful, unplanned, evaluated=False) -> PlanResult:
     from capsim.planner.diagnose import shortfalls
 
     inp = m.inputs
@@ -184,7 +214,8 @@ def _result(m, sol: Solution, regions, levels, demand, lawful) -> PlanResult:
     seats = _seat_frame(regions, levels, years, demand, lawful, added, rented, short)
     opening = np.full(len(p.ids), np.nan)
     opening[chosen_p] = years[chosen_y]
-    return PlanResult(schedule, spending, seats, shortfalls(m, x, short, regions, levels), sol, p, opening)
+    return PlanResult(schedule, spending, seats, shortfalls(m, x, short, regions, levels, evaluated), sol, p, opening,
+                      tuple(unplanned))
 
 
 def _seats_added(m, x):

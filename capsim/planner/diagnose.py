@@ -6,9 +6,16 @@ adding seats of ``l`` in ``r``. The cause is the first that applies:
 1. ``no candidate``   no project serves that region and level;
 2. ``lead time``      none of them can open by ``t`` (earliest year, lead time, window);
 3. ``size cap``       every one left unchosen expands a school already at its maximum size;
-4. ``budget``         some could open by ``t`` but were not chosen: money ran out (or, where no
-                      budget binds, their alternatives or prerequisites ruled them out);
-5. ``not enough candidates``  all that could open by ``t`` are open, and seats are still short.
+4. ``budget``         some could open by ``t`` but were not chosen, and a budget binds: the
+                      money left in some year up to ``t`` (or in total) is less than the
+                      cheapest of them would spend then;
+5. ``cheaper to leave short``  no budget binds: every project left costs more than the
+                      shortfall's penalty (raise ``plan.shortfall_penalty``), or alternatives
+                      and prerequisites rule them out;
+6. ``not enough candidates``  all that could open by ``t`` are open, and seats are still short.
+
+When a bureau's own plan is evaluated (``--evaluate``), projects without a committed year are
+not candidates: their shortfalls are ``not in the plan`` when such projects exist.
 """
 
 from __future__ import annotations
@@ -17,18 +24,41 @@ import numpy as np
 import pandas as pd
 
 
-def shortfalls(m, x, short, regions, levels) -> pd.DataFrame:
+def shortfalls(m, x, short, regions, levels, evaluated: bool = False) -> pd.DataFrame:
+    from capsim.planner.model import spending
+
     inp = m.inputs
     p, years = inp.projects, inp.years
     can_open = np.where((m.x_index >= 0).any(axis=1), np.argmax(m.x_index >= 0, axis=1), len(years))
     opened = np.where(x.any(axis=1), np.argmax(x > 0.5, axis=1), len(years))
     full_schools = {s for s, room in inp.school_room.items() if room <= 0}
+    table = spending(p, years)                                       # (P, Y open, Y spend)
+    spent = np.einsum("py,pys->s", x, table)
     rows = []
     for r, lv, t in zip(*np.nonzero(short > 0.5)):
         cand = np.flatnonzero((p.region == r) & (p.seats[:, lv] > 0))
-        rows.append((int(years[t]), regions[r], levels[lv], float(short[r, lv, t]),
-                     _cause(cand, t, can_open, opened, p, full_schools)))
+        cause = _cause(cand, t, can_open, opened, p, full_schools)
+        if cause == "budget" and not _budget_binds(inp, spent, table, cand[opened[cand] > t], can_open, t):
+            cause = "cheaper to leave short"
+        if evaluated and cause == "lead time" and not np.isfinite(p.committed[cand]).all():
+            cause = "not in the plan"
+        rows.append((int(years[t]), regions[r], levels[lv], float(short[r, lv, t]), cause))
     return pd.DataFrame(rows, columns=["year", "region", "level", "seats", "cause"])
+
+
+def _budget_binds(inp, spent, table, left, can_open, t) -> bool:
+    """Whether the money left, yearly up to ``t`` or in total, is short of what the cheapest
+    project left would spend opening at ``t`` (or its earliest year)."""
+    if not len(left):
+        return False
+    y = np.maximum(can_open[left], 0).clip(max=t)
+    need = table[left, y]                                            # (K, Y spend)
+    if inp.budget_total is not None and (need.sum(axis=1) > inp.budget_total - spent.sum() + 1e-6).all():
+        return True
+    if inp.budget_yearly is not None:
+        room = inp.budget_yearly - spent
+        return bool((need > room[None, :] + 1e-6).any(axis=1).all())
+    return False
 
 
 def _cause(cand, t, can_open, opened, p, full_schools) -> str:
