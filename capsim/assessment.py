@@ -192,9 +192,9 @@ def _expansion_classes(schools: Schools, idx, level, years, grades: dict):
     where = {int(s): u for u, s in enumerate(idx)}
     yr = np.asarray(years)
     for e in schools.expansions:
-        if e.school in where:
-            added = even_classes(e.classrooms, schools.type[e.school], level.name, grades)
-            out[(yr >= e.start) & (yr < e.end), where[e.school]] += added
+        if e.school in where and e.classrooms.get(level.name):
+            per, extra = divmod(e.classrooms[level.name], level.grades)
+            out[(yr >= e.start) & (yr < e.end), where[e.school]] += per + (np.arange(level.grades) < extra)
     return out
 
 
@@ -222,22 +222,27 @@ def _with_schools(scenario, schools: Schools, pupils, levels, regions, years, po
     for name, level in levels.items():
         std = capacity.grade_standards(scenario.standards.class_size[name], level.grades)
         idx, units, by_year = _units(scenario, schools, level, years, std, grades)
-        plan[name] = (level, std, idx, units, by_year, (by_year * std).sum(axis=-1))
-    class_seats = np.zeros((len(years), len(schools.ids)))
+        plan[name] = [level, std, idx, units, by_year, (by_year[0] * std).sum(axis=-1)]
+    class_seats = np.zeros(len(schools.ids))
     for _, _, idx, _, _, own in plan.values():
-        class_seats[:, idx] += own
-    total = np.where(np.isfinite(schools.seats), schools.seats + _expansion_seats(schools, years), class_seats)
+        class_seats[idx] += own
+    base_total = np.where(np.isfinite(schools.seats), schools.seats, class_seats)
+    total = np.zeros((len(years), len(schools.ids)))
+    for entry in plan.values():  # a level's seats: its share of the school's seats, plus expansions of it
+        level, _, idx, _, _, own = entry
+        entry[5] = _unit_seats(base_total[idx], own, class_seats[idx]) + _expansion_seats(schools, idx, level, years)
+        total[:, idx] += entry[5]
     lawful_share = np.minimum(1.0, np.divide(schools.max_students, total, out=np.ones_like(total), where=total > 0))
     frames, grade_frames, checks = [], [], []
     school_students = np.zeros((len(years), len(schools.ids)))
     school_seats = np.zeros_like(school_students)
-    for name, (level, std, idx, units, by_year, own) in plan.items():
+    for name, (level, std, idx, units, by_year, level_seats) in plan.items():
         if units.lawful is not None:  # within the school's maximum size too
             units = replace(units, lawful=units.lawful * lawful_share[:, idx, None])
         S_alloc, unplaced = allocation.allocate(pupils[name], units)
         classes = by_year * units.is_open[..., None]
         counts = capacity.class_split(S_alloc, classes, std)
-        seats_u = _unit_seats(total[:, idx], own, class_seats[:, idx]) * units.is_open
+        seats_u = level_seats * units.is_open
         school_students[:, idx] += S_alloc.sum(axis=-1)
         school_seats[:, idx] += seats_u
         cols = _common(level, pupils[name], _by_region(seats_u, units.region, R), population, years)
@@ -263,12 +268,14 @@ def _with_schools(scenario, schools: Schools, pupils, levels, regions, years, po
                       pd.concat(checks, ignore_index=True))
 
 
-def _expansion_seats(schools: Schools, years):
-    """(T+1, S) rated seats that expansions add in each year."""
-    out = np.zeros((len(years), len(schools.ids)))
+def _expansion_seats(schools: Schools, idx, level, years):
+    """(T+1, U) seats of ``level`` that expansions add to the units ``idx`` in each year."""
+    out = np.zeros((len(years), len(idx)))
+    where = {int(s): u for u, s in enumerate(idx)}
     yr = np.asarray(years)
     for e in schools.expansions:
-        out[(yr >= e.start) & (yr < e.end), e.school] += e.seats
+        if e.school in where:
+            out[(yr >= e.start) & (yr < e.end), where[e.school]] += e.seats.get(level.name, 0.0)
     return out
 
 
@@ -292,7 +299,7 @@ def _by_region(values, region, R):
 
 
 def _unit_seats(total, own_class_seats, school_class_seats):
-    """A school's seats (rated, or classes x standard) split over its levels by class seats."""
+    """A school's base seats (rated, or classes x standard) split over its levels by class seats."""
     share = np.divide(own_class_seats, school_class_seats, out=np.ones_like(own_class_seats),
                       where=school_class_seats > 0)
     return total * share

@@ -36,13 +36,13 @@ class Schools:
 
 @dataclass(frozen=True)
 class Expansion:
-    """``classrooms`` and ``seats`` added to school ``school`` in years ``start <= year < end``."""
+    """Classrooms and seats (level -> number) added to school ``school`` in years ``start <= year < end``."""
 
     school: int
     start: float
     end: float
-    classrooms: int
-    seats: float
+    classrooms: dict
+    seats: dict
 
 
 @dataclass(frozen=True)

@@ -118,3 +118,19 @@ def test_shortfall_causes_name_a_cheap_penalty_and_an_evaluated_plan():
     evaluated = capsim.plan(capsim.load_scenario(tiny_path(), use=["deterministic"]), evaluate=True)
     south_senior = evaluated.shortfalls.query("region == 'south' and level == 'senior'")
     assert set(south_senior.cause) == {"not in the plan"}
+
+
+def test_an_expansion_adds_classrooms_only_to_the_levels_it_serves(tiny):
+    from csvedit import append_rows, read_rows, row_of, set_cell
+
+    set_cell(tiny / "schools.csv", row_of(tiny / "schools.csv", id="N9"), "seats", "2390")  # room for 100
+    header = read_rows(tiny / "projects.csv")[0]
+    row = dict.fromkeys(header, "")
+    row.update(id="X-N9", name="九年制扩建初中部", region="north", kind="expansion", type="junior", school="N9",
+               seats="100", cost="1000000", committed="2023")
+    append_rows(tiny / "projects.csv", [row[c] for c in header])
+    res = capsim.run(capsim.load_scenario(tiny / "scenario.toml", use=["deterministic"]))
+    key = ["year", "region", "level"]
+    growth = (res.assessment_planned.set_index(key).seats - res.assessment.set_index(key).seats).loc[2026, "north"]
+    added = res.seats_after.set_index(key).seats_added.loc[2026, "north"]
+    np.testing.assert_allclose(growth[added.index], added, atol=1e-6)  # primary untouched, junior +100 with the rest

@@ -4,7 +4,8 @@ For a shortfall in region ``r``, level ``l``, year ``t``, the candidates are the
 adding seats of ``l`` in ``r``. The cause is the first that applies:
 
 1. ``no candidate``   no project serves that region and level;
-2. ``lead time``      none of them can open by ``t`` (earliest year, lead time, window);
+2. ``lead time``      none of them can open by ``t`` (earliest year, lead time, window), or all
+                      that can are open and the others cannot open by ``t``;
 3. ``size cap``       every one left unchosen expands a school already at its maximum size;
 4. ``budget``         some could open by ``t`` but were not chosen, and a budget binds: the
                       money left in some year up to ``t`` (or in total) is less than the
@@ -12,7 +13,7 @@ adding seats of ``l`` in ``r``. The cause is the first that applies:
 5. ``cheaper to leave short``  no budget binds: every project left costs more than the
                       shortfall's penalty (raise ``plan.shortfall_penalty``), or alternatives
                       and prerequisites rule them out;
-6. ``not enough candidates``  all that could open by ``t`` are open, and seats are still short.
+6. ``not enough candidates``  every candidate is open by ``t``, and seats are still short.
 
 When a bureau's own plan is evaluated (``--evaluate``), projects without a committed year are
 not candidates: their shortfalls are ``not in the plan`` when such projects exist.
@@ -68,8 +69,8 @@ def _cause(cand, t, can_open, opened, p, full_schools) -> str:
     if not len(ready):
         return "lead time"
     left = ready[opened[ready] > t]
-    if not len(left):
-        return "not enough candidates"
+    if not len(left):  # all that could open by t are open: more exist only if some open too late
+        return "lead time" if (can_open[cand] > t).any() else "not enough candidates"
     if all(p.school[i] in full_schools for i in left):
         return "size cap"
     return "budget"

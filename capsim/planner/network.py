@@ -3,7 +3,8 @@
 A new school or temporary block becomes a school row, open from its opening year (until
 ``opening + duration`` for temporary classrooms), with the project's seats and
 ``round(seats_l / standard_l)`` classrooms per level ``l``; an expansion adds its classrooms
-and seats to its school from the opening year on. Without a school list, the seats added and
+of each level (spread evenly over that level's grades) and its seats to its school from the
+opening year on. Without a school list, the seats added and
 rented per region, level and year are added to the region seats. The assessment of this
 network is the plan's "after" picture.
 """
@@ -24,7 +25,8 @@ def planned_schools(scenario, schools: Schools, projects, opening) -> Schools:
     is_expansion = projects.kind[chosen] == "expansion"
     expansions = tuple(
         Expansion(int(projects.school[i]), float(opening[i]), float(opening[i] + projects.duration[i]),
-                  _classrooms(scenario, projects, i), float(projects.seats[i].sum()))
+                  _classrooms_by_level(scenario, projects, i),
+                  {lv: float(n) for lv, n in zip(projects.levels, projects.seats[i]) if n > 0})
         for i in chosen[is_expansion])
     new = chosen[~is_expansion]
     if not len(new):
@@ -37,7 +39,8 @@ def planned_schools(scenario, schools: Schools, projects, opening) -> Schools:
         names=schools.names + tuple(projects.names[i] for i in new),
         region=np.concatenate([schools.region, projects.region[new]]),
         type=np.concatenate([schools.type, projects.type[new]]),
-        classes=np.concatenate([schools.classes, [_classrooms(scenario, projects, i) for i in new]]),
+        classes=np.concatenate([schools.classes, [sum(_classrooms_by_level(scenario, projects, i).values())
+                                                  for i in new]]),
         seats=np.concatenate([schools.seats, projects.seats[new].sum(axis=1)]),
         opened=np.concatenate([schools.opened, opening[new]]),
         closed=np.concatenate([schools.closed, opening[new] + projects.duration[new]]),
@@ -60,11 +63,11 @@ def planned_capacity(capacity: Capacity, seats_frame, regions, years) -> Capacit
     return Capacity(out)
 
 
-def _classrooms(scenario, projects, i) -> int:
-    """Classrooms of project ``i``: its seats of each level over the level's mean standard class."""
+def _classrooms_by_level(scenario, projects, i) -> dict:
+    """Classrooms of project ``i`` per level: its seats of the level over the level's mean standard class."""
     sizes = scenario.standards.class_size
-    return int(sum(round(seats / float(np.mean(sizes[level])))
-                   for level, seats in zip(projects.levels, projects.seats[i]) if seats > 0))
+    return {level: int(round(seats / float(np.mean(sizes[level]))))
+            for level, seats in zip(projects.levels, projects.seats[i]) if seats > 0}
 
 
 def assess_after(scenario, projection, result):

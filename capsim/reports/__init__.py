@@ -16,7 +16,8 @@ STEPS = ("figures", "workbook", "page")
 def result_tables(res) -> dict:
     """CSV name -> table, for everything ``capsim run`` saves (``from_folder`` reads them back)."""
     tables = {"students_by_level": res.projection.level_totals, "assessment": res.assessment,
-              "assessment_schools": res.assessment_before.schools, "students": res.students,
+              "assessment_schools": res.assessment_before.schools, "assessment_grades": res.assessment_before.grades,
+              "assessment_base_check": res.assessment_before.base_check, "students": res.students,
               "population": res.projection.population, "births": res.projection.births}
     if res.plan is not None:
         import pandas as pd
