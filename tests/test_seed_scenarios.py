@@ -1,0 +1,144 @@
+"""The seed plans, run end to end on reduced draws: each answers its plan's question."""
+
+from pathlib import Path
+
+import pytest
+
+import capsim
+from capsim.cli import main
+
+SCENARIOS = Path(__file__).parent.parent / "scenarios"
+VARIANTS = {
+    "hualong": ["low_births", "high_births", "high_in_migration", "children_puyang_profile", "general_senior_only",
+                "opening_in_plan_year", "no_dispersal", "compulsory_only"],
+    "binzhou": ["low_births", "high_births", "high_in_migration", "children_national_profile",
+                "programme_opens_2022"],
+    "xining": ["low_births", "high_births", "high_in_migration", "recent_migration", "qinghai_birth_rate",
+               "budget_cut", "yearly_budget"],
+    "aral": ["low_births", "high_births", "high_in_migration", "children_snapshot_profile", "senior_national_path"],
+    "kunming": ["low_births", "high_births", "high_in_migration", "general_senior_180", "reported_ger",
+                "national_child_profile", "no_teen_inflow", "all_levels"],
+}
+
+
+def _run(name, evaluate=False, **settings):
+    sc = capsim.load_scenario(SCENARIOS / f"{name}.toml", set={"uncertainty.draws": 20, **settings})
+    return capsim.run(sc, evaluate=evaluate)
+
+
+@pytest.mark.parametrize("name,use", [(n, u) for n, vs in VARIANTS.items() for u in [None, *vs]])
+def test_every_seed_scenario_and_variant_validates(name, use, capsys):
+    args = ["validate", str(SCENARIOS / f"{name}.toml")] + (["--use", use] if use else [])
+    assert main(args) == 0, capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def hualong():
+    return _run("hualong")
+
+
+def test_hualong_schedule_has_the_14_committed_schools_and_their_places(hualong):
+    committed = hualong.schedule[hualong.schedule.committed]
+    assert len(committed) == 14
+    assert committed.seats.sum() == pytest.approx(4_860 + 7_020 + 7_510 + 7_470)
+    assert {"南海路小学", "濮东小学"} <= set(committed.name)
+
+
+def test_hualong_base_year_has_the_plans_164_oversized_classes_and_1_oversized_school(hualong):
+    base = hualong.assessment[hualong.assessment.year == 2021]
+    assert base.oversized_classes.sum() == 164
+    assert base.oversized_schools.sum() == 1
+
+
+def test_hualong_programme_clears_oversized_classes_by_2025(hualong):
+    after = hualong.assessment_planned
+    assert after[after.year == 2025].oversized_classes.sum() == 0
+    assert after[after.year == 2025].oversized_schools.sum() == 0
+    assert hualong.plan.levels_not_planned == ("kindergarten", "senior")  # no school list for them
+
+
+def test_hualong_primary_seats_go_empty_after_2025_as_births_fall(hualong):
+    after = hualong.assessment_planned.query("level == 'primary'").set_index("year")
+    utilisation = after.students / after.lawful_seats
+    assert utilisation[2035] < 0.5 * utilisation[2025]
+
+
+@pytest.fixture(scope="module")
+def binzhou_programme():
+    return _run("binzhou", evaluate=True)
+
+
+def test_binzhou_programme_is_the_12_schools_and_26_kindergartens(binzhou_programme):
+    s = binzhou_programme.schedule
+    assert len(s) == 38 and s.committed.all()
+    assert (s.type == "kindergarten").sum() == 26
+
+
+def test_binzhou_programme_seats_kindergartens_but_not_the_junior_bulge(binzhou_programme):
+    short = binzhou_programme.shortfalls.groupby("level").seats.sum()
+    assert short.get("kindergarten", 0) == 0
+    assert short.get("junior", 0) > 10 * binzhou_programme.schedule.query("level == 'junior'").seats.sum() / 10
+
+
+@pytest.fixture(scope="module")
+def kunming():
+    return _run("kunming"), _run("kunming", evaluate=True)
+
+
+def test_kunming_seats_95_percent_until_2026_then_needs_new_schools(kunming):
+    planned, built_only = kunming
+    enrolled = planned.assessment.query("year == 2022")
+    assert enrolled.gross_enrolment_ratio.iloc[0] == pytest.approx(0.95, abs=1e-9)
+    short = built_only.shortfalls.groupby("year").seats.sum()
+    assert short.index.min() == 2027 and short.max() > 30_000
+    assert planned.shortfalls.seats.sum() == 0
+    assert planned.schedule.query("not committed").seats.sum() >= short.max()
+
+
+@pytest.fixture(scope="module")
+def xining():
+    return _run("xining")
+
+
+def test_xining_projects_match_the_plans_totals(xining):
+    p = xining.plan.projects
+    assert len(p.ids) == 171
+    assert p.cost.sum() == pytest.approx(8.8e9)
+    assert p.seats.sum() == pytest.approx(148_000, rel=0.01)
+    senior = p.seats[:, list(p.levels).index("senior")] > 0
+    assert senior.sum() == 10 and (p.kind[senior] == "new").sum() == 5 and (p.kind[senior] == "expansion").sum() == 5
+
+
+def test_xining_optimiser_builds_far_fewer_than_148000_places_within_the_budget(xining):
+    assert xining.schedule.seats.sum() < 0.6 * 148_000
+    assert xining.plan.spending.cost_yuan.sum() <= 8.8e9 + 1
+    short = xining.shortfalls.groupby("level").seats.sum()
+    assert short.idxmax() == "senior"  # the senior candidates are too few, the rest too many
+
+
+@pytest.fixture(scope="module")
+def aral():
+    return _run("aral")
+
+
+def test_aral_has_six_districts_and_meets_the_99_percent_targets(aral):
+    a = aral.assessment
+    assert a.region.nunique() == 6
+    for level in ("kindergarten", "senior"):
+        ratio = a.query(f"level == '{level}' and year >= 2025").gross_enrolment_ratio
+        assert ratio.min() == pytest.approx(0.99, abs=1e-4)  # median pupils over median population
+
+
+def test_aral_plan_cuts_oversized_class_years(aral):
+    years = aral.seats_after.year.unique()
+    before = aral.assessment[aral.assessment.year.isin(years)].oversized_classes.sum()
+    after = aral.assessment_planned[aral.assessment_planned.year.isin(years)].oversized_classes.sum()
+    assert after < 0.5 * before
+
+
+def test_report_of_a_seed_scenario_is_written_whole(tmp_path):
+    out = tmp_path / "hl"
+    assert main(["run", str(SCENARIOS / "hualong.toml"), "--set", "uncertainty.draws=20", "--out", str(out),
+                 "--quiet"]) == 0
+    for name in ("report.html", "capsim_tables.xlsx", "seat_gap.png", "build_timeline.png", "schedule.csv"):
+        assert (out / name).stat().st_size > 0
