@@ -197,3 +197,13 @@ def test_page_loads_in_a_real_browser_with_every_image(written, tmp_path):
     gray = img[..., :3].mean(axis=-1)
     assert (gray < 0.3).mean() > 0.002          # text and plots are drawn, not a blank page
     assert (gray > 0.9).mean() > 0.5            # on a light background
+
+
+def test_a_level_with_unknown_seats_says_so_instead_of_drawing_zeros(tiny_res):
+    t = from_results(tiny_res)
+    before = t.before.copy()
+    before.loc[before.level == "senior", ["lawful_seats", "seats"]] = np.nan
+    from dataclasses import replace
+
+    ax = capsim.plot.seat_gap(replace(t, before=before), level="senior")
+    assert not ax.containers and "seats unknown" in ax.texts[0].get_text()

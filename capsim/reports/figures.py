@@ -22,7 +22,7 @@ def _grid(n, cols, width=4.2, height=2.8):
 
 def _one_legend(fig, axes):
     """One legend above the panels instead of one inside each."""
-    handles, labels = axes[0].get_legend_handles_labels()
+    handles, labels = max((ax.get_legend_handles_labels() for ax in axes), key=lambda hl: len(hl[1]))
     for ax in axes:
         if ax.get_legend() is not None:
             ax.get_legend().remove()

@@ -29,9 +29,12 @@ def tables_of(results):
 def _axes(ax, size=(6.4, 3.2)):
     import matplotlib.pyplot as plt
 
+    from matplotlib.ticker import MaxNLocator
+
     use_cjk_font()
     if ax is None:
         _, ax = plt.subplots(figsize=size)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # years, never 2022.5
     return ax
 
 
@@ -51,6 +54,17 @@ def label(region=None, level=None) -> str:
     return " · ".join(parts)
 
 
+def _unknown(ax, assessment, region, level) -> bool:
+    """Say so on ``ax`` when the selection's seats are unknown (no school list or capacity)."""
+    if _select(assessment, region, level).lawful_seats.notna().any():
+        return False
+    ax.text(0.5, 0.5, "seats unknown: no school list or capacity for this level", transform=ax.transAxes,
+            ha="center", va="center", fontsize=8, color="#666")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return True
+
+
 def gap_by_year(assessment: pd.DataFrame, region=None, level=None) -> pd.DataFrame:
     """Per year: shortage (lawful seats short of students, summed over the cells short) and
     surplus (summed over the cells with room), over the selected regions and levels."""
@@ -64,6 +78,9 @@ def seat_gap(results, region=None, level=None, ax=None):
     """Bars of seat surplus (up) and shortage (down) per year, before and after the plan."""
     t = tables_of(results)
     ax = _axes(ax)
+    ax.set_title(f"seat gap · {label(region, level)}", fontsize=9)
+    if _unknown(ax, t.before, region, level):
+        return ax
     stages = [("before", t.before, 0)] + ([("after", t.after, 1)] if t.after is not None else [])
     width = 0.8 / len(stages)
     for k, (name, table, shade) in enumerate(stages):
@@ -72,7 +89,6 @@ def seat_gap(results, region=None, level=None, ax=None):
         ax.bar(x, g.surplus, width, color=SURPLUS[shade], label=f"surplus {name}")
         ax.bar(x, -g.shortage, width, color=SHORT[shade], label=f"shortage {name}")
     ax.axhline(0, color="black", linewidth=0.8)
-    ax.set_title(f"seat gap · {label(region, level)}", fontsize=9)
     ax.set_ylabel("seats (lawful − students)", fontsize=8)
     ax.legend(fontsize=7, ncol=2)
     ax.grid(axis="y", alpha=0.3)
@@ -138,6 +154,9 @@ def oversized_classes(results, region=None, level=None, ax=None):
     """Stacked bars of oversized classes per year by band, before (hatched) and after the plan."""
     t = tables_of(results)
     ax = _axes(ax)
+    ax.set_title(f"oversized classes 大班额 · {label(region, level)}", fontsize=9)
+    if _unknown(ax, t.before, region, level):
+        return ax
     stages = [("before", t.before, "//")] + ([("after", t.after, None)] if t.after is not None else [])
     width = 0.8 / len(stages)
     for k, (name, table, hatch) in enumerate(stages):
@@ -148,7 +167,6 @@ def oversized_classes(results, region=None, level=None, ax=None):
             ax.bar(x, f[column], width, bottom=bottom, color=color, hatch=hatch, edgecolor="white",
                    label=f"{band} ({name})")
             bottom += f[column].to_numpy()
-    ax.set_title(f"oversized classes 大班额 · {label(region, level)}", fontsize=9)
     ax.set_ylabel("classes", fontsize=8)
     ax.legend(fontsize=6.5, ncol=2)
     ax.grid(axis="y", alpha=0.3)
