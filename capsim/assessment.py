@@ -346,6 +346,6 @@ def _oversized_by_level(schools_frame, schools: Schools, plan, regions, years):
     """Oversized schools counted under every level they teach (a nine-year school under both)."""
     over = schools_frame.oversized.to_numpy().reshape(len(years), len(schools.ids))
     parts = []
-    for name, (_, _, idx, units, _, _) in plan.items():
+    for _, _, idx, units, _, _ in plan.values():
         parts.append(_by_region(over[:, idx].astype(float), units.region, len(regions)).reshape(-1))
     return np.concatenate(parts)

@@ -14,7 +14,7 @@ import pytest  # noqa: E402
 
 import capsim  # noqa: E402
 from capsim.examples import tiny_path  # noqa: E402
-from capsim.reports import build, from_folder, from_results, report  # noqa: E402
+from capsim.reports import from_folder, from_results, report  # noqa: E402
 from capsim.reports.fonts import missing_glyphs, use_cjk_font  # noqa: E402
 
 

@@ -32,7 +32,6 @@ def _one_legend(fig, axes):
 
 def report_figures(t) -> dict:
     """File name -> matplotlib Figure, in the order the report shows them."""
-    import matplotlib.pyplot as plt
 
     levels = list(dict.fromkeys(t.before.level))
     regions = list(dict.fromkeys(t.before.region))

@@ -65,6 +65,14 @@ def _unknown(ax, assessment, region, level) -> bool:
     return True
 
 
+def _side_by_side(t, styles):
+    """(name, table, style, x offset, width) for before and, after a plan, after: bars side by side."""
+    stages = [("before", t.before, styles[0])] + ([("after", t.after, styles[1])] if t.after is not None else [])
+    width = 0.8 / len(stages)
+    return [(name, table, style, (k - (len(stages) - 1) / 2) * width, width)
+            for k, (name, table, style) in enumerate(stages)]
+
+
 def gap_by_year(assessment: pd.DataFrame, region=None, level=None) -> pd.DataFrame:
     """Per year: shortage (lawful seats short of students, summed over the cells short) and
     surplus (summed over the cells with room), over the selected regions and levels."""
@@ -81,11 +89,9 @@ def seat_gap(results, region=None, level=None, ax=None):
     ax.set_title(f"seat gap · {label(region, level)}", fontsize=9)
     if _unknown(ax, t.before, region, level):
         return ax
-    stages = [("before", t.before, 0)] + ([("after", t.after, 1)] if t.after is not None else [])
-    width = 0.8 / len(stages)
-    for k, (name, table, shade) in enumerate(stages):
+    for name, table, shade, offset, width in _side_by_side(t, (0, 1)):
         g = gap_by_year(table, region, level)
-        x = g.index.to_numpy() + (k - (len(stages) - 1) / 2) * width
+        x = g.index.to_numpy() + offset
         ax.bar(x, g.surplus, width, color=SURPLUS[shade], label=f"surplus {name}")
         ax.bar(x, -g.shortage, width, color=SHORT[shade], label=f"shortage {name}")
     ax.axhline(0, color="black", linewidth=0.8)
@@ -157,11 +163,9 @@ def oversized_classes(results, region=None, level=None, ax=None):
     ax.set_title(f"oversized classes 大班额 · {label(region, level)}", fontsize=9)
     if _unknown(ax, t.before, region, level):
         return ax
-    stages = [("before", t.before, "//")] + ([("after", t.after, None)] if t.after is not None else [])
-    width = 0.8 / len(stages)
-    for k, (name, table, hatch) in enumerate(stages):
+    for name, table, hatch, offset, width in _side_by_side(t, ("//", None)):
         f = oversized_by_band(table, region, level)
-        x = f.index.to_numpy() + (k - (len(stages) - 1) / 2) * width
+        x = f.index.to_numpy() + offset
         bottom = np.zeros(len(f))
         for band, column, color in BANDS:
             ax.bar(x, f[column], width, bottom=bottom, color=color, hatch=hatch, edgecolor="white",
