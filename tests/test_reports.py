@@ -106,18 +106,9 @@ def test_run_writes_report_pngs_workbook_and_csvs(written):
                  "assessment_after_plan.csv", "scenario.resolved.toml"):
         assert (written / name).stat().st_size > 0, name
     with zipfile.ZipFile(written / "capsim_tables.xlsx") as z:
-        assert "xl/workbook.xml" in z.namelist()
-    sheets = pd.read_excel(written / "capsim_tables.xlsx", sheet_name=None) if _has_reader() else None
-    if sheets is not None:
-        assert {"students", "assessment", "schedule", "shortfalls", "spending"} <= set(sheets)
-
-
-def _has_reader():
-    try:
-        import openpyxl  # noqa: F401
-    except ImportError:
-        return False
-    return True
+        workbook = z.read("xl/workbook.xml").decode("utf-8")
+    for sheet in ("students", "assessment", "schedule", "shortfalls", "spending"):
+        assert f'name="{sheet}"' in workbook, sheet
 
 
 def test_workbook_has_one_sheet_per_table_with_units(tiny_res):
