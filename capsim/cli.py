@@ -48,8 +48,7 @@ def _parser() -> argparse.ArgumentParser:
                              description="Forecast population, births and students by region, level, "
                                          "grade and year; write tidy CSV tables and the resolved scenario.")
     _scenario_options(project)
-    project.add_argument("--out", metavar="DIR", help="folder to write (default: out/NAME); replaced whole")
-    project.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    _output_options(project)
     project.set_defaults(handler=_project)
 
     assess = sub.add_parser("assess", help="forecast, then assess seats, classes and schools",
@@ -57,8 +56,7 @@ def _parser() -> argparse.ArgumentParser:
                                         "seats): seat gaps, classes needed, oversized classes and schools, "
                                         "teachers; write tidy CSV tables and the resolved scenario.")
     _scenario_options(assess)
-    assess.add_argument("--out", metavar="DIR", help="folder to write (default: out/NAME); replaced whole")
-    assess.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    _output_options(assess)
     assess.set_defaults(handler=_assess)
 
     for name, helptext in (("plan", "forecast, assess and choose the projects to build and when"),
@@ -68,10 +66,9 @@ def _parser() -> argparse.ArgumentParser:
                                          "(HiGHS or CBC through PuLP) over the scenario's projects table; shortfalls "
                                          "that no plan can remove are reported with their cause.")
         _scenario_options(cmd)
-        cmd.add_argument("--out", metavar="DIR", help="folder to write (default: out/NAME); replaced whole")
+        _output_options(cmd)
         cmd.add_argument("--evaluate", action="store_true",
                          help="check the projects with a committed year as a fixed plan instead of optimising")
-        cmd.add_argument("--quiet", action="store_true", help="no progress bar or summary")
         cmd.set_defaults(handler=_run)
 
     rep = sub.add_parser("report", help="rebuild the report (plots, report.html, workbook) from saved results",
@@ -107,6 +104,11 @@ def _scenario_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="assign",
                    help="set one scenario value, e.g. --set uncertainty.draws=500 (repeatable; wins over all)")
     p.add_argument("--debug", action="store_true", help="show a traceback on errors")
+
+
+def _output_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", metavar="DIR", help="folder to write (default: out/NAME); replaced whole")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
 
 
 def _load(args):
@@ -184,21 +186,13 @@ def _assess(args) -> int:
 
 
 def _run(args) -> int:
-    from pathlib import Path
-
     from capsim.chain import run
-    from capsim.outputs import write_results
     from capsim.reports import build, from_results, result_tables
 
     scenario = _load(args)
     res = run(scenario, progress=not args.quiet, evaluate=args.evaluate)
     blobs = build(from_results(res), progress=not args.quiet) if args.command == "run" else None
-    out = Path(args.out or Path("out") / scenario.name)
-    paths = write_results(out, result_tables(res), scenario, blobs=blobs)
-    if not args.quiet:
-        print(_plan_summary(res))
-        print(f"wrote {len(paths)} files to {out}" + (f"; open {out / 'report.html'}" if blobs else ""))
-    return 0
+    return _write(args, scenario, result_tables(res), lambda: _plan_summary(res), blobs)
 
 
 def _report(args) -> int:
@@ -237,17 +231,18 @@ def _plan_summary(res, most: int = 10) -> str:
     return "\n".join(lines)
 
 
-def _write(args, scenario, tables: dict, summary) -> int:
-    """Write the tables that exist (atomically) to --out or out/NAME; print the summary."""
+def _write(args, scenario, tables: dict, summary, blobs: dict | None = None) -> int:
+    """Write the tables that exist and any report files (atomically) to --out or out/NAME;
+    print the summary."""
     from pathlib import Path
 
     from capsim.outputs import write_results
 
     out = Path(args.out or Path("out") / scenario.name)
-    paths = write_results(out, {k: v for k, v in tables.items() if v is not None}, scenario)
+    paths = write_results(out, {k: v for k, v in tables.items() if v is not None}, scenario, blobs=blobs)
     if not args.quiet:
         print(summary())
-        print(f"wrote {len(paths)} files to {out}")
+        print(f"wrote {len(paths)} files to {out}" + (f"; open {out / 'report.html'}" if blobs else ""))
     return 0
 
 

@@ -54,6 +54,14 @@ def label(region=None, level=None) -> str:
     return " · ".join(parts)
 
 
+def _start(results, ax, title, region, level):
+    """(tables, Axes, seats unknown?) for a before/after plot of a region and level."""
+    t = tables_of(results)
+    ax = _axes(ax)
+    ax.set_title(f"{title} · {label(region, level)}", fontsize=9)
+    return t, ax, _unknown(ax, t.before, region, level)
+
+
 def _unknown(ax, assessment, region, level) -> bool:
     """Say so on ``ax`` when the selection's seats are unknown (no school list or capacity)."""
     if _select(assessment, region, level).lawful_seats.notna().any():
@@ -84,10 +92,8 @@ def gap_by_year(assessment: pd.DataFrame, region=None, level=None) -> pd.DataFra
 
 def seat_gap(results, region=None, level=None, ax=None):
     """Bars of seat surplus (up) and shortage (down) per year, before and after the plan."""
-    t = tables_of(results)
-    ax = _axes(ax)
-    ax.set_title(f"seat gap · {label(region, level)}", fontsize=9)
-    if _unknown(ax, t.before, region, level):
+    t, ax, unknown = _start(results, ax, "seat gap", region, level)
+    if unknown:
         return ax
     for name, table, shade, offset, width in _side_by_side(t, (0, 1)):
         g = gap_by_year(table, region, level)
@@ -158,10 +164,8 @@ def oversized_by_band(assessment: pd.DataFrame, region=None, level=None) -> pd.D
 
 def oversized_classes(results, region=None, level=None, ax=None):
     """Stacked bars of oversized classes per year by band, before (hatched) and after the plan."""
-    t = tables_of(results)
-    ax = _axes(ax)
-    ax.set_title(f"oversized classes 大班额 · {label(region, level)}", fontsize=9)
-    if _unknown(ax, t.before, region, level):
+    t, ax, unknown = _start(results, ax, "oversized classes 大班额", region, level)
+    if unknown:
         return ax
     for name, table, hatch, offset, width in _side_by_side(t, ("//", None)):
         f = oversized_by_band(table, region, level)
