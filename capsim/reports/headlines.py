@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from capsim.reports.tables import median_quantile
+
 
 def headlines(t) -> dict:
     """Places added, cost, shortfall left, oversized classes before and after, peak year.
@@ -13,7 +15,7 @@ def headlines(t) -> dict:
     all levels and regions).
     """
     st = t.students
-    median = st[st["quantile"] == _mid(st)].groupby("year").students.sum()
+    median = st[st["quantile"] == median_quantile(st)].groupby("year").students.sum()
     out = {"peak_year": int(median.idxmax()), "peak_students": float(median.max()),
            "first_year": int(t.before.year.min()), "last_year": int(t.before.year.max()),
            "oversized_base_year": float(t.before[t.before.year == t.before.year.min()].oversized_classes.sum())}
@@ -38,6 +40,3 @@ def headlines(t) -> dict:
     )
     return out
 
-
-def _mid(students) -> float:
-    return min(students["quantile"].unique(), key=lambda q: abs(q - 0.5))

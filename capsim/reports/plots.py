@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from capsim.reports.fonts import use_cjk_font
+from capsim.reports.tables import median_quantile
 
 SHORT, SURPLUS = ("#f4a6a6", "#c62828"), ("#a8c8ec", "#1f5fa8")   # (before, after)
 BANDS = (("over standard", "oversized_only", "#f2c14e"), ("56–65", "classes_56_65", "#e07b39"),
@@ -117,8 +118,7 @@ def fan_chart(results, level, region=None, ax=None):
     if len(qs) > 1:
         ax.fill_between(st.index, st[qs[0]], st[qs[-1]], color="#9bb7d4", alpha=0.5,
                         label=f"students {qs[0]:.0%}–{qs[-1]:.0%}")
-    mid = min(qs, key=lambda q: abs(q - 0.5))
-    ax.plot(st.index, st[mid], color="#1f3b5c", linewidth=2, label="students, median")
+    ax.plot(st.index, st[median_quantile(t.students)], color="#1f3b5c", linewidth=2, label="students, median")
     for name, table, style in (("seats before", t.before, "--"), ("seats after", t.after, "-")):
         if table is not None:
             seats = _select(table, region, level).groupby("year").lawful_seats.sum(min_count=1)

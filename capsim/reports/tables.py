@@ -54,7 +54,7 @@ def from_results(res) -> ReportTables:
     from capsim.scenario import scenario_to_toml
 
     sc = res.scenario
-    text = scenario_to_toml(sc, Path(sc.source).resolve().parent) if sc.source else scenario_to_toml(sc, Path.cwd())
+    text = scenario_to_toml(sc, Path(sc.source).resolve().parent if sc.source else Path.cwd())
     plan = res.plan
     return ReportTables(
         title=sc.title or sc.name, scenario_text=text, settings=tomllib.loads(text),
@@ -84,6 +84,11 @@ def from_folder(folder) -> ReportTables:
     data = {k: (folder / v).resolve() for k, v in settings.get("data", {}).items() if isinstance(v, str)}
     return ReportTables(title=settings.get("title") or settings.get("name", folder.name), scenario_text=text,
                         settings=settings, sources=_sources(data), **tables)
+
+
+def median_quantile(students: pd.DataFrame) -> float:
+    """The forecast quantile nearest the median (0.5 when the run has it)."""
+    return min(students["quantile"].unique(), key=lambda q: abs(q - 0.5))
 
 
 def _read(path: Path) -> pd.DataFrame | None:
