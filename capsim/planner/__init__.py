@@ -42,12 +42,42 @@ class PlanResult:
 
 def plan(scenario, projection=None, assessment=None, evaluate: bool = False) -> PlanResult:
     """Plan (or, with ``evaluate``, check) the scenario's projects; see the module docstring."""
-    from capsim.assessment import assess
-    from capsim.projection import project
-
     if scenario.data.projects is None:
         raise PlanError([Problem(f"{scenario.source}: data.projects", "no projects table is given.", None,
                                  "add data.projects (docs/data-tables.md) to plan.")])
+    ctx = plan_context(scenario, projection, assessment, evaluate)
+    m = milp.build(ctx.inputs)
+    sol = solve_model(m, scenario)
+    return _result(m, sol, ctx.regions, ctx.levels, ctx.demand, ctx.lawful, ctx.unplanned, evaluate)
+
+
+def solve_model(m: milp.Model, scenario) -> Solution:
+    """Solve with the scenario's solver settings; no plan at all is an error."""
+    cfg = scenario.plan
+    sol = solve(m.c, m.families, m.lb, m.ub, m.integer, solver=cfg.solver, time_limit=cfg.time_limit, gap=cfg.gap)
+    if sol.status not in ("optimal", "feasible"):
+        raise PlanError([Problem(f"{scenario.source}: plan", f"the solver found no plan (status: {sol.status}).",
+                                 sol.status, "raise plan.time_limit, or loosen the budgets.")])
+    return sol
+
+
+@dataclass(frozen=True)
+class PlanContext:
+    """What the MILP is built from: its inputs and the labels of its (region, level, year) axes."""
+
+    inputs: milp.PlanInputs
+    regions: list
+    levels: list
+    demand: np.ndarray      # (R, L, Y) pupils to seat, at the assessed quantile
+    lawful: np.ndarray      # (R, L, Y) lawful seats that exist
+    unplanned: list         # levels left out (no known seats)
+
+
+def plan_context(scenario, projection=None, assessment=None, evaluate: bool = False) -> PlanContext:
+    """Forecast and assess (unless given), read the projects and build the MILP's inputs."""
+    from capsim.assessment import assess
+    from capsim.projection import project
+
     projection = projection or project(scenario)
     assessment = assessment or assess(scenario, projection)
     table, unplanned = _plannable(scenario, assessment.regions)
@@ -68,12 +98,7 @@ def plan(scenario, projection=None, assessment=None, evaluate: bool = False) -> 
         rent_cost=cfg.rent_cost,
     )
     _check_committed_budgets(inputs, scenario)
-    m = milp.build(inputs)
-    sol = solve(m.c, m.families, m.lb, m.ub, m.integer, solver=cfg.solver, time_limit=cfg.time_limit, gap=cfg.gap)
-    if sol.status not in ("optimal", "feasible"):
-        raise PlanError([Problem(f"{scenario.source}: plan", f"the solver found no plan (status: {sol.status}).",
-                                 sol.status, "raise plan.time_limit, or loosen the budgets.")])
-    return _result(m, sol, regions, levels, demand, lawful, unplanned, evaluate)
+    return PlanContext(inputs, regions, levels, demand, lawful, unplanned)
 
 
 def plan_years(scenario) -> tuple[int, int]:
@@ -222,7 +247,7 @@ def _seats_added(m, x):
     """(R, L, Y) seats the chosen projects add in each year (while they stand)."""
     inp = m.inputs
     p, years = inp.projects, inp.years
-    R, L, Y = inp.need.shape
+    R, L, Y = inp.need.shape[:3]
     out = np.zeros((R, L, Y))
     for i, y in zip(*np.nonzero(x > 0.5)):
         standing = (years >= years[y]) & (years < years[y] + p.duration[i])

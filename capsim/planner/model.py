@@ -13,6 +13,11 @@ sunk, any other project's falls in the first year, see :func:`spending`)::
     min  sum_{p,y} x[p,y] sum_{s=y-b}^{y-1} d(s) cost_p / b
        + sum rent_cost d(t) rent[r,l,t] + sum penalty short[r,l,t]
 
+With ``need`` of shape ``(R, L, Y, S)`` the model is a two-stage stochastic program over ``S``
+equally likely samples of demand (e.g. forecast draws): the openings ``x`` are shared,
+``rent`` and ``short`` get the sample axis, the capacity and budget families hold in every
+sample, and the objective counts their expected cost (each sample weighs ``1/S``).
+
 Each ``define_*`` returns one family ``(name, A, sense, rhs)`` with ``A`` a sparse matrix over
 all variables; the solver back ends only read these arrays.
 """
@@ -30,7 +35,8 @@ from capsim.planner.projects import Projects
 @dataclass(frozen=True)
 class PlanInputs:
     years: np.ndarray            # (Y,) planning years
-    need: np.ndarray             # (R, L, Y) seats needed beyond the lawful seats that exist
+    need: np.ndarray             # (R, L, Y) seats needed beyond the lawful seats that exist, or
+                                 # (R, L, Y, S) in S equally likely samples (stochastic program)
     projects: Projects
     school_room: dict = field(default_factory=dict)  # school index -> seats it may still add
     budget_yearly: np.ndarray | None = None          # (Y,) yuan, NaN for no limit
@@ -46,8 +52,8 @@ class Model:
 
     inputs: PlanInputs
     x_index: np.ndarray          # (P, Y) variable number, -1 where the project cannot open
-    rent_index: np.ndarray | None
-    short_index: np.ndarray      # (R, L, Y)
+    rent_index: np.ndarray | None   # shaped like need
+    short_index: np.ndarray      # shaped like need: (R, L, Y) or (R, L, Y, S)
     n: int
     c: np.ndarray
     lb: np.ndarray
@@ -63,13 +69,13 @@ def build(inputs: PlanInputs) -> Model:
     x_index = np.full(allowed.shape, -1)
     x_index[allowed] = np.arange(allowed.sum())
     n = int(allowed.sum())
-    R, L, Y = inputs.need.shape
+    cells = inputs.need.size
     rent_index = None
     if inputs.rent_cost:
-        rent_index = n + np.arange(R * L * Y).reshape(R, L, Y)
-        n += R * L * Y
-    short_index = n + np.arange(R * L * Y).reshape(R, L, Y)
-    n += R * L * Y
+        rent_index = n + np.arange(cells).reshape(inputs.need.shape)
+        n += cells
+    short_index = n + np.arange(cells).reshape(inputs.need.shape)
+    n += cells
     m = Model(inputs, x_index, rent_index, short_index, n, np.zeros(n), np.zeros(n), np.full(n, np.inf),
               np.zeros(n, dtype=bool), [])
     m.integer[: allowed.sum()] = True
@@ -115,6 +121,16 @@ def spending(p: Projects, years) -> np.ndarray:
     return out
 
 
+def samples(inputs: PlanInputs) -> int:
+    """S, the number of demand samples (1 for a plain ``(R, L, Y)`` need)."""
+    return inputs.need.shape[3] if inputs.need.ndim == 4 else 1
+
+
+def _by_year(values, inputs: PlanInputs) -> np.ndarray:
+    """(Y,) values broadcast over ``need``'s shape (the year axis is the third)."""
+    return np.asarray(values).reshape((-1,) + (1,) * (inputs.need.ndim - 3))
+
+
 def discount(inputs: PlanInputs) -> np.ndarray:
     years = inputs.years
     return (1 + inputs.discount_rate) ** -(years - years[0]).astype(float)
@@ -126,9 +142,10 @@ def _objective(m: Model) -> None:
     cost = spending(inp.projects, inp.years) @ d          # (P, Y open): discounted cost of opening then
     ok = m.x_index >= 0
     m.c[m.x_index[ok]] = cost[ok]
+    weight = 1.0 / samples(inp)
     if m.rent_index is not None:
-        m.c[m.rent_index] = inp.rent_cost * d
-    m.c[m.short_index] = inp.penalty
+        m.c[m.rent_index] = inp.rent_cost * _by_year(d, inp) * weight
+    m.c[m.short_index] = inp.penalty * weight
 
 
 def _rows(name, rows, cols, data, n_rows, n, sense, rhs):
@@ -176,10 +193,11 @@ def define_prerequisites(m: Model):
 
 def define_capacity(m: Model):
     """Seats cover need every year: ``sum_p seats[p,l] open[p,t] + rent + short >= need[r,l,t]``,
-    where ``open[p, t] = sum_{t - duration < y <= t} x[p, y]``."""
+    where ``open[p, t] = sum_{t - duration < y <= t} x[p, y]``, in every demand sample."""
     inp = m.inputs
     p = inp.projects
-    R, L, Y = inp.need.shape
+    L, Y = inp.need.shape[1:3]
+    S = samples(inp)
     years = inp.years
     pp, yy = np.nonzero(m.x_index >= 0)
     standing = (years[None, :] >= years[yy][:, None]) & (years[None, :] < years[yy][:, None] + p.duration[pp][:, None])
@@ -188,49 +206,57 @@ def define_capacity(m: Model):
     for lv in range(L):
         seats = p.seats[pp[k], lv]
         nz = seats > 0
-        rows.append((p.region[pp[k]][nz] * L + lv) * Y + t[nz])
-        cols.append(m.x_index[pp[k], yy[k]][nz])
-        data.append(seats[nz])
+        cell = (p.region[pp[k]][nz] * L + lv) * Y + t[nz]
+        rows.append((cell[:, None] * S + np.arange(S)).reshape(-1))      # row (r, l, t, s)
+        cols.append(np.repeat(m.x_index[pp[k], yy[k]][nz], S))
+        data.append(np.repeat(seats[nz], S))
     extra = [m.short_index.reshape(-1)] + ([m.rent_index.reshape(-1)] if m.rent_index is not None else [])
     for idx in extra:
-        rows.append(np.arange(R * L * Y)); cols.append(idx); data.append(np.ones(R * L * Y))
-    return _rows("capacity", np.concatenate(rows), np.concatenate(cols), np.concatenate(data), R * L * Y, m.n,
+        rows.append(np.arange(idx.size)); cols.append(idx); data.append(np.ones(idx.size))
+    return _rows("capacity", np.concatenate(rows), np.concatenate(cols), np.concatenate(data), inp.need.size, m.n,
                  ">=", inp.need.reshape(-1))
 
 
 def define_yearly_budget(m: Model):
-    """Money spent each year within its budget: ``sum_{p,y} spend[p,y,s] x[p,y] (+ rent) <= B_s``."""
+    """Money spent each year within its budget: ``sum_{p,y} spend[p,y,s] x[p,y] (+ rent) <= B_s``
+    (one row per year and demand sample, when rent makes spending depend on the sample)."""
     inp = m.inputs
     if inp.budget_yearly is None:
         return None
+    S = samples(inp) if m.rent_index is not None else 1
     spend = spending(inp.projects, inp.years)             # (P, Y open, Y spend)
     pp, yy = np.nonzero(m.x_index >= 0)
     s_of = spend[pp, yy]                                   # (K, Y spend)
     k, s = np.nonzero(s_of)
-    rows, cols, data = [s], [m.x_index[pp[k], yy[k]]], [s_of[k, s]]
+    rows = [(s[:, None] * S + np.arange(S)).reshape(-1)]  # row (year, sample)
+    cols, data = [np.repeat(m.x_index[pp[k], yy[k]], S)], [np.repeat(s_of[k, s], S)]
     if m.rent_index is not None:
-        R, L, Y = inp.need.shape
-        rows.append(np.tile(np.arange(Y), R * L)); cols.append(m.rent_index.reshape(-1))
-        data.append(np.full(R * L * Y, inp.rent_cost))
-    limited = np.isfinite(inp.budget_yearly)
+        R, L, Y = inp.need.shape[:3]
+        t = np.broadcast_to(np.arange(Y)[:, None], (Y, S))
+        rows.append(np.broadcast_to(t * S + np.arange(S), (R, L, Y, S)).reshape(-1))
+        cols.append(m.rent_index.reshape(-1)); data.append(np.full(m.rent_index.size, inp.rent_cost))
+    limited = np.repeat(np.isfinite(inp.budget_yearly), S)
     name, A, sense, rhs = _rows("yearly_budget", np.concatenate(rows), np.concatenate(cols), np.concatenate(data),
-                                len(inp.years), m.n, "<=", inp.budget_yearly)
+                                len(inp.years) * S, m.n, "<=", np.repeat(inp.budget_yearly, S))
     return name, A[limited], sense, rhs[limited]
 
 
 def define_total_budget(m: Model):
-    """All the money within the total budget: ``sum_{p,y} cost spent in the plan's years x[p,y] <= B``."""
+    """All the money within the total budget: ``sum_{p,y} cost spent in the plan's years x[p,y] <= B``
+    (+ rent; one row per demand sample when there is rent)."""
     inp = m.inputs
     if inp.budget_total is None:
         return None
+    S = samples(inp) if m.rent_index is not None else 1
     spent = spending(inp.projects, inp.years).sum(axis=2)
     ok = m.x_index >= 0
-    cols = [m.x_index[ok]]
-    data = [spent[ok]]
+    rows = [np.repeat(np.arange(S)[None, :], ok.sum(), axis=0).reshape(-1)]
+    cols, data = [np.repeat(m.x_index[ok], S)], [np.repeat(spent[ok], S)]
     if m.rent_index is not None:
+        rows.append(np.broadcast_to(np.arange(S), m.rent_index.shape).reshape(-1))
         cols.append(m.rent_index.reshape(-1)); data.append(np.full(m.rent_index.size, inp.rent_cost))
-    cols, data = np.concatenate(cols), np.concatenate(data)
-    return _rows("total_budget", np.zeros(len(cols), dtype=int), cols, data, 1, m.n, "<=", [inp.budget_total])
+    return _rows("total_budget", np.concatenate(rows), np.concatenate(cols), np.concatenate(data), S, m.n, "<=",
+                 np.full(S, inp.budget_total))
 
 
 def define_school_size(m: Model):
