@@ -80,6 +80,30 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--debug", action="store_true", help="show a traceback on errors")
     rep.set_defaults(handler=_report)
 
+    sw = sub.add_parser("sweep", help="what-if sweep: run every combination of a grid of scenario values",
+                        description="Run SCENARIO for every combination of the --grid values (crossed with the "
+                                    "--case overrides) and write one row per case to DIR/sweep.csv (cost, seats "
+                                    "added, shortfall and surplus seat-years, oversized classes left, peak-year "
+                                    "pupils), the chosen projects to DIR/sweep_projects.csv and a comparison plot "
+                                    "DIR/sweep.png. Each case is saved in DIR/cases/ as it finishes; rerunning the "
+                                    "same command runs only the cases not finished yet. Runs in this process "
+                                    "unless --workers or --scheduler asks for Dask (pip install 'capsim[dask]').")
+    _scenario_options(sw)
+    sw.add_argument("--grid", action="append", default=[], metavar="KEY=V1,V2,...",
+                    help="values of one scenario key to sweep, e.g. --grid plan.budget_total=3e9,5e9 (repeatable; "
+                         "every combination is a case)")
+    sw.add_argument("--case", action="append", default=[], metavar="NAME[+NAME]",
+                    help="a named override (or several joined by +) as a case, crossed with the grid; 'base' is "
+                         "the scenario without overrides (repeatable; default: base only)")
+    sw.add_argument("--out", metavar="DIR", help="folder for the cases and tables (default: out/NAME-sweep); kept "
+                                                 "between runs so an interrupted sweep resumes")
+    engine = sw.add_mutually_exclusive_group()
+    engine.add_argument("--workers", type=int, metavar="N", help="run the cases on a local Dask cluster of N workers")
+    engine.add_argument("--scheduler", metavar="ADDRESS", help="run the cases on the Dask cluster at ADDRESS "
+                                                               "(e.g. tcp://10.0.0.5:8786)")
+    sw.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    sw.set_defaults(handler=_sweep)
+
     bt = sub.add_parser("backtest", help="rolling-origin backtest of intake and enrolment forecasts",
                         description="Rolling-origin backtest on real history: for each origin year, calibrate "
                                     "on data up to then, forecast the following years, and report error by "
@@ -112,18 +136,24 @@ def _output_options(p: argparse.ArgumentParser) -> None:
 
 
 def _load(args):
-    from capsim.errors import Problem, ScenarioError
     from capsim.scenario import load_scenario
 
+    return load_scenario(args.scenario, use=args.use, set=_assignments(args.assign))
+
+
+def _assignments(items) -> dict:
+    """``["a.b=1", ...]`` -> ``{"a.b": "1"}``; malformed items are reported together."""
+    from capsim.errors import Problem, ScenarioError
+
     assign, bad = {}, []
-    for item in args.assign:
+    for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             bad.append(Problem(f"--set {item}", "is not KEY=VALUE.", item, "write e.g. --set end_year=2035."))
         assign[key.strip()] = value.strip()
     if bad:
         raise ScenarioError(bad)
-    return load_scenario(args.scenario, use=args.use, set=assign)
+    return assign
 
 
 def _validate(args) -> int:
@@ -202,6 +232,47 @@ def _report(args) -> int:
     if not args.quiet:
         print(f"wrote {len(paths)} report files to {args.folder}; open {args.folder}/report.html")
     return 0
+
+
+def _sweep(args) -> int:
+    from pathlib import Path
+
+    from capsim.errors import Problem, ScenarioError
+    from capsim.sweep import parse_grid, sweep
+
+    base = _load(args)                       # the base scenario's own problems come first
+    if args.workers is not None and args.workers < 1:
+        raise ScenarioError([Problem("--workers", "must be at least 1.", args.workers, "give e.g. --workers 2.")])
+    grid = parse_grid(args.grid)
+    cases = [() if c == "base" else tuple(c.split("+")) for c in args.case] or [()]
+    out = Path(args.out or Path("out") / f"{base.name}-sweep")
+    try:
+        result = sweep(args.scenario, grid, cases, out=out, use=args.use, set=_assignments(args.assign),
+                       scheduler=args.scheduler, workers=args.workers, progress=not args.quiet)
+    except KeyboardInterrupt:
+        print(f"interrupted: the finished cases are kept in {out / 'cases'}; run the same command again "
+              "to finish the rest.", file=sys.stderr)
+        return 130
+    if not args.quiet:
+        print(_sweep_summary(result))
+        print(f"wrote {out / 'sweep.csv'}, {out / 'sweep_projects.csv'} and {out / 'sweep.png'}")
+    return 1 if len(result.failed) else 0
+
+
+def _sweep_summary(result, most: int = 10) -> str:
+    t = result.table
+    ok = t[t.status == "ok"]
+    lines = [f"sweep: {len(t)} cases, {result.ran} run now, {len(t) - result.ran} already done; "
+             f"{len(result.failed)} failed"]
+    cols = ["label", "cost_yuan", "projects", "shortfall_seat_years", "oversized_class_years_left"]
+    if len(ok):
+        view = ok.nsmallest(most, "cost_yuan")[cols].assign(cost_yuan=lambda f: f.cost_yuan / 1e6)
+        lines.append(view.rename(columns={"cost_yuan": "cost_M_yuan"}).to_string(index=False, float_format="{:,.0f}".format))
+        if len(ok) > most:
+            lines.append(f"... and {len(ok) - most} more cases (sweep.csv)")
+    for row in result.failed.itertuples():
+        lines.append(f"FAILED {row.label}: {row.error}")
+    return "\n".join(lines)
 
 
 def _plan_summary(res, most: int = 10) -> str:

@@ -1,0 +1,282 @@
+"""What-if sweeps: run a scenario for every combination of a grid of values (and named overrides).
+
+A *case* is one scenario: the base file with some overrides switched on (``use``) and some keys
+set (``set``). :func:`sweep` makes every combination of the grid (crossed with the override
+cases), validates all of them first (every problem at once, before any work), then runs each
+through :func:`capsim.run` on an engine (:mod:`capsim.engine`: this process, or Dask) and
+summarises it in one row of a tidy table:
+
+=========================== ==================================================================
+column                      meaning
+=========================== ==================================================================
+cost_yuan                   money the plan spends in the plan's years
+seats_added                 seats of the projects chosen (committed ones included)
+projects                    number of projects chosen
+shortfall_seat_years        sum over regions, levels and plan years of seats still missing
+surplus_seat_years          sum of lawful seats beyond the pupils (after the plan)
+oversized_class_years_left  sum over plan years of oversized classes after the plan
+peak_year, peak_students    the plan year with most pupils (all levels, the assessed quantile)
+=========================== ==================================================================
+
+Nothing is lost: each finished case is written at once to ``OUT/cases/KEY.json`` (atomically),
+where ``KEY`` is a hash of the case's overrides and settings, so a rerun of an interrupted
+sweep (Ctrl-C, a killed machine) finds the finished cases and runs only the rest. A case
+that fails is written as ``KEY.error.json`` with its error, the others go on, and a rerun
+tries it again. Every case carries its scenario's seed, so it gives the same numbers on any
+worker.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from capsim.errors import Problem, ScenarioError
+
+METRICS = ("cost_yuan", "seats_added", "projects", "shortfall_seat_years", "surplus_seat_years",
+           "oversized_class_years_left", "peak_year", "peak_students")
+CASES = "cases"
+
+
+@dataclass(frozen=True)
+class Case:
+    """One scenario of a sweep: overrides switched on and keys set on the base file."""
+
+    use: tuple = ()
+    set: dict | None = None
+
+    @property
+    def key(self) -> str:
+        text = json.dumps({"use": list(self.use), "set": self.set or {}}, sort_keys=True)
+        return hashlib.sha1(text.encode()).hexdigest()[:12]
+
+    @property
+    def label(self) -> str:
+        parts = ["+".join(self.use)] if self.use else []
+        parts += [f"{k}={v}" for k, v in (self.set or {}).items()]
+        return ", ".join(parts) or "base"
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    table: pd.DataFrame       # one row per case: case, label, the grid's keys, status, error, METRICS
+    projects: pd.DataFrame    # case, id, name, region, level, kind, open_year, seats, cost_yuan
+    folder: Path | None
+    ran: int                  # cases computed by this call (the others were already done)
+
+    @property
+    def failed(self) -> pd.DataFrame:
+        return self.table[self.table.status == "failed"]
+
+
+def parse_grid(texts) -> dict:
+    """``["plan.budget_total=3e9,5e9", ...]`` -> ``{"plan.budget_total": ["3e9", "5e9"]}``.
+
+    Values are split at commas outside brackets and quotes, so ``k=[1,2],[3,4]`` gives two lists."""
+    grid, problems = {}, []
+    for text in texts:
+        key, sep, values = text.partition("=")
+        items = _split_outside_brackets(values)
+        if not sep or not key.strip() or not all(items):
+            problems.append(Problem(f"--grid {text}", "is not KEY=VALUE,VALUE,... with no empty value.", text,
+                                    "write e.g. --grid plan.budget_total=3e9,5e9."))
+        elif key.strip() in grid:
+            problems.append(Problem(f"--grid {text}", "repeats a key.", key.strip(), "give each key once."))
+        else:
+            grid[key.strip()] = items
+    if problems:
+        raise ScenarioError(problems)
+    return grid
+
+
+def _split_outside_brackets(text: str) -> list[str]:
+    items, depth, quote, start = [], 0, None, 0
+    for i, ch in enumerate(text):
+        if quote:
+            quote = None if ch == quote else quote
+        elif ch in "\"'":
+            quote = ch
+        elif ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            items.append(text[start:i].strip())
+            start = i + 1
+    return items + [text[start:].strip()]
+
+
+def make_cases(grid: dict, overrides=((),), use=(), set=None) -> list[Case]:
+    """Every combination of the grid's values, for each override case (a tuple of names).
+
+    ``use`` and ``set`` apply to every case first (the grid's values win)."""
+    keys = list(grid)
+    cases = []
+    for names in overrides:
+        for values in itertools.product(*(grid[k] for k in keys)):
+            cases.append(Case(tuple(use) + tuple(names), {**(set or {}), **dict(zip(keys, values))}))
+    return list({c.key: c for c in cases}.values())
+
+
+def sweep(scenario, grid: dict, overrides=((),), out=None, use=(), set=None,
+          scheduler: str | None = None, workers: int | None = None, progress: bool = True) -> SweepResult:
+    """Run every case of ``grid`` x ``overrides`` on ``scenario`` (a TOML path); see the module
+    docstring. With ``out``, cases are written as they finish and finished ones are not rerun."""
+    from tqdm.auto import tqdm
+
+    from capsim.engine import make_engine
+
+    cases = make_cases({k: list(v) for k, v in grid.items()}, overrides, use, set)
+    scenarios = _load_all(scenario, cases)
+    folder = Path(out) if out is not None else None
+    done = _finished(folder, cases)
+    by_key = {c.key: c for c in cases}
+    todo = {c.key: scenarios[c.key] for c in cases if c.key not in done}
+    with make_engine(scheduler, workers) as engine, \
+            tqdm(total=len(cases), initial=len(done), desc="capsim sweep", unit="case",
+                 disable=not progress or None) as bar:
+        for key, ok, value in engine.map_unordered(run_case, todo):
+            done[key] = value if ok else _failure(value)
+            if folder is not None:
+                _save_case(folder, by_key[key], done[key])
+            bar.update()
+    table, projects = _tables(cases, done, list(grid))
+    if folder is not None:
+        _save_tables(folder, table, projects)
+    return SweepResult(table, projects, folder, len(todo))
+
+
+def _load_all(path, cases) -> dict:
+    """Every case's scenario, validated here: all problems of all cases at once."""
+    from capsim.scenario import load_scenario
+
+    scenarios, problems = {}, []
+    for case in cases:
+        try:
+            scenarios[case.key] = load_scenario(path, use=case.use, set=case.set)
+        except ScenarioError as exc:
+            problems += [Problem(f"case {case.label}: {p.where}", p.message, p.value, p.fix) for p in exc.problems]
+    if problems:
+        raise ScenarioError(problems)
+    return scenarios
+
+
+def run_case(scenario) -> dict:
+    """Run one case and reduce it to its summary row and chosen projects (small, JSON-able)."""
+    from capsim.chain import run
+
+    start = time.perf_counter()
+    res = run(scenario)
+    summary = case_summary(res)
+    summary["seed"] = scenario.uncertainty.seed
+    summary["seconds"] = time.perf_counter() - start
+    cols = ["id", "name", "region", "level", "kind", "open_year", "seats", "cost_yuan"]
+    projects = res.schedule[cols].to_dict("records") if res.plan is not None else []
+    return {"status": "ok", "summary": _plain(summary), "projects": _plain(projects)}
+
+
+def case_summary(res) -> dict:
+    """The sweep's metrics (module docstring) for one :class:`capsim.chain.Results`."""
+    after = res.assessment_planned if res.plan is not None else res.assessment
+    years = res.seats_after.year.unique() if res.plan is not None else after.year.unique()[1:]
+    after = after[after.year.isin(years)]
+    by_year = res.assessment[res.assessment.year.isin(years)].groupby("year").students.sum()
+    out = {"peak_year": int(by_year.idxmax()), "peak_students": float(by_year.max()),
+           "oversized_class_years_left": float(after.oversized_classes.sum())}
+    if res.plan is None:
+        out.update(cost_yuan=0.0, seats_added=0.0, projects=0,
+                   shortfall_seat_years=float(np.maximum(-after.gap, 0).sum()),
+                   surplus_seat_years=float(np.maximum(after.gap, 0).sum()))
+        return out
+    s, seats = res.plan.summary, res.seats_after
+    room = seats.seats_before + seats.seats_added + seats.rented - seats.students
+    out.update(cost_yuan=s["cost_yuan"], seats_added=s["seats_added"], projects=s["projects"],
+               shortfall_seat_years=s["shortfall_seat_years"], surplus_seat_years=float(np.maximum(room, 0).sum()),
+               status_plan=s["status"], gap=s["gap"])
+    return out
+
+
+def _failure(exc: BaseException) -> dict:
+    text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    return {"status": "failed", "error": text,
+            "traceback": "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))}
+
+
+def _plain(obj):
+    """numpy scalars -> Python numbers, so the record is JSON."""
+    return json.loads(pd.Series([obj]).to_json(orient="values", double_precision=15))[0]
+
+
+def _finished(folder: Path | None, cases) -> dict:
+    if folder is None:
+        return {}
+    done = {}
+    for case in cases:
+        path = folder / CASES / f"{case.key}.json"
+        if path.is_file():
+            done[case.key] = json.loads(path.read_text(encoding="utf-8"))
+    return done
+
+
+def _save_case(folder: Path, case: Case, record: dict) -> None:
+    cases = folder / CASES
+    cases.mkdir(parents=True, exist_ok=True)
+    ok, error = cases / f"{case.key}.json", cases / f"{case.key}.error.json"
+    full = {"key": case.key, "label": case.label, "use": list(case.use), "set": case.set or {}, **record}
+    _write_atomic(ok if record["status"] == "ok" else error, json.dumps(full, ensure_ascii=False, indent=1))
+    if record["status"] == "ok" and error.exists():
+        error.unlink()
+
+
+def _write_atomic(path: Path, data: str | bytes, encoding: str = "utf-8") -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(data if isinstance(data, bytes) else data.encode(encoding))
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _tables(cases, done: dict, keys: list) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rows, projects = [], []
+    for case in cases:
+        record = done.get(case.key, {"status": "not run", "error": ""})
+        row = {"case": case.key, "label": case.label, "use": "+".join(case.use),
+               **{k: (case.set or {}).get(k) for k in keys}, "status": record["status"],
+               "error": record.get("error", "")}
+        row.update(record.get("summary", {}))
+        rows.append(row)
+        projects += [{"case": case.key, **p} for p in record.get("projects", [])]
+    table = pd.DataFrame(rows)
+    for col in METRICS:
+        if col not in table:
+            table[col] = np.nan
+    project_cols = ["case", "id", "name", "region", "level", "kind", "open_year", "seats", "cost_yuan"]
+    return table, pd.DataFrame(projects, columns=project_cols)
+
+
+def _save_tables(folder: Path, table: pd.DataFrame, projects: pd.DataFrame) -> None:
+    """The summary table, the chosen projects and the comparison plot, each replaced whole."""
+    import io
+
+    import matplotlib.pyplot as plt
+
+    from capsim.reports.sweep_plot import plot_sweep
+
+    for name, frame in (("sweep.csv", table), ("sweep_projects.csv", projects)):
+        _write_atomic(folder / name, frame.to_csv(index=False), encoding="utf-8-sig")  # Excel reads Chinese
+    buf = io.BytesIO()
+    fig = plot_sweep(table)
+    fig.savefig(buf, format="png", dpi=150)
+    plt.close(fig)
+    _write_atomic(folder / "sweep.png", buf.getvalue())
