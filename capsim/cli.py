@@ -104,6 +104,21 @@ def _parser() -> argparse.ArgumentParser:
     sw.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     sw.set_defaults(handler=_sweep)
 
+    rb = sub.add_parser("robust", help="plans against the forecast's uncertainty, evaluated on every draw",
+                        description="Make the plan for the median forecast, a plan for each --quantile (demand "
+                                    "covered at that quantile of the draws) and a plan of least expected cost over "
+                                    "--sample draws; evaluate each on every draw (cost, shortfall) and report its "
+                                    "regret against the median plan: robust_plans.csv, robust_draws.csv, "
+                                    "robust_schedules.csv and robust_regret.png.")
+    _scenario_options(rb)
+    _output_options(rb)
+    rb.add_argument("--quantile", action="append", type=float, default=[], metavar="Q",
+                    help="plan for demand at this quantile of the draws (repeatable; default 0.9; the median "
+                         "plan is always made)")
+    rb.add_argument("--sample", type=int, default=30, metavar="S",
+                    help="draws in the expected-cost plan's stochastic program (default 30)")
+    rb.set_defaults(handler=_robust)
+
     bt = sub.add_parser("backtest", help="rolling-origin backtest of intake and enrolment forecasts",
                         description="Rolling-origin backtest on real history: for each origin year, calibrate "
                                     "on data up to then, forecast the following years, and report error by "
@@ -273,6 +288,40 @@ def _sweep_summary(result, most: int = 10) -> str:
     for row in result.failed.itertuples():
         lines.append(f"FAILED {row.label}: {row.error}")
     return "\n".join(lines)
+
+
+def _robust(args) -> int:
+    import io
+    from pathlib import Path
+
+    import matplotlib.pyplot as plt
+
+    from capsim.outputs import write_results
+    from capsim.reports.robust_plot import plot_regret
+    from capsim.robust import compare_plans
+
+    scenario = _load(args)
+    result = compare_plans(scenario, quantiles=args.quantile or [0.9], sample=args.sample, progress=not args.quiet)
+    fig = plot_regret(result.draws)
+    png = io.BytesIO()
+    fig.savefig(png, format="png", dpi=150)
+    plt.close(fig)
+    out = Path(args.out or Path("out") / f"{scenario.name}-robust")
+    tables = {"robust_plans": result.table, "robust_draws": result.draws, "robust_schedules": result.schedules}
+    paths = write_results(out, tables, scenario, blobs={"robust_regret.png": png.getvalue()})
+    if not args.quiet:
+        print(robust_summary(result.table))
+        print(f"wrote {len(paths)} files to {out}")
+    return 0
+
+
+def robust_summary(table) -> str:
+    """The comparison in million yuan, one line per plan."""
+    view = table[["plan", "projects", "seats_added", "build_cost_yuan", "mean_cost_yuan",
+                  "mean_shortfall_seat_years", "mean_regret_yuan", "p90_regret_yuan"]].copy()
+    for col in [c for c in view if c.endswith("_yuan")]:
+        view[col.replace("_yuan", "_M_yuan")] = view.pop(col) / 1e6
+    return view.to_string(index=False, float_format="{:,.0f}".format)
 
 
 def _plan_summary(res, most: int = 10) -> str:

@@ -1,0 +1,59 @@
+"""Robust plans: the stochastic program against brute force, evaluation by hand, the comparison."""
+
+import numpy as np
+import pandas as pd
+from test_plan_samples import one_level_projects
+
+import capsim
+from capsim.cli import main
+from capsim.examples import tiny_path
+from capsim.planner import model as milp
+from capsim.robust import compare_plans, evaluate
+
+
+def test_evaluate_by_hand():
+    # one project of 100 seats, built in one year, may open 2022 only; cost 1e6, no discounting
+    projects = one_level_projects([100], [1e6], [1], [2022], [2022])
+    need = np.array([[[[0, 40], [150, 60], [150, 300]]]])            # (1, 1, Y=3, D=2)
+    inp = milp.PlanInputs(years=np.arange(2021, 2024), need=need[..., 0], projects=projects, penalty=1000)
+    m = milp.build(inp)
+    x = np.array([[0.0, 1.0, 0.0]])                                  # opens 2022
+    r = evaluate(m, x, need)
+    # draw 0: missing 0, 50, 50 -> 100 seat-years; draw 1: 40, 0, 200 -> 240
+    np.testing.assert_allclose(r["shortfall"], [100, 240])
+    np.testing.assert_allclose(r["cost"], [1e6 + 100 * 1000, 1e6 + 240 * 1000])
+    nothing = evaluate(m, np.zeros((1, 3)), need)
+    np.testing.assert_allclose(nothing["cost"], [300_000, 400_000])
+
+
+def test_compare_plans_on_tiny():
+    sc = capsim.load_scenario(tiny_path(), set={"uncertainty.draws": 40})
+    r = compare_plans(sc, quantiles=(0.9,), sample=12)
+    t = r.table.set_index("plan")
+    assert list(t.index) == ["median", "q0.9", "expected"]
+    median = r.draws[r.draws.plan == "median"]
+    assert (median.regret_yuan == 0).all()
+    # the expected-cost plan is the cheapest on average over the draws it was made on (up to the gap)
+    on_sample = r.draws[r.draws.draw.isin(r.sample)].groupby("plan").cost_yuan.mean()
+    assert on_sample["expected"] <= on_sample.min() * (1 + sc.plan.gap) + 1
+    # build costs are the chosen projects' (discounted) costs, within the total budget
+    assert (t.build_cost_yuan <= sc.plan.budget_total + 1).all()
+    chosen = r.schedules.groupby("plan").seats.sum()
+    np.testing.assert_allclose(t.seats_added, chosen.reindex(t.index).fillna(0))
+    assert len(r.draws) == 3 * 40
+
+
+def test_cli_robust_writes_tables_and_plot(tmp_path, capsys):
+    out = tmp_path / "robust"
+    code = main(["robust", str(tiny_path()), "--set", "uncertainty.draws=20", "--sample", "5", "--out", str(out)])
+    assert code == 0
+    assert "expected" in capsys.readouterr().out
+    table = pd.read_csv(out / "robust_plans.csv", encoding="utf-8-sig")
+    assert list(table.plan) == ["median", "q0.9", "expected"]
+    assert (out / "robust_regret.png").stat().st_size > 10_000
+
+
+def test_cli_robust_needs_draws(capsys):
+    code = main(["robust", str(tiny_path()), "--set", "uncertainty.draws=1", "--quantile", "1.5", "--out", "x"])
+    err = capsys.readouterr().err
+    assert code == 2 and "uncertainty.draws" in err and "quantiles" in err and "Traceback" not in err
