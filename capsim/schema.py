@@ -175,6 +175,8 @@ class Plan(Strict):
     shortfall_penalty: float = Field(1e6, gt=0, description="cost of one missing seat for one year, yuan (large: a last resort)")
     rent_cost: float | None = Field(None, gt=0, description="yuan per seat-year of temporary rented capacity (empty: none)")
     years: int | None = Field(None, ge=1, le=100, description="years planned from first_year (default: to end_year)")
+    break_symmetry: bool = Field(False, description="true to make interchangeable candidates open in table order "
+                                 "(helps when many alike schools are listed; slows easy instances)")
 
 
 class Scenario(Strict):

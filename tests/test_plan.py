@@ -289,3 +289,25 @@ def test_run_and_cli_plan_write_the_schedule(tmp_path, capsys):
     assert {"schedule.csv", "spending.csv", "shortfalls.csv", "seats_after_plan.csv", "plan_summary.csv"} <= names
     out = capsys.readouterr().out
     assert "plan: optimal" in out and "NJ2-X" in out
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_symmetry_breaking_keeps_the_optimum(seed):
+    """Three interchangeable schools plus two others: ordering the alike ones changes no cost."""
+    rng = np.random.default_rng(100 + seed)
+    seats = np.array([400, 400, 400, 600, 300])
+    cost = np.array([2e7, 2e7, 2e7, 2.8e7, 1.6e7]) * rng.uniform(0.9, 1.1)
+    projects = _projects(np.zeros(5, int), seats, cost, [1, 1, 1, 2, 1], [2021] * 5, [2024] * 5)
+    need = np.cumsum(rng.integers(100, 500, size=(1, 1, 4)), axis=2).astype(float)
+    inp = milp.PlanInputs(years=np.arange(2021, 2025), need=need, projects=projects, discount_rate=0.03,
+                          penalty=60_000, budget_yearly=np.full(4, 4.5e7))
+    assert [list(c) for c in milp.identical_classes(projects)] == [[0, 1, 2]]
+    plain, ordered = milp.build(inp), milp.build(milp.PlanInputs(**{**inp.__dict__, "break_symmetry": True}))
+    assert "symmetry" in [f[0] for f in ordered.families] and "symmetry" not in [f[0] for f in plain.families]
+    best = _brute_force(inp)
+    for m in (plain, ordered):
+        sol = solve(m.c, m.families, m.lb, m.ub, m.integer, gap=1e-9)
+        assert sol.objective == pytest.approx(best, rel=1e-7)
+    x = np.rint(sol.values[ordered.x_index[:3]])              # (3, Y) openings of the alike schools
+    opened_by = np.cumsum(x, axis=1)
+    assert (opened_by[1:] <= opened_by[:-1]).all()              # they open in table order

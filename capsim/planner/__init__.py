@@ -95,7 +95,7 @@ def plan_context(scenario, projection=None, assessment=None, evaluate: bool = Fa
         years=years, need=np.maximum(demand - lawful, 0.0), projects=projects,
         school_room=_school_room(projects, schools, seats_now), budget_yearly=_yearly(cfg.budget_yearly, years),
         budget_total=cfg.budget_total, discount_rate=cfg.discount_rate, penalty=cfg.shortfall_penalty,
-        rent_cost=cfg.rent_cost,
+        rent_cost=cfg.rent_cost, break_symmetry=cfg.break_symmetry,
     )
     _check_committed_budgets(inputs, scenario)
     return PlanContext(inputs, regions, levels, demand, lawful, unplanned)

@@ -44,6 +44,7 @@ class PlanInputs:
     discount_rate: float = 0.0
     penalty: float = 1e6
     rent_cost: float | None = None
+    break_symmetry: bool = False       # order interchangeable candidates (define_symmetry)
 
 
 @dataclass
@@ -84,7 +85,7 @@ def build(inputs: PlanInputs) -> Model:
     m.lb[x_index[committed[:, None] & allowed]] = 1.0
     _objective(m)
     for define in (define_opening_once, define_alternatives, define_prerequisites, define_capacity,
-                   define_yearly_budget, define_total_budget, define_school_size):
+                   define_yearly_budget, define_total_budget, define_school_size, define_symmetry):
         family = define(m)
         if family is not None and family[1].shape[0]:
             m.families.append(family)
@@ -272,3 +273,38 @@ def define_school_size(m: Model):
     rows = [code[s] for s in p.school[pp][keep]]
     return _rows("school_size", rows, m.x_index[pp[keep], yy[keep]], p.seats[pp[keep]].sum(axis=1), len(schools),
                  m.n, "<=", [inp.school_room[s] for s in schools])
+
+
+def identical_classes(p: Projects) -> list[np.ndarray]:
+    """Groups (of two or more, in table order) of interchangeable candidates: same region, kind,
+    type, seats, cost, build years, window and duration; not committed, in no group of
+    alternatives, needing and needed by no other project."""
+    free = ~np.isfinite(p.committed) & (p.group == "") & (p.requires < 0) & (p.school < 0) & (p.region >= 0)
+    free[p.requires[p.requires >= 0]] = False
+    keys: dict = {}
+    for i in np.flatnonzero(free):
+        key = (p.region[i], p.kind[i], p.type[i], p.seats[i].tobytes(), p.cost[i], p.build_years[i],
+               p.earliest[i], p.latest[i], p.duration[i])
+        keys.setdefault(key, []).append(i)
+    return [np.array(v) for v in keys.values() if len(v) > 1]
+
+
+def define_symmetry(m: Model):
+    """Interchangeable candidates open in table order: for consecutive members ``a, b`` of a
+    class of :func:`identical_classes`, ``sum_{y <= t} x[b, y] - sum_{y <= t} x[a, y] <= 0`` for
+    every year ``t``. Any plan can be relabelled to meet this, so the optimum is unchanged; the
+    solver no longer explores the k! orderings of k alike schools."""
+    classes = identical_classes(m.inputs.projects) if m.inputs.break_symmetry else []
+    if not classes:
+        return None
+    first = np.concatenate([c[:-1] for c in classes])
+    second = np.concatenate([c[1:] for c in classes])
+    Y = m.x_index.shape[1]
+    by = np.tril(np.ones((Y, Y), dtype=bool))                          # by[t, y]: y <= t
+    rows, cols, data = [], [], []
+    for project, sign in ((second, 1.0), (first, -1.0)):
+        k, t, y = np.nonzero(by[None] & (m.x_index[project] >= 0)[:, None, :])
+        rows.append(k * Y + t); cols.append(m.x_index[project[k], y]); data.append(np.full(len(k), sign))
+    used, rows = np.unique(np.concatenate(rows), return_inverse=True)    # drop rows with no variable
+    n_rows = len(used)
+    return _rows("symmetry", rows, np.concatenate(cols), np.concatenate(data), n_rows, m.n, "<=", np.zeros(n_rows))
