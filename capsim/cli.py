@@ -253,7 +253,7 @@ def _sweep(args) -> int:
     from pathlib import Path
 
     from capsim.errors import Problem, ScenarioError
-    from capsim.sweep import parse_grid, sweep
+    from capsim.sweeps import parse_grid, sweep
 
     base = _load(args)                       # the base scenario's own problems come first
     if args.workers is not None and args.workers < 1:

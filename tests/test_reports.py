@@ -36,7 +36,8 @@ def test_pinned_names_stay_functions_after_every_submodule_is_imported():
 
     for mod in pkgutil.walk_packages(capsim.__path__, "capsim."):
         importlib.import_module(mod.name)
-    for name in ("run", "plan", "project", "assess", "report", "backtest", "locate", "load_scenario"):
+    for name in ("run", "plan", "project", "assess", "report", "backtest", "locate", "load_scenario", "sweep",
+                 "compare_plans", "project_province"):
         assert callable(getattr(capsim, name)), name
     assert callable(capsim.plot.seat_gap)
 

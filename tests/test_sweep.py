@@ -13,7 +13,7 @@ import pytest
 
 from capsim.cli import main
 from capsim.errors import ScenarioError
-from capsim.sweep import Case, make_cases, parse_grid, sweep
+from capsim.sweeps import Case, make_cases, parse_grid, sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 KUNMING = ROOT / "scenarios" / "kunming.toml"
