@@ -53,17 +53,12 @@ class Case:
 
     use: tuple = ()
     set: dict | None = None
+    label: str = "base"      # what the case varies: its override names and grid values
 
     @property
     def key(self) -> str:
         text = json.dumps({"use": list(self.use), "set": self.set or {}}, sort_keys=True)
         return hashlib.sha1(text.encode()).hexdigest()[:12]
-
-    @property
-    def label(self) -> str:
-        parts = ["+".join(self.use)] if self.use else []
-        parts += [f"{k}={v}" for k, v in (self.set or {}).items()]
-        return ", ".join(parts) or "base"
 
 
 @dataclass(frozen=True)
@@ -123,7 +118,8 @@ def make_cases(grid: dict, overrides=((),), use=(), set=None) -> list[Case]:
     cases = []
     for names in overrides:
         for values in itertools.product(*(grid[k] for k in keys)):
-            cases.append(Case(tuple(use) + tuple(names), {**(set or {}), **dict(zip(keys, values))}))
+            label = ", ".join((["+".join(names)] if names else []) + [f"{k}={v}" for k, v in zip(keys, values)])
+            cases.append(Case(tuple(use) + tuple(names), {**(set or {}), **dict(zip(keys, values))}, label or "base"))
     return list({c.key: c for c in cases}.values())
 
 

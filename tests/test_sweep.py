@@ -37,6 +37,7 @@ def test_cases_are_the_product_of_grid_and_overrides_with_stable_keys():
     assert len({c.key for c in cases}) == 12
     assert Case(("low",), {"c": 0, "a": 1, "b": "x"}).key in {c.key for c in cases}
     assert all(c.set["c"] == 0 for c in cases)
+    assert cases[-1].label == "low, a=3, b=y"          # what varies, not the settings all cases share
     # the same case spelled twice is one case
     assert len(make_cases({"a": [1, 1]})) == 1
 
