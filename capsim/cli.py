@@ -80,6 +80,28 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--debug", action="store_true", help="show a traceback on errors")
     rep.set_defaults(handler=_report)
 
+    _add_sweep(sub)
+    _add_robust(sub)
+
+    bt = sub.add_parser("backtest", help="rolling-origin backtest of intake and enrolment forecasts",
+                        description="Rolling-origin backtest on real history: for each origin year, calibrate "
+                                    "on data up to then, forecast the following years, and report error by "
+                                    "horizon (MAPE, bias, MAE) and 80 %% band coverage against naive baselines. "
+                                    "HISTORY is a CSV (area, series, year, value; e.g. data/china/history.csv) or "
+                                    "a scenario whose enrolment and births tables are used.")
+    bt.add_argument("history", metavar="HISTORY", help="history CSV or scenario TOML")
+    bt.add_argument("--out", metavar="DIR", default="out/backtest", help="folder to write (default: out/backtest)")
+    bt.add_argument("--area", action="append", default=[], help="only these areas (repeatable)")
+    bt.add_argument("--horizons", type=int, default=6, metavar="H", help="forecast 1..H years ahead (default 6)")
+    bt.add_argument("--no-select", action="store_true", help="use default settings instead of selecting by backtest")
+    bt.add_argument("--quiet", action="store_true", help="no summary")
+    bt.add_argument("--debug", action="store_true", help="show a traceback on errors")
+    bt.set_defaults(handler=_backtest)
+    return parser
+
+
+def _add_sweep(sub) -> None:
+    """``capsim sweep``: options of the grid, the cases and the engine."""
     sw = sub.add_parser("sweep", help="what-if sweep: run every combination of a grid of scenario values",
                         description="Run SCENARIO for every combination of the --grid values (crossed with the "
                                     "--case overrides) and write one row per case to DIR/sweep.csv (cost, seats "
@@ -104,6 +126,9 @@ def _parser() -> argparse.ArgumentParser:
     sw.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     sw.set_defaults(handler=_sweep)
 
+
+def _add_robust(sub) -> None:
+    """``capsim robust``: the quantile plans and the expected-cost plan's sample."""
     rb = sub.add_parser("robust", help="plans against the forecast's uncertainty, evaluated on every draw",
                         description="Make the plan for the median forecast, a plan for each --quantile (demand "
                                     "covered at that quantile of the draws) and a plan of least expected cost over "
@@ -118,22 +143,6 @@ def _parser() -> argparse.ArgumentParser:
     rb.add_argument("--sample", type=int, default=30, metavar="S",
                     help="draws in the expected-cost plan's stochastic program (default 30)")
     rb.set_defaults(handler=_robust)
-
-    bt = sub.add_parser("backtest", help="rolling-origin backtest of intake and enrolment forecasts",
-                        description="Rolling-origin backtest on real history: for each origin year, calibrate "
-                                    "on data up to then, forecast the following years, and report error by "
-                                    "horizon (MAPE, bias, MAE) and 80 %% band coverage against naive baselines. "
-                                    "HISTORY is a CSV (area, series, year, value; e.g. data/china/history.csv) or "
-                                    "a scenario whose enrolment and births tables are used.")
-    bt.add_argument("history", metavar="HISTORY", help="history CSV or scenario TOML")
-    bt.add_argument("--out", metavar="DIR", default="out/backtest", help="folder to write (default: out/backtest)")
-    bt.add_argument("--area", action="append", default=[], help="only these areas (repeatable)")
-    bt.add_argument("--horizons", type=int, default=6, metavar="H", help="forecast 1..H years ahead (default 6)")
-    bt.add_argument("--no-select", action="store_true", help="use default settings instead of selecting by backtest")
-    bt.add_argument("--quiet", action="store_true", help="no summary")
-    bt.add_argument("--debug", action="store_true", help="show a traceback on errors")
-    bt.set_defaults(handler=_backtest)
-    return parser
 
 
 def _scenario_options(p: argparse.ArgumentParser) -> None:
