@@ -15,7 +15,8 @@ Memory bound. A block of ``c`` regions holds (float64, ``T`` steps, ``A`` ages, 
 
 and ``c`` is the largest block with ``bytes(c) <= memory_mb``. Each worker holds one block at a
 time (its state buffer is reused from block to block), so a worker's peak memory is about
-``memory_mb`` above its own baseline (Python, numpy, numba: about 150-250 MB).
+``memory_mb`` above its own baseline (Python, numpy, numba: about 150-250 MB); a worker running
+several threads holds one block per thread.
 
 The inputs of a block come from ``province.inputs(start, stop)``, so a worker builds or reads
 only its own regions; :class:`SyntheticProvince` makes a reproducible synthetic one.
@@ -24,13 +25,14 @@ only its own regions; :class:`SyntheticProvince` makes a reproducible synthetic 
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
 
 import numpy as np
 
 LEVEL_AGES = {"kindergarten": (3, 6), "primary": (6, 12), "junior": (12, 15), "senior": (15, 18)}
 QUANTILES = (0.1, 0.5, 0.9)
-_BUFFERS: dict = {}          # per process: one reusable state buffer (see the module docstring)
+_BUFFERS = threading.local()  # per thread: one reusable state buffer (see the module docstring)
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,8 @@ def project_province(province, memory_mb: float = 1024, engine=None, progress: b
             out[:, :, start:start + pupils.shape[2]] = pupils
             rss[pid] = peak
             bar.update()
+    if engine.workers == 1:
+        _BUFFERS.state = None               # the caller keeps no block-sized buffer after the call
     return ProvinceResult(out, QUANTILES, tuple(LEVEL_AGES), c, len(blocks), rss)
 
 
@@ -122,14 +126,14 @@ def project_block(args) -> tuple:
     if threads:
         import numba
 
-        numba.set_num_threads(threads)
+        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))   # this machine's cores
     kw = province.inputs(start, stop)
     base = kw.pop("base")
     shape = (kw["steps"] + 1,) + base.shape
-    buffer = _BUFFERS.get("state")
+    buffer = getattr(_BUFFERS, "state", None)
     if buffer is None or buffer.size < np.prod(shape):
-        _BUFFERS.clear()                                       # drop the old one before the new one
-        buffer = _BUFFERS["state"] = np.empty(int(np.prod(shape)))
+        _BUFFERS.state = None                                  # drop the old one before the new one
+        buffer = _BUFFERS.state = np.empty(int(np.prod(shape)))
     pop = project_population(base, out=buffer[: int(np.prod(shape))].reshape(shape), **kw).population
     pupils = np.quantile(school_age(pop), QUANTILES, axis=1)   # (Q, T+1, c, L)
     return pupils, os.getpid(), _peak_rss_mb()

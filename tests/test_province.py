@@ -47,3 +47,23 @@ def test_dask_workers_give_the_same_numbers():
         dask = project_province(SMALL, memory_mb=0.5, engine=engine)
     np.testing.assert_array_equal(dask.pupils, local.pupils)
     assert len(dask.peak_rss_mb) == 2          # both workers took blocks
+
+
+def test_threads_running_blocks_at_once_do_not_share_a_buffer():
+    """A Dask worker with several threads runs blocks side by side: each thread has its own state."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from capsim.engine import LocalEngine
+
+    class Threads(LocalEngine):
+        workers = 1
+
+        def map_unordered(self, fn, items):
+            with ThreadPoolExecutor(4) as pool:
+                futures = {key: pool.submit(fn, arg) for key, arg in items.items()}
+                for key, future in futures.items():
+                    yield key, True, future.result()
+
+    local = project_province(SMALL, memory_mb=0.5)
+    threaded = project_province(SMALL, memory_mb=0.5, engine=Threads())
+    np.testing.assert_array_equal(threaded.pupils, local.pupils)
