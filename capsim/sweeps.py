@@ -20,7 +20,9 @@ peak_year, peak_students    the plan year with most pupils (all levels, the asse
 
 Nothing is lost: each finished case is written at once to ``OUT/cases/KEY.json`` (atomically),
 where ``KEY`` is a hash of the case's overrides and settings, so a rerun of an interrupted
-sweep (Ctrl-C, a killed machine) finds the finished cases and runs only the rest. A case
+sweep (Ctrl-C, a killed machine) finds the finished cases and runs only the rest. A saved case
+counts only while the scenario and its data files are unchanged (:func:`fingerprint`); after
+an edit the case runs again. A case
 that fails is written as ``KEY.error.json`` with its error, the others go on, and a rerun
 tries it again. Every case carries its scenario's seed, so it gives the same numbers on any
 worker.
@@ -134,14 +136,15 @@ def sweep(scenario, grid: dict, overrides=((),), out=None, use=(), set=None,
     cases = make_cases({k: list(v) for k, v in grid.items()}, overrides, use, set)
     scenarios = _load_all(scenario, cases)
     folder = Path(out) if out is not None else None
-    done = _finished(folder, cases)
+    prints = {key: fingerprint(sc) for key, sc in scenarios.items()}
+    done = _finished(folder, cases, prints)
     by_key = {c.key: c for c in cases}
     todo = {c.key: scenarios[c.key] for c in cases if c.key not in done}
     with make_engine(scheduler, workers) as engine, \
             tqdm(total=len(cases), initial=len(done), desc="capsim sweep", unit="case",
                  disable=not progress or None) as bar:
         for key, ok, value in engine.map_unordered(run_case, todo):
-            done[key] = value if ok else _failure(value)
+            done[key] = {**(value if ok else _failure(value)), "fingerprint": prints[key]}
             if folder is not None:
                 _save_case(folder, by_key[key], done[key])
             bar.update()
@@ -182,16 +185,19 @@ def run_case(scenario) -> dict:
 
 def case_summary(res) -> dict:
     """The sweep's metrics (module docstring) for one :class:`capsim.chain.Results`."""
+    from capsim.planner import plan_years
+
     after = res.assessment_planned if res.plan is not None else res.assessment
-    years = res.seats_after.year.unique() if res.plan is not None else after.year.unique()[1:]
+    first, last = plan_years(res.scenario)
+    years = np.arange(first, last + 1)
     after = after[after.year.isin(years)]
     by_year = res.assessment[res.assessment.year.isin(years)].groupby("year").students.sum()
     out = {"peak_year": int(by_year.idxmax()), "peak_students": float(by_year.max()),
            "oversized_class_years_left": float(after.oversized_classes.sum())}
     if res.plan is None:
-        out.update(cost_yuan=0.0, seats_added=0.0, projects=0,
-                   shortfall_seat_years=float(np.maximum(-after.gap, 0).sum()),
-                   surplus_seat_years=float(np.maximum(after.gap, 0).sum()))
+        room = after.lawful_seats - after.students        # NaN where seats are unknown: left out
+        out.update(cost_yuan=0.0, seats_added=0.0, projects=0, shortfall_seat_years=float(np.maximum(-room, 0).sum()),
+                   surplus_seat_years=float(np.maximum(room, 0).sum()))
         return out
     s, seats = res.plan.summary, res.seats_after
     room = seats.seats_before + seats.seats_added + seats.rented - seats.students
@@ -212,14 +218,28 @@ def _plain(obj):
     return json.loads(pd.Series([obj]).to_json(orient="values", double_precision=15))[0]
 
 
-def _finished(folder: Path | None, cases) -> dict:
+def fingerprint(scenario) -> str:
+    """A hash of the resolved scenario and the bytes of every data table it reads: a saved case
+    counts as finished only while neither has changed."""
+    digest = hashlib.sha1(scenario.model_dump_json().encode())
+    for path in sorted(str(v) for v in scenario.data.model_dump().values() if v):
+        digest.update(Path(path).read_bytes() if Path(path).is_file() else path.encode())
+    return digest.hexdigest()
+
+
+def _finished(folder: Path | None, cases, prints: dict) -> dict:
+    """Saved cases of this very scenario; a file that does not parse is run again."""
     if folder is None:
         return {}
     done = {}
     for case in cases:
         path = folder / CASES / f"{case.key}.json"
-        if path.is_file():
-            done[case.key] = json.loads(path.read_text(encoding="utf-8"))
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if record.get("status") == "ok" and record.get("fingerprint") == prints[case.key]:
+            done[case.key] = record
     return done
 
 
@@ -236,7 +256,10 @@ def _save_case(folder: Path, case: Case, record: dict) -> None:
 def _write_atomic(path: Path, data: str | bytes, encoding: str = "utf-8") -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        tmp.write_bytes(data if isinstance(data, bytes) else data.encode(encoding))
+        with open(tmp, "wb") as f:
+            f.write(data if isinstance(data, bytes) else data.encode(encoding))
+            f.flush()
+            os.fsync(f.fileno())            # on disk before the rename, so a crash leaves old or new
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

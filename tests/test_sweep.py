@@ -86,6 +86,15 @@ def test_a_failing_case_is_reported_while_the_others_finish_and_is_retried(tiny,
     again = sweep(tiny / "scenario.toml", grid, out=out, progress=False)
     assert again.ran == 1                                    # only the failed case is tried again
     assert list(again.table.status) == ["ok", "failed", "ok"]
+    # a changed scenario file or data table makes its cases run again; a damaged case file too
+    text = (tiny / "scenario.toml").read_text()
+    (tiny / "scenario.toml").write_text(text.replace("[plan]\n", "[plan]\nshortfall_penalty = 1\n"))
+    assert sweep(tiny / "scenario.toml", grid, out=out, progress=False).ran == 3
+    with open(tiny / "births.csv", "a") as f:
+        f.write("\n")
+    assert sweep(tiny / "scenario.toml", grid, out=out, progress=False).ran == 3
+    next((out / "cases").glob("*[0-9a-f].json")).write_text("")
+    assert sweep(tiny / "scenario.toml", grid, out=out, progress=False).ran == 2
     saved = pd.read_csv(out / "sweep.csv", encoding="utf-8-sig")
     assert list(saved.status) == ["ok", "failed", "ok"]
     assert (out / "sweep.png").stat().st_size > 10_000
