@@ -42,7 +42,7 @@ COLUMNS = ("plan", "projects", "seats_added", "build_cost_yuan", "mean_cost_yuan
 class RobustComparison:
     table: pd.DataFrame       # one row per plan: COLUMNS
     draws: pd.DataFrame       # plan, draw, cost_yuan, shortfall_seat_years, regret_yuan
-    schedules: pd.DataFrame   # plan, id, name, region, open_year, seats, cost_yuan
+    schedules: pd.DataFrame   # plan, then the columns of the planner's schedule
     sample: np.ndarray        # the draws the expected-cost plan was made on
 
 
@@ -53,8 +53,7 @@ def compare_plans(scenario, quantiles=(0.5, 0.9), sample: int = 30, progress: bo
     from tqdm.auto import tqdm
 
     from capsim.assessment import assess
-    from capsim.planner import model as milp
-    from capsim.planner import plan_context, solve_model
+    from capsim.planner import plan_context
     from capsim.projection import project
 
     scenario = _keeping_draws(scenario)
@@ -68,17 +67,16 @@ def compare_plans(scenario, quantiles=(0.5, 0.9), sample: int = 30, progress: bo
         demand = draw_demand(projection.student_draws, ctx)                  # (R, L, Y, D)
         need = np.maximum(demand - ctx.lawful[..., None], 0.0)
         bar.update()
-        chosen = np.random.default_rng(scenario.uncertainty.seed).choice(need.shape[3], min(sample, need.shape[3]),
-                                                                          replace=False)
+        rng = np.random.default_rng(scenario.uncertainty.seed)
+        chosen = np.sort(rng.choice(need.shape[3], min(sample, need.shape[3]), replace=False))
         plans = {}
         for q in quantiles:
-            plans[_name(q)] = _solve(ctx, np.quantile(need, q, axis=3), scenario, milp, solve_model)
+            plans[_name(q)] = _solve(ctx, np.quantile(need, q, axis=3), scenario)
             bar.update()
-        plans["expected"] = _solve(ctx, need[..., np.sort(chosen)], scenario, milp, solve_model)
+        plans["expected"] = _solve(ctx, need[..., chosen], scenario)
         bar.update()
     per_draw = {name: evaluate(model, x, need) for name, (model, x) in plans.items()}
-    return RobustComparison(_table(plans, per_draw), _draw_table(per_draw),
-                            _schedules(plans, ctx.regions), np.sort(chosen))
+    return RobustComparison(_table(per_draw), _draw_table(per_draw), _schedules(plans, ctx.regions), chosen)
 
 
 def draw_demand(student_draws: pd.DataFrame, ctx) -> np.ndarray:
@@ -138,17 +136,16 @@ def _name(q: float) -> str:
     return "median" if q == 0.5 else f"q{q:g}"
 
 
-def _solve(ctx, need, scenario, milp, solve_model):
+def _solve(ctx, need, scenario):
     """(model, openings x) of the plan for ``need`` ((R, L, Y) or (R, L, Y, S))."""
+    from capsim.planner import model as milp
+    from capsim.planner import openings, solve_model
+
     m = milp.build(replace(ctx.inputs, need=need))
-    sol = solve_model(m, scenario)
-    x = np.zeros(m.x_index.shape)
-    ok = m.x_index >= 0
-    x[ok] = np.rint(sol.values[m.x_index[ok]])
-    return m, x
+    return m, openings(m, solve_model(m, scenario))
 
 
-def _table(plans, per_draw) -> pd.DataFrame:
+def _table(per_draw) -> pd.DataFrame:
     base = per_draw["median"]["cost"]
     rows = []
     for name, r in per_draw.items():
@@ -171,10 +168,7 @@ def _draw_table(per_draw) -> pd.DataFrame:
 
 
 def _schedules(plans, regions) -> pd.DataFrame:
-    rows = []
-    for name, (m, x) in plans.items():
-        p, years = m.inputs.projects, m.inputs.years
-        for i, y in zip(*np.nonzero(x > 0.5)):
-            rows.append({"plan": name, "id": p.ids[i], "name": p.names[i], "region": regions[p.region[i]],
-                         "open_year": int(years[y]), "seats": float(p.seats[i].sum()), "cost_yuan": float(p.cost[i])})
-    return pd.DataFrame(rows, columns=["plan", "id", "name", "region", "open_year", "seats", "cost_yuan"])
+    from capsim.planner import schedule_frame
+
+    return pd.concat([schedule_frame(m, x, regions).assign(plan=name) for name, (m, x) in plans.items()],
+                     ignore_index=True).pipe(lambda f: f[["plan", *f.columns[:-1]]])

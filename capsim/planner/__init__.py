@@ -216,21 +216,10 @@ def _result(m, sol: Solution, regions, levels, demand, lawful, unplanned, evalua
 
     inp = m.inputs
     p, years = inp.projects, inp.years
-    x = np.zeros(m.x_index.shape)
-    ok = m.x_index >= 0
-    if np.isfinite(sol.values).all():
-        x[ok] = np.rint(sol.values[m.x_index[ok]])
+    x = openings(m, sol)
     chosen_p, chosen_y = np.nonzero(x > 0.5)
     spend = milp.spending(p, years)[chosen_p, chosen_y]             # (K, Y)
-    schedule = pd.DataFrame({
-        "id": [p.ids[i] for i in chosen_p], "name": [p.names[i] for i in chosen_p],
-        "region": [regions[p.region[i]] for i in chosen_p],
-        "level": ["+".join(lv for lv, n in zip(p.levels, p.seats[i]) if n > 0) for i in chosen_p],
-        "kind": p.kind[chosen_p], "type": p.type[chosen_p],
-        "start_year": years[chosen_y] - p.build_years[chosen_p], "open_year": years[chosen_y],
-        "seats": p.seats[chosen_p].sum(axis=1), "cost_yuan": p.cost[chosen_p],
-        "cost_in_plan_years_yuan": spend.sum(axis=1), "committed": np.isfinite(p.committed[chosen_p]),
-    })
+    schedule = schedule_frame(m, x, regions)
     k, s = np.nonzero(spend)
     spending = pd.DataFrame({"year": years[s], "project": [p.ids[i] for i in chosen_p[k]], "cost_yuan": spend[k, s]})
     added = _seats_added(m, x)
@@ -241,6 +230,32 @@ def _result(m, sol: Solution, regions, levels, demand, lawful, unplanned, evalua
     opening[chosen_p] = years[chosen_y]
     return PlanResult(schedule, spending, seats, shortfalls(m, x, short, regions, levels, evaluated), sol, p, opening,
                       tuple(unplanned))
+
+
+def openings(m, sol: Solution) -> np.ndarray:
+    """(P, Y) 1 where project p opens in year y in the solution (all 0 without a solution)."""
+    x = np.zeros(m.x_index.shape)
+    ok = m.x_index >= 0
+    if np.isfinite(sol.values).all():
+        x[ok] = np.rint(sol.values[m.x_index[ok]])
+    return x
+
+
+def schedule_frame(m, x, regions) -> pd.DataFrame:
+    """One row per opening of ``x``: id, name, region, level, kind, type, start and open year,
+    seats, cost, the cost spent in the plan's years, committed."""
+    p, years = m.inputs.projects, m.inputs.years
+    chosen_p, chosen_y = np.nonzero(x > 0.5)
+    spend = milp.spending(p, years)[chosen_p, chosen_y]             # (K, Y)
+    return pd.DataFrame({
+        "id": [p.ids[i] for i in chosen_p], "name": [p.names[i] for i in chosen_p],
+        "region": [regions[p.region[i]] for i in chosen_p],
+        "level": ["+".join(lv for lv, n in zip(p.levels, p.seats[i]) if n > 0) for i in chosen_p],
+        "kind": p.kind[chosen_p], "type": p.type[chosen_p],
+        "start_year": years[chosen_y] - p.build_years[chosen_p], "open_year": years[chosen_y],
+        "seats": p.seats[chosen_p].sum(axis=1), "cost_yuan": p.cost[chosen_p],
+        "cost_in_plan_years_yuan": spend.sum(axis=1), "committed": np.isfinite(p.committed[chosen_p]),
+    })
 
 
 def _seats_added(m, x):
