@@ -47,6 +47,7 @@ from capsim.errors import Problem, ScenarioError
 METRICS = ("cost_yuan", "seats_added", "projects", "shortfall_seat_years", "surplus_seat_years",
            "oversized_class_years_left", "peak_year", "peak_students")
 CASES = "cases"
+PROJECT_COLUMNS = ("id", "name", "region", "level", "kind", "open_year", "seats", "cost_yuan")
 
 
 @dataclass(frozen=True)
@@ -178,8 +179,7 @@ def run_case(scenario) -> dict:
     summary = case_summary(res)
     summary["seed"] = scenario.uncertainty.seed
     summary["seconds"] = time.perf_counter() - start
-    cols = ["id", "name", "region", "level", "kind", "open_year", "seats", "cost_yuan"]
-    projects = res.schedule[cols].to_dict("records") if res.plan is not None else []
+    projects = res.schedule[list(PROJECT_COLUMNS)].to_dict("records") if res.plan is not None else []
     return {"status": "ok", "summary": _plain(summary), "projects": _plain(projects)}
 
 
@@ -280,8 +280,7 @@ def _tables(cases, done: dict, keys: list) -> tuple[pd.DataFrame, pd.DataFrame]:
     for col in METRICS:
         if col not in table:
             table[col] = np.nan
-    project_cols = ["case", "id", "name", "region", "level", "kind", "open_year", "seats", "cost_yuan"]
-    return table, pd.DataFrame(projects, columns=project_cols)
+    return table, pd.DataFrame(projects, columns=["case", *PROJECT_COLUMNS])
 
 
 def _save_tables(folder: Path, table: pd.DataFrame, projects: pd.DataFrame) -> None:

@@ -42,7 +42,7 @@ def test_cases_are_the_product_of_grid_and_overrides_with_stable_keys():
     assert len(make_cases({"a": [1, 1]})) == 1
 
 
-def _plan_invariants(table, projects, res_seats=None):
+def _plan_invariants(table, projects):
     ok = table[table.status == "ok"]
     added = projects.groupby("case").seats.sum().reindex(ok.case, fill_value=0).to_numpy()
     np.testing.assert_allclose(ok.seats_added, added)
