@@ -1,24 +1,31 @@
 """Benchmark of the planner: model building and solving timed apart, solvers side by side.
 
-    python benchmarks/bench_plan.py [--sizes xining province] [--time-limit 120] [--repeats 3]
+    python benchmarks/bench_plan.py [--sizes xining province] [--formulations step pulse]
+                                    [--seeds 0 1 2 3] [--time-limit 120] [--repeats 3]
 
 Two synthetic instances shaped like the seed plans:
 * xining: 171 projects, 7 districts, 4 levels, 10 years, 8.8 billion yuan in total and
   2.2 billion a year (Xining's 14th five-year programme), ~59,500 yuan a seat;
 * province: 2,000 projects, 200 regions, 4 levels, 15 years, budgets scaled alike.
 Demand grows with noise so that some shortfall is worth buying and some is not. The same arrays
-are solved by HiGHS and CBC through PuLP and by scipy's milp (HiGHS without PuLP). Medians over
-repeats; "build" is turning the arrays into the solver's model, "solve" the solver's own time.
+are solved by HiGHS and CBC through PuLP and by scipy's milp (HiGHS without PuLP), in both
+formulations of :mod:`capsim.planner.formulation` (step: open by year t; pulse: opens in year t).
+Medians over repeats; "build" is building the model's arrays, changing its variables and turning
+them into the solver's model, "solve" the solver's own time.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import statistics
 
 import numpy as np
 
+import time
+
 from capsim.planner import model as milp
+from capsim.planner.formulation import FORMULATIONS, arrays
 from capsim.planner.projects import Projects
 from capsim.planner.solve import solve, solve_scipy
 
@@ -56,35 +63,41 @@ def instance(P, R, Y, budget, seed=0, **_):
                            penalty=150_000)
 
 
-def run(name, spec, solver, time_limit):
-    inputs = instance(**spec)
-    m = milp.build(inputs)
-    args = (m.c, m.families, m.lb, m.ub, m.integer)
+def run(spec, seed, solver, formulation, time_limit):
+    """(solution, seconds spent building the model's arrays in the formulation)."""
+    inputs = instance(seed=seed, **spec)
+    t0 = time.perf_counter()
+    a = arrays(milp.build(inputs), formulation)
+    arrays_seconds = time.perf_counter() - t0
+    args = (a.c, a.families, a.lb, a.ub, a.integer)
     if solver == "scipy":
-        return solve_scipy(*args, time_limit=time_limit, gap=spec["gap"])
-    return solve(*args, solver=solver, time_limit=time_limit, gap=spec["gap"])
+        return solve_scipy(*args, time_limit=time_limit, gap=spec["gap"]), arrays_seconds
+    return solve(*args, solver=solver, time_limit=time_limit, gap=spec["gap"]), arrays_seconds
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", nargs="+", default=list(SIZES), choices=list(SIZES))
     parser.add_argument("--solvers", nargs="+", default=["highs", "cbc", "scipy"])
+    parser.add_argument("--formulations", nargs="+", default=list(FORMULATIONS), choices=FORMULATIONS)
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0], help="random instances of each size")
     parser.add_argument("--time-limit", type=float, default=120.0)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args(argv)
-    print(f"{'instance':<10}{'solver':<8}{'vars':>8}{'rows':>8}{'build s':>9}{'solve s':>9}{'build %':>9}"
-          f"{'status':>10}{'gap':>9}{'objective':>16}")
-    for name in args.sizes:
+    print(f"{'instance':<10}{'seed':>4} {'solver':<7}{'form':<6}{'vars':>7}{'rows':>7}{'nonzeros':>9}{'build s':>8}"
+          f"{'solve s':>8}{'build %':>8}{'status':>9}{'gap':>7}{'objective':>17}")
+    for name, seed, solver, formulation in itertools.product(args.sizes, args.seeds, args.solvers, args.formulations):
         spec = SIZES[name]
-        m = milp.build(instance(**spec))
-        rows = sum(A.shape[0] for _, A, _, _ in m.families)
-        for solver in args.solvers:
-            runs = [run(name, spec, solver, args.time_limit) for _ in range(args.repeats)]
-            build = statistics.median(r.build_seconds for r in runs)
-            solve_s = statistics.median(r.solve_seconds for r in runs)
-            last = runs[-1]
-            print(f"{name:<10}{solver:<8}{m.n:>8}{rows:>8}{build:>9.2f}{solve_s:>9.2f}"
-                  f"{build / (build + solve_s):>9.0%}{last.status:>10}{last.gap:>9.2%}{last.objective:>16,.0f}")
+        a = arrays(milp.build(instance(seed=seed, **spec)), formulation)
+        rows = sum(A.shape[0] for _, A, _, _ in a.families)
+        nonzeros = sum(A.nnz for _, A, _, _ in a.families)
+        runs = [run(spec, seed, solver, formulation, args.time_limit) for _ in range(args.repeats)]
+        build = statistics.median(r.build_seconds + extra for r, extra in runs)
+        solve_s = statistics.median(r.solve_seconds for r, _ in runs)
+        last = runs[-1][0]
+        print(f"{name:<10}{seed:>4} {solver:<7}{formulation:<6}{len(a.c):>7}{rows:>7}{nonzeros:>9}{build:>8.2f}"
+              f"{solve_s:>8.2f}{build / (build + solve_s):>8.0%}{last.status:>9}{last.gap:>7.2%}"
+              f"{last.objective:>17,.0f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@
   teachers needed, places per 1,000 residents, gross enrolment ratio;
 * ``schools`` — per year and school: students, seats, maximum size, oversized, utilisation;
 * ``grades`` — per year, school, level and grade: students, classes and the class counts;
+* ``school_levels`` — per year, school and level: seats and lawful seats (within the school's
+  maximum size), what the catchment level of the planner fills;
 * ``base_check`` — per region, level and grade: the schools' base-year pupils against the
   forecast's, so a mismatch between the two sources is shown, not hidden.
 
@@ -49,6 +51,7 @@ class Assessment:
     schools: pd.DataFrame | None
     grades: pd.DataFrame | None
     base_check: pd.DataFrame | None
+    school_levels: pd.DataFrame | None = None   # year, school, level, seats, lawful_seats
 
 
 def assess(scenario: Scenario, projection: Projection | None = None, schools: Schools | None = None,
@@ -233,7 +236,7 @@ def _with_schools(scenario, schools: Schools, pupils, levels, regions, years, po
         entry[5] = _unit_seats(base_total[idx], own, class_seats[idx]) + _expansion_seats(schools, idx, level, years)
         total[:, idx] += entry[5]
     lawful_share = np.minimum(1.0, np.divide(schools.max_students, total, out=np.ones_like(total), where=total > 0))
-    frames, grade_frames, checks = [], [], []
+    frames, grade_frames, checks, level_frames = [], [], [], []
     school_students = np.zeros((len(years), len(schools.ids)))
     school_seats = np.zeros_like(school_students)
     for name, (level, std, idx, units, by_year, level_seats) in plan.items():
@@ -247,6 +250,10 @@ def _with_schools(scenario, schools: Schools, pupils, levels, regions, years, po
         school_seats[:, idx] += seats_u
         cols = _common(level, pupils[name], _by_region(seats_u, units.region, R), population, years)
         cols["lawful_seats"] = _by_region(seats_u * lawful_share[:, idx], units.region, R)
+        ids = np.asarray(schools.ids, dtype=object)[idx]
+        level_frames.append(pd.DataFrame({
+            "year": np.repeat(years, len(idx)), "school": np.tile(ids, len(years)), "level": name,
+            "seats": seats_u.reshape(-1), "lawful_seats": (seats_u * lawful_share[:, idx]).reshape(-1)}))
         needed = _by_region(counts.needed.sum(-1), units.region, R) + capacity.class_split(unplaced, 0, std).needed.sum(-1)
         cols.update(
             placed=_by_region(S_alloc.sum(-1), units.region, R), unplaced=unplaced.sum(-1), classes_needed=needed,
@@ -265,7 +272,7 @@ def _with_schools(scenario, schools: Schools, pupils, levels, regions, years, po
     table = _finish(frames)
     table["oversized_schools"] = _oversized_by_level(schools_frame, schools, plan, regions, years)
     return Assessment(scenario, table, schools_frame, pd.concat(grade_frames, ignore_index=True),
-                      pd.concat(checks, ignore_index=True))
+                      pd.concat(checks, ignore_index=True), pd.concat(level_frames, ignore_index=True))
 
 
 def _expansion_seats(schools: Schools, idx, level, years):

@@ -194,11 +194,13 @@ def _validate(args) -> int:
 
 
 def check_network(scenario, regions) -> None:
-    """Read the schools, school grades, capacity and projects tables; raise all their problems
-    (the projects are checked once the schools they expand read cleanly)."""
+    """Read the schools, school grades, capacity, projects, areas and travel tables; raise all
+    their problems (projects once the schools they expand read cleanly, areas and travel once
+    the schools and projects they name do)."""
     from capsim.enrolment import level_specs
     from capsim.errors import CapsimError, DataError
     from capsim.planner import read_network
+    from capsim.planner.areas import read_tables
     from capsim.school_data import read_capacity, read_schools
 
     levels = {lv.name: lv.grades for lv in level_specs(scenario)}
@@ -206,13 +208,23 @@ def check_network(scenario, regions) -> None:
     problems = []
     for check in (lambda: read_capacity(scenario, list(regions), levels, years),
                   lambda: read_schools(scenario, list(regions), levels),
-                  lambda: problems or not scenario.data.projects or read_network(scenario, list(regions), list(levels))):
+                  lambda: problems or not scenario.data.projects or read_network(scenario, list(regions), list(levels)),
+                  lambda: problems or not scenario.data.projects or
+                  (scenario.data.areas is None and scenario.data.travel is None) or
+                  read_tables(scenario, regions, levels, *_schools_and_projects(scenario, regions, levels))):
         try:
             check()
         except CapsimError as exc:
             problems += exc.problems
     if problems:
         raise DataError(problems)
+
+
+def _schools_and_projects(scenario, regions, levels):
+    from capsim.planner import read_network
+
+    schools, _, projects = read_network(scenario, list(regions), list(levels))
+    return schools, projects
 
 
 def _project(args) -> int:

@@ -36,6 +36,9 @@ class DataFiles(Strict):
     school_grades: Path | None = Field(None, description="CSV of base-year pupils and classes: school, level, grade, students, classes")
     capacity: Path | None = Field(None, description="CSV of region-level seats: region, level, seats (+ year), used without schools")
     projects: Path | None = Field(None, description="CSV of candidate and committed projects (docs/data-tables.md)")
+    areas: Path | None = Field(None, description="CSV of residential areas: area, region, share (+ level); plans "
+                               "catchments (with travel and schools)")
+    travel: Path | None = Field(None, description="CSV of area-to-site distances or costs: area, site, km and/or cost")
 
 
 class Demography(Strict):
@@ -177,6 +180,16 @@ class Plan(Strict):
     years: int | None = Field(None, ge=1, le=100, description="years planned from first_year (default: to end_year)")
     break_symmetry: bool = Field(False, description="true to make interchangeable candidates open in table order "
                                  "(helps when many alike schools are listed; slows easy instances)")
+    assignment: Literal["single", "split"] = Field(
+        "single", description="with data.areas: 'single' (each area's pupils of a level go to one school, as "
+        "zoning requires) or 'split'")
+    max_distance_km: float | None = Field(None, gt=0, description="with data.areas: farthest a pupil may be sent, km "
+                                          "(empty: every pair listed in data.travel)")
+    travel_cost_per_km: float = Field(1.0, ge=0, description="with data.areas: yuan per pupil, km and year for travel "
+                                      "rows without a cost (the default 1 only prefers the nearer school)")
+    formulation: Literal["step", "pulse"] = Field(
+        "step", description="variables the solver branches on: 'step' (project open by year t, default) or "
+        "'pulse' (opens in year t); the same plans, step is much faster to prove (benchmarks/README.md)")
 
 
 class Scenario(Strict):

@@ -13,6 +13,7 @@ from capsim.planner import model as milp
 from capsim.planner import plan
 from capsim.planner.locate import locate
 from capsim.planner.projects import Projects
+from capsim.planner.formulation import FORMULATIONS, arrays, solve_as
 from capsim.planner.solve import solve, solve_scipy
 
 
@@ -80,17 +81,42 @@ def _random_instance(seed):
                            discount_rate=0.03, penalty=60_000)
 
 
+def _satisfies(m, values, tol=1e-6):
+    """True if ``values`` (the model's own pulse variables) meet every family and bound."""
+    ok = (values >= m.lb - tol).all() and (values <= m.ub + tol).all()
+    for _, A, sense, rhs in m.families:
+        lhs = A @ values
+        ok &= bool((lhs <= rhs + tol).all() if sense == "<=" else (lhs >= rhs - tol).all())
+    return ok and np.allclose(values[m.integer], np.rint(values[m.integer]))
+
+
+@pytest.mark.parametrize("formulation", FORMULATIONS)
 @pytest.mark.parametrize("seed", range(6))
-def test_plan_cost_equals_brute_force(seed):
+def test_plan_cost_equals_brute_force(seed, formulation):
     inp = _random_instance(seed)
     m = milp.build(inp)
-    sol = solve(m.c, m.families, m.lb, m.ub, m.integer, gap=1e-9)
+    sol = solve_as(m, formulation, gap=1e-9)
     assert sol.status == "optimal"
     assert sol.objective == pytest.approx(_brute_force(inp), rel=1e-7)
-    cbc = solve(m.c, m.families, m.lb, m.ub, m.integer, solver="cbc", gap=1e-9)
-    ref = solve_scipy(m.c, m.families, m.lb, m.ub, m.integer, gap=1e-9)
-    assert cbc.objective == pytest.approx(sol.objective, rel=1e-7)
-    assert ref.objective == pytest.approx(sol.objective, rel=1e-7)
+    assert _satisfies(m, sol.values)                 # step solutions come back as pulse variables
+    assert m.c @ sol.values == pytest.approx(sol.objective, rel=1e-9)
+    for other in ("cbc", "scipy"):
+        assert solve_as(m, formulation, solver=other, gap=1e-9).objective == pytest.approx(sol.objective, rel=1e-7)
+
+
+def test_step_formulation_is_a_change_of_variables():
+    """Hand-worked: a project with window 2021-2023 has z = cumulative x, so x = D z."""
+    projects = _projects([0], [100], [1e6], [1], [2021], [2023])
+    m = milp.build(milp.PlanInputs(years=np.arange(2021, 2024), need=np.zeros((1, 1, 3)), projects=projects))
+    a = arrays(m, "step")
+    z = np.zeros(m.n)
+    z[m.x_index[0]] = [0, 1, 1]                      # open by 2022 and by 2023
+    x = a.D @ z
+    assert x[m.x_index[0]].tolist() == [0, 1, 0]     # opens in 2022
+    assert a.c @ z == pytest.approx(m.c @ x)
+    rows = dict((name, (A, rhs)) for name, A, _, rhs in a.families)
+    A, _ = rows["monotone"]
+    assert (A @ z >= 0).all() and not (A @ np.where(np.arange(m.n) == m.x_index[0, 1], 1.0, 0.0) >= 0).all()
 
 
 def test_committed_projects_open_in_their_year_and_temporary_seats_end():

@@ -368,7 +368,7 @@ def test_unknown_override_name_lists_names_and_suggests(tiny):
     problem = only_problem(tiny, use=["lowbirths"])
     assert problem.startswith("--use lowbirths: no override of that name.")
     assert "Got 'lowbirths'." in problem
-    assert "['deterministic', 'five_year', 'low_births']" in problem
+    assert "['catchments', 'deterministic', 'five_year', 'low_births']" in problem
     assert "did you mean 'low_births'?" in problem
 
 

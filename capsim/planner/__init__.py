@@ -16,7 +16,8 @@ import pandas as pd
 from capsim.errors import PlanError, Problem
 from capsim.planner import model as milp
 from capsim.planner.projects import Projects, read_projects
-from capsim.planner.solve import Solution, solve
+from capsim.planner.formulation import solve_as
+from capsim.planner.solve import Solution
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class PlanResult:
     projects: Projects         # every candidate, as read
     opening: np.ndarray        # (P,) opening year of each project, NaN where not built
     levels_not_planned: tuple = ()   # levels without known seats anywhere, left out of the plan
+    catchments: pd.DataFrame | None = None   # with data.areas: year, area, level, school, pupils, cost
 
     @property
     def summary(self) -> dict:
@@ -54,7 +56,7 @@ def plan(scenario, projection=None, assessment=None, evaluate: bool = False) -> 
 def solve_model(m: milp.Model, scenario) -> Solution:
     """Solve with the scenario's solver settings; no plan at all is an error."""
     cfg = scenario.plan
-    sol = solve(m.c, m.families, m.lb, m.ub, m.integer, solver=cfg.solver, time_limit=cfg.time_limit, gap=cfg.gap)
+    sol = solve_as(m, cfg.formulation, solver=cfg.solver, time_limit=cfg.time_limit, gap=cfg.gap)
     if sol.status not in ("optimal", "feasible"):
         raise PlanError([Problem(f"{scenario.source}: plan", f"the solver found no plan (status: {sol.status}).",
                                  sol.status, "raise plan.time_limit, or loosen the budgets.")])
@@ -91,14 +93,24 @@ def plan_context(scenario, projection=None, assessment=None, evaluate: bool = Fa
         projects = _only_committed(projects)
     projects = _with_lead_time(projects, scenario.base_year + cfg.lead_time)
     demand, lawful = _demand_and_seats(table, regions, levels, years)
+    catch = _catchment(scenario, regions, levels, years, demand, assessment, schools, projects)
     inputs = milp.PlanInputs(
         years=years, need=np.maximum(demand - lawful, 0.0), projects=projects,
         school_room=_school_room(projects, schools, seats_now), budget_yearly=_yearly(cfg.budget_yearly, years),
         budget_total=cfg.budget_total, discount_rate=cfg.discount_rate, penalty=cfg.shortfall_penalty,
-        rent_cost=cfg.rent_cost, break_symmetry=cfg.break_symmetry,
+        rent_cost=cfg.rent_cost, break_symmetry=cfg.break_symmetry, catchment=catch,
     )
     _check_committed_budgets(inputs, scenario)
     return PlanContext(inputs, regions, levels, demand, lawful, unplanned)
+
+
+def _catchment(scenario, regions, levels, years, demand, assessment, schools, projects):
+    """The catchment level's inputs when the scenario lists areas or travel (None otherwise)."""
+    from capsim.planner.areas import read_catchment
+
+    if scenario.data.areas is None and scenario.data.travel is None:
+        return None
+    return read_catchment(scenario, regions, levels, years, demand, assessment.school_levels, schools, projects)
 
 
 def plan_years(scenario) -> tuple[int, int]:
@@ -229,7 +241,28 @@ def _result(m, sol: Solution, regions, levels, demand, lawful, unplanned, evalua
     opening = np.full(len(p.ids), np.nan)
     opening[chosen_p] = years[chosen_y]
     return PlanResult(schedule, spending, seats, shortfalls(m, x, short, regions, levels, evaluated), sol, p, opening,
-                      tuple(unplanned))
+                      tuple(unplanned), _catchment_frame(m, sol, levels))
+
+
+def _catchment_frame(m, sol: Solution, levels) -> pd.DataFrame | None:
+    """One row per area, level, year and school the area's pupils go to (school empty: unserved)."""
+    from capsim.planner.catchment import assignments
+
+    c = m.inputs.catchment
+    if c is None or not np.isfinite(sol.values).all():
+        return None
+    got = assignments(m, sol.values)
+    years = m.inputs.years
+    served = pd.DataFrame({"year": years[got["year"]], "area": np.asarray(c.areas, dtype=object)[got["area"]],
+                           "level": np.asarray(levels, dtype=object)[got["level"]],
+                           "school": np.asarray(c.sites, dtype=object)[got["site"]], "pupils": got["pupils"],
+                           "cost_per_pupil_yuan": c.cost[got["area"], got["site"]]})
+    a, lv, t = np.nonzero(got["unserved"] > 1e-6)
+    unserved = pd.DataFrame({"year": years[t], "area": np.asarray(c.areas, dtype=object)[a],
+                             "level": np.asarray(levels, dtype=object)[lv], "school": "",
+                             "pupils": got["unserved"][a, lv, t], "cost_per_pupil_yuan": np.nan})
+    return pd.concat([served, unserved], ignore_index=True).sort_values(["year", "area", "level", "school"],
+                                                                         ignore_index=True)
 
 
 def openings(m, sol: Solution) -> np.ndarray:

@@ -15,6 +15,10 @@ adding seats of ``l`` in ``r``. The cause is the first that applies:
                       and prerequisites rule them out;
 6. ``not enough candidates``  every candidate is open by ``t``, and seats are still short.
 
+At the catchment level, a shortfall in a region whose seats (with the plan's) would cover its
+pupils is ``out of reach``: the seats are where its areas cannot be sent (the distance limit,
+single assignment), checked before the causes above.
+
 When a bureau's own plan is evaluated (``--evaluate``), projects without a committed year are
 not candidates: their shortfalls are ``not in the plan`` when such projects exist.
 """
@@ -35,16 +39,31 @@ def shortfalls(m, x, short, regions, levels, evaluated: bool = False) -> pd.Data
     full_schools = {s for s, room in inp.school_room.items() if room <= 0}
     table = spending(p, years)                                       # (P, Y open, Y spend)
     spent = np.einsum("py,pys->s", x, table)
+    unreachable = _seats_to_spare(m, x) >= -1e-6 if m.assignment is not None else np.zeros(short.shape, bool)
     rows = []
     for r, lv, t in zip(*np.nonzero(short > 0.5)):
         cand = np.flatnonzero((p.region == r) & (p.seats[:, lv] > 0))
-        cause = _cause(cand, t, can_open, opened, p, full_schools)
+        cause = "out of reach" if unreachable[r, lv, t] else _cause(cand, t, can_open, opened, p, full_schools)
         if cause == "budget" and not _budget_binds(inp, spent, table, cand[opened[cand] > t], can_open, t):
             cause = "cheaper to leave short"
         if evaluated and cause == "lead time" and not np.isfinite(p.committed[cand]).all():
             cause = "not in the plan"
         rows.append((int(years[t]), regions[r], levels[lv], float(short[r, lv, t]), cause))
     return pd.DataFrame(rows, columns=["year", "region", "level", "seats", "cause"])
+
+
+def _seats_to_spare(m, x) -> np.ndarray:
+    """(R, L, Y) lawful seats, with the plan's, beyond the region's pupils (``added - need``)."""
+    from capsim.planner.model import _standing
+
+    added = np.zeros(m.inputs.need.shape)
+    var, proj, t = _standing(m)
+    on = np.zeros(m.n)
+    on[m.x_index[x > 0.5]] = 1.0
+    p = m.inputs.projects
+    for lv in range(added.shape[1]):
+        np.add.at(added[:, lv], (p.region[proj], t), p.seats[proj, lv] * on[var])
+    return added - m.inputs.need
 
 
 def _budget_binds(inp, spent, table, left, can_open, t) -> bool:

@@ -19,7 +19,8 @@ equally likely samples of demand (e.g. forecast draws): the openings ``x`` are s
 sample, and the objective counts their expected cost (each sample weighs ``1/S``).
 
 Each ``define_*`` returns one family ``(name, A, sense, rhs)`` with ``A`` a sparse matrix over
-all variables; the solver back ends only read these arrays.
+all variables; the solver back ends only read these arrays. :mod:`capsim.planner.formulation`
+hands the solver the same model over step variables ("open by year t") by a change of variables.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
+from capsim.planner import catchment
 from capsim.planner.projects import Projects
 
 
@@ -45,6 +47,7 @@ class PlanInputs:
     penalty: float = 1e6
     rent_cost: float | None = None
     break_symmetry: bool = False       # order interchangeable candidates (define_symmetry)
+    catchment: catchment.Catchment | None = None   # areas assigned to sites (the catchment level)
 
 
 @dataclass
@@ -61,6 +64,7 @@ class Model:
     ub: np.ndarray
     integer: np.ndarray
     families: list               # (name, A csr, sense '<=' / '>=', rhs)
+    assignment: catchment.Assignment | None = None    # the catchment level's variables
 
 
 def build(inputs: PlanInputs) -> Model:
@@ -77,19 +81,37 @@ def build(inputs: PlanInputs) -> Model:
         n += cells
     short_index = n + np.arange(cells).reshape(inputs.need.shape)
     n += cells
+    assignment = None
+    if inputs.catchment is not None:
+        if samples(inputs) > 1:
+            raise ValueError("the catchment level plans for one demand path, not samples of it")
+        assignment = catchment.number(inputs.catchment, p, x_index, n)
+        n += catchment.n_variables(assignment)
     m = Model(inputs, x_index, rent_index, short_index, n, np.zeros(n), np.zeros(n), np.full(n, np.inf),
-              np.zeros(n, dtype=bool), [])
+              np.zeros(n, dtype=bool), [], assignment)
     m.integer[: allowed.sum()] = True
     m.ub[: allowed.sum()] = 1.0
     committed = np.isfinite(p.committed)
     m.lb[x_index[committed[:, None] & allowed]] = 1.0
+    if assignment is not None:
+        m.integer[assignment.w_index] = inputs.catchment.single
+        m.ub[assignment.w_index] = 1.0
     _objective(m)
-    for define in (define_opening_once, define_alternatives, define_prerequisites, define_capacity,
-                   define_yearly_budget, define_total_budget, define_school_size, define_symmetry):
-        family = define(m)
+    for family in _families(m):
         if family is not None and family[1].shape[0]:
             m.families.append(family)
     return m
+
+
+def _families(m: Model) -> list:
+    """Every constraint family: the region level's capacity, or the catchment level's."""
+    common = [define(m) for define in (define_opening_once, define_alternatives, define_prerequisites,
+                                      define_yearly_budget, define_total_budget, define_school_size, define_symmetry)]
+    if m.assignment is None:
+        return [define_capacity(m)] + common
+    standing = _standing(m)
+    return [*catchment.define_assign(m), catchment.define_site_capacity(m, standing),
+            catchment.define_open_to_serve(m, standing), catchment.define_region_short(m)] + common
 
 
 def _windows(p: Projects, years) -> np.ndarray:
@@ -147,6 +169,8 @@ def _objective(m: Model) -> None:
     if m.rent_index is not None:
         m.c[m.rent_index] = inp.rent_cost * _by_year(d, inp) * weight
     m.c[m.short_index] = inp.penalty * weight
+    if m.assignment is not None:
+        m.c[m.assignment.w_index] = catchment.travel_cost(inp.catchment, m.assignment, d)
 
 
 def _rows(name, rows, cols, data, n_rows, n, sense, rhs):
@@ -176,20 +200,11 @@ def define_alternatives(m: Model):
 
 
 def define_prerequisites(m: Model):
-    """B opens only once A is open: ``x[B, y] - sum_{y' <= y} x[A, y'] <= 0`` for every y."""
+    """B opens only once A is open: ``sum_{y <= t} x[B, y] - sum_{y <= t} x[A, y] <= 0`` for every
+    year t (the cumulative form: tighter in the LP than bounding each ``x[B, t]`` alone)."""
     req = m.inputs.projects.requires
-    rows, cols, data, n_rows = [], [], [], 0
-    Y = m.x_index.shape[1]
-    for b in np.flatnonzero(req >= 0):
-        a = req[b]
-        for y in np.flatnonzero(m.x_index[b] >= 0):
-            rows.append(n_rows); cols.append(m.x_index[b, y]); data.append(1.0)
-            earlier = [m.x_index[a, k] for k in range(min(y + 1, Y)) if m.x_index[a, k] >= 0]
-            rows += [n_rows] * len(earlier); cols += earlier; data += [-1.0] * len(earlier)
-            n_rows += 1
-    if not n_rows:
-        return None
-    return _rows("prerequisites", rows, cols, data, n_rows, m.n, "<=", np.zeros(n_rows))
+    after = np.flatnonzero(req >= 0)
+    return _open_in_order(m, "prerequisites", req[after], after)
 
 
 def define_capacity(m: Model):
@@ -199,23 +214,30 @@ def define_capacity(m: Model):
     p = inp.projects
     L, Y = inp.need.shape[1:3]
     S = samples(inp)
-    years = inp.years
-    pp, yy = np.nonzero(m.x_index >= 0)
-    standing = (years[None, :] >= years[yy][:, None]) & (years[None, :] < years[yy][:, None] + p.duration[pp][:, None])
-    k, t = np.nonzero(standing)                            # variable k stands in year t
+    var, proj, t = _standing(m)
     rows, cols, data = [], [], []
     for lv in range(L):
-        seats = p.seats[pp[k], lv]
+        seats = p.seats[proj, lv]
         nz = seats > 0
-        cell = (p.region[pp[k]][nz] * L + lv) * Y + t[nz]
+        cell = (p.region[proj][nz] * L + lv) * Y + t[nz]
         rows.append((cell[:, None] * S + np.arange(S)).reshape(-1))      # row (r, l, t, s)
-        cols.append(np.repeat(m.x_index[pp[k], yy[k]][nz], S))
+        cols.append(np.repeat(var[nz], S))
         data.append(np.repeat(seats[nz], S))
     extra = [m.short_index.reshape(-1)] + ([m.rent_index.reshape(-1)] if m.rent_index is not None else [])
     for idx in extra:
         rows.append(np.arange(idx.size)); cols.append(idx); data.append(np.ones(idx.size))
     return _rows("capacity", np.concatenate(rows), np.concatenate(cols), np.concatenate(data), inp.need.size, m.n,
                  ">=", inp.need.reshape(-1))
+
+
+def _standing(m: Model):
+    """(variable, project, year index) for every year each opening variable's seats stand:
+    ``x[p, y]`` stands in the years ``y <= t < y + duration_p``."""
+    p, years = m.inputs.projects, m.inputs.years
+    pp, yy = np.nonzero(m.x_index >= 0)
+    standing = (years[None, :] >= years[yy][:, None]) & (years[None, :] < years[yy][:, None] + p.duration[pp][:, None])
+    k, t = np.nonzero(standing)
+    return m.x_index[pp[k], yy[k]], pp[k], t
 
 
 def define_yearly_budget(m: Model):
@@ -299,12 +321,20 @@ def define_symmetry(m: Model):
         return None
     first = np.concatenate([c[:-1] for c in classes])
     second = np.concatenate([c[1:] for c in classes])
+    return _open_in_order(m, "symmetry", first, second)
+
+
+def _open_in_order(m: Model, name: str, first, second):
+    """``sum_{y <= t} x[second_k, y] - sum_{y <= t} x[first_k, y] <= 0`` for every pair k and year t:
+    ``second_k`` is open by any year only if ``first_k`` is. Rows without a variable are dropped."""
+    if not len(first):
+        return None
     Y = m.x_index.shape[1]
     by = np.tril(np.ones((Y, Y), dtype=bool))                          # by[t, y]: y <= t
     rows, cols, data = [], [], []
     for project, sign in ((second, 1.0), (first, -1.0)):
         k, t, y = np.nonzero(by[None] & (m.x_index[project] >= 0)[:, None, :])
         rows.append(k * Y + t); cols.append(m.x_index[project[k], y]); data.append(np.full(len(k), sign))
-    used, rows = np.unique(np.concatenate(rows), return_inverse=True)    # drop rows with no variable
+    used, rows = np.unique(np.concatenate(rows), return_inverse=True)
     n_rows = len(used)
-    return _rows("symmetry", rows, np.concatenate(cols), np.concatenate(data), n_rows, m.n, "<=", np.zeros(n_rows))
+    return _rows(name, rows, np.concatenate(cols), np.concatenate(data), n_rows, m.n, "<=", np.zeros(n_rows))

@@ -25,7 +25,7 @@ def result_tables(res) -> dict:
         tables.update(schedule=res.schedule, spending=res.plan.spending, seats_after_plan=res.seats_after,
                       shortfalls=res.shortfalls, plan_summary=pd.DataFrame([res.plan.summary]),
                       assessment_after_plan=res.assessment_planned,
-                      assessment_schools_after_plan=res.assessment_after.schools)
+                      assessment_schools_after_plan=res.assessment_after.schools, catchments=res.plan.catchments)
     return {k: v for k, v in tables.items() if v is not None}
 
 

@@ -1,0 +1,161 @@
+"""Reading the catchment tables (``data.areas``, ``data.travel``) into a :class:`Catchment`.
+
+* areas: ``area, region, share`` (+ ``level``): the share of the region's pupils (of that level;
+  of every level where ``level`` is empty) who live in the area. A region's shares add to 1.
+* travel: ``area, site, km`` and/or ``cost``: a site is a school of the schools table or a
+  project that makes a new site (a new school, temporary classrooms without a school). The cost
+  of a pupil of the area at the site is ``cost`` (yuan a year) where given, else
+  ``km x plan.travel_cost_per_km``; pairs not listed, or further than ``plan.max_distance_km``,
+  are out of reach.
+
+Pupils by area are the forecast's pupils of the region (at the assessed quantile) times the
+area's share. Every problem is collected and raised once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from capsim.errors import PlanError, Problem, Problems
+from capsim.planner.catchment import Catchment
+from capsim.tables import Table
+
+SHARE_TOLERANCE = 0.005
+
+
+def sites(schools, projects) -> tuple[list, np.ndarray]:
+    """(site ids, site of each project): the schools, then each project that makes a new site."""
+    school_ids = list(schools.ids) if schools is not None else []
+    new = (projects.school < 0)
+    ids = school_ids + [projects.ids[p] for p in np.flatnonzero(new)]
+    site_of = np.where(new, len(school_ids) + np.cumsum(new) - 1, projects.school)
+    return ids, site_of
+
+
+def read_catchment(scenario, regions, levels, years, demand, school_levels, schools, projects) -> Catchment:
+    """The catchment level's arrays; ``demand`` is (R, L, Y) pupils, ``school_levels`` the
+    assessment's lawful seats by year, school and level."""
+    t = read_tables(scenario, regions, levels, schools, projects)
+    pupils = t.share[:, :, None] * demand[t.area_region]              # (A, L, Y)
+    return Catchment(pupils=pupils, area_region=t.area_region, seats=_site_seats(school_levels, t.sites, levels, years),
+                     project_site=t.project_site, cost=t.cost, single=scenario.plan.assignment == "single",
+                     areas=tuple(t.areas), sites=tuple(t.sites))
+
+
+@dataclass(frozen=True)
+class Tables:
+    areas: list
+    area_region: np.ndarray     # (A,)
+    share: np.ndarray           # (A, L)
+    sites: list
+    project_site: np.ndarray    # (P,)
+    cost: np.ndarray            # (A, J) yuan per pupil a year, inf out of reach
+
+
+def read_tables(scenario, regions, levels, schools, projects) -> Tables:
+    """Read and check the areas and travel tables (and that schools are listed); all problems at once."""
+    d = scenario.data
+    needs = (("areas", "the residential areas"), ("travel", "their distances to schools"),
+             ("schools", "the schools they are assigned to"))
+    missing = [Problem(f"{scenario.source}: data.{key}", f"planning catchments needs {why}.", None,
+                       f"add data.{key} (docs/data-tables.md), or drop data.areas and data.travel to plan by region.")
+               for key, why in needs if getattr(d, key) is None]
+    if missing:
+        raise PlanError(missing)
+    problems = Problems()
+    regions, levels = list(regions), list(levels)
+    area_ids, area_region, share = _areas(scenario, regions, levels, problems)
+    site_ids, site_of = sites(schools, projects)
+    cost = _travel(scenario, area_ids, site_ids, problems)
+    problems.raise_if_any(PlanError)
+    return Tables(area_ids, area_region, share, site_ids, site_of, cost)
+
+
+def _areas(scenario, regions, levels, problems):
+    table = Table(scenario.data.areas, "areas", problems)
+    if not table.require("area", "region", "share"):
+        problems.raise_if_any(PlanError)
+    f = table.frame
+    region = table.choice("region", regions, fix=f"use a region of the regions table: {', '.join(regions[:12])}.")
+    share = table.number("share", 0, 1, fix="write the share of the region's pupils living in the area, 0 to 1.")
+    level = table.choice("level", [""] + list(levels), fix=f"leave it empty (every level) or use one of "
+                         f"{', '.join(levels)}.") if table.has("level") else np.full(len(f), "")
+    table.duplicates(["area", "level"] if table.has("level") else ["area"], fix="keep one row for each area and level.")
+    ids = list(dict.fromkeys(f["area"]))
+    out = np.zeros((len(ids), len(levels)))
+    home = np.full(len(ids), -1)
+    index = {a: i for i, a in enumerate(ids)}
+    for row, (a, r, s, lv) in enumerate(zip(f["area"], region, share, level)):
+        i = index[a]
+        if home[i] >= 0 and r and regions[home[i]] != r:
+            problems.add(table.where(row, "region"), f"area {a} is given another region before.", r,
+                         "give each area one region.")
+        if r:
+            home[i] = regions.index(r)
+        cols = [levels.index(lv)] if lv else slice(None)
+        out[i, cols] = np.nan_to_num(s)
+    _check_shares(table, ids, home, out, regions, levels, problems)
+    return ids, np.maximum(home, 0), out
+
+
+def _check_shares(table, ids, home, share, regions, levels, problems):
+    """Every region has areas, and its shares add to 1 for every level."""
+    for r, name in enumerate(regions):
+        mine = home == r
+        if not mine.any():
+            problems.add(str(table.path), f"region {name} has no areas.", name,
+                         "list its areas (a region may be one area with share 1).")
+            continue
+        totals = share[mine].sum(axis=0)
+        off = np.abs(totals - 1) > SHARE_TOLERANCE
+        if off.all() and np.allclose(totals, totals[0]):
+            off, named = off[:1], ["every level"]
+        else:
+            named = [f"{lv}" for lv in levels]
+        for lv, total in zip(np.asarray(named)[off], totals[:len(off)][off]):
+            problems.add(str(table.path), f"the shares of region {name}'s areas add to {total:.3f} for {lv}.",
+                         round(float(total), 4), "make each region's shares add to 1.")
+
+
+def _travel(scenario, area_ids, site_ids, problems) -> np.ndarray:
+    """(A, J) yuan per pupil a year; inf where out of reach."""
+    table = Table(scenario.data.travel, "travel", problems)
+    cost = np.full((len(area_ids), len(site_ids)), np.inf)
+    if not table.require("area", "site"):
+        return cost
+    if not (table.has("km") or table.has("cost")):
+        problems.add(str(table.path), "has neither km nor cost.", list(table.frame.columns),
+                     "add a km column (distance) or a cost column (yuan per pupil a year).")
+        return cost
+    area = table.choice("area", area_ids, fix="use an area of the areas table.")
+    site = table.choice("site", site_ids, fix="use a school id of the schools table or the id of a new project.")
+    table.duplicates(["area", "site"], fix="keep one row for each area and site.")
+    plan = scenario.plan
+    km = table.number("km", 0, fix="write the distance in km, >= 0.", allow_empty=table.has("cost")) \
+        if table.has("km") else np.full(len(area), np.nan)
+    given = table.number("cost", 0, fix="write yuan per pupil a year, >= 0.", allow_empty=table.has("km")) \
+        if table.has("cost") else np.full(len(area), np.nan)
+    value = np.where(np.isfinite(given), given, km * plan.travel_cost_per_km)
+    both_empty = (table.frame["km"] == "") & (table.frame["cost"] == "") if table.has("km") and table.has("cost") \
+        else pd.Series(False, index=table.frame.index)
+    for row in np.flatnonzero(both_empty.to_numpy()):
+        problems.add(f"{table.path}: row {row + 2}", "gives neither km nor cost.", None,
+                     "write the distance (km) or the yearly cost per pupil (cost), or drop the row.")
+    reach = ~(km > (plan.max_distance_km if plan.max_distance_km is not None else np.inf))
+    ok = (area != "") & (site != "") & np.isfinite(value) & reach
+    cost[pd.Index(area_ids).get_indexer(area[ok]), pd.Index(site_ids).get_indexer(site[ok])] = value[ok]
+    return cost
+
+
+def _site_seats(school_levels, site_ids, levels, years) -> np.ndarray:
+    """(J, L, Y) lawful seats each site has without the plan (0 for sites that are projects)."""
+    out = np.zeros((len(site_ids), len(levels), len(years)))
+    if school_levels is None:
+        return out
+    t = school_levels[school_levels.year.isin(years) & school_levels.level.isin(levels)]
+    out[pd.Index(site_ids).get_indexer(t.school), pd.Index(levels).get_indexer(t.level),
+        np.searchsorted(years, t.year)] = t.lawful_seats.to_numpy()
+    return out

@@ -1,0 +1,171 @@
+"""The catchment level of the planning MILP: residential areas assigned to schools, every year.
+
+The region-level model (:mod:`capsim.planner.model`) asks that seats in a region cover its
+pupils. At the catchment level, areas ``a`` (with ``n[a, l, t]`` pupils of level ``l`` in year
+``t``) are assigned to sites ``j``: the schools that exist and the new schools among the
+projects (an expansion or temporary classrooms add seats at their school's site). The openings
+``x[p, y]`` and every family over them (budgets, alternatives, prerequisites, school sizes)
+are the region model's; the capacity family is replaced by::
+
+    w[a, j, l, t] in [0, 1]  share of area a's level-l pupils at site j in year t
+                             (binary under single assignment, as nearest-school zoning requires;
+                             only for pairs within the maximum distance, sites that can teach l)
+    v[a, l, t] >= 0          share left unserved
+
+    assign:         sum_j w[a,j,l,t] + v[a,l,t] = 1
+    site_capacity:  sum_a n[a,l,t] w[a,j,l,t] <= seats[j,l,t] + sum_{p at j} seats[p,l] open[p,t]
+    open_to_serve:  w[a,j,l,t] <= sum_{p at j} open[p,t]        (sites with no seats of l in t yet)
+    region_short:   short[r,l,t] + rent[r,l,t] >= sum_{a in r} n[a,l,t] v[a,l,t]
+
+with ``open[p, t] = sum_{t - duration < y <= t} x[p, y]``, and the objective gains the travel
+cost ``sum d(t) c[a, j] n[a, l, t] w[a, j, l, t]`` (``c`` in yuan per pupil and year). The
+fixed cost of opening a site is its project's cost; the cost per seat is in that cost too.
+Missing seats keep the region model's ``short`` and its penalty, so a plan always comes back.
+Assignments may change from year to year: each year's zoning is chosen anew.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Catchment:
+    pupils: np.ndarray          # (A, L, Y) pupils of each level living in each area
+    area_region: np.ndarray     # (A,) region index of each area (its shortfall is reported there)
+    seats: np.ndarray           # (J, L, Y) lawful seats each site has without the plan
+    project_site: np.ndarray    # (P,) the site each project adds its seats at
+    cost: np.ndarray            # (A, J) travel cost, yuan per pupil and year; inf: out of reach
+    single: bool = True         # each area's pupils of a level go to one site (else split)
+    areas: tuple = ()           # labels, for the result tables
+    sites: tuple = ()
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """Variable numbers of the catchment level: ``w`` cells as flat arrays, ``v`` shaped (A, L, Y)."""
+
+    area: np.ndarray
+    site: np.ndarray
+    level: np.ndarray
+    year: np.ndarray
+    w_index: np.ndarray
+    v_index: np.ndarray
+
+
+def number(c: Catchment, projects, x_index, start: int) -> Assignment:
+    """Number ``w`` (pairs within reach, areas with pupils, sites that have or may get seats of
+    the level by that year) and ``v`` from variable ``start`` on."""
+    J, L, Y = c.seats.shape
+    may_add = np.zeros((J, L, Y), dtype=bool)
+    first = np.where((x_index >= 0).any(axis=1), np.argmax(x_index >= 0, axis=1), Y)
+    for p in np.flatnonzero(first < Y):
+        may_add[c.project_site[p], projects.seats[p] > 0, first[p]:] = True
+    serves = (c.seats > 0) | may_add                                   # (J, L, Y)
+    cell = np.isfinite(c.cost)[:, :, None, None] & serves[None] & (c.pupils > 0)[:, None]
+    a, j, lv, t = np.nonzero(cell)
+    w_index = start + np.arange(len(a))
+    v_index = start + len(a) + np.arange(c.pupils.size).reshape(c.pupils.shape)
+    return Assignment(a, j, lv, t, w_index, v_index)
+
+
+def n_variables(asg: Assignment) -> int:
+    return len(asg.w_index) + asg.v_index.size
+
+
+def travel_cost(c: Catchment, asg: Assignment, d: np.ndarray) -> np.ndarray:
+    """Objective coefficients of ``w``: ``d(t) c[a, j] n[a, l, t]``."""
+    return d[asg.year] * c.cost[asg.area, asg.site] * c.pupils[asg.area, asg.level, asg.year]
+
+
+def define_assign(m):
+    """``sum_j w[a,j,l,t] + v[a,l,t] = 1`` for areas with pupils, as a '>=' and a '<=' family."""
+    c, asg = m.inputs.catchment, m.assignment
+    rows = np.ravel_multi_index((asg.area, asg.level, asg.year), c.pupils.shape)
+    has = np.flatnonzero(c.pupils.reshape(-1) > 0)
+    rows = np.concatenate([rows, has])
+    cols = np.concatenate([asg.w_index, asg.v_index.reshape(-1)[has]])
+    used, rows = np.unique(rows, return_inverse=True)
+    A = _matrix(rows, cols, np.ones(len(cols)), len(used), m.n)
+    return [("assign", A, ">=", np.ones(len(used))), ("assign_at_most", A, "<=", np.ones(len(used)))]
+
+
+def define_site_capacity(m, standing):
+    """``sum_a n[a,l,t] w[a,j,l,t] - sum_{p at j} seats[p,l] open[p,t] <= seats[j,l,t]`` for each
+    site, level and year someone may be assigned to. ``standing`` = (variable, project, year)."""
+    c, asg = m.inputs.catchment, m.assignment
+    J, L, Y = c.seats.shape
+    load_rows = np.ravel_multi_index((asg.site, asg.level, asg.year), (J, L, Y))
+    k, p, t = standing
+    rows, cols, data = [load_rows], [asg.w_index], [c.pupils[asg.area, asg.level, asg.year]]
+    for lv in range(L):
+        adds = m.inputs.projects.seats[p, lv] > 0
+        rows.append(np.ravel_multi_index((c.project_site[p[adds]], np.full(adds.sum(), lv), t[adds]), (J, L, Y)))
+        cols.append(k[adds]); data.append(-m.inputs.projects.seats[p[adds], lv])
+    return _used_rows("site_capacity", rows, cols, data, load_rows, m.n, "<=", c.seats.reshape(-1))
+
+
+def define_open_to_serve(m, standing):
+    """``w[a,j,l,t] - sum_{p at j} open[p,t] <= 0`` where site j has no seats of level l in year t
+    without the plan: nobody is sent to a school before it is built (the strong form)."""
+    c, asg = m.inputs.catchment, m.assignment
+    new = c.seats[asg.site, asg.level, asg.year] <= 0
+    cells = np.flatnonzero(new)
+    if not len(cells):
+        return None
+    k, p, t = standing
+    J, L, Y = c.seats.shape
+    pk, lv = np.nonzero(m.inputs.projects.seats[p] > 0)             # standing entry, level it adds
+    open_key = np.ravel_multi_index((c.project_site[p[pk]], lv, t[pk]), (J, L, Y))
+    cell_key = np.ravel_multi_index((asg.site[cells], asg.level[cells], asg.year[cells]), (J, L, Y))
+    order = np.argsort(cell_key, kind="stable")
+    lo = np.searchsorted(cell_key[order], open_key, "left")
+    count = np.searchsorted(cell_key[order], open_key, "right") - lo
+    within = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+    rows = np.concatenate([np.arange(len(cells)), order[np.repeat(lo, count) + within]])
+    cols = np.concatenate([asg.w_index[cells], np.repeat(k[pk], count)])
+    data = np.concatenate([np.ones(len(cells)), -np.ones(count.sum())])
+    return ("open_to_serve", _matrix(rows, cols, data, len(cells), m.n), "<=", np.zeros(len(cells)))
+
+
+def define_region_short(m):
+    """``short[r,l,t] (+ rent[r,l,t]) - sum_{a in r} n[a,l,t] v[a,l,t] >= 0``: pupils no site takes
+    are the region's shortfall, or sit in seats it rents."""
+    c, asg = m.inputs.catchment, m.assignment
+    A, L, Y = c.pupils.shape
+    R = m.short_index.shape[0]
+    a, lv, t = np.indices((A, L, Y)).reshape(3, -1)
+    cells = np.arange(R * L * Y)
+    covers = [m.short_index] + ([m.rent_index] if m.rent_index is not None else [])
+    rows = np.concatenate([cells] * len(covers) + [np.ravel_multi_index((c.area_region[a], lv, t), (R, L, Y))])
+    cols = np.concatenate([idx.reshape(-1) for idx in covers] + [asg.v_index.reshape(-1)])
+    data = np.concatenate([np.ones(R * L * Y)] * len(covers) + [-c.pupils.reshape(-1)])
+    return ("region_short", _matrix(rows, cols, data, R * L * Y, m.n), ">=", np.zeros(R * L * Y))
+
+
+def _used_rows(name, rows, cols, data, used_by, n, sense, rhs):
+    """A family over the rows ``used_by`` names (others dropped), rhs taken at those rows."""
+    used, inverse = np.unique(np.concatenate(rows), return_inverse=True)
+    keep = np.isin(used, used_by)
+    renumber = np.cumsum(keep) - 1
+    cols, data = np.concatenate(cols), np.concatenate(data)
+    on = keep[inverse]
+    return name, _matrix(renumber[inverse[on]], cols[on], data[on], int(keep.sum()), n), sense, rhs[used[keep]]
+
+
+def _matrix(rows, cols, data, n_rows, n):
+    import scipy.sparse as sp
+
+    return sp.csr_matrix((np.asarray(data, dtype=float), (np.asarray(rows), np.asarray(cols))), shape=(n_rows, n))
+
+
+def assignments(m, values) -> dict:
+    """Pupils sent from each area to each site, and left unserved, in a solution (pulse values)."""
+    c, asg = m.inputs.catchment, m.assignment
+    share = values[asg.w_index]
+    on = share > 1e-9
+    pupils = c.pupils[asg.area, asg.level, asg.year] * share
+    return {"area": asg.area[on], "site": asg.site[on], "level": asg.level[on], "year": asg.year[on],
+            "pupils": pupils[on], "unserved": c.pupils * np.maximum(values[asg.v_index], 0.0)}

@@ -1,0 +1,267 @@
+"""The catchment level of the planner: areas assigned to schools, checked against independent solvers."""
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import capsim
+from capsim.cli import main
+from capsim.examples import tiny_path
+from capsim.planner import model as milp
+from capsim.planner.catchment import Catchment, assignments
+from capsim.planner.formulation import FORMULATIONS, solve_as
+from capsim.planner.locate import locate
+from test_plan import _cflp, _projects
+
+
+def _one_year(a, cap, f, c, existing, single):
+    """The classical facility-location problem as a one-year catchment plan: existing sites have
+    seats, the others are new-school projects costing their opening cost."""
+    J = len(cap)
+    new = np.flatnonzero(~existing)
+    projects = _projects(np.zeros(len(new), int), cap[new], f[new], np.ones(len(new)), np.full(len(new), 2025),
+                         np.full(len(new), 2025))
+    seats = np.where(existing, cap, 0.0)[:, None, None]
+    catch = Catchment(pupils=a[:, None, None], area_region=np.zeros(len(a), int), seats=seats,
+                      project_site=new, cost=c, single=single)
+    return milp.PlanInputs(years=np.array([2025]), need=np.zeros((1, 1, 1)), projects=projects, penalty=1_000.0,
+                           catchment=catch), J
+
+
+@pytest.mark.parametrize("single", [True, False])
+@pytest.mark.parametrize("seed", range(4))
+def test_one_year_catchment_plan_equals_locate(seed, single):
+    a, cap, f, c = _cflp(seed)
+    existing = np.arange(len(cap)) == 0
+    inp, J = _one_year(a, cap, f, c, existing, single)
+    m = milp.build(inp)
+    ref = locate(a, cap, f, c, single=single, existing=existing, penalty=1_000.0, gap=1e-9)
+    for formulation in FORMULATIONS:
+        sol = solve_as(m, formulation, gap=1e-9)
+        assert sol.status == "optimal"
+        assert sol.objective == pytest.approx(ref.cost, rel=1e-7)
+
+
+def _brute_force(pupils, seats, cost, build_cost, seats_added, site_of, earliest, years, penalty, rate):
+    """Cheapest plan of a small single-assignment instance: every choice of opening year for each
+    project, then every assignment of each area (to a site or to nobody) in each year."""
+    A, J = cost.shape
+    Y = len(years)
+    d = (1 + rate) ** -np.arange(Y)
+    best = np.inf
+    for choice in itertools.product(*[[None] + list(range(e, Y)) for e in earliest]):
+        total = sum(build_cost[p] * d[max(y - 1, 0)] for p, y in enumerate(choice) if y is not None)
+        for t in range(Y):
+            cap = seats[:, t].copy()
+            for p, y in enumerate(choice):
+                if y is not None and y <= t:
+                    cap[site_of[p]] += seats_added[p]
+            year_best = np.inf
+            for sites in itertools.product(range(J + 1), repeat=A):      # J means unserved
+                load = np.zeros(J)
+                yc = 0.0
+                for i, j in enumerate(sites):
+                    if j == J:
+                        yc += penalty * pupils[i, t]
+                    elif np.isfinite(cost[i, j]) and cap[j] > 0:
+                        load[j] += pupils[i, t]
+                        yc += d[t] * cost[i, j] * pupils[i, t]
+                    else:
+                        yc = np.inf
+                if (load <= cap + 1e-9).all():
+                    year_best = min(year_best, yc)
+            total += year_best
+        best = min(best, total)
+    return best
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_multi_year_single_assignment_equals_brute_force(seed):
+    """Three areas growing over three years, one school, a new school, a second new school and an
+    expansion of the first: timing, zoning and shortfall chosen together."""
+    rng = np.random.default_rng(seed)
+    years = np.arange(2025, 2028)
+    pupils = np.cumsum(rng.integers(60, 160, (3, 3)), axis=1).astype(float)       # (A, Y)
+    cost = rng.uniform(50, 400, (3, 3))
+    cost[rng.integers(0, 3), rng.integers(1, 3)] = np.inf                         # out of reach
+    seats = np.zeros((3, 3))
+    seats[0] = 250.0                                                              # site 0 exists
+    site_of = np.array([1, 2, 0])                                                 # projects: new, new, expansion
+    build_cost = np.array([4e5, 3e5, 2e5])
+    seats_added = np.array([300.0, 250.0, 200.0])
+    earliest = [0, 1, 0]
+    projects = _projects([0, 0, 0], seats_added, build_cost, [1, 1, 1], years[earliest], [2027] * 3,
+                         school=[-1, -1, 0])
+    catch = Catchment(pupils=pupils[:, None, :], area_region=np.zeros(3, int), seats=seats[:, None, :],
+                      project_site=site_of, cost=cost, single=True)
+    inp = milp.PlanInputs(years=years, need=np.zeros((1, 1, 3)), projects=projects, penalty=3_000.0,
+                          discount_rate=0.05, catchment=catch)
+    m = milp.build(inp)
+    expected = _brute_force(pupils, seats, cost, build_cost, seats_added, site_of, earliest, years, 3_000.0, 0.05)
+    for formulation in FORMULATIONS:
+        sol = solve_as(m, formulation, gap=1e-9)
+        assert sol.objective == pytest.approx(expected, rel=1e-7)
+    got = assignments(m, sol.values)
+    served = np.zeros((3, 3))
+    np.add.at(served, (got["area"], got["year"]), got["pupils"])
+    # each area goes whole to one site or is counted unserved (single assignment)
+    assert np.allclose(served + got["unserved"][:, 0, :], pupils)
+    assert set(np.round(served / pupils, 9).ravel()) <= {0.0, 1.0}
+    # the region's shortfall is the pupils no site took
+    assert np.allclose(sol.values[m.short_index][0, 0], got["unserved"][:, 0, :].sum(axis=0))
+
+
+def test_sites_never_take_more_than_their_seats_and_new_schools_serve_only_once_open():
+    years = np.arange(2025, 2029)
+    pupils = np.array([[400, 450, 500, 550], [300, 300, 350, 350]], dtype=float)
+    seats = np.array([[500.0] * 4, [0.0] * 4])
+    projects = _projects([0], [600], [1e5], [1], [2027], [2028])
+    catch = Catchment(pupils=pupils[:, None, :], area_region=np.zeros(2, int), seats=seats[:, None, :],
+                      project_site=np.array([1]), cost=np.array([[10.0, 50.0], [80.0, 5.0]]), single=False)
+    m = milp.build(milp.PlanInputs(years=years, need=np.zeros((1, 1, 4)), projects=projects, penalty=1_000.0,
+                                   catchment=catch))
+    sol = solve_as(m, gap=1e-9)
+    got = assignments(m, sol.values)
+    load = np.zeros((2, 4))
+    np.add.at(load, (got["site"], got["year"]), got["pupils"])
+    assert sol.values[m.x_index[0, 2]] == pytest.approx(1)        # the new school opens as soon as it can
+    assert (load[0] <= 500 + 1e-6).all() and (load[1] <= 600 + 1e-6).all()
+    assert load[1, :2].sum() == pytest.approx(0)                  # nobody goes there before 2027
+    # 2025: 700 pupils, 500 seats -> 200 short; 2026: 250 short; then all seated
+    assert sol.values[m.short_index][0, 0].tolist() == pytest.approx([200, 250, 0, 0])
+
+
+# ---------------------------------------------------------------- the tiny example's catchments
+
+
+@pytest.fixture(scope="module")
+def tiny_catchments():
+    from capsim.examples import tiny
+
+    sc = tiny(use=["deterministic", "catchments"])
+    res = capsim.run(sc)
+    return sc, res
+
+
+def test_every_pupil_of_an_area_is_placed_or_counted_short(tiny_catchments):
+    sc, res = tiny_catchments
+    c = res.plan.catchments
+    areas = pd.read_csv(tiny_path().parent / "areas.csv")
+    students = res.seats_after.merge(areas, on="region")
+    expected = students.assign(pupils=students.students * students.share).set_index(["year", "area", "level"]).pupils
+    got = c.groupby(["year", "area", "level"]).pupils.sum()
+    assert np.allclose(got.reindex(expected.index), expected, rtol=1e-6)
+    unserved = c[c.school == ""].merge(areas, on="area").groupby(["year", "region", "level"]).pupils.sum()
+    short = res.seats_after.set_index(["year", "region", "level"]).shortfall
+    assert np.allclose(unserved.reindex(short.index, fill_value=0), short, atol=1e-4)
+
+
+def test_no_school_takes_more_than_its_lawful_seats_and_new_schools_only_once_open(tiny_catchments):
+    sc, res = tiny_catchments
+    c = res.plan.catchments[lambda f: f.school != ""]
+    lawful = res.assessment_before.school_levels.set_index(["year", "school", "level"]).lawful_seats
+    load = c.groupby(["year", "school", "level"]).pupils.sum()
+    existing = load[load.index.get_level_values("school").isin(lawful.index.get_level_values("school"))]
+    added = _seats_added_by_school(sc, res)
+    room = lawful.reindex(existing.index, fill_value=0) + added.reindex(existing.index, fill_value=0)
+    assert (existing <= room + 1e-6).all()
+    opened = res.schedule.set_index("id")
+    new = load[~load.index.get_level_values("school").isin(lawful.index.get_level_values("school"))]
+    for (year, school, level), pupils in new.items():
+        assert year >= opened.open_year[school], (school, year)
+        assert pupils <= opened.seats[school] + 1e-6
+    assert (res.plan.catchments.cost_per_pupil_yuan.dropna() <= 8 * 200 + 1e-9).all()   # within 8 km
+
+
+def _seats_added_by_school(sc, res):
+    """Seats expansions add to listed schools, by year, school and level (from the schedule)."""
+    projects = pd.read_csv(tiny_path().parent / "projects.csv", dtype=str, keep_default_na=False).set_index("id")
+    rows = []
+    for _, row in res.schedule[res.schedule.kind != "new"].iterrows():
+        school = projects.school[row.id]
+        if not school:
+            continue
+        end = row.open_year + (int(projects.duration[row.id]) if projects.duration[row.id] else 10_000)
+        for year in range(int(row.open_year), min(end, sc.end_year + 1)):
+            rows.append((year, school, row.level, row.seats))
+    frame = pd.DataFrame(rows, columns=["year", "school", "level", "seats"])
+    return frame.groupby(["year", "school", "level"]).seats.sum()
+
+
+def test_the_catchment_plan_costs_at_least_the_region_plan_plus_its_travel(tiny_catchments):
+    """Without pairs across regions, any catchment plan is also a region plan with no more
+    shortfall, so the region optimum is a lower bound on the catchment cost without travel."""
+    from capsim.examples import tiny
+    from capsim.planner import plan
+
+    sc, res = tiny_catchments
+    region = plan(tiny(use=["deterministic"])).solution
+    c = res.plan.catchments
+    travel = (c.pupils * c.cost_per_pupil_yuan.fillna(0) * 1.03 ** -(c.year - 2021)).sum()   # discount_rate 0.03
+    assert region.bound <= res.plan.solution.objective - travel + 1e-6 * region.objective
+    assert travel > 0
+
+
+def _catchment_problems(folder, edit_file, edit):
+    path = folder / edit_file
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    edit(frame)
+    frame.to_csv(path, index=False)
+    code = main(["validate", str(folder / "scenario.toml"), "--use", "catchments"])
+    return code
+
+
+@pytest.mark.parametrize("edit_file,row,column,value,fragments", [
+    ("areas.csv", 0, "region", "east", ["areas.csv: row 2, column region", "Got 'east'", "use a region"]),
+    ("areas.csv", 0, "share", "0.5", ["north's areas add to 1.250", "add to 1"]),
+    ("areas.csv", 3, "share", "-1", ["row 5, column share", "Got '-1'"]),
+    ("travel.csv", 0, "site", "NP77", ["travel.csv: row 2, column site", "Got 'NP77'", "new project"]),
+    ("travel.csv", 1, "area", "Nowhere", ["row 3, column area", "Got 'Nowhere'"]),
+    ("travel.csv", 2, "km", "-3", ["row 4, column km", "Got '-3'", "distance in km"]),
+    ("travel.csv", 2, "km", "", ["row 4, column km", "must be a number"]),
+])
+def test_bad_area_and_travel_rows_are_named_with_the_fix(tiny, capsys, edit_file, row, column, value, fragments):
+    def edit(frame):
+        frame.loc[row, column] = value
+    assert _catchment_problems(tiny, edit_file, edit) == 2
+    err = capsys.readouterr().err
+    assert all(f in err for f in fragments), err
+    assert "Traceback" not in err
+
+
+def test_a_travel_row_without_km_or_cost_is_named(tiny, capsys):
+    path = tiny / "travel.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False).assign(cost="")
+    frame.loc[5, "km"] = ""
+    frame.to_csv(path, index=False)
+    assert main(["validate", str(tiny / "scenario.toml"), "--use", "catchments"]) == 2
+    err = capsys.readouterr().err
+    assert "row 7: gives neither km nor cost" in err and err.count("row 7") == 1, err
+
+
+def test_areas_without_travel_is_an_error_that_says_what_to_add(tiny, capsys):
+    text = (tiny / "scenario.toml").read_text().replace('travel = "travel.csv"\n', "")
+    (tiny / "scenario.toml").write_text(text)
+    assert main(["validate", str(tiny / "scenario.toml"), "--use", "catchments"]) == 2
+    err = capsys.readouterr().err
+    assert "data.travel" in err and "their distances to schools" in err
+
+
+def test_a_shortfall_with_seats_out_of_reach_is_named_so(tiny):
+    """School SP3 is out of every area's reach: where the south's seats, SP3's included, would
+    cover its primary pupils, the pupils left short are short for want of reach, and the cause
+    says so; where the seats would not cover them, another cause is given."""
+    from capsim.planner import plan
+
+    path = tiny / "travel.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame[frame.site != "SP3"].to_csv(path, index=False)
+    res = plan(capsim.load_scenario(tiny / "scenario.toml", use=["deterministic", "catchments"]))
+    seats = res.seats.merge(res.shortfalls, on=["year", "region", "level"])
+    covered = seats.seats_before + seats.seats_added >= seats.students
+    south = seats[(seats.region == "south") & (seats.level == "primary")]
+    assert covered[south.index].sum() >= 2
+    assert (seats[covered].cause == "out of reach").all()
+    assert (seats[~covered].cause != "out of reach").all()
