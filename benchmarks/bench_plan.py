@@ -3,10 +3,13 @@
     python benchmarks/bench_plan.py [--sizes xining province] [--formulations step pulse]
                                     [--seeds 0 1 2 3] [--time-limit 120] [--repeats 3]
 
-Two synthetic instances shaped like the seed plans:
+Synthetic instances shaped like the seed plans:
 * xining: 171 projects, 7 districts, 4 levels, 10 years, 8.8 billion yuan in total and
   2.2 billion a year (Xining's 14th five-year programme), ~59,500 yuan a seat;
-* province: 2,000 projects, 200 regions, 4 levels, 15 years, budgets scaled alike.
+* province: 2,000 projects, 200 regions, 4 levels, 15 years, budgets scaled alike;
+* city_single, city_split: the catchment level, 120 areas, 40 schools and 15 candidate new
+  schools in one city, 2 levels, 10 years, pairs within 3 km (:func:`city`), single or split
+  assignment.
 Demand grows with noise so that some shortfall is worth buying and some is not. The same arrays
 are solved by HiGHS and CBC through PuLP and by scipy's milp (HiGHS without PuLP), in both
 formulations of :mod:`capsim.planner.formulation` (step: open by year t; pulse: opens in year t).
@@ -20,23 +23,63 @@ import argparse
 import itertools
 import statistics
 
-import numpy as np
-
 import time
 
+import numpy as np
+
 from capsim.planner import model as milp
+from capsim.planner.catchment import Catchment
 from capsim.planner.formulation import FORMULATIONS, arrays
 from capsim.planner.projects import Projects
 from capsim.planner.solve import solve, solve_scipy
 
 SIZES = {"xining": dict(P=171, R=7, Y=10, budget=8.8e9, gap=1e-3),
-         "province": dict(P=2000, R=200, Y=15, budget=8.8e9 * 2000 / 171, gap=1e-2)}
+         "province": dict(P=2000, R=200, Y=15, budget=8.8e9 * 2000 / 171, gap=1e-2),
+         "city_single": dict(A=120, S=40, N=15, Y=10, radius=3.0, single=True, gap=1e-2),
+         "city_split": dict(A=120, S=40, N=15, Y=10, radius=3.0, single=False, gap=1e-2)}
 LEVELS = ("kindergarten", "primary", "junior", "senior")
 TYPES = {"kindergarten": (1, 0, 0, 0), "primary": (0, 1, 0, 0), "junior": (0, 0, 1, 0), "senior": (0, 0, 0, 1),
          "nine_year": (0, 2 / 3, 1 / 3, 0)}
 
 
-def instance(P, R, Y, budget, seed=0, **_):
+def instance(seed=0, **spec):
+    """The planning inputs of a size of SIZES."""
+    return city(seed=seed, **spec) if "A" in spec else regions(seed=seed, **spec)
+
+
+def city(A, S, N, Y, radius, single, seed=0, **_):
+    """A catchment instance: a 12 x 12 km city of A areas (100-600 pupils of primary and of junior
+    school age, growing up to 40 % over Y years), S schools (primary or junior, 900-2,700 seats)
+    and N candidate new schools (1,350 or 2,250 seats, 60,000 yuan a seat); 300 yuan per pupil-km
+    a year; pairs within ``radius`` km only; a total budget of a third of all candidates."""
+    rng = np.random.default_rng(seed)
+    where = rng.uniform(0, 12, (A + S + N, 2))
+    km = np.hypot(*(where[:A, None, :] - where[None, A:, :]).transpose(2, 0, 1))
+    level = rng.integers(0, 2, S + N)
+    growth = rng.uniform(0, 0.4, (A, 1, 1)) * np.linspace(0, 1, Y)      # (A, 1, Y)
+    pupils = rng.uniform(100, 600, (A, 2))[:, :, None] * (1 + growth)
+    seats = np.zeros((S + N, 2, Y))
+    seats[np.arange(S), level[:S]] = rng.integers(20, 60, S)[:, None] * 45.0
+    new_seats = rng.choice([1350.0, 2250.0], N)
+    split = np.zeros((N, 2))
+    split[np.arange(N), level[S:]] = new_seats
+    first = 2025
+    projects = Projects(ids=tuple(f"n{i}" for i in range(N)), names=tuple(f"n{i}" for i in range(N)),
+                        region=np.zeros(N, int), kind=np.full(N, "new"),
+                        type=np.where(level[S:] == 0, "primary", "junior"), school=np.full(N, -1),
+                        levels=("primary", "junior"), seats=split, cost=new_seats * 60_000,
+                        build_years=np.full(N, 2.0), earliest=np.full(N, first + 1.0),
+                        latest=np.full(N, first + Y - 1.0), committed=np.full(N, np.nan), group=np.full(N, ""),
+                        requires=np.full(N, -1), duration=np.full(N, np.inf))
+    catch = Catchment(pupils=pupils, area_region=np.zeros(A, int), seats=seats, project_site=S + np.arange(N),
+                      cost=np.where(km <= radius, 300 * km, np.inf), single=single)
+    return milp.PlanInputs(years=np.arange(first, first + Y), need=np.zeros((1, 2, Y)), projects=projects,
+                           budget_total=(new_seats * 60_000).sum() / 3, discount_rate=0.03, penalty=150_000,
+                           catchment=catch)
+
+
+def regions(P, R, Y, budget, seed=0, **_):
+    """A region-level instance (see the module docstring)."""
     rng = np.random.default_rng(seed)
     kinds = rng.choice(list(TYPES), P, p=[0.25, 0.3, 0.2, 0.1, 0.15])
     seats = rng.integers(4, 30, P) * 45.0

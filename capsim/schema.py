@@ -181,8 +181,8 @@ class Plan(Strict):
     break_symmetry: bool = Field(False, description="true to make interchangeable candidates open in table order "
                                  "(helps when many alike schools are listed; slows easy instances)")
     assignment: Literal["single", "split"] = Field(
-        "single", description="with data.areas: 'single' (each area's pupils of a level go to one school, as "
-        "zoning requires) or 'split'")
+        "single", description="with data.areas: 'single' (each area's pupils of a level are zoned to one school, "
+        "as zoning requires; those it cannot seat are short) or 'split'")
     max_distance_km: float | None = Field(None, gt=0, description="with data.areas: farthest a pupil may be sent, km "
                                           "(empty: every pair listed in data.travel)")
     travel_cost_per_km: float = Field(1.0, ge=0, description="with data.areas: yuan per pupil, km and year for travel "

@@ -7,15 +7,20 @@ projects (an expansion or temporary classrooms add seats at their school's site)
 ``x[p, y]`` and every family over them (budgets, alternatives, prerequisites, school sizes)
 are the region model's; the capacity family is replaced by::
 
-    w[a, j, l, t] in [0, 1]  share of area a's level-l pupils at site j in year t
-                             (binary under single assignment, as nearest-school zoning requires;
-                             only for pairs within the maximum distance, sites that can teach l)
+    w[a, j, l, t] in [0, 1]  share of area a's level-l pupils seated at site j in year t
+                             (only for pairs within the maximum distance, sites that can teach l)
     v[a, l, t] >= 0          share left unserved
+    z[a, j, l, t] in {0, 1}  (single assignment) area a's level-l pupils are zoned to site j
 
     assign:         sum_j w[a,j,l,t] + v[a,l,t] = 1
     site_capacity:  sum_a n[a,l,t] w[a,j,l,t] <= seats[j,l,t] + sum_{p at j} seats[p,l] open[p,t]
     open_to_serve:  w[a,j,l,t] <= sum_{p at j} open[p,t]        (sites with no seats of l in t yet)
     region_short:   short[r,l,t] + rent[r,l,t] >= sum_{a in r} n[a,l,t] v[a,l,t]
+    zone_once:      sum_j z[a,j,l,t] <= 1                        (single assignment only)
+    zoned:          w[a,j,l,t] <= z[a,j,l,t]                     (single assignment only)
+
+Under single assignment each area is zoned to one school, as nearest-school zoning requires,
+and the pupils its school has no seat for are its shortfall (they are not sent elsewhere).
 
 with ``open[p, t] = sum_{t - duration < y <= t} x[p, y]``, and the objective gains the travel
 cost ``sum d(t) c[a, j] n[a, l, t] w[a, j, l, t]`` (``c`` in yuan per pupil and year). The
@@ -53,6 +58,7 @@ class Assignment:
     year: np.ndarray
     w_index: np.ndarray
     v_index: np.ndarray
+    z_index: np.ndarray | None = None     # like w_index, under single assignment
 
 
 def number(c: Catchment, projects, x_index, start: int) -> Assignment:
@@ -68,11 +74,12 @@ def number(c: Catchment, projects, x_index, start: int) -> Assignment:
     a, j, lv, t = np.nonzero(cell)
     w_index = start + np.arange(len(a))
     v_index = start + len(a) + np.arange(c.pupils.size).reshape(c.pupils.shape)
-    return Assignment(a, j, lv, t, w_index, v_index)
+    z_index = start + len(a) + c.pupils.size + np.arange(len(a)) if c.single else None
+    return Assignment(a, j, lv, t, w_index, v_index, z_index)
 
 
 def n_variables(asg: Assignment) -> int:
-    return len(asg.w_index) + asg.v_index.size
+    return len(asg.w_index) + asg.v_index.size + (len(asg.z_index) if asg.z_index is not None else 0)
 
 
 def travel_cost(c: Catchment, asg: Assignment, d: np.ndarray) -> np.ndarray:
@@ -90,6 +97,19 @@ def define_assign(m):
     used, rows = np.unique(rows, return_inverse=True)
     A = _matrix(rows, cols, np.ones(len(cols)), len(used), m.n)
     return [("assign", A, ">=", np.ones(len(used))), ("assign_at_most", A, "<=", np.ones(len(used)))]
+
+
+def define_zoning(m):
+    """Single assignment: ``sum_j z[a,j,l,t] <= 1`` (zone_once) and ``w[a,j,l,t] <= z[a,j,l,t]`` (zoned)."""
+    c, asg = m.inputs.catchment, m.assignment
+    if asg.z_index is None:
+        return []
+    cell = np.ravel_multi_index((asg.area, asg.level, asg.year), c.pupils.shape)
+    used, rows = np.unique(cell, return_inverse=True)
+    once = _matrix(rows, asg.z_index, np.ones(len(rows)), len(used), m.n)
+    k = np.arange(len(asg.w_index))
+    zoned = _matrix(np.r_[k, k], np.r_[asg.w_index, asg.z_index], np.r_[np.ones(len(k)), -np.ones(len(k))], len(k), m.n)
+    return [("zone_once", once, "<=", np.ones(len(used))), ("zoned", zoned, "<=", np.zeros(len(k)))]
 
 
 def define_site_capacity(m, standing):

@@ -94,8 +94,10 @@ def build(inputs: PlanInputs) -> Model:
     committed = np.isfinite(p.committed)
     m.lb[x_index[committed[:, None] & allowed]] = 1.0
     if assignment is not None:
-        m.integer[assignment.w_index] = inputs.catchment.single
         m.ub[assignment.w_index] = 1.0
+        if assignment.z_index is not None:
+            m.integer[assignment.z_index] = True
+            m.ub[assignment.z_index] = 1.0
     _objective(m)
     for family in _families(m):
         if family is not None and family[1].shape[0]:
@@ -111,7 +113,8 @@ def _families(m: Model) -> list:
         return [define_capacity(m)] + common
     standing = _standing(m)
     return [*catchment.define_assign(m), catchment.define_site_capacity(m, standing),
-            catchment.define_open_to_serve(m, standing), catchment.define_region_short(m)] + common
+            catchment.define_open_to_serve(m, standing), catchment.define_region_short(m),
+            *catchment.define_zoning(m)] + common
 
 
 def _windows(p: Projects, years) -> np.ndarray:
