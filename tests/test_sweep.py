@@ -132,7 +132,9 @@ def test_killed_sweep_of_50_cases_resumes_without_recomputing(tmp_path):
     cmd = [sys.executable, "-m", "capsim.cli", "sweep", str(KUNMING), "--set", "uncertainty.draws=1",
            "--grid", "plan.budget_total=" + ",".join(f"{b}e9" for b in (1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5, 6)),
            "--grid", "plan.discount_rate=0,0.01,0.02,0.03,0.04", "--out", str(out)]
-    first = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Ctrl-C must reach the sweep even when the tests run where SIGINT is ignored (a background job)
+    first = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 300
     while len(_case_files(out)) < 8 and time.monotonic() < deadline and first.poll() is None:
         time.sleep(0.2)
