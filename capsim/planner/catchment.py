@@ -63,7 +63,8 @@ class Assignment:
 
 def number(c: Catchment, projects, x_index, start: int) -> Assignment:
     """Number ``w`` (pairs within reach, areas with pupils, sites that have or may get seats of
-    the level by that year) and ``v`` from variable ``start`` on."""
+    the level by that year), then ``v``, then (single assignment) ``z`` alike ``w``, from
+    variable ``start`` on."""
     J, L, Y = c.seats.shape
     may_add = np.zeros((J, L, Y), dtype=bool)
     first = np.where((x_index >= 0).any(axis=1), np.argmax(x_index >= 0, axis=1), Y)
