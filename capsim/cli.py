@@ -206,25 +206,22 @@ def check_network(scenario, regions) -> None:
     levels = {lv.name: lv.grades for lv in level_specs(scenario)}
     years = list(range(scenario.base_year, scenario.end_year + 1))
     problems = []
+
+    def projects_and_catchments():
+        if problems or not scenario.data.projects:
+            return
+        schools, _, projects = read_network(scenario, list(regions), list(levels))
+        if scenario.data.areas is not None or scenario.data.travel is not None:
+            read_tables(scenario, regions, levels, schools, projects)
+
     for check in (lambda: read_capacity(scenario, list(regions), levels, years),
-                  lambda: read_schools(scenario, list(regions), levels),
-                  lambda: problems or not scenario.data.projects or read_network(scenario, list(regions), list(levels)),
-                  lambda: problems or not scenario.data.projects or
-                  (scenario.data.areas is None and scenario.data.travel is None) or
-                  read_tables(scenario, regions, levels, *_schools_and_projects(scenario, regions, levels))):
+                  lambda: read_schools(scenario, list(regions), levels), projects_and_catchments):
         try:
             check()
         except CapsimError as exc:
             problems += exc.problems
     if problems:
         raise DataError(problems)
-
-
-def _schools_and_projects(scenario, regions, levels):
-    from capsim.planner import read_network
-
-    schools, _, projects = read_network(scenario, list(regions), list(levels))
-    return schools, projects
 
 
 def _project(args) -> int:

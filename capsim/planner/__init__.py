@@ -240,7 +240,7 @@ def _result(m, sol: Solution, regions, levels, demand, lawful, unplanned, evalua
     seats = _seat_frame(regions, levels, years, demand, lawful, added, rented, short)
     opening = np.full(len(p.ids), np.nan)
     opening[chosen_p] = years[chosen_y]
-    return PlanResult(schedule, spending, seats, shortfalls(m, x, short, regions, levels, evaluated), sol, p, opening,
+    return PlanResult(schedule, spending, seats, shortfalls(m, x, short, added, regions, levels, evaluated), sol, p, opening,
                       tuple(unplanned), _catchment_frame(m, sol, levels))
 
 

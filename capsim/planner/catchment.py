@@ -66,10 +66,11 @@ def number(c: Catchment, projects, x_index, start: int) -> Assignment:
     the level by that year), then ``v``, then (single assignment) ``z`` alike ``w``, from
     variable ``start`` on."""
     J, L, Y = c.seats.shape
-    may_add = np.zeros((J, L, Y), dtype=bool)
     first = np.where((x_index >= 0).any(axis=1), np.argmax(x_index >= 0, axis=1), Y)
-    for p in np.flatnonzero(first < Y):
-        may_add[c.project_site[p], projects.seats[p] > 0, first[p]:] = True
+    p, lv = np.nonzero((projects.seats > 0) & (first < Y)[:, None])
+    opens = np.zeros((J, L, Y))
+    np.add.at(opens, (c.project_site[p], lv, first[p]), 1.0)           # a project may open here first
+    may_add = np.cumsum(opens, axis=2) > 0
     serves = (c.seats > 0) | may_add                                   # (J, L, Y)
     cell = np.isfinite(c.cost)[:, :, None, None] & serves[None] & (c.pupils > 0)[:, None]
     a, j, lv, t = np.nonzero(cell)

@@ -29,7 +29,9 @@ import numpy as np
 import pandas as pd
 
 
-def shortfalls(m, x, short, regions, levels, evaluated: bool = False) -> pd.DataFrame:
+def shortfalls(m, x, short, added, regions, levels, evaluated: bool = False) -> pd.DataFrame:
+    """One row per missing seat cell of ``short`` (R, L, Y), with its cause; ``added`` is the
+    (R, L, Y) seats the plan ``x`` adds."""
     from capsim.planner.model import spending
 
     inp = m.inputs
@@ -39,7 +41,8 @@ def shortfalls(m, x, short, regions, levels, evaluated: bool = False) -> pd.Data
     full_schools = {s for s, room in inp.school_room.items() if room <= 0}
     table = spending(p, years)                                       # (P, Y open, Y spend)
     spent = np.einsum("py,pys->s", x, table)
-    unreachable = _seats_to_spare(m, x) >= -1e-6 if m.assignment is not None else np.zeros(short.shape, bool)
+    # lawful seats, with the plan's, cover the region's pupils: added >= need (= pupils - lawful seats)
+    unreachable = (added >= m.inputs.need - 1e-6) if m.assignment is not None else np.zeros(short.shape, bool)
     rows = []
     for r, lv, t in zip(*np.nonzero(short > 0.5)):
         cand = np.flatnonzero((p.region == r) & (p.seats[:, lv] > 0))
@@ -50,20 +53,6 @@ def shortfalls(m, x, short, regions, levels, evaluated: bool = False) -> pd.Data
             cause = "not in the plan"
         rows.append((int(years[t]), regions[r], levels[lv], float(short[r, lv, t]), cause))
     return pd.DataFrame(rows, columns=["year", "region", "level", "seats", "cause"])
-
-
-def _seats_to_spare(m, x) -> np.ndarray:
-    """(R, L, Y) lawful seats, with the plan's, beyond the region's pupils (``added - need``)."""
-    from capsim.planner.model import _standing
-
-    added = np.zeros(m.inputs.need.shape)
-    var, proj, t = _standing(m)
-    on = np.zeros(m.n)
-    on[m.x_index[x > 0.5]] = 1.0
-    p = m.inputs.projects
-    for lv in range(added.shape[1]):
-        np.add.at(added[:, lv], (p.region[proj], t), p.seats[proj, lv] * on[var])
-    return added - m.inputs.need
 
 
 def _budget_binds(inp, spent, table, left, can_open, t) -> bool:
