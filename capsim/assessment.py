@@ -8,9 +8,15 @@
   available and needed, oversized classes (over the standard; 56-65; 66+), oversized schools,
   teachers needed, places per 1,000 residents, gross enrolment ratio;
 * ``schools`` — per year and school: students, seats, maximum size, oversized, utilisation;
-* ``grades`` — per year, school, level and grade: students, classes and the class counts;
+* ``grades`` — per year, school, level and grade: students, classes, lawful seats (classes x the
+  standard class, within the school's maximum size) and the class counts;
 * ``school_levels`` — per year, school and level: seats and lawful seats (within the school's
-  maximum size), what the catchment level of the planner fills;
+  maximum size);
+* ``region_grades`` — per year, region, level and grade: pupils and lawful seats (the open
+  schools' classes of the grade x the standard class size, within their maximum sizes). Classes
+  are fixed per grade, so a region is free of oversized classes only when every grade's pupils
+  fit its grade's lawful seats (pupils above them dispersed): what the region level of the
+  planner covers (the catchment level fills the ``grades`` table's lawful seats);
 * ``base_check`` — per region, level and grade: the schools' base-year pupils against the
   forecast's, so a mismatch between the two sources is shown, not hidden.
 
@@ -52,6 +58,7 @@ class Assessment:
     grades: pd.DataFrame | None
     base_check: pd.DataFrame | None
     school_levels: pd.DataFrame | None = None   # year, school, level, seats, lawful_seats
+    region_grades: pd.DataFrame | None = None   # year, region, level, grade, students, lawful_seats
 
 
 def assess(scenario: Scenario, projection: Projection | None = None, schools: Schools | None = None,
@@ -236,7 +243,7 @@ def _with_schools(scenario, schools: Schools, pupils, levels, regions, years, po
         entry[5] = _unit_seats(base_total[idx], own, class_seats[idx]) + _expansion_seats(schools, idx, level, years)
         total[:, idx] += entry[5]
     lawful_share = np.minimum(1.0, np.divide(schools.max_students, total, out=np.ones_like(total), where=total > 0))
-    frames, grade_frames, checks, level_frames = [], [], [], []
+    frames, grade_frames, checks, level_frames, region_grades = [], [], [], [], []
     school_students = np.zeros((len(years), len(schools.ids)))
     school_seats = np.zeros_like(school_students)
     for name, (level, std, idx, units, by_year, level_seats) in plan.items():
@@ -266,13 +273,16 @@ def _with_schools(scenario, schools: Schools, pupils, levels, regions, years, po
         if not len(idx):  # no listed school teaches the level: its seats are unknown, not zero
             cols.update({k: np.full((len(years), R), np.nan) for k in UNKNOWN_WITHOUT_SCHOOLS})
         frames.append(_region_frame(cols, name, regions, years))
-        grade_frames.append(_grade_frame(S_alloc, classes, counts, schools.ids, idx, name, years))
+        lawful_classes = classes * std * lawful_share[:, idx, None]
+        grade_frames.append(_grade_frame(S_alloc, classes, lawful_classes, counts, schools.ids, idx, name, years))
+        region_grades.append(_region_grade_frame(pupils[name], lawful_classes, units.region, regions, name, years))
         checks.append(_base_check(pupils[name][0], units, regions, name))
     schools_frame = _school_frame(schools, school_students, school_seats, years, regions)
     table = _finish(frames)
     table["oversized_schools"] = _oversized_by_level(schools_frame, schools, plan, regions, years)
     return Assessment(scenario, table, schools_frame, pd.concat(grade_frames, ignore_index=True),
-                      pd.concat(checks, ignore_index=True), pd.concat(level_frames, ignore_index=True))
+                      pd.concat(checks, ignore_index=True), pd.concat(level_frames, ignore_index=True),
+                      pd.concat(region_grades, ignore_index=True))
 
 
 def _expansion_seats(schools: Schools, idx, level, years):
@@ -312,13 +322,23 @@ def _unit_seats(total, own_class_seats, school_class_seats):
     return total * share
 
 
-def _grade_frame(S_alloc, classes, counts, ids, idx, level, years):
+def _grade_frame(S_alloc, classes, lawful, counts, ids, idx, level, years):
     grades = list(range(1, S_alloc.shape[-1] + 1))
     school_ids = [ids[i] for i in idx]
-    cols = {"students": S_alloc, "classes": classes, "largest_class": counts.largest, "classes_needed": counts.needed,
+    cols = {"students": S_alloc, "classes": classes, "lawful_seats": lawful, "largest_class": counts.largest,
+            "classes_needed": counts.needed,
             "classes_short": counts.short, "oversized_classes": counts.oversized,
             "classes_56_65": counts.band_large, "classes_66_plus": counts.band_huge}
     frame = tidy_columns(cols, year=years, school=school_ids, grade=grades)
+    frame.insert(2, "level", level)
+    return frame
+
+
+def _region_grade_frame(P, lawful, region, regions, level, years):
+    """Pupils ``P`` (T+1, R, G) and the lawful seats ``lawful`` (T+1, U, G) summed by region."""
+    by_region = np.moveaxis(allocation.group_sum(np.moveaxis(lawful, 1, 0), region, len(regions)), 0, 1)
+    frame = tidy_columns({"students": P, "lawful_seats": by_region}, year=years, region=regions,
+                         grade=list(range(1, P.shape[-1] + 1)))
     frame.insert(2, "level", level)
     return frame
 

@@ -1,7 +1,8 @@
 """Plans against the forecast's uncertainty, and how each plan fares on every draw.
 
 Three kinds of plan are made from the same forecast draws ``demand[r, l, t, d]`` (pupils of
-region ``r``, level ``l``, plan year ``t`` in draw ``d``) and the lawful seats that exist
+region ``r``, capacity cell ``l`` (a level, or a level's grade with a school list:
+:mod:`capsim.planner.cells`), plan year ``t`` in draw ``d``) and the lawful seats that exist
 ``seats[r, l, t]`` (the network before the plan, which does not depend on the draw)::
 
     need_d = max(demand_d - seats, 0)                       seats missing in draw d
@@ -64,8 +65,8 @@ def compare_plans(scenario, quantiles=(0.5, 0.9), sample: int = 30, progress: bo
         projection = project(scenario)
         ctx = plan_context(scenario, projection, assess(scenario, projection))
         bar.update()
-        demand = draw_demand(projection.student_draws, ctx)                  # (R, L, Y, D)
-        need = np.maximum(demand - ctx.lawful[..., None], 0.0)
+        demand = draw_demand(projection.student_draws, ctx)                  # (R, K, Y, D)
+        need = np.maximum(demand - ctx.cells.lawful[..., None], 0.0)
         bar.update()
         rng = np.random.default_rng(scenario.uncertainty.seed)
         chosen = np.sort(rng.choice(need.shape[3], min(sample, need.shape[3]), replace=False))
@@ -80,19 +81,22 @@ def compare_plans(scenario, quantiles=(0.5, 0.9), sample: int = 30, progress: bo
 
 
 def draw_demand(student_draws: pd.DataFrame, ctx) -> np.ndarray:
-    """(R, L, Y, D) pupils per draw, summed over grades, on the plan's regions, levels and years."""
-    years = ctx.inputs.years
+    """(R, K, Y, D) pupils per draw on the plan's regions, capacity cells and years (a cell's
+    grade, or all the level's grades where the cell is a whole level)."""
+    years, cells = ctx.inputs.years, ctx.cells
     t = student_draws[student_draws.year.isin(years) & student_draws.level.isin(ctx.levels)]
-    t = t.groupby(["region", "level", "year", "draw"], sort=False).students.sum().reset_index()
+    level = pd.Index(ctx.levels).get_indexer(t.level)
+    grade = t.grade.to_numpy() if (cells.grade > 0).any() else np.zeros(len(t), int)   # 0: the whole level
+    cell = pd.MultiIndex.from_arrays([cells.level, cells.grade]).get_indexer(pd.MultiIndex.from_arrays([level, grade]))
     D = int(t.draw.max()) + 1
-    out = np.zeros((len(ctx.regions), len(ctx.levels), len(years), D))
-    out[pd.Index(ctx.regions).get_indexer(t.region), pd.Index(ctx.levels).get_indexer(t.level),
-        np.searchsorted(years, t.year), t.draw.to_numpy()] = t.students.to_numpy()
+    out = np.zeros((len(ctx.regions), len(cells.level), len(years), D))
+    np.add.at(out, (pd.Index(ctx.regions).get_indexer(t.region), cell, np.searchsorted(years, t.year),
+                    t.draw.to_numpy()), t.students.to_numpy())
     return out
 
 
 def evaluate(m, x: np.ndarray, need: np.ndarray) -> dict:
-    """Cost and shortfall of openings ``x`` (P, Y) on every draw of ``need`` (R, L, Y, D)."""
+    """Cost and shortfall of openings ``x`` (P, Y) on every draw of ``need`` (R, K, Y, D)."""
     from capsim.planner import _seats_added
     from capsim.planner.model import discount
 

@@ -116,7 +116,8 @@ def test_workbook_has_one_sheet_per_table_with_units(tiny_res):
     from capsim.reports.excel import workbook_sheets
 
     sheets = workbook_sheets(from_results(tiny_res))
-    assert list(sheets) == ["students", "assessment", "schedule", "shortfalls", "spending", "summary"]
+    assert list(sheets) == ["students", "assessment", "schedule", "shortfalls", "spending", "summary", "seats_by_grade"]
+    assert set(sheets["seats_by_grade"].grade) == {1, 2, 3, 4, 5, 6}
     assert set(sheets["assessment"].stage) == {"before", "after"}
     assert "cost_yuan" in sheets["schedule"] and "cost_yuan" in sheets["spending"]
 
@@ -124,8 +125,9 @@ def test_workbook_has_one_sheet_per_table_with_units(tiny_res):
 def test_report_from_folder_matches_the_run(tiny_res, written, tmp_path):
     saved = from_folder(written)
     direct = from_results(tiny_res)
-    pd.testing.assert_frame_equal(saved.schedule.reset_index(drop=True),
-                                  direct.schedule.reset_index(drop=True), check_dtype=False)
+    for table in ("schedule", "seats_by_grade"):
+        pd.testing.assert_frame_equal(getattr(saved, table).reset_index(drop=True),
+                                      getattr(direct, table).reset_index(drop=True), check_dtype=False)
     folder = tmp_path / "copy"
     shutil.copytree(written, folder)
     (folder / "report.html").unlink()

@@ -76,7 +76,8 @@ def test_binzhou_programme_is_the_12_schools_and_26_kindergartens(binzhou_progra
 
 def test_binzhou_programme_seats_kindergartens_but_not_the_junior_bulge(binzhou_programme):
     short = binzhou_programme.shortfalls
-    assert "kindergarten" not in set(short.level)
+    # the 2016-17 birth peak overfills kindergarten grades until it moves on to primary in 2023
+    assert short[short.level == "kindergarten"].year.max() <= 2022
     junior_peak = short[short.level == "junior"].groupby("year").seats.sum().max()
     junior_built = binzhou_programme.schedule.query("level == 'junior'").seats.sum()
     assert junior_peak > 10 * junior_built  # the programme covers under a tenth of the junior gap
@@ -112,7 +113,7 @@ def test_xining_projects_match_the_plans_totals(xining):
 
 
 def test_xining_optimiser_builds_far_fewer_than_148000_places_within_the_budget(xining):
-    assert xining.schedule.seats.sum() < 0.6 * 148_000
+    assert xining.schedule.seats.sum() < 2 / 3 * 148_000
     assert xining.plan.spending.cost_yuan.sum() <= 8.8e9 + 1
     short = xining.shortfalls.groupby("level").seats.sum()
     assert short.idxmax() == "senior"  # the senior candidates are too few, the rest too many
@@ -144,3 +145,26 @@ def test_report_of_a_seed_scenario_is_written_whole(tmp_path):
                  "--quiet"]) == 0
     for name in ("report.html", "capsim_tables.xlsx", "seat_gap.png", "build_timeline.png", "schedule.csv"):
         assert (out / name).stat().st_size > 0
+
+
+@pytest.mark.parametrize("name", ["hualong", "xining", "aral", "binzhou_programme"])
+def test_no_oversized_class_or_school_where_a_seed_plan_names_no_shortfall(name, request):
+    """The Done-means of the planner, on the seed plans: the assessment of the planned network
+    finds no oversized class where the plan reports no shortfall, and no oversized school unless
+    a level it teaches is short (a nine-year school's junior grades may fill up with primary
+    pupils that have nowhere else to go)."""
+    from capsim.schema import SCHOOL_TYPES
+
+    res = request.getfixturevalue(name)
+    seats = res.seats_after
+    keys = ["year", "region", "level"]
+    after = res.assessment_planned.merge(seats[keys + ["shortfall"]], on=keys)
+    clear = after[after.shortfall <= 0.5]
+    assert len(clear) >= 10
+    assert clear.oversized_classes.sum() == 0
+    short = seats.set_index(["year", "region", "level"]).shortfall
+    schools = res.assessment_after.schools
+    schools = schools[schools.year.isin(seats.year.unique())]
+    clear = [not any(short.get((y, r, lv), 0) > 0.5 for lv in SCHOOL_TYPES[t])
+             for y, r, t in zip(schools.year, schools.region, schools.type)]
+    assert sum(clear) >= 10 and not schools[clear].oversized.any()

@@ -15,6 +15,7 @@ import pandas as pd
 
 from capsim.errors import PlanError, Problem
 from capsim.planner import model as milp
+from capsim.planner.cells import Cells, by_grade, whole_levels
 from capsim.planner.projects import Projects, read_projects
 from capsim.planner.formulation import solve_as
 from capsim.planner.solve import Solution
@@ -31,6 +32,8 @@ class PlanResult:
     opening: np.ndarray        # (P,) opening year of each project, NaN where not built
     levels_not_planned: tuple = ()   # levels without known seats anywhere, left out of the plan
     catchments: pd.DataFrame | None = None   # with data.areas: year, area, level, school, pupils, cost
+    seats_by_grade: pd.DataFrame | None = None   # with a school list: year, region, level, grade, students,
+                                                 # seats_before, seats_added, rented, shortfall (lawful seats)
 
     @property
     def summary(self) -> dict:
@@ -50,7 +53,7 @@ def plan(scenario, projection=None, assessment=None, evaluate: bool = False) -> 
     ctx = plan_context(scenario, projection, assessment, evaluate)
     m = milp.build(ctx.inputs)
     sol = solve_model(m, scenario)
-    return _result(m, sol, ctx.regions, ctx.levels, ctx.demand, ctx.lawful, ctx.unplanned, evaluate)
+    return _result(m, sol, ctx, evaluate)
 
 
 def solve_model(m: milp.Model, scenario) -> Solution:
@@ -73,6 +76,7 @@ class PlanContext:
     demand: np.ndarray      # (R, L, Y) pupils to seat, at the assessed quantile
     lawful: np.ndarray      # (R, L, Y) lawful seats that exist
     unplanned: list         # levels left out (no known seats)
+    cells: Cells            # the capacity cells the MILP covers: levels, or levels' grades
 
 
 def plan_context(scenario, projection=None, assessment=None, evaluate: bool = False) -> PlanContext:
@@ -93,24 +97,28 @@ def plan_context(scenario, projection=None, assessment=None, evaluate: bool = Fa
         projects = _only_committed(projects)
     projects = _with_lead_time(projects, scenario.base_year + cfg.lead_time)
     demand, lawful = _demand_and_seats(table, regions, levels, years)
-    catch = _catchment(scenario, regions, levels, years, demand, assessment, schools, projects)
+    if assessment.region_grades is None:
+        cells = whole_levels(demand, lawful, projects)
+    else:
+        cells = by_grade(scenario, assessment.region_grades, regions, levels, years, projects)
+    catch = _catchment(scenario, regions, levels, years, cells, assessment, schools, projects)
     inputs = milp.PlanInputs(
-        years=years, need=np.maximum(demand - lawful, 0.0), projects=projects,
+        years=years, need=np.maximum(cells.demand - cells.lawful, 0.0), projects=projects, cell_seats=cells.seats,
         school_room=_school_room(projects, schools, seats_now), budget_yearly=_yearly(cfg.budget_yearly, years),
         budget_total=cfg.budget_total, discount_rate=cfg.discount_rate, penalty=cfg.shortfall_penalty,
         rent_cost=cfg.rent_cost, break_symmetry=cfg.break_symmetry, catchment=catch,
     )
     _check_committed_budgets(inputs, scenario)
-    return PlanContext(inputs, regions, levels, demand, lawful, unplanned)
+    return PlanContext(inputs, regions, levels, demand, lawful, unplanned, cells)
 
 
-def _catchment(scenario, regions, levels, years, demand, assessment, schools, projects):
+def _catchment(scenario, regions, levels, years, cells, assessment, schools, projects):
     """The catchment level's inputs when the scenario lists areas or travel (None otherwise)."""
     from capsim.planner.areas import read_catchment
 
     if scenario.data.areas is None and scenario.data.travel is None:
         return None
-    return read_catchment(scenario, regions, levels, years, demand, assessment.school_levels, schools, projects)
+    return read_catchment(scenario, regions, levels, years, cells, assessment.grades, schools, projects)
 
 
 def plan_years(scenario) -> tuple[int, int]:
@@ -223,7 +231,7 @@ def _yearly(budget, years):
     return np.full(len(years), float(budget))
 
 
-def _result(m, sol: Solution, regions, levels, demand, lawful, unplanned, evaluated=False) -> PlanResult:
+def _result(m, sol: Solution, ctx: PlanContext, evaluated=False) -> PlanResult:
     from capsim.planner.diagnose import shortfalls
 
     inp = m.inputs
@@ -231,38 +239,58 @@ def _result(m, sol: Solution, regions, levels, demand, lawful, unplanned, evalua
     x = openings(m, sol)
     chosen_p, chosen_y = np.nonzero(x > 0.5)
     spend = milp.spending(p, years)[chosen_p, chosen_y]             # (K, Y)
-    schedule = schedule_frame(m, x, regions)
+    schedule = schedule_frame(m, x, ctx.regions)
     k, s = np.nonzero(spend)
     spending = pd.DataFrame({"year": years[s], "project": [p.ids[i] for i in chosen_p[k]], "cost_yuan": spend[k, s]})
-    added = _seats_added(m, x)
     short = np.nan_to_num(sol.values[m.short_index]) if np.isfinite(sol.values).all() else inp.need.copy()
     rented = np.nan_to_num(sol.values[m.rent_index]) if m.rent_index is not None else np.zeros_like(short)
-    seats = _seat_frame(regions, levels, years, demand, lawful, added, rented, short)
+    L = len(ctx.levels)
+    seats = _seat_frame(ctx.regions, ctx.levels, years, ctx.demand, ctx.lawful, _seats_added(m, x, p.seats),
+                        ctx.cells.by_level(rented, L), ctx.cells.by_level(short, L))
     opening = np.full(len(p.ids), np.nan)
     opening[chosen_p] = years[chosen_y]
-    return PlanResult(schedule, spending, seats, shortfalls(m, x, short, added, regions, levels, evaluated), sol, p, opening,
-                      tuple(unplanned), _catchment_frame(m, sol, levels))
+    missing = shortfalls(m, x, short, _seats_added(m, x), ctx.regions, ctx.levels, ctx.cells, evaluated)
+    return PlanResult(schedule, spending, seats, missing, sol, p, opening, tuple(ctx.unplanned),
+                      _catchment_frame(m, sol, ctx.levels), _grade_frame(ctx, _seats_added(m, x), rented, short))
+
+
+def _grade_frame(ctx: PlanContext, added, rented, short) -> pd.DataFrame | None:
+    """The capacity cells of a plan by grade (None where cells are whole levels)."""
+    from capsim.projection import tidy_columns
+
+    cells = ctx.cells
+    if not (cells.grade > 0).any():
+        return None
+    frame = tidy_columns({"students": cells.demand, "seats_before": cells.lawful, "seats_added": added,
+                          "rented": rented, "shortfall": short}, region=ctx.regions, cell=np.arange(len(cells.level)),
+                         year=ctx.inputs.years)
+    frame.insert(2, "level", np.asarray(ctx.levels, dtype=object)[cells.level[frame.cell]])
+    frame.insert(3, "grade", cells.grade[frame.cell])
+    return frame.drop(columns="cell")[["year", "region", "level", "grade", "students", "seats_before", "seats_added",
+                                       "rented", "shortfall"]]
 
 
 def _catchment_frame(m, sol: Solution, levels) -> pd.DataFrame | None:
-    """One row per area, level, year and school the area's pupils go to (school empty: unserved)."""
+    """One row per area, level, year and school the area's pupils go to (school empty: unserved),
+    the level's grades summed."""
     from capsim.planner.catchment import assignments
 
     c = m.inputs.catchment
     if c is None or not np.isfinite(sol.values).all():
         return None
     got = assignments(m, sol.values)
-    years = m.inputs.years
+    years, level_of = m.inputs.years, np.asarray(levels, dtype=object)[c.zone_of]
     served = pd.DataFrame({"year": years[got["year"]], "area": np.asarray(c.areas, dtype=object)[got["area"]],
-                           "level": np.asarray(levels, dtype=object)[got["level"]],
+                           "level": level_of[got["cell"]],
                            "school": np.asarray(c.sites, dtype=object)[got["site"]], "pupils": got["pupils"],
                            "cost_per_pupil_yuan": c.cost[got["area"], got["site"]]})
-    a, lv, t = np.nonzero(got["unserved"] > 1e-6)
+    a, k, t = np.nonzero(got["unserved"] > 1e-6)
     unserved = pd.DataFrame({"year": years[t], "area": np.asarray(c.areas, dtype=object)[a],
-                             "level": np.asarray(levels, dtype=object)[lv], "school": "",
-                             "pupils": got["unserved"][a, lv, t], "cost_per_pupil_yuan": np.nan})
-    return pd.concat([served, unserved], ignore_index=True).sort_values(["year", "area", "level", "school"],
-                                                                         ignore_index=True)
+                             "level": level_of[k], "school": "",
+                             "pupils": got["unserved"][a, k, t], "cost_per_pupil_yuan": np.nan})
+    keys = ["year", "area", "level", "school"]
+    return pd.concat([served, unserved], ignore_index=True).groupby(keys, as_index=False).agg(
+        pupils=("pupils", "sum"), cost_per_pupil_yuan=("cost_per_pupil_yuan", "first"))
 
 
 def openings(m, sol: Solution) -> np.ndarray:
@@ -291,15 +319,16 @@ def schedule_frame(m, x, regions) -> pd.DataFrame:
     })
 
 
-def _seats_added(m, x):
-    """(R, L, Y) seats the chosen projects add in each year (while they stand)."""
+def _seats_added(m, x, seats=None):
+    """(R, K, Y) seats the chosen projects add in each year (while they stand), per capacity cell,
+    or per column of ``seats`` (P, K) when given (e.g. ``projects.seats``: per level)."""
     inp = m.inputs
     p, years = inp.projects, inp.years
-    R, L, Y = inp.need.shape[:3]
-    out = np.zeros((R, L, Y))
+    seats = milp.cell_seats(inp) if seats is None else seats
+    out = np.zeros((inp.need.shape[0], seats.shape[1], len(years)))
     for i, y in zip(*np.nonzero(x > 0.5)):
         standing = (years >= years[y]) & (years < years[y] + p.duration[i])
-        out[p.region[i]] += p.seats[i][:, None] * standing[None, :]
+        out[p.region[i]] += seats[i][:, None] * standing[None, :]
     return out
 
 

@@ -9,7 +9,8 @@
   are out of reach.
 
 Pupils by area are the forecast's pupils of the region (at the assessed quantile) times the
-area's share. Every problem is collected and raised once.
+area's share, grade by grade; a site's seats are its lawful seats of each grade
+(:mod:`capsim.planner.cells`). Every problem is collected and raised once.
 """
 
 from __future__ import annotations
@@ -35,14 +36,14 @@ def sites(schools, projects) -> tuple[list, np.ndarray]:
     return ids, site_of
 
 
-def read_catchment(scenario, regions, levels, years, demand, school_levels, schools, projects) -> Catchment:
-    """The catchment level's arrays; ``demand`` is (R, L, Y) pupils, ``school_levels`` the
-    assessment's lawful seats by year, school and level."""
+def read_catchment(scenario, regions, levels, years, cells, grades, schools, projects) -> Catchment:
+    """The catchment level's arrays over the capacity ``cells`` (levels' grades); ``grades`` is
+    the assessment's table of lawful seats by year, school, level and grade."""
     t = read_tables(scenario, regions, levels, schools, projects)
-    pupils = t.share[:, :, None] * demand[t.area_region]              # (A, L, Y)
-    return Catchment(pupils=pupils, area_region=t.area_region, seats=_site_seats(school_levels, t.sites, levels, years),
+    pupils = t.share[:, cells.level, None] * cells.demand[t.area_region]      # (A, K, Y)
+    return Catchment(pupils=pupils, area_region=t.area_region, seats=_site_seats(grades, t.sites, levels, cells, years),
                      project_site=t.project_site, cost=t.cost, single=scenario.plan.assignment == "single",
-                     areas=tuple(t.areas), sites=tuple(t.sites))
+                     areas=tuple(t.areas), sites=tuple(t.sites), cell_level=cells.level)
 
 
 @dataclass(frozen=True)
@@ -150,12 +151,11 @@ def _travel(scenario, area_ids, site_ids, problems) -> np.ndarray:
     return cost
 
 
-def _site_seats(school_levels, site_ids, levels, years) -> np.ndarray:
-    """(J, L, Y) lawful seats each site has without the plan (0 for sites that are projects)."""
-    out = np.zeros((len(site_ids), len(levels), len(years)))
-    if school_levels is None:
-        return out
-    t = school_levels[school_levels.year.isin(years) & school_levels.level.isin(levels)]
-    out[pd.Index(site_ids).get_indexer(t.school), pd.Index(levels).get_indexer(t.level),
-        np.searchsorted(years, t.year)] = t.lawful_seats.to_numpy()
+def _site_seats(grades, site_ids, levels, cells, years) -> np.ndarray:
+    """(J, K, Y) lawful seats each site has in each cell without the plan (0 for sites that are projects)."""
+    out = np.zeros((len(site_ids), len(cells.level), len(years)))
+    t = grades[grades.year.isin(years) & grades.level.isin(levels)]
+    cell = pd.MultiIndex.from_arrays([cells.level, cells.grade]).get_indexer(
+        pd.MultiIndex.from_arrays([pd.Index(levels).get_indexer(t.level), t.grade.to_numpy()]))
+    out[pd.Index(site_ids).get_indexer(t.school), cell, np.searchsorted(years, t.year)] = t.lawful_seats.to_numpy()
     return out

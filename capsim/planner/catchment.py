@@ -1,26 +1,27 @@
 """The catchment level of the planning MILP: residential areas assigned to schools, every year.
 
 The region-level model (:mod:`capsim.planner.model`) asks that seats in a region cover its
-pupils. At the catchment level, areas ``a`` (with ``n[a, l, t]`` pupils of level ``l`` in year
-``t``) are assigned to sites ``j``: the schools that exist and the new schools among the
-projects (an expansion or temporary classrooms add seats at their school's site). The openings
-``x[p, y]`` and every family over them (budgets, alternatives, prerequisites, school sizes)
+pupils. At the catchment level, areas ``a`` (with ``n[a, l, t]`` pupils of capacity cell ``l``
+in year ``t``: a level's grade, :mod:`capsim.planner.cells`) are assigned to sites ``j``: the
+schools that exist and the new schools among the projects (an expansion or temporary
+classrooms add seats at their school's site). The openings ``x[p, y]`` and every family over them (budgets, alternatives, prerequisites, school sizes)
 are the region model's; the capacity family is replaced by::
 
-    w[a, j, l, t] in [0, 1]  share of area a's level-l pupils seated at site j in year t
+    w[a, j, l, t] in [0, 1]  share of area a's cell-l pupils seated at site j in year t
                              (only for pairs within the maximum distance, sites that can teach l)
     v[a, l, t] >= 0          share left unserved
-    z[a, j, l, t] in {0, 1}  (single assignment) area a's level-l pupils are zoned to site j
+    z[a, j, e, t] in {0, 1}  (single assignment) area a's pupils of level e are zoned to site j
 
     assign:         sum_j w[a,j,l,t] + v[a,l,t] = 1
     site_capacity:  sum_a n[a,l,t] w[a,j,l,t] <= seats[j,l,t] + sum_{p at j} seats[p,l] open[p,t]
     open_to_serve:  w[a,j,l,t] <= sum_{p at j} open[p,t]        (sites with no seats of l in t yet)
     region_short:   short[r,l,t] + rent[r,l,t] >= sum_{a in r} n[a,l,t] v[a,l,t]
-    zone_once:      sum_j z[a,j,l,t] <= 1                        (single assignment only)
-    zoned:          w[a,j,l,t] <= z[a,j,l,t]                     (single assignment only)
+    zone_once:      sum_j z[a,j,e,t] <= 1                        (single assignment only)
+    zoned:          w[a,j,l,t] <= z[a,j,e(l),t]                  (single assignment only)
 
-Under single assignment each area is zoned to one school, as nearest-school zoning requires,
-and the pupils its school has no seat for are its shortfall (they are not sent elsewhere).
+Under single assignment each area is zoned to one school for all grades of a level
+(``e(l)`` the level of cell ``l``), as nearest-school zoning requires, and the pupils its
+school has no seat for are its shortfall (they are not sent elsewhere).
 
 with ``open[p, t] = sum_{t - duration < y <= t} x[p, y]``, and the objective gains the travel
 cost ``sum d(t) c[a, j] n[a, l, t] w[a, j, l, t]`` (``c`` in yuan per pupil and year). The
@@ -31,14 +32,14 @@ Assignments may change from year to year: each year's zoning is chosen anew.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 
 @dataclass(frozen=True)
 class Catchment:
-    pupils: np.ndarray          # (A, L, Y) pupils of each level living in each area
+    pupils: np.ndarray          # (A, L, Y) pupils of each capacity cell living in each area
     area_region: np.ndarray     # (A,) region index of each area (its shortfall is reported there)
     seats: np.ndarray           # (J, L, Y) lawful seats each site has without the plan
     project_site: np.ndarray    # (P,) the site each project adds its seats at
@@ -46,38 +47,53 @@ class Catchment:
     single: bool = True         # each area's pupils of a level go to one site (else split)
     areas: tuple = ()           # labels, for the result tables
     sites: tuple = ()
+    cell_level: np.ndarray | None = None   # (L,) the level of each cell, zoned together (None: cells are levels)
+
+    @property
+    def zone_of(self) -> np.ndarray:
+        """(L,) the zoning level of each cell."""
+        return np.arange(self.pupils.shape[1]) if self.cell_level is None else np.asarray(self.cell_level)
 
 
 @dataclass(frozen=True)
 class Assignment:
-    """Variable numbers of the catchment level: ``w`` cells as flat arrays, ``v`` shaped (A, L, Y)."""
+    """Variable numbers of the catchment level: ``w`` entries as flat arrays, ``v`` shaped (A, L, Y)."""
 
     area: np.ndarray
     site: np.ndarray
-    level: np.ndarray
+    cell: np.ndarray
     year: np.ndarray
     w_index: np.ndarray
     v_index: np.ndarray
-    z_index: np.ndarray | None = None     # like w_index, under single assignment
+    z_index: np.ndarray | None = None     # single assignment: one per (area, site, zoning level, year) used
+    z_of_w: np.ndarray | None = None      # the entry of z_index each w is zoned by
+    z_key: np.ndarray | None = None       # (area, zoning level, year) flat key of each z, for zone_once
 
 
-def number(c: Catchment, projects, x_index, start: int) -> Assignment:
+def number(c: Catchment, seats, x_index, start: int) -> Assignment:
     """Number ``w`` (pairs within reach, areas with pupils, sites that have or may get seats of
-    the level by that year), then ``v``, then (single assignment) ``z`` alike ``w``, from
+    the cell by that year; ``seats`` (P, L) the projects' seats per cell), then ``v``, then
+    (single assignment) one ``z`` per area, site, zoning level and year some ``w`` needs, from
     variable ``start`` on."""
     J, L, Y = c.seats.shape
     first = np.where((x_index >= 0).any(axis=1), np.argmax(x_index >= 0, axis=1), Y)
-    p, lv = np.nonzero((projects.seats > 0) & (first < Y)[:, None])
+    p, lv = np.nonzero((seats > 0) & (first < Y)[:, None])
     opens = np.zeros((J, L, Y))
     np.add.at(opens, (c.project_site[p], lv, first[p]), 1.0)           # a project may open here first
     may_add = np.cumsum(opens, axis=2) > 0
     serves = (c.seats > 0) | may_add                                   # (J, L, Y)
-    cell = np.isfinite(c.cost)[:, :, None, None] & serves[None] & (c.pupils > 0)[:, None]
+    cell = np.isfinite(c.cost)[:, :, None, None] & serves[None] & (c.pupils[:, None] > 0)
     a, j, lv, t = np.nonzero(cell)
     w_index = start + np.arange(len(a))
     v_index = start + len(a) + np.arange(c.pupils.size).reshape(c.pupils.shape)
-    z_index = start + len(a) + c.pupils.size + np.arange(len(a)) if c.single else None
-    return Assignment(a, j, lv, t, w_index, v_index, z_index)
+    asg = Assignment(a, j, lv, t, w_index, v_index)
+    if not c.single:
+        return asg
+    A, E = c.pupils.shape[0], int(c.zone_of.max()) + 1
+    keys, z_of_w = np.unique(np.ravel_multi_index((a, j, c.zone_of[lv], t), (A, J, E, Y)), return_inverse=True)
+    za, _, ze, zt = np.unravel_index(keys, (A, J, E, Y))
+    z_index = start + len(a) + c.pupils.size + np.arange(len(keys))
+    return replace(asg, z_index=z_index, z_of_w=z_of_w, z_key=np.ravel_multi_index((za, ze, zt), (A, E, Y)))
 
 
 def n_variables(asg: Assignment) -> int:
@@ -86,13 +102,13 @@ def n_variables(asg: Assignment) -> int:
 
 def travel_cost(c: Catchment, asg: Assignment, d: np.ndarray) -> np.ndarray:
     """Objective coefficients of ``w``: ``d(t) c[a, j] n[a, l, t]``."""
-    return d[asg.year] * c.cost[asg.area, asg.site] * c.pupils[asg.area, asg.level, asg.year]
+    return d[asg.year] * c.cost[asg.area, asg.site] * c.pupils[asg.area, asg.cell, asg.year]
 
 
 def define_assign(m):
     """``sum_j w[a,j,l,t] + v[a,l,t] = 1`` for areas with pupils, as a '>=' and a '<=' family."""
     c, asg = m.inputs.catchment, m.assignment
-    rows = np.ravel_multi_index((asg.area, asg.level, asg.year), c.pupils.shape)
+    rows = np.ravel_multi_index((asg.area, asg.cell, asg.year), c.pupils.shape)
     has = np.flatnonzero(c.pupils.reshape(-1) > 0)
     rows = np.concatenate([rows, has])
     cols = np.concatenate([asg.w_index, asg.v_index.reshape(-1)[has]])
@@ -102,46 +118,51 @@ def define_assign(m):
 
 
 def define_zoning(m):
-    """Single assignment: ``sum_j z[a,j,l,t] <= 1`` (zone_once) and ``w[a,j,l,t] <= z[a,j,l,t]`` (zoned)."""
-    c, asg = m.inputs.catchment, m.assignment
+    """Single assignment: ``sum_j z[a,j,e,t] <= 1`` (zone_once) and ``w[a,j,l,t] <= z[a,j,e(l),t]`` (zoned)."""
+    asg = m.assignment
     if asg.z_index is None:
         return []
-    cell = np.ravel_multi_index((asg.area, asg.level, asg.year), c.pupils.shape)
-    used, rows = np.unique(cell, return_inverse=True)
+    used, rows = np.unique(asg.z_key, return_inverse=True)
     once = _matrix(rows, asg.z_index, np.ones(len(rows)), len(used), m.n)
     k = np.arange(len(asg.w_index))
-    zoned = _matrix(np.r_[k, k], np.r_[asg.w_index, asg.z_index], np.r_[np.ones(len(k)), -np.ones(len(k))], len(k), m.n)
+    zoned = _matrix(np.r_[k, k], np.r_[asg.w_index, asg.z_index[asg.z_of_w]], np.r_[np.ones(len(k)), -np.ones(len(k))],
+                    len(k), m.n)
     return [("zone_once", once, "<=", np.ones(len(used))), ("zoned", zoned, "<=", np.zeros(len(k)))]
 
 
 def define_site_capacity(m, standing):
     """``sum_a n[a,l,t] w[a,j,l,t] - sum_{p at j} seats[p,l] open[p,t] <= seats[j,l,t]`` for each
-    site, level and year someone may be assigned to. ``standing`` = (variable, project, year)."""
+    site, cell and year someone may be assigned to. ``standing`` = (variable, project, year)."""
+    from capsim.planner.model import cell_seats
+
     c, asg = m.inputs.catchment, m.assignment
+    seats = cell_seats(m.inputs)
     J, L, Y = c.seats.shape
-    load_rows = np.ravel_multi_index((asg.site, asg.level, asg.year), (J, L, Y))
+    load_rows = np.ravel_multi_index((asg.site, asg.cell, asg.year), (J, L, Y))
     k, p, t = standing
-    rows, cols, data = [load_rows], [asg.w_index], [c.pupils[asg.area, asg.level, asg.year]]
+    rows, cols, data = [load_rows], [asg.w_index], [c.pupils[asg.area, asg.cell, asg.year]]
     for lv in range(L):
-        adds = m.inputs.projects.seats[p, lv] > 0
+        adds = seats[p, lv] > 0
         rows.append(np.ravel_multi_index((c.project_site[p[adds]], np.full(adds.sum(), lv), t[adds]), (J, L, Y)))
-        cols.append(k[adds]); data.append(-m.inputs.projects.seats[p[adds], lv])
+        cols.append(k[adds]); data.append(-seats[p[adds], lv])
     return _used_rows("site_capacity", rows, cols, data, load_rows, m.n, "<=", c.seats.reshape(-1))
 
 
 def define_open_to_serve(m, standing):
-    """``w[a,j,l,t] - sum_{p at j} open[p,t] <= 0`` where site j has no seats of level l in year t
+    """``w[a,j,l,t] - sum_{p at j} open[p,t] <= 0`` where site j has no seats of cell l in year t
     without the plan: nobody is sent to a school before it is built (the strong form)."""
+    from capsim.planner.model import cell_seats
+
     c, asg = m.inputs.catchment, m.assignment
-    new = c.seats[asg.site, asg.level, asg.year] <= 0
+    new = c.seats[asg.site, asg.cell, asg.year] <= 0
     cells = np.flatnonzero(new)
     if not len(cells):
         return None
     k, p, t = standing
     J, L, Y = c.seats.shape
-    pk, lv = np.nonzero(m.inputs.projects.seats[p] > 0)             # standing entry, level it adds
+    pk, lv = np.nonzero(cell_seats(m.inputs)[p] > 0)                # standing entry, cell it adds to
     open_key = np.ravel_multi_index((c.project_site[p[pk]], lv, t[pk]), (J, L, Y))
-    cell_key = np.ravel_multi_index((asg.site[cells], asg.level[cells], asg.year[cells]), (J, L, Y))
+    cell_key = np.ravel_multi_index((asg.site[cells], asg.cell[cells], asg.year[cells]), (J, L, Y))
     order = np.argsort(cell_key, kind="stable")
     lo = np.searchsorted(cell_key[order], open_key, "left")
     count = np.searchsorted(cell_key[order], open_key, "right") - lo
@@ -188,6 +209,6 @@ def assignments(m, values) -> dict:
     c, asg = m.inputs.catchment, m.assignment
     share = values[asg.w_index]
     on = share > 1e-9
-    pupils = c.pupils[asg.area, asg.level, asg.year] * share
-    return {"area": asg.area[on], "site": asg.site[on], "level": asg.level[on], "year": asg.year[on],
+    pupils = c.pupils[asg.area, asg.cell, asg.year] * share
+    return {"area": asg.area[on], "site": asg.site[on], "cell": asg.cell[on], "year": asg.year[on],
             "pupils": pupils[on], "unserved": c.pupils * np.maximum(values[asg.v_index], 0.0)}

@@ -19,6 +19,11 @@ At the catchment level, a shortfall in a region whose seats (with the plan's) wo
 pupils is ``out of reach``: the seats are where its areas cannot be sent (the distance limit,
 single assignment), checked before the causes above.
 
+The causes are found per capacity cell (a level, or one of its grades: a project is a
+candidate for the grades it adds classes to) and reported per region, level and year: the
+seats summed over the level's short grades (listed in ``grades``), with the cause of the
+grade that misses the most.
+
 When a bureau's own plan is evaluated (``--evaluate``), projects without a committed year are
 not candidates: their shortfalls are ``not in the plan`` when such projects exist.
 """
@@ -29,13 +34,17 @@ import numpy as np
 import pandas as pd
 
 
-def shortfalls(m, x, short, added, regions, levels, evaluated: bool = False) -> pd.DataFrame:
-    """One row per missing seat cell of ``short`` (R, L, Y), with its cause; ``added`` is the
-    (R, L, Y) seats the plan ``x`` adds."""
-    from capsim.planner.model import spending
+COLUMNS = ["year", "region", "level", "grades", "seats", "cause"]
+
+
+def shortfalls(m, x, short, added, regions, levels, cells, evaluated: bool = False) -> pd.DataFrame:
+    """One row per region, level and year with missing seats, with its cause; ``short`` and
+    ``added`` (the seats the plan ``x`` adds) are (R, K, Y) over the capacity ``cells``."""
+    from capsim.planner.model import cell_seats, spending
 
     inp = m.inputs
     p, years = inp.projects, inp.years
+    seats = cell_seats(inp)
     can_open = np.where((m.x_index >= 0).any(axis=1), np.argmax(m.x_index >= 0, axis=1), len(years))
     opened = np.where(x.any(axis=1), np.argmax(x > 0.5, axis=1), len(years))
     full_schools = {s for s, room in inp.school_room.items() if room <= 0}
@@ -44,15 +53,28 @@ def shortfalls(m, x, short, added, regions, levels, evaluated: bool = False) -> 
     # lawful seats, with the plan's, cover the region's pupils: added >= need (= pupils - lawful seats)
     unreachable = (added >= m.inputs.need - 1e-6) if m.assignment is not None else np.zeros(short.shape, bool)
     rows = []
-    for r, lv, t in zip(*np.nonzero(short > 0.5)):
-        cand = np.flatnonzero((p.region == r) & (p.seats[:, lv] > 0))
-        cause = "out of reach" if unreachable[r, lv, t] else _cause(cand, t, can_open, opened, p, full_schools)
+    for r, k, t in zip(*np.nonzero(short > 0.5)):
+        cand = np.flatnonzero((p.region == r) & (seats[:, k] > 0))
+        cause = "out of reach" if unreachable[r, k, t] else _cause(cand, t, can_open, opened, p, full_schools)
         if cause == "budget" and not _budget_binds(inp, spent, table, cand[opened[cand] > t], can_open, t):
             cause = "cheaper to leave short"
         if evaluated and cause == "lead time" and not np.isfinite(p.committed[cand]).all():
             cause = "not in the plan"
-        rows.append((int(years[t]), regions[r], levels[lv], float(short[r, lv, t]), cause))
-    return pd.DataFrame(rows, columns=["year", "region", "level", "seats", "cause"])
+        rows.append((int(years[t]), regions[r], levels[cells.level[k]], int(cells.grade[k]), float(short[r, k, t]),
+                     cause, (r, cells.level[k], t)))
+    return _by_level(pd.DataFrame(rows, columns=["year", "region", "level", "grade", "seats", "cause", "order"]))
+
+
+def _by_level(cells: pd.DataFrame) -> pd.DataFrame:
+    """Cell rows summed per year, region and level: the short grades listed, the largest one's cause;
+    in the order of region, level and year."""
+    if not len(cells):
+        return pd.DataFrame(columns=COLUMNS)
+    groups = cells.sort_values("order", kind="stable").groupby(["year", "region", "level"], sort=False)
+    out = groups.agg(grades=("grade", lambda g: " ".join(str(v) for v in sorted(g) if v > 0)),
+                     seats=("seats", "sum")).reset_index()
+    out["cause"] = cells.cause.loc[groups.seats.idxmax()].to_numpy()
+    return out[COLUMNS]
 
 
 def _budget_binds(inp, spent, table, left, can_open, t) -> bool:

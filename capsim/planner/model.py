@@ -38,7 +38,8 @@ from capsim.planner.projects import Projects
 class PlanInputs:
     years: np.ndarray            # (Y,) planning years
     need: np.ndarray             # (R, L, Y) seats needed beyond the lawful seats that exist, or
-                                 # (R, L, Y, S) in S equally likely samples (stochastic program)
+                                 # (R, L, Y, S) in S equally likely samples (stochastic program);
+                                 # L counts capacity cells: levels, or (level, grade) pairs
     projects: Projects
     school_room: dict = field(default_factory=dict)  # school index -> seats it may still add
     budget_yearly: np.ndarray | None = None          # (Y,) yuan, NaN for no limit
@@ -48,6 +49,13 @@ class PlanInputs:
     rent_cost: float | None = None
     break_symmetry: bool = False       # order interchangeable candidates (define_symmetry)
     catchment: catchment.Catchment | None = None   # areas assigned to sites (the catchment level)
+    cell_seats: np.ndarray | None = None  # (P, L) lawful seats each project adds to each cell of need
+                                          # (None: cells are levels, projects.seats)
+
+
+def cell_seats(inputs: PlanInputs) -> np.ndarray:
+    """(P, L) seats each project adds to each capacity cell (:mod:`capsim.planner.cells`)."""
+    return inputs.projects.seats if inputs.cell_seats is None else inputs.cell_seats
 
 
 @dataclass
@@ -85,7 +93,7 @@ def build(inputs: PlanInputs) -> Model:
     if inputs.catchment is not None:
         if samples(inputs) > 1:
             raise ValueError("the catchment level plans for one demand path, not samples of it")
-        assignment = catchment.number(inputs.catchment, p, x_index, n)
+        assignment = catchment.number(inputs.catchment, cell_seats(inputs), x_index, n)
         n += catchment.n_variables(assignment)
     m = Model(inputs, x_index, rent_index, short_index, n, np.zeros(n), np.zeros(n), np.full(n, np.inf),
               np.zeros(n, dtype=bool), [], assignment)
@@ -212,15 +220,17 @@ def define_prerequisites(m: Model):
 
 def define_capacity(m: Model):
     """Seats cover need every year: ``sum_p seats[p,l] open[p,t] + rent + short >= need[r,l,t]``,
-    where ``open[p, t] = sum_{t - duration < y <= t} x[p, y]``, in every demand sample."""
+    where ``open[p, t] = sum_{t - duration < y <= t} x[p, y]``, in every demand sample and
+    capacity cell ``l`` (a level, or a level's grade: :mod:`capsim.planner.cells`)."""
     inp = m.inputs
     p = inp.projects
     L, Y = inp.need.shape[1:3]
     S = samples(inp)
     var, proj, t = _standing(m)
+    added = cell_seats(inp)
     rows, cols, data = [], [], []
     for lv in range(L):
-        seats = p.seats[proj, lv]
+        seats = added[proj, lv]
         nz = seats > 0
         cell = (p.region[proj][nz] * L + lv) * Y + t[nz]
         rows.append((cell[:, None] * S + np.arange(S)).reshape(-1))      # row (r, l, t, s)

@@ -2,9 +2,10 @@
 
 A new school or temporary block becomes a school row, open from its opening year (until
 ``opening + duration`` for temporary classrooms), with the project's seats and
-``round(seats_l / standard_l)`` classrooms per level ``l``; an expansion adds its classrooms
-of each level (spread evenly over that level's grades) and its seats to its school from the
-opening year on. Without a school list, the seats added and
+``round(seats_l / standard_l)`` classrooms per level ``l`` (``standard_l`` the level's mean
+standard class), spread evenly over the level's grades, the remainder to the lowest grades
+(:func:`classes_by_grade`); an expansion adds its classrooms of each level, spread alike, and
+its seats to its school from the opening year on. Without a school list, the seats added and
 rented per region, level and year are added to the region seats. The assessment of this
 network is the plan's "after" picture.
 """
@@ -33,6 +34,7 @@ def planned_schools(scenario, schools: Schools, projects, opening) -> Schools:
         return replace(schools, expansions=schools.expansions + expansions)
     caps = scenario.standards.max_school_size
     n = len(new)
+    per_grade = classes_by_grade(scenario, projects)
     return replace(
         schools,
         ids=schools.ids + tuple(projects.ids[i] for i in new),
@@ -46,7 +48,8 @@ def planned_schools(scenario, schools: Schools, projects, opening) -> Schools:
         closed=np.concatenate([schools.closed, opening[new] + projects.duration[new]]),
         max_students=np.concatenate([schools.max_students, [caps.get(t, np.inf) for t in projects.type[new]]]),
         base_students={lv: np.vstack([a, np.full((n, a.shape[1]), np.nan)]) for lv, a in schools.base_students.items()},
-        base_classes={lv: np.vstack([a, np.full((n, a.shape[1]), np.nan)]) for lv, a in schools.base_classes.items()},
+        base_classes={lv: np.vstack([a, _new_rows(per_grade, lv, new, a.shape[1])])
+                      for lv, a in schools.base_classes.items()},
         expansions=schools.expansions + expansions,
     )
 
@@ -68,6 +71,27 @@ def _classrooms_by_level(scenario, projects, i) -> dict:
     sizes = scenario.standards.class_size
     return {level: int(round(seats / float(np.mean(sizes[level]))))
             for level, seats in zip(projects.levels, projects.seats[i]) if seats > 0}
+
+
+def classes_by_grade(scenario, projects) -> dict:
+    """Level -> (P, G) classes each project adds to each grade of the level: ``c = round(seats_l /
+    standard_l)`` classrooms, ``c // G`` to every grade and one more to the lowest ``c mod G``."""
+    from capsim.enrolment import grades_by_level
+
+    grades = grades_by_level(scenario)
+    out = {}
+    for j, level in enumerate(projects.levels):
+        G = grades[level]
+        rooms = np.rint(projects.seats[:, j] / float(np.mean(scenario.standards.class_size[level]))).astype(int)
+        per, extra = np.divmod(rooms, G)
+        out[level] = (per[:, None] + (np.arange(G)[None, :] < extra[:, None])).astype(float)
+    return out
+
+
+def _new_rows(per_grade, level, new, G):
+    """Base classes of the new schools ``new``: the project's classes of ``level`` (none where it
+    adds no seats of the level, even if its type teaches it)."""
+    return per_grade[level][new] if level in per_grade else np.zeros((len(new), G))
 
 
 def assess_after(scenario, projection, result):

@@ -9,11 +9,12 @@ import pandas as pd
 
 def workbook_sheets(t) -> dict[str, pd.DataFrame]:
     """Sheet name -> table: students, assessment (before and after, by ``stage``), schedule,
-    shortfalls, spending and the plan summary, the last four only after a plan."""
+    shortfalls, spending and the plan summary, the last four only after a plan, then the plan's
+    seats by grade and the catchments where the plan has them."""
     stages = [t.before.assign(stage="before")] + ([t.after.assign(stage="after")] if t.after is not None else [])
     assessment = pd.concat(stages, ignore_index=True)
     sheets = {"students": t.students, "assessment": assessment[["stage"] + [c for c in assessment if c != "stage"]]}
-    for name in ("schedule", "shortfalls", "spending", "summary"):
+    for name in ("schedule", "shortfalls", "spending", "summary", "seats_by_grade", "catchments"):
         frame = getattr(t, name)
         if frame is not None:
             sheets[name] = frame
