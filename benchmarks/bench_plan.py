@@ -6,6 +6,10 @@
 Synthetic instances shaped like the seed plans:
 * xining: 171 projects, 7 districts, 4 levels, 10 years, 8.8 billion yuan in total and
   2.2 billion a year (Xining's 14th five-year programme), ~59,500 yuan a seat;
+* xining_grades: the same, planned grade by grade as ``capsim plan`` does with a school list
+  (:mod:`capsim.planner.cells`): 15 cells (3 + 6 + 3 + 3 grades) per district, each cohort
+  10-20 % above or below its level's mean as it moves up the grades, each project's seats
+  spread evenly over its levels' grades;
 * province: 2,000 projects, 200 regions, 4 levels, 15 years, budgets scaled alike;
 * city_single, city_split: the catchment level, 120 areas, 40 schools and 15 candidate new
   schools in one city, 2 levels, 10 years, pairs within 3 km (:func:`city`), single or split
@@ -34,6 +38,7 @@ from capsim.planner.projects import Projects
 from capsim.planner.solve import solve, solve_scipy
 
 SIZES = {"xining": dict(P=171, R=7, Y=10, budget=8.8e9, gap=1e-3),
+         "xining_grades": dict(P=171, R=7, Y=10, budget=8.8e9, gap=1e-3, grades=(3, 6, 3, 3)),
          "province": dict(P=2000, R=200, Y=15, budget=8.8e9 * 2000 / 171, gap=1e-2),
          "city_single": dict(A=120, S=40, N=15, Y=10, radius=3.0, single=True, gap=1e-2),
          "city_split": dict(A=120, S=40, N=15, Y=10, radius=3.0, single=False, gap=1e-2)}
@@ -78,8 +83,8 @@ def city(A, S, N, Y, radius, single, seed=0, **_):
                            catchment=catch)
 
 
-def regions(P, R, Y, budget, seed=0, **_):
-    """A region-level instance (see the module docstring)."""
+def regions(P, R, Y, budget, seed=0, grades=None, **_):
+    """A region-level instance (see the module docstring); ``grades`` per level plans by grade."""
     rng = np.random.default_rng(seed)
     kinds = rng.choice(list(TYPES), P, p=[0.25, 0.3, 0.2, 0.1, 0.15])
     seats = rng.integers(4, 30, P) * 45.0
@@ -101,9 +106,26 @@ def regions(P, R, Y, budget, seed=0, **_):
     fixed = np.flatnonzero(np.isfinite(committed))
     committed_spend = sum(milp.spending(projects, years)[i, np.searchsorted(years, committed[i])] for i in fixed)
     yearly = np.maximum(budget / 4, 1.1 * committed_spend)  # the commitments must fit, or no plan exists
+    cell_seats = None
+    if grades:
+        need, cell_seats = by_grade(need, split, grades, rng)
     return milp.PlanInputs(years=years, need=need, projects=projects, budget_yearly=yearly,
                            budget_total=max(budget, 1.1 * committed_spend.sum()), discount_rate=0.03,
-                           penalty=150_000)
+                           penalty=150_000, cell_seats=cell_seats)
+
+
+def by_grade(need, seats, grades, rng):
+    """(need (R, K, Y), cell seats (P, K)): each level's need and seats shared evenly over its
+    grades, a cohort (grade g in year t, g - t fixed) 10-20 % above or below the mean."""
+    R, _, Y = need.shape
+    level = np.repeat(np.arange(len(grades)), grades)
+    grade = np.concatenate([np.arange(g) for g in grades])
+    share = 1.0 / np.asarray(grades)[level]
+    shape = (R, len(grades), Y + max(grades))                # region, level, cohort (year - grade)
+    cohort = rng.uniform(0.1, 0.2, shape) * rng.choice([-1, 1], shape)
+    t = np.arange(Y)
+    swing = 1 + cohort[:, level[:, None], t[None, :] - grade[:, None] + max(grades)]
+    return need[:, level] * share[None, :, None] * swing, seats[:, level] * share[None, :]
 
 
 def run(spec, seed, solver, formulation, time_limit):
@@ -127,7 +149,7 @@ def main(argv=None):
     parser.add_argument("--time-limit", type=float, default=120.0)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args(argv)
-    print(f"{'instance':<10}{'seed':>4} {'solver':<7}{'form':<6}{'vars':>7}{'rows':>7}{'nonzeros':>9}{'build s':>8}"
+    print(f"{'instance':<14}{'seed':>4} {'solver':<7}{'form':<6}{'vars':>7}{'rows':>7}{'nonzeros':>9}{'build s':>8}"
           f"{'solve s':>8}{'build %':>8}{'status':>9}{'gap':>7}{'objective':>17}")
     for name, seed, solver, formulation in itertools.product(args.sizes, args.seeds, args.solvers, args.formulations):
         spec = SIZES[name]
@@ -138,7 +160,7 @@ def main(argv=None):
         build = statistics.median(r.build_seconds + extra for r, extra in runs)
         solve_s = statistics.median(r.solve_seconds for r, _ in runs)
         last = runs[-1][0]
-        print(f"{name:<10}{seed:>4} {solver:<7}{formulation:<6}{len(a.c):>7}{rows:>7}{nonzeros:>9}{build:>8.2f}"
+        print(f"{name:<14}{seed:>4} {solver:<7}{formulation:<6}{len(a.c):>7}{rows:>7}{nonzeros:>9}{build:>8.2f}"
               f"{solve_s:>8.2f}{build / (build + solve_s):>8.0%}{last.status:>9}{last.gap:>7.2%}"
               f"{last.objective:>17,.0f}", flush=True)
 
