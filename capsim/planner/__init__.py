@@ -26,7 +26,9 @@ class PlanResult:
     schedule: pd.DataFrame     # one row per chosen project (works start in start_year, open in open_year)
     spending: pd.DataFrame     # year, project, cost_yuan
     seats: pd.DataFrame        # year, region, level, students, seats_before, seats_added, rented, shortfall
-    shortfalls: pd.DataFrame   # year, region, level, seats, cause
+                               # (seats as rated; rented and shortfall summed over the grades, which
+                               # can be short while the level's seats exceed its pupils: seats_by_grade)
+    shortfalls: pd.DataFrame   # year, region, level, grades (those short), seats, cause
     solution: Solution
     projects: Projects         # every candidate, as read
     opening: np.ndarray        # (P,) opening year of each project, NaN where not built
@@ -249,9 +251,10 @@ def _result(m, sol: Solution, ctx: PlanContext, evaluated=False) -> PlanResult:
                         ctx.cells.by_level(rented, L), ctx.cells.by_level(short, L))
     opening = np.full(len(p.ids), np.nan)
     opening[chosen_p] = years[chosen_y]
-    missing = shortfalls(m, x, short, _seats_added(m, x), ctx.regions, ctx.levels, ctx.cells, evaluated)
+    added = _seats_added(m, x)                                       # (R, K, Y) lawful seats per cell
+    missing = shortfalls(m, x, short, added, ctx.regions, ctx.levels, ctx.cells, evaluated)
     return PlanResult(schedule, spending, seats, missing, sol, p, opening, tuple(ctx.unplanned),
-                      _catchment_frame(m, sol, ctx.levels), _grade_frame(ctx, _seats_added(m, x), rented, short))
+                      _catchment_frame(m, sol, ctx.levels), _grade_frame(ctx, added, rented, short))
 
 
 def _grade_frame(ctx: PlanContext, added, rented, short) -> pd.DataFrame | None:

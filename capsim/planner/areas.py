@@ -157,5 +157,7 @@ def _site_seats(grades, site_ids, levels, cells, years) -> np.ndarray:
     t = grades[grades.year.isin(years) & grades.level.isin(levels)]
     cell = pd.MultiIndex.from_arrays([cells.level, cells.grade]).get_indexer(
         pd.MultiIndex.from_arrays([pd.Index(levels).get_indexer(t.level), t.grade.to_numpy()]))
+    if (cell < 0).any():
+        raise ValueError("the catchment level plans grade by grade: its cells must be the levels' grades")
     out[pd.Index(site_ids).get_indexer(t.school), cell, np.searchsorted(years, t.year)] = t.lawful_seats.to_numpy()
     return out

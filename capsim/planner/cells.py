@@ -12,9 +12,11 @@ oversized class in year ``t`` only if every level ``l`` and grade ``g`` has::
     seats[p, l, g] = classes[p, l, g] s_g min(1, M_p / sum_l seats_p,l)
 
 (``M_p`` the maximum size of a new school's type; an expansion keeps its school within its
-maximum through the school_size family, so it counts in full). Pupils above a school's lawful
-seats move to schools of the region with room (``standards.disperse``), so a region covered
-grade by grade has no oversized class and no oversized school. A cell is one (level, grade);
+maximum through the school_size family, so it counts in full). With ``standards.disperse``
+(the default) pupils above a school's lawful seats move to schools of the region with room, so
+a region covered grade by grade has no oversized class and no oversized school; without it
+each school keeps its share of the pupils, and a covered region can still have full schools
+beside empty ones. A cell is one (level, grade);
 without a school list (region seats from ``data.capacity``) a cell is a whole level.
 """
 
