@@ -85,9 +85,7 @@ def draw_demand(student_draws: pd.DataFrame, ctx) -> np.ndarray:
     grade, or all the level's grades where the cell is a whole level)."""
     years, cells = ctx.inputs.years, ctx.cells
     t = student_draws[student_draws.year.isin(years) & student_draws.level.isin(ctx.levels)]
-    level = pd.Index(ctx.levels).get_indexer(t.level)
-    grade = t.grade.to_numpy() if (cells.grade > 0).any() else np.zeros(len(t), int)   # 0: the whole level
-    cell = pd.MultiIndex.from_arrays([cells.level, cells.grade]).get_indexer(pd.MultiIndex.from_arrays([level, grade]))
+    cell = cells.index(pd.Index(ctx.levels).get_indexer(t.level), t.grade)
     D = int(t.draw.max()) + 1
     out = np.zeros((len(ctx.regions), len(cells.level), len(years), D))
     np.add.at(out, (pd.Index(ctx.regions).get_indexer(t.region), cell, np.searchsorted(years, t.year),

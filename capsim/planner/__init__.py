@@ -262,7 +262,7 @@ def _grade_frame(ctx: PlanContext, added, rented, short) -> pd.DataFrame | None:
     from capsim.projection import tidy_columns
 
     cells = ctx.cells
-    if not (cells.grade > 0).any():
+    if not cells.by_grade:
         return None
     frame = tidy_columns({"students": cells.demand, "seats_before": cells.lawful, "seats_added": added,
                           "rented": rented, "shortfall": short}, region=ctx.regions, cell=np.arange(len(cells.level)),

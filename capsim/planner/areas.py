@@ -153,11 +153,10 @@ def _travel(scenario, area_ids, site_ids, problems) -> np.ndarray:
 
 def _site_seats(grades, site_ids, levels, cells, years) -> np.ndarray:
     """(J, K, Y) lawful seats each site has in each cell without the plan (0 for sites that are projects)."""
+    if not cells.by_grade:
+        raise ValueError("the catchment level plans grade by grade: its cells must be the levels' grades")
     out = np.zeros((len(site_ids), len(cells.level), len(years)))
     t = grades[grades.year.isin(years) & grades.level.isin(levels)]
-    cell = pd.MultiIndex.from_arrays([cells.level, cells.grade]).get_indexer(
-        pd.MultiIndex.from_arrays([pd.Index(levels).get_indexer(t.level), t.grade.to_numpy()]))
-    if (cell < 0).any():
-        raise ValueError("the catchment level plans grade by grade: its cells must be the levels' grades")
+    cell = cells.index(pd.Index(levels).get_indexer(t.level), t.grade)
     out[pd.Index(site_ids).get_indexer(t.school), cell, np.searchsorted(years, t.year)] = t.lawful_seats.to_numpy()
     return out

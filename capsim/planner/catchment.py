@@ -4,8 +4,9 @@ The region-level model (:mod:`capsim.planner.model`) asks that seats in a region
 pupils. At the catchment level, areas ``a`` (with ``n[a, l, t]`` pupils of capacity cell ``l``
 in year ``t``: a level's grade, :mod:`capsim.planner.cells`) are assigned to sites ``j``: the
 schools that exist and the new schools among the projects (an expansion or temporary
-classrooms add seats at their school's site). The openings ``x[p, y]`` and every family over them (budgets, alternatives, prerequisites, school sizes)
-are the region model's; the capacity family is replaced by::
+classrooms add seats at their school's site). The openings ``x[p, y]`` and every family over
+them (budgets, alternatives, prerequisites, school sizes) are the region model's; the
+capacity family is replaced by::
 
     w[a, j, l, t] in [0, 1]  share of area a's cell-l pupils seated at site j in year t
                              (only for pairs within the maximum distance, sites that can teach l)

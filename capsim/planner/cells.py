@@ -16,8 +16,8 @@ maximum through the school_size family, so it counts in full). With ``standards.
 (the default) pupils above a school's lawful seats move to schools of the region with room, so
 a region covered grade by grade has no oversized class and no oversized school; without it
 each school keeps its share of the pupils, and a covered region can still have full schools
-beside empty ones. A cell is one (level, grade);
-without a school list (region seats from ``data.capacity``) a cell is a whole level.
+beside empty ones. A cell is one (level, grade); without a school list (region seats from
+``data.capacity``) a cell is a whole level.
 """
 
 from __future__ import annotations
@@ -37,6 +37,17 @@ class Cells:
     demand: np.ndarray    # (R, K, Y) pupils to seat
     lawful: np.ndarray    # (R, K, Y) lawful seats without the plan
     seats: np.ndarray     # (P, K) lawful seats each project adds
+
+    @property
+    def by_grade(self) -> bool:
+        return bool((self.grade > 0).any())
+
+    def index(self, level, grade) -> np.ndarray:
+        """The cell of each (level index, grade) pair: its grade's, or its level's where cells are
+        whole levels; -1 where there is none."""
+        grade = np.asarray(grade) if self.by_grade else np.zeros(len(level), dtype=int)
+        cells = pd.MultiIndex.from_arrays([self.level, self.grade])
+        return cells.get_indexer(pd.MultiIndex.from_arrays([level, grade]))
 
     def by_level(self, values: np.ndarray, n_levels: int) -> np.ndarray:
         """Sum ``values`` (R, K, ...) over the cells of each level: (R, L, ...)."""
@@ -58,15 +69,14 @@ def by_grade(scenario, region_grades: pd.DataFrame, regions, levels, years, proj
     grades = grades_by_level(scenario)
     level = np.concatenate([np.full(grades[lv], i) for i, lv in enumerate(levels)])
     grade = np.concatenate([np.arange(1, grades[lv] + 1) for lv in levels])
-    t = region_grades[region_grades.year.isin(years) & region_grades.level.isin(levels)]
-    first = np.cumsum([0] + [grades[lv] for lv in levels])[:-1]
-    k = first[pd.Index(levels).get_indexer(t.level)] + t.grade.to_numpy() - 1
     shape = (len(regions), len(level), len(years))
-    idx = (pd.Index(regions).get_indexer(t.region), k, np.searchsorted(years, t.year))
-    demand, lawful = np.zeros(shape), np.zeros(shape)
-    demand[idx] = t.students.to_numpy()
-    lawful[idx] = t.lawful_seats.to_numpy()
-    return Cells(level, grade, demand, lawful, project_seats(scenario, projects, levels))
+    cells = Cells(level, grade, np.zeros(shape), np.zeros(shape), project_seats(scenario, projects, levels))
+    t = region_grades[region_grades.year.isin(years) & region_grades.level.isin(levels)]
+    idx = (pd.Index(regions).get_indexer(t.region), cells.index(pd.Index(levels).get_indexer(t.level), t.grade),
+           np.searchsorted(years, t.year))
+    cells.demand[idx] = t.students.to_numpy()
+    cells.lawful[idx] = t.lawful_seats.to_numpy()
+    return cells
 
 
 def project_seats(scenario, projects, levels) -> np.ndarray:
