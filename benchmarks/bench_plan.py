@@ -13,7 +13,8 @@ Synthetic instances shaped like the seed plans:
 * province: 2,000 projects, 200 regions, 4 levels, 15 years, budgets scaled alike;
 * city_single, city_split: the catchment level, 120 areas, 40 schools and 15 candidate new
   schools in one city, 2 levels, 10 years, pairs within 3 km (:func:`city`), single or split
-  assignment.
+  assignment; single assignment is solved as ``capsim plan`` solves it, from a start
+  (:mod:`capsim.planner.single`).
 Demand grows with noise so that some shortfall is worth buying and some is not. The same arrays
 are solved by HiGHS and CBC through PuLP and by scipy's milp (HiGHS without PuLP), in both
 formulations of :mod:`capsim.planner.formulation` (step: open by year t; pulse: opens in year t).
@@ -35,6 +36,7 @@ from capsim.planner import model as milp
 from capsim.planner.catchment import Catchment
 from capsim.planner.formulation import FORMULATIONS, arrays
 from capsim.planner.projects import Projects
+from capsim.planner.single import solve_single
 from capsim.planner.solve import solve, solve_scipy
 
 SIZES = {"xining": dict(P=171, R=7, Y=10, budget=8.8e9, gap=1e-3),
@@ -132,9 +134,12 @@ def run(spec, seed, solver, formulation, time_limit):
     """(solution, seconds spent building the model's arrays in the formulation)."""
     inputs = instance(seed=seed, **spec)
     t0 = time.perf_counter()
-    a = arrays(milp.build(inputs), formulation)
+    m = milp.build(inputs)
+    a = arrays(m, formulation)
     arrays_seconds = time.perf_counter() - t0
     args = (a.c, a.families, a.lb, a.ub, a.integer)
+    if m.assignment is not None and m.assignment.z_index is not None:
+        return solve_single(a, m.assignment.z_index, solver, time_limit=time_limit, gap=spec["gap"]), arrays_seconds
     if solver == "scipy":
         return solve_scipy(*args, time_limit=time_limit, gap=spec["gap"]), arrays_seconds
     return solve(*args, solver=solver, time_limit=time_limit, gap=spec["gap"]), arrays_seconds

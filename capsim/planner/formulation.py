@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from capsim.planner.single import solve_single
 from capsim.planner.solve import Solution, solve, solve_scipy
 
 FORMULATIONS = ("step", "pulse")
@@ -74,10 +75,17 @@ def _clean(A):
 
 def solve_as(m, formulation: str = "step", solver: str = "highs", **options) -> Solution:
     """Solve the model in ``formulation`` with ``solver`` ('highs', 'cbc' or 'scipy'); the values
-    come back in the model's own (pulse) variables."""
+    come back in the model's own (pulse) variables. Single assignment is solved from a start
+    (:mod:`capsim.planner.single`)."""
     a = arrays(m, formulation)
     args = (a.c, a.families, a.lb, a.ub, a.integer)
-    sol = solve_scipy(*args, **options) if solver == "scipy" else solve(*args, solver=solver, **options)
+    zoning = m.assignment.z_index if m.assignment is not None else None
+    if zoning is not None:
+        sol = solve_single(a, zoning, solver=solver, **options)
+    elif solver == "scipy":
+        sol = solve_scipy(*args, **options)
+    else:
+        sol = solve(*args, solver=solver, **options)
     if a.D is None or not np.isfinite(sol.values).all():
         return sol
     from dataclasses import replace

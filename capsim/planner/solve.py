@@ -25,11 +25,15 @@ class Solution:
     solve_seconds: float
 
 
-def solve(c, families, lb, ub, integer, solver="highs", time_limit=60.0, gap=1e-3, msg=False) -> Solution:
-    """Build the PuLP problem from arrays and solve it with ``solver`` ('highs' or 'cbc')."""
+def solve(c, families, lb, ub, integer, solver="highs", time_limit=60.0, gap=1e-3, msg=False,
+          start=None, highs_options=None) -> Solution:
+    """Build the PuLP problem from arrays and solve it with ``solver`` ('highs' or 'cbc'), from the
+    plan ``start`` (one value per variable) if given."""
     import pulp
 
     t0 = time.perf_counter()
+    if start is not None:
+        start = np.clip(np.where(integer, np.round(start), start), lb, ub)
     prob = pulp.LpProblem("capsim", pulp.LpMinimize)
     xs = [prob.add_variable(f"v{i}", lowBound=float(lb[i]), upBound=None if not np.isfinite(ub[i]) else float(ub[i]),
                             cat=pulp.LpInteger if integer[i] else pulp.LpContinuous) for i in range(len(c))]
@@ -39,13 +43,16 @@ def solve(c, families, lb, ub, integer, solver="highs", time_limit=60.0, gap=1e-
         _add_family(prob, name, A, sense, rhs, xs)
     t1 = time.perf_counter()
     if solver == "highs":
-        backend = pulp.HiGHS(msg=msg, timeLimit=time_limit, gapRel=gap)
+        backend = _started_highs()(start, xs, msg=msg, timeLimit=time_limit, gapRel=gap, **(highs_options or {}))
     else:
         import warnings
 
+        if start is not None:
+            for x, v in zip(xs, start):
+                x.setInitialValue(float(v))
         with warnings.catch_warnings():  # PuLP 3.x (pinned) bundles CBC behind this deprecated name
             warnings.simplefilter("ignore", DeprecationWarning)
-            backend = pulp.PULP_CBC_CMD(msg=msg, timeLimit=time_limit, gapRel=gap)
+            backend = pulp.PULP_CBC_CMD(msg=msg, timeLimit=time_limit, gapRel=gap, warmStart=start is not None)
     with _quiet(not msg):
         prob.solve(backend)
     t2 = time.perf_counter()
@@ -55,6 +62,29 @@ def solve(c, families, lb, ub, integer, solver="highs", time_limit=60.0, gap=1e-
     if status == "optimal" and not np.isfinite(bound):
         bound = objective
     return Solution(values, status, objective, bound, _gap(objective, bound), solver, t1 - t0, t2 - t1)
+
+
+def _started_highs():
+    """PuLP's in-process HiGHS, handing HiGHS a starting plan first (PuLP's own takes none)."""
+    import highspy
+    import pulp
+
+    class StartedHiGHS(pulp.HiGHS):
+        def __init__(self, start, xs, **options):
+            super().__init__(**options)
+            self.start, self.xs = start, xs
+
+        def callSolver(self, lp):
+            if self.start is not None:
+                values = np.zeros(len(self.xs))
+                values[[x.index for x in self.xs]] = self.start
+                sol = highspy.HighsSolution()
+                sol.col_value = values.tolist()
+                sol.value_valid = True
+                lp.solverModel.setSolution(sol)
+            super().callSolver(lp)
+
+    return StartedHiGHS
 
 
 class _quiet:
