@@ -276,3 +276,40 @@ def test_a_shortfall_with_seats_out_of_reach_is_named_so(tiny):
     assert south["all"].sum() >= 2
     assert (seats[seats["all"]].cause == "out of reach").all()
     assert (seats[~seats["any"]].cause != "out of reach").all() and (~seats["any"]).sum() >= 2
+
+
+def test_areas_rows_of_a_level_the_plan_leaves_out_are_read_and_not_used(tiny):
+    """Without kindergartens in the schools table the plan leaves kindergarten out; per-level
+    areas rows for it (each region's kindergarten children all in its first area) neither stop
+    it nor change it."""
+    schools = pd.read_csv(tiny / "schools.csv", dtype=str, keep_default_na=False)
+    gone = set(schools.id[schools.type == "kindergarten"])
+    for name, key in (("schools.csv", "id"), ("school_grades.csv", "school"), ("travel.csv", "site")):
+        frame = pd.read_csv(tiny / name, dtype=str, keep_default_na=False)
+        frame[~frame[key].isin(gone)].to_csv(tiny / name, index=False)
+    sc = capsim.load_scenario(tiny / "scenario.toml", use=["deterministic", "catchments"])
+    plain = capsim.plan(sc)
+    areas = pd.read_csv(tiny / "areas.csv", dtype=str, keep_default_na=False)
+    first = ~areas.region.duplicated()
+    kinder = areas.assign(level="kindergarten", share=np.where(first, "1", "0"))
+    pd.concat([areas.assign(level=""), kinder]).to_csv(tiny / "areas.csv", index=False)
+    assert main(["validate", str(tiny / "scenario.toml"), "--use", "catchments"]) == 0
+    with_rows = capsim.plan(capsim.load_scenario(tiny / "scenario.toml", use=["deterministic", "catchments"]))
+    assert plain.levels_not_planned == with_rows.levels_not_planned == ("kindergarten",)
+    assert "kindergarten" not in set(with_rows.catchments.level)
+    assert with_rows.solution.objective == pytest.approx(plain.solution.objective, rel=1e-9)
+
+
+def test_the_html_report_says_where_each_areas_pupils_go(tiny_catchments, tmp_path):
+    from capsim.reports import report
+
+    _, res = tiny_catchments
+    report(res, tmp_path / "out")
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "<h2>Catchments</h2>" in page
+    section = page.split("<h2>Catchments</h2>")[1].split("<h2>")[0]
+    c = pd.read_csv(tmp_path / "out" / "catchments.csv", keep_default_na=False)
+    for row in c[c.pupils >= 0.5].itertuples():
+        seated = f"{row.school} {row.pupils:,.0f}" if row.school else f"short {row.pupils:,.0f}"
+        assert seated in section, (row.area, row.level, row.year)
+    assert section.count("<tr") == 1 + c.groupby(["area", "level"]).ngroups       # header + one row each

@@ -166,6 +166,7 @@ def test_page_is_self_contained(written):
     assert "<img src='data:image/png;base64," in page and "@font-face" in page
     assert "http://" not in page.replace("http://scripts.sil.org", "") and "https://" not in page
     assert "北区第三中学" in page and "Resolved scenario" in page
+    assert "<h2>Catchments</h2>" not in page                  # a plan by region has none
 
 
 def _chromium():

@@ -2,6 +2,8 @@
 
 * areas: ``area, region, share`` (+ ``level``): the share of the region's pupils (of that level;
   of every level where ``level`` is empty) who live in the area. A region's shares add to 1.
+  Rows of a level the plan leaves out (no school or capacity row gives its seats) are read,
+  checked and not used.
 * travel: ``area, site, km`` and/or ``cost``: a site is a school of the schools table or a
   project that makes a new site (a new school, temporary classrooms without a school). The cost
   of a pupil of the area at the site is ``cost`` (yuan a year) where given, else
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from capsim.enrolment import level_specs
 from capsim.errors import PlanError, Problem, Problems
 from capsim.planner.catchment import Catchment
 from capsim.tables import Table
@@ -82,8 +85,9 @@ def _areas(scenario, regions, levels, problems):
     f = table.frame
     region = table.choice("region", regions, fix=f"use a region of the regions table: {', '.join(regions[:12])}.")
     share = table.number("share", 0, 1, fix="write the share of the region's pupils living in the area, 0 to 1.")
-    level = table.choice("level", [""] + list(levels), fix=f"leave it empty (every level) or use one of "
-                         f"{', '.join(levels)}.") if table.has("level") else np.full(len(f), "")
+    named = [lv.name for lv in level_specs(scenario)]
+    level = table.choice("level", [""] + named, fix=f"leave it empty (every level) or use one of "
+                         f"{', '.join(named)}.") if table.has("level") else np.full(len(f), "")
     table.duplicates(["area", "level"] if table.has("level") else ["area"], fix="keep one row for each area and level.")
     ids = list(dict.fromkeys(f["area"]))
     out = np.zeros((len(ids), len(levels)))
@@ -96,6 +100,8 @@ def _areas(scenario, regions, levels, problems):
                          "give each area one region.")
         if r:
             home[i] = regions.index(r)
+        if lv and lv not in levels:                 # a level the plan leaves out (no seats known)
+            continue
         cols = [levels.index(lv)] if lv else slice(None)
         out[i, cols] = np.nan_to_num(s)
     _check_shares(table, ids, home, out, regions, levels, problems)

@@ -39,7 +39,7 @@ def render(t, images: dict) -> str:
         f"<p class='meta'>capsim report · {date.today().isoformat()} · forecast {h['first_year']}–{h['last_year']}</p>",
         _cards(h), "<h2>Figures</h2>", _figures(images),
         _section("Schedule", _schedule(t)), _section("Seat gap by level and year", _gap_table(t)),
-        _section("Shortfalls left", _shortfalls(t)), _section("Assumptions", _assumptions(t)),
+        _section("Shortfalls left", _shortfalls(t)), *_catchments(t), _section("Assumptions", _assumptions(t)),
         _section("Data provenance", _provenance(t)),
         _section("Resolved scenario", f"<pre>{html.escape(t.scenario_text)}</pre>"),
     ])
@@ -129,6 +129,25 @@ def _shortfalls(t) -> str:
     by = t.shortfalls.groupby(["region", "level", "cause"], sort=False).agg(
         first_year=("year", "min"), last_year=("year", "max"), seat_years=("seats", "sum")).reset_index()
     return _table(by)
+
+
+def _catchments(t) -> list[str]:
+    """Where each area's pupils of each level go, year by year (no section without catchments)."""
+    c = t.catchments
+    if c is None or not len(c):
+        return []
+    c = c.assign(school=c.school.fillna("").astype(str))
+    wide = c.groupby(["area", "level", "year"], sort=False).apply(_destinations, include_groups=False).unstack("year")
+    intro = ("<p>The school each area's pupils go to, with the number seated there (several schools: the area is "
+             "split); <i>short</i>: pupils no school in reach has a seat for.</p>")
+    return [_section("Catchments", intro + wide.reset_index().to_html(index=False, border=0, na_rep=""))]
+
+
+def _destinations(g: pd.DataFrame) -> str:
+    seated = g[g.school != ""].sort_values("pupils", ascending=False)
+    parts = [f"{school} {pupils:,.0f}" for school, pupils in zip(seated.school, seated.pupils) if pupils >= 0.5]
+    short = g.loc[g.school == "", "pupils"].sum()
+    return " / ".join(parts + ([f"short {short:,.0f}"] if short >= 0.5 else []))
 
 
 def _assumptions(t) -> str:
