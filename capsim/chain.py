@@ -43,6 +43,19 @@ class Results:
     def shortfalls(self) -> pd.DataFrame:
         return self.plan.shortfalls if self.plan is not None else pd.DataFrame()
 
+    @property
+    def oversized_where_covered(self) -> pd.DataFrame:
+        """Rows of the assessment after the plan (plan years) with oversized classes although the
+        plan names no shortfall in that year, region and level. Empty when pupils above a school's
+        lawful seats are dispersed (``standards.disperse``); without dispersal a region's seats
+        can cover its pupils while some of its schools are full."""
+        after = self.assessment_planned
+        if self.plan is None or after.empty:
+            return pd.DataFrame()
+        short = self.shortfalls[["year", "region", "level"]].drop_duplicates().assign(short=True)
+        rows = after[after.year.isin(self.seats_after.year.unique())].merge(short, how="left")
+        return rows[rows.short.isna() & (rows.oversized_classes > 0)].drop(columns="short")
+
 
 def run(scenario, progress: bool = False, evaluate: bool = False) -> Results:
     """Forecast, assess, plan when the scenario has projects (else the plan is None), and

@@ -366,6 +366,12 @@ def _plan_summary(res, most: int = 10) -> str:
         by = res.shortfalls.groupby(["level", "cause"]).seats.sum()
         lines.append("shortfalls (seat-years) by level and cause:")
         lines += [f"  {lv:<13} {cause:<22} {v:>10,.0f}" for (lv, cause), v in by.items()]
+    uncovered = res.oversized_where_covered
+    if len(uncovered):
+        lines.append(f"note: {uncovered.oversized_classes.sum():,.0f} oversized class-years remain after the plan in "
+                     f"{len(uncovered)} region/level/years it names no shortfall in: without standards.disperse each "
+                     "school keeps its own pupils, and the plan's seats cover each region, not each school. Set "
+                     "standards.disperse = true to move pupils above a school's lawful seats to others in the region.")
     return "\n".join(lines)
 
 

@@ -1,6 +1,7 @@
 """The network after a plan: dispersal of pupils (分流) and the assessment of the planned schools."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import capsim
@@ -134,3 +135,26 @@ def test_an_expansion_adds_classrooms_only_to_the_levels_it_serves(tiny):
     growth = (res.assessment_planned.set_index(key).seats - res.assessment.set_index(key).seats).sort_index().loc[2026, "north"]
     added = res.seats_after.set_index(key).seats_added.sort_index().loc[2026, "north"]
     np.testing.assert_allclose(growth[added.index], added, atol=1e-6)  # primary untouched, junior +100 with the rest
+
+
+@pytest.mark.parametrize("disperse", [True, False])
+def test_run_says_when_covered_regions_keep_oversized_classes_without_dispersal(tmp_path, capsys, disperse):
+    from capsim.cli import main
+
+    out = tmp_path / "out"
+    setting = f"standards.disperse={str(disperse).lower()}"
+    assert main(["run", str(tiny_path()), "--set", "uncertainty.draws=1", "--set", setting, "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    after = pd.read_csv(out / "assessment_after_plan.csv")
+    short = pd.read_csv(out / "shortfalls.csv")
+    plan_years = set(pd.read_csv(out / "seats_after_plan.csv").year)
+    named = set(zip(short.year, short.region, short.level))
+    covered = [(y, r, lv) not in named and y in plan_years
+               for y, r, lv in zip(after.year, after.region, after.level)]
+    left = after.oversized_classes[covered].sum()
+    if disperse:
+        assert left == 0 and "note:" not in printed
+    else:
+        assert left > 0
+        assert f"note: {left:,.0f} oversized class-years remain after the plan" in printed
+        assert "standards.disperse = true" in printed
