@@ -367,7 +367,7 @@ def _plan_summary(res, most: int = 10) -> str:
         lines.append("shortfalls (seat-years) by level and cause:")
         lines += [f"  {lv:<13} {cause:<22} {v:>10,.0f}" for (lv, cause), v in by.items()]
     uncovered = res.oversized_where_covered
-    if len(uncovered):
+    if len(uncovered) and not res.scenario.standards.disperse:
         lines.append(f"note: {uncovered.oversized_classes.sum():,.0f} oversized class-years remain after the plan in "
                      f"{len(uncovered)} region/level/years it names no shortfall in: without standards.disperse each "
                      "school keeps its own pupils, and the plan's seats cover each region, not each school. Set "

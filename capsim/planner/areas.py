@@ -2,8 +2,9 @@
 
 * areas: ``area, region, share`` (+ ``level``): the share of the region's pupils (of that level;
   of every level where ``level`` is empty) who live in the area. A region's shares add to 1.
-  Rows of a level the plan leaves out (no school or capacity row gives its seats) are read,
-  checked and not used.
+  Rows of a level the plan leaves out (no school or capacity row gives its seats) are not used
+  by the plan (``capsim validate``, which checks every level, still wants their shares to add
+  to 1).
 * travel: ``area, site, km`` and/or ``cost``: a site is a school of the schools table or a
   project that makes a new site (a new school, temporary classrooms without a school). The cost
   of a pupil of the area at the site is ``cost`` (yuan a year) where given, else

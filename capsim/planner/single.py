@@ -12,10 +12,12 @@ the solver finds no good plan in time (120 areas, 55 sites, 10 years: a 23 % gap
    into independent blocks, the connected components of the constraint matrix over the free
    variables: one per zoning level and year when nothing couples the years (rented seats
    under a budget do). Each block is a small MILP, solved on its own with an equal share of
-   the time left until ``3T/4`` (``rhs`` less the fixed variables' part; rows left with no
-   free variable held in step 1 and hold still). With ``x*`` they make a plan of the full model.
-3. **Improve.** Solve the full model from that plan with the time left (the start goes to
-   HiGHS and CBC; scipy's milp takes none and solves from nothing).
+   the time left until ``3T/4``, and at least half a second (``rhs`` less the fixed variables'
+   part; rows left with no free variable held in step 1 and hold still). With ``x*`` they make
+   a plan of the full model.
+3. **Improve.** Solve the full model from that plan with the time left, at least a second (the
+   start goes to HiGHS and CBC; scipy's milp takes none and solves from nothing). With these
+   floors, a limit of a few seconds on a model of many blocks is overrun.
 
 The answer is the cheaper of the start and step 3's plan, with bound ``max(L, step 3's)``:
 it is ``optimal`` only if that bound proves it within the gap. On the city benchmark this is a
@@ -51,7 +53,15 @@ def solve_single(a, zoning: np.ndarray, solver: str = "highs", time_limit: float
     start = _zone(a, fixed, np.round(split.values), solver, time_limit * 3 / 4 - (time.perf_counter() - t0), gap)
     left = max(time_limit - (time.perf_counter() - t0), min(1.0, time_limit))
     full = _solve(a, solver, time_limit=left, gap=gap, start=start)
-    return _best(full, start, a.c, split.bound, gap, time.perf_counter() - t0)
+    return _best(full, start, a.c, _proven_bound(split, gap / 10), gap, time.perf_counter() - t0)
+
+
+def _proven_bound(sol: Solution, gap: float) -> float:
+    """A lower bound the solver proved: its own, or for CBC (no bound through PuLP) what
+    'optimal within ``gap``' implies."""
+    if sol.solver == "cbc":
+        return sol.objective * (1 - gap) if sol.status == "optimal" and sol.objective > 0 else np.nan
+    return sol.bound
 
 
 def _solve(a, solver, integer=None, start=None, **options) -> Solution:
@@ -81,7 +91,7 @@ def _zone(a, fixed, values, solver, seconds, gap) -> np.ndarray | None:
         if sol.status not in ("optimal", "feasible"):
             return None
         values[cols] = sol.values
-    return values
+    return np.clip(np.where(a.integer, np.round(values), values), a.lb, a.ub)
 
 
 def blocks_of(a, fixed: np.ndarray, values: np.ndarray):
@@ -109,8 +119,8 @@ def _best(full: Solution, start, c, split_bound, gap, seconds) -> Solution:
     values, objective = full.values, full.objective
     if start is not None and not (full.status in ("optimal", "feasible") and full.objective <= c @ start):
         values, objective = start, float(c @ start)
-    bounds = [b for b in (split_bound, full.bound) if np.isfinite(b)]
-    bound = max(bounds) if bounds else np.nan
+    bounds = [b for b in (split_bound, _proven_bound(full, gap)) if np.isfinite(b)]
+    bound = min(max(bounds), objective) if bounds else np.nan
     proved = full.status == "optimal" and objective <= full.objective
     within = np.isfinite(bound) and (objective - bound) <= gap * max(abs(objective), 1e-9)
     status = "optimal" if proved or within else "feasible"

@@ -37,8 +37,10 @@ def solve(c, families, lb, ub, integer, solver="highs", time_limit=60.0, gap=1e-
     prob = pulp.LpProblem("capsim", pulp.LpMinimize)
     xs = [prob.add_variable(f"v{i}", lowBound=float(lb[i]), upBound=None if not np.isfinite(ub[i]) else float(ub[i]),
                             cat=pulp.LpInteger if integer[i] else pulp.LpContinuous) for i in range(len(c))]
-    nz = np.flatnonzero(c)
-    prob += pulp.LpAffineExpression([(xs[i], float(c[i])) for i in nz])
+    # Every variable goes into the objective, zero costs too: PuLP hands the solver only the
+    # variables it meets, and one in no row and no cost (the unserved share of an area with no
+    # pupils of a grade) would come back without a value.
+    prob += pulp.LpAffineExpression([(x, float(v)) for x, v in zip(xs, c)])
     for name, A, sense, rhs in families:
         _add_family(prob, name, A, sense, rhs, xs)
     t1 = time.perf_counter()

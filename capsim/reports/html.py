@@ -137,7 +137,8 @@ def _catchments(t) -> list[str]:
     if c is None or not len(c):
         return []
     c = c.assign(school=c.school.fillna("").astype(str))
-    wide = c.groupby(["area", "level", "year"], sort=False).apply(_destinations, include_groups=False).unstack("year")
+    wide = c.groupby(["area", "level", "year"], sort=False).apply(_destinations, include_groups=False) \
+        .unstack("year").rename_axis(columns=None)
     intro = ("<p>The school each area's pupils go to, with the number seated there (several schools: the area is "
              "split); <i>short</i>: pupils no school in reach has a seat for.</p>")
     return [_section("Catchments", intro + wide.reset_index().to_html(index=False, border=0, na_rep=""))]
