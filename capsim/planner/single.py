@@ -21,7 +21,7 @@ the solver finds no good plan in time (120 areas, 55 sites, 10 years: a 23 % gap
 
 The answer is the cheaper of the start and step 3's plan, with bound ``max(L, step 3's)``:
 it is ``optimal`` only if that bound proves it within the gap. On the city benchmark this is a
-1.0 % gap after 120 s instead of 23 %; at small sizes step 3 proves the optimum itself.
+1.0-1.1 % gap after 120 s instead of 23 %; at small sizes step 3 proves the optimum itself.
 """
 
 from __future__ import annotations
