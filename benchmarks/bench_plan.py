@@ -34,10 +34,8 @@ import numpy as np
 
 from capsim.planner import model as milp
 from capsim.planner.catchment import Catchment
-from capsim.planner.formulation import FORMULATIONS, arrays
+from capsim.planner.formulation import FORMULATIONS, arrays, solve_arrays
 from capsim.planner.projects import Projects
-from capsim.planner.single import solve_single
-from capsim.planner.solve import solve, solve_scipy
 
 SIZES = {"xining": dict(P=171, R=7, Y=10, budget=8.8e9, gap=1e-3),
          "xining_grades": dict(P=171, R=7, Y=10, budget=8.8e9, gap=1e-3, grades=(3, 6, 3, 3)),
@@ -137,12 +135,7 @@ def run(spec, seed, solver, formulation, time_limit):
     m = milp.build(inputs)
     a = arrays(m, formulation)
     arrays_seconds = time.perf_counter() - t0
-    args = (a.c, a.families, a.lb, a.ub, a.integer)
-    if m.assignment is not None and m.assignment.z_index is not None:
-        return solve_single(a, m.assignment.z_index, solver, time_limit=time_limit, gap=spec["gap"]), arrays_seconds
-    if solver == "scipy":
-        return solve_scipy(*args, time_limit=time_limit, gap=spec["gap"]), arrays_seconds
-    return solve(*args, solver=solver, time_limit=time_limit, gap=spec["gap"]), arrays_seconds
+    return solve_arrays(a, m, solver, time_limit=time_limit, gap=spec["gap"]), arrays_seconds
 
 
 def main(argv=None):

@@ -24,7 +24,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from capsim.planner.single import solve_single
-from capsim.planner.solve import Solution, solve, solve_scipy
+from capsim.planner.solve import Solution, solve_with
 
 FORMULATIONS = ("step", "pulse")
 
@@ -78,16 +78,18 @@ def solve_as(m, formulation: str = "step", solver: str = "highs", **options) -> 
     come back in the model's own (pulse) variables. Single assignment is solved from a start
     (:mod:`capsim.planner.single`)."""
     a = arrays(m, formulation)
-    args = (a.c, a.families, a.lb, a.ub, a.integer)
-    zoning = m.assignment.z_index if m.assignment is not None else None
-    if zoning is not None:
-        sol = solve_single(a, zoning, solver=solver, **options)
-    elif solver == "scipy":
-        sol = solve_scipy(*args, **options)
-    else:
-        sol = solve(*args, solver=solver, **options)
+    sol = solve_arrays(a, m, solver, **options)
     if a.D is None or not np.isfinite(sol.values).all():
         return sol
     from dataclasses import replace
 
     return replace(sol, values=a.D @ sol.values)
+
+
+def solve_arrays(a: Arrays, m, solver: str = "highs", **options) -> Solution:
+    """Solve the arrays ``a`` of model ``m`` with ``solver``: from a start under single
+    assignment (:mod:`capsim.planner.single`), else as they are; values in ``a``'s variables."""
+    zoning = m.assignment.z_index if m.assignment is not None else None
+    if zoning is not None:
+        return solve_single(a, zoning, solver=solver, **options)
+    return solve_with((a.c, a.families, a.lb, a.ub, a.integer), solver, **options)

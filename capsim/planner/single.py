@@ -32,7 +32,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from capsim.planner.solve import Solution, solve, solve_scipy
+from capsim.planner.solve import Solution, solve_with
 
 # HiGHS spends 80 % of its effort on primal heuristics in a block (its default is 5 %): the
 # blocks are small and a better zoning is worth more than a better bound there. One run each on
@@ -46,13 +46,13 @@ def solve_single(a, zoning: np.ndarray, solver: str = "highs", time_limit: float
     t0 = time.perf_counter()
     relaxed = a.integer.copy()
     relaxed[zoning] = False
-    split = _solve(a, solver, integer=relaxed, time_limit=time_limit / 4, gap=gap / 10)
+    split = solve_with((a.c, a.families, a.lb, a.ub, relaxed), solver, time_limit=time_limit / 4, gap=gap / 10)
     if split.status not in ("optimal", "feasible"):
         return split
     fixed = a.integer & ~np.isin(np.arange(len(a.c)), zoning)
     start = _zone(a, fixed, np.round(split.values), solver, time_limit * 3 / 4 - (time.perf_counter() - t0), gap)
     left = max(time_limit - (time.perf_counter() - t0), min(1.0, time_limit))
-    full = _solve(a, solver, time_limit=left, gap=gap, start=start)
+    full = solve_with((a.c, a.families, a.lb, a.ub, a.integer), solver, time_limit=left, gap=gap, start=start)
     return _best(full, start, a.c, _proven_bound(split, gap / 10), gap, time.perf_counter() - t0)
 
 
@@ -62,13 +62,6 @@ def _proven_bound(sol: Solution, gap: float) -> float:
     if sol.solver == "cbc":
         return sol.objective * (1 - gap) if sol.status == "optimal" and sol.objective > 0 else np.nan
     return sol.bound
-
-
-def _solve(a, solver, integer=None, start=None, **options) -> Solution:
-    args = (a.c, a.families, a.lb, a.ub, a.integer if integer is None else integer)
-    if solver == "scipy":
-        return solve_scipy(*args, **options)
-    return solve(*args, solver=solver, start=start, **options)
 
 
 def _zone(a, fixed, values, solver, seconds, gap) -> np.ndarray | None:
@@ -83,11 +76,7 @@ def _zone(a, fixed, values, solver, seconds, gap) -> np.ndarray | None:
             values[cols] = np.where(a.c[cols] >= 0, a.lb[cols], a.ub[cols])
             continue
         sub = (a.c[cols], families, a.lb[cols], a.ub[cols], a.integer[cols])
-        options = dict(time_limit=max(share, 0.5), gap=gap)
-        if solver == "scipy":
-            sol = solve_scipy(*sub, **options)
-        else:
-            sol = solve(*sub, solver=solver, highs_options=BLOCK_HEURISTICS, **options)
+        sol = solve_with(sub, solver, time_limit=max(share, 0.5), gap=gap, highs_options=BLOCK_HEURISTICS)
         if sol.status not in ("optimal", "feasible"):
             return None
         values[cols] = sol.values

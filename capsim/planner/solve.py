@@ -25,6 +25,14 @@ class Solution:
     solve_seconds: float
 
 
+def solve_with(args, solver: str = "highs", start=None, highs_options=None, **options) -> Solution:
+    """Solve ``args`` = (c, families, lb, ub, integer) with ``solver``: 'highs' or 'cbc' through
+    PuLP (from ``start`` if given), or 'scipy' (which takes no start and no HiGHS options)."""
+    if solver == "scipy":
+        return solve_scipy(*args, **options)
+    return solve(*args, solver=solver, start=start, highs_options=highs_options, **options)
+
+
 def solve(c, families, lb, ub, integer, solver="highs", time_limit=60.0, gap=1e-3, msg=False,
           start=None, highs_options=None) -> Solution:
     """Build the PuLP problem from arrays and solve it with ``solver`` ('highs' or 'cbc'), from the
