@@ -2,6 +2,7 @@
 
     python benchmarks/bench_plan.py [--sizes xining province] [--formulations step pulse]
                                     [--seeds 0 1 2 3] [--time-limit 120] [--repeats 3]
+                                    [--rezoning-cost 300]
 
 Synthetic instances shaped like the seed plans:
 * xining: 171 projects, 7 districts, 4 levels, 10 years, 8.8 billion yuan in total and
@@ -14,7 +15,9 @@ Synthetic instances shaped like the seed plans:
 * city_single, city_split: the catchment level, 120 areas, 40 schools and 15 candidate new
   schools in one city, 2 levels, 10 years, pairs within 3 km (:func:`city`), single or split
   assignment; single assignment is solved as ``capsim plan`` solves it, from a start
-  (:mod:`capsim.planner.single`).
+  (:mod:`capsim.planner.single`), with capsim's default rezoning cost (a pupil-km of travel a
+  year per pupil rezoned, ``--rezoning-cost``); its row also counts the zoning changes (area-level-years whose school
+  is not the year before's) and, of those, the returns to a school the area had left.
 Demand grows with noise so that some shortfall is worth buying and some is not. The same arrays
 are solved by HiGHS and CBC through PuLP and by scipy's milp (HiGHS without PuLP), in both
 formulations of :mod:`capsim.planner.formulation` (step: open by year t; pulse: opens in year t).
@@ -27,8 +30,8 @@ from __future__ import annotations
 import argparse
 import itertools
 import statistics
-
 import time
+from dataclasses import replace
 
 import numpy as np
 
@@ -52,11 +55,12 @@ def instance(seed=0, **spec):
     return city(seed=seed, **spec) if "A" in spec else regions(seed=seed, **spec)
 
 
-def city(A, S, N, Y, radius, single, seed=0, **_):
+def city(A, S, N, Y, radius, single, seed=0, rezoning=300.0, **_):
     """A catchment instance: a 12 x 12 km city of A areas (100-600 pupils of primary and of junior
     school age, growing up to 40 % over Y years), S schools (primary or junior, 900-2,700 seats)
     and N candidate new schools (1,350 or 2,250 seats, 60,000 yuan a seat); 300 yuan per pupil-km
-    a year; pairs within ``radius`` km only; a total budget of a third of all candidates."""
+    a year and ``rezoning`` yuan per pupil rezoned (capsim's default: a pupil-km of travel a
+    year); pairs within ``radius`` km only; a total budget of a third of all candidates."""
     rng = np.random.default_rng(seed)
     where = rng.uniform(0, 12, (A + S + N, 2))
     km = np.hypot(*(where[:A, None, :] - where[None, A:, :]).transpose(2, 0, 1))
@@ -77,7 +81,7 @@ def city(A, S, N, Y, radius, single, seed=0, **_):
                         latest=np.full(N, first + Y - 1.0), committed=np.full(N, np.nan), group=np.full(N, ""),
                         requires=np.full(N, -1), duration=np.full(N, np.inf))
     catch = Catchment(pupils=pupils, area_region=np.zeros(A, int), seats=seats, project_site=S + np.arange(N),
-                      cost=np.where(km <= radius, 300 * km, np.inf), single=single)
+                      cost=np.where(km <= radius, 300 * km, np.inf), single=single, rezoning_cost=rezoning)
     return milp.PlanInputs(years=np.arange(first, first + Y), need=np.zeros((1, 2, Y)), projects=projects,
                            budget_total=(new_seats * 60_000).sum() / 3, discount_rate=0.03, penalty=150_000,
                            catchment=catch)
@@ -129,13 +133,37 @@ def by_grade(need, seats, grades, rng):
 
 
 def run(spec, seed, solver, formulation, time_limit):
-    """(solution, seconds spent building the model's arrays in the formulation)."""
+    """(solution in the model's variables, seconds spent building the model's arrays in the
+    formulation, the model)."""
     inputs = instance(seed=seed, **spec)
     t0 = time.perf_counter()
     m = milp.build(inputs)
     a = arrays(m, formulation)
     arrays_seconds = time.perf_counter() - t0
-    return solve_arrays(a, m, solver, time_limit=time_limit, gap=spec["gap"]), arrays_seconds
+    sol = solve_arrays(a, m, solver, time_limit=time_limit, gap=spec["gap"])
+    return replace(sol, values=sol.values if a.D is None else a.D @ sol.values), arrays_seconds, m
+
+
+def zoning_changes(m, values) -> str:
+    """'changes/returns' of a single-assignment plan: area-level-years zoned to another school than
+    the year before, and those going back to a school the area had left; '-' without zoning."""
+    asg = m.assignment
+    if asg is None or asg.z_index is None or not np.isfinite(values).all():
+        return "-"
+    A, Y = m.inputs.catchment.pupils.shape[0], len(m.inputs.years)
+    E = int(m.inputs.catchment.zone_of.max()) + 1
+    site = np.empty(len(asg.z_index), dtype=int)
+    site[asg.z_of_w] = asg.site
+    zone = np.full((A * E, Y), -1)
+    on = values[asg.z_index] > 0.5
+    zone.reshape(-1)[asg.z_key[on]] = site[on]
+    changes = returns = 0
+    for row in zone:
+        seq = row[row >= 0]
+        moved = np.flatnonzero(seq[1:] != seq[:-1]) + 1
+        changes += len(moved)
+        returns += sum(seq[k] in seq[: k - 1] for k in moved)
+    return f"{changes}/{returns}"
 
 
 def main(argv=None):
@@ -146,21 +174,23 @@ def main(argv=None):
     parser.add_argument("--seeds", nargs="+", type=int, default=[0], help="random instances of each size")
     parser.add_argument("--time-limit", type=float, default=120.0)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--rezoning-cost", type=float, default=300.0,
+                        help="yuan per pupil rezoned in the city instances (0: zoning chosen anew every year)")
     args = parser.parse_args(argv)
     print(f"{'instance':<14}{'seed':>4} {'solver':<7}{'form':<6}{'vars':>7}{'rows':>7}{'nonzeros':>9}{'build s':>8}"
-          f"{'solve s':>8}{'build %':>8}{'status':>9}{'gap':>7}{'objective':>17}")
+          f"{'solve s':>8}{'build %':>8}{'status':>9}{'gap':>7}{'objective':>17}{'rezoned':>9}")
     for name, seed, solver, formulation in itertools.product(args.sizes, args.seeds, args.solvers, args.formulations):
-        spec = SIZES[name]
+        spec = {**SIZES[name], "rezoning": args.rezoning_cost}
         a = arrays(milp.build(instance(seed=seed, **spec)), formulation)
         rows = sum(A.shape[0] for _, A, _, _ in a.families)
         nonzeros = sum(A.nnz for _, A, _, _ in a.families)
         runs = [run(spec, seed, solver, formulation, args.time_limit) for _ in range(args.repeats)]
-        build = statistics.median(r.build_seconds + extra for r, extra in runs)
-        solve_s = statistics.median(r.solve_seconds for r, _ in runs)
-        last = runs[-1][0]
+        build = statistics.median(r.build_seconds + extra for r, extra, _ in runs)
+        solve_s = statistics.median(r.solve_seconds for r, _, _ in runs)
+        last, _, m = runs[-1]
         print(f"{name:<14}{seed:>4} {solver:<7}{formulation:<6}{len(a.c):>7}{rows:>7}{nonzeros:>9}{build:>8.2f}"
               f"{solve_s:>8.2f}{build / (build + solve_s):>8.0%}{last.status:>9}{last.gap:>7.2%}"
-              f"{last.objective:>17,.0f}", flush=True)
+              f"{last.objective:>17,.0f}{zoning_changes(m, last.values):>9}", flush=True)
 
 
 if __name__ == "__main__":

@@ -141,6 +141,51 @@ def test_sites_never_take_more_than_their_seats_and_new_schools_serve_only_once_
     assert sol.values[m.short_index][0, 0].tolist() == pytest.approx([200, 250, 0, 0])
 
 
+def _rezoning(cost, solver="highs"):
+    """One area of 100 pupils and two schools, A (100 yuan a pupil-year away) and B (110), over
+    three years; A has no seat in the second year. Rezoning costs ``cost`` yuan a pupil."""
+    seats = np.array([[100.0, 0.0, 100.0], [100.0, 100.0, 100.0], [0.0, 0.0, 0.0]])
+    projects = _projects([0], [100], [1e9], [1], [2026], [2027])             # site 2: out of reach
+    catch = Catchment(pupils=np.full((1, 1, 3), 100.0), area_region=np.zeros(1, int), seats=seats[:, None, :],
+                      project_site=np.array([2]), cost=np.array([[100.0, 110.0, np.inf]]), single=True,
+                      rezoning_cost=cost)
+    m = milp.build(milp.PlanInputs(years=np.arange(2025, 2028), need=np.zeros((1, 1, 3)), projects=projects,
+                                   penalty=1e4, catchment=catch))
+    sol = solve_as(m, solver=solver, gap=1e-9)
+    got = assignments(m, sol.values)
+    return sol, "".join("AB"[s] for s in got["site"][np.argsort(got["year"])])
+
+
+@pytest.mark.parametrize("cost, zoning, total", [
+    (0.0, "ABA", 31_000),    # travel 10,000 + 11,000 + 10,000; rezoning is free
+    (5.0, "ABA", 32_000),    # two moves cost 1,000; staying at B from the start: 33,000
+    (15.0, "BBB", 33_000),   # ABA would cost 34,000, ABB 33,500
+])
+@pytest.mark.parametrize("solver", ["highs", "scipy"])
+def test_a_rezoning_is_made_only_when_its_cost_is_worth_the_travel_it_saves(cost, zoning, total, solver):
+    sol, got = _rezoning(cost, solver)
+    assert sol.status == "optimal"
+    assert got == zoning
+    assert sol.objective == pytest.approx(total, rel=1e-9)
+
+
+@pytest.mark.parametrize("given, expected", [(None, 200.0), ("0", 0.0), ("50", 50.0)])
+def test_the_scenarios_rezoning_cost_defaults_to_a_pupil_km_of_travel(tiny, given, expected):
+    from capsim.planner import plan_context
+
+    sets = {"plan.assignment": "single"} | ({} if given is None else {"plan.rezoning_cost": given})
+    sc = capsim.load_scenario(tiny / "scenario.toml", use=["deterministic", "catchments"], set=sets)
+    assert sc.plan.travel_cost_per_km == 200                   # the override's
+    assert plan_context(sc).inputs.catchment.rezoning_cost == expected
+
+
+def test_a_negative_rezoning_cost_is_named_with_the_fix(tiny, capsys):
+    code = main(["validate", str(tiny / "scenario.toml"), "--use", "catchments", "--set", "plan.rezoning_cost=-5"])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert "plan.rezoning_cost" in err and "-5" in err and "greater than or equal to 0" in err
+
+
 # ---------------------------------------------------------------- the tiny example's catchments
 
 

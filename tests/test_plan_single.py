@@ -7,16 +7,17 @@ import numpy as np
 import pytest
 
 from capsim.planner import model as milp
-from capsim.planner.catchment import Catchment
+from capsim.planner.catchment import Catchment, variable_years
 from capsim.planner.formulation import FORMULATIONS, arrays, solve_as
 from capsim.planner.single import blocks_of, solve_single
 from capsim.planner.solve import solve, solve_scipy
 from test_plan import _projects
 
 
-def _city(seed, areas=14, schools=4, candidates=3, years=3, single=True):
+def _city(seed, areas=14, schools=4, candidates=3, years=3, single=True, rezoning=0.0):
     """A small city: areas with pupils of two levels growing 20 %, primary and junior schools,
-    new-school candidates of either level, pairs within 5 km of a 10 km square."""
+    new-school candidates of either level, pairs within 5 km of a 10 km square; ``rezoning``
+    yuan a pupil rezoned."""
     rng = np.random.default_rng(seed)
     J = schools + candidates
     where = rng.uniform(0, 10, (areas + J, 2))
@@ -32,7 +33,7 @@ def _city(seed, areas=14, schools=4, candidates=3, years=3, single=True):
     projects = projects.__class__(**{**projects.__dict__, "levels": ("primary", "junior"), "seats": added})
     catch = Catchment(pupils=pupils, area_region=np.zeros(areas, int), seats=seats,
                       project_site=schools + np.arange(candidates), cost=np.where(km <= 5, 300 * km, np.inf),
-                      single=single)
+                      single=single, rezoning_cost=rezoning)
     return milp.PlanInputs(years=np.arange(2025, 2025 + years), need=np.zeros((1, 2, years)), projects=projects,
                            budget_total=2 * 900.0 * 60_000, discount_rate=0.03, penalty=150_000, catchment=catch)
 
@@ -46,14 +47,17 @@ def _violations(a, values, tol=1e-6):
     return bad + int((values < a.lb - tol).sum() + (values > a.ub + tol).sum())
 
 
+@pytest.mark.parametrize("rezoning", [0.0, 2_000.0])
 @pytest.mark.parametrize("seed", range(3))
-def test_solving_from_a_start_reaches_the_whole_models_optimum_found_by_scipy(seed):
-    """scipy's milp on the whole model (no start, no blocks) is the independent reference."""
-    m = milp.build(_city(seed))
+def test_solving_from_a_start_reaches_the_whole_models_optimum_found_by_scipy(seed, rezoning):
+    """scipy's milp on the whole model (no start, no blocks) is the independent reference; with a
+    rezoning cost the years are tied and step 2 zones them one after another."""
+    m = milp.build(_city(seed, years=4, rezoning=rezoning))
     a = arrays(m, "step")
+    assert (m.assignment.u_index is not None) == (rezoning > 0)
     ref = solve_scipy(a.c, a.families, a.lb, a.ub, a.integer, time_limit=120, gap=1e-9)
     assert ref.status == "optimal"
-    got = solve_single(a, m.assignment.z_index, time_limit=60, gap=1e-9)
+    got = solve_single(a, m.assignment.z_index, variable_years(m), m.assignment.u_index, time_limit=60, gap=1e-9)
     assert got.status == "optimal"
     assert got.objective == pytest.approx(ref.objective, rel=1e-7)
     assert got.bound <= ref.objective * (1 + 1e-9)              # a bound on the true optimum

@@ -47,7 +47,13 @@ def read_catchment(scenario, regions, levels, years, cells, grades, schools, pro
     pupils = t.share[:, cells.level, None] * cells.demand[t.area_region]      # (A, K, Y)
     return Catchment(pupils=pupils, area_region=t.area_region, seats=_site_seats(grades, t.sites, levels, cells, years),
                      project_site=t.project_site, cost=t.cost, single=scenario.plan.assignment == "single",
-                     areas=tuple(t.areas), sites=tuple(t.sites), cell_level=cells.level)
+                     areas=tuple(t.areas), sites=tuple(t.sites), cell_level=cells.level,
+                     rezoning_cost=_rezoning_cost(scenario.plan))
+
+
+def _rezoning_cost(plan) -> float:
+    """Yuan per pupil rezoned: ``plan.rezoning_cost``, by default one pupil-km of travel a year."""
+    return plan.travel_cost_per_km if plan.rezoning_cost is None else plan.rezoning_cost
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ capacity family is replaced by::
                              (only for pairs within the maximum distance, sites that can teach l)
     v[a, l, t] >= 0          share left unserved
     z[a, j, e, t] in {0, 1}  (single assignment) area a's pupils of level e are zoned to site j
+    u[a, e, t] in [0, 1]     (single assignment, with a rezoning cost) area a's level e is zoned
+                             to another site in year t than in year t - 1
 
     assign:         sum_j w[a,j,l,t] + v[a,l,t] = 1
     site_capacity:  sum_a n[a,l,t] w[a,j,l,t] <= seats[j,l,t] + sum_{p at j} seats[p,l] open[p,t]
@@ -19,16 +21,23 @@ capacity family is replaced by::
     region_short:   short[r,l,t] + rent[r,l,t] >= sum_{a in r} n[a,l,t] v[a,l,t]
     zone_once:      sum_j z[a,j,e,t] <= 1                        (single assignment only)
     zoned:          w[a,j,l,t] <= z[a,j,e(l),t]                  (single assignment only)
+    rezoned:        z[a,j,e,t] - z[a,j,e,t-1] - u[a,e,t] <= 0       (with a rezoning cost)
 
 Under single assignment each area is zoned to one school for all grades of a level
 (``e(l)`` the level of cell ``l``), as nearest-school zoning requires, and the pupils its
 school has no seat for are its shortfall (they are not sent elsewhere).
 
 with ``open[p, t] = sum_{t - duration < y <= t} x[p, y]``, and the objective gains the travel
-cost ``sum d(t) c[a, j] n[a, l, t] w[a, j, l, t]`` (``c`` in yuan per pupil and year). The
-fixed cost of opening a site is its project's cost; the cost per seat is in that cost too.
-Missing seats keep the region model's ``short`` and its penalty, so a plan always comes back.
-Assignments may change from year to year: each year's zoning is chosen anew.
+cost ``sum d(t) c[a, j] n[a, l, t] w[a, j, l, t]`` (``c`` in yuan per pupil and year) and, under
+single assignment, the rezoning cost ``sum d(t) k n[a, e, t] u[a, e, t]`` (``k`` yuan per pupil
+of an area whose school changes, ``n[a, e, t]`` its pupils of level e). The fixed cost of
+opening a site is its project's cost; the cost per seat is in that cost too. Missing seats keep
+the region model's ``short`` and its penalty, so a plan always comes back.
+
+``u`` exists for ``t`` after the first year, where the area is zoned in both years; ``u`` is 1
+as soon as the area's site in ``t`` is not its site in ``t - 1`` (an area left wholly unzoned
+in ``t - 1``, all its pupils short, also counts as rezoned when it gets a school). With ``k = 0``
+there is no ``u`` and each year's zoning is chosen anew.
 """
 
 from __future__ import annotations
@@ -49,6 +58,7 @@ class Catchment:
     areas: tuple = ()           # labels, for the result tables
     sites: tuple = ()
     cell_level: np.ndarray | None = None   # (L,) the level of each cell, zoned together (None: cells are levels)
+    rezoning_cost: float = 0.0  # yuan per pupil of an area zoned to another site than the year before
 
     @property
     def zone_of(self) -> np.ndarray:
@@ -69,6 +79,8 @@ class Assignment:
     z_index: np.ndarray | None = None     # single assignment: one per (area, site, zoning level, year) used
     z_of_w: np.ndarray | None = None      # the entry of z_index each w is zoned by
     z_key: np.ndarray | None = None       # (area, zoning level, year) flat key of each z, for zone_once
+    u_index: np.ndarray | None = None     # rezoning: one per (area, zoning level, year) zoned then and a year before
+    u_key: np.ndarray | None = None       # (area, zoning level, year) flat key of each u
 
 
 def number(c: Catchment, seats, x_index, start: int) -> Assignment:
@@ -94,16 +106,46 @@ def number(c: Catchment, seats, x_index, start: int) -> Assignment:
     keys, z_of_w = np.unique(np.ravel_multi_index((a, j, c.zone_of[lv], t), (A, J, E, Y)), return_inverse=True)
     za, _, ze, zt = np.unravel_index(keys, (A, J, E, Y))
     z_index = start + len(a) + c.pupils.size + np.arange(len(keys))
-    return replace(asg, z_index=z_index, z_of_w=z_of_w, z_key=np.ravel_multi_index((za, ze, zt), (A, E, Y)))
+    z_key = np.ravel_multi_index((za, ze, zt), (A, E, Y))
+    asg = replace(asg, z_index=z_index, z_of_w=z_of_w, z_key=z_key)
+    if c.rezoning_cost <= 0:
+        return asg
+    zoned = np.unique(z_key)
+    u_key = zoned[(zoned % Y > 0) & np.isin(zoned - 1, zoned)]          # zoned this year and the one before
+    return replace(asg, u_index=start + len(a) + c.pupils.size + len(keys) + np.arange(len(u_key)), u_key=u_key)
 
 
 def n_variables(asg: Assignment) -> int:
-    return len(asg.w_index) + asg.v_index.size + (len(asg.z_index) if asg.z_index is not None else 0)
+    return sum(len(idx) for idx in (asg.w_index, asg.v_index.reshape(-1), asg.z_index, asg.u_index) if idx is not None)
 
 
 def travel_cost(c: Catchment, asg: Assignment, d: np.ndarray) -> np.ndarray:
     """Objective coefficients of ``w``: ``d(t) c[a, j] n[a, l, t]``."""
     return d[asg.year] * c.cost[asg.area, asg.site] * c.pupils[asg.area, asg.cell, asg.year]
+
+
+def variable_years(m) -> np.ndarray:
+    """(n,) the year index of each variable of the catchment model ``m``, -1 for the openings."""
+    asg, Y = m.assignment, len(m.inputs.years)
+    years = np.full(m.n, -1)
+    for idx in (m.short_index, m.rent_index, asg.v_index):
+        if idx is not None:
+            years[idx] = np.indices(idx.shape)[2]
+    years[asg.w_index] = asg.year
+    for idx, key in ((asg.z_index, asg.z_key), (asg.u_index, asg.u_key)):
+        if idx is not None:
+            years[idx] = key % Y
+    return years
+
+
+def rezoning_cost(c: Catchment, asg: Assignment, d: np.ndarray) -> np.ndarray:
+    """Objective coefficients of ``u``: ``d(t) k n[a, e, t]``, the area's pupils of the zoning level."""
+    A, L, Y = c.pupils.shape
+    E = int(c.zone_of.max()) + 1
+    by_level = np.zeros((A, E, Y))
+    np.add.at(by_level, (slice(None), c.zone_of), c.pupils)
+    a, e, t = np.unravel_index(asg.u_key, (A, E, Y))
+    return c.rezoning_cost * d[t] * by_level[a, e, t]
 
 
 def define_assign(m):
@@ -129,6 +171,30 @@ def define_zoning(m):
     zoned = _matrix(np.r_[k, k], np.r_[asg.w_index, asg.z_index[asg.z_of_w]], np.r_[np.ones(len(k)), -np.ones(len(k))],
                     len(k), m.n)
     return [("zone_once", once, "<=", np.ones(len(used))), ("zoned", zoned, "<=", np.zeros(len(k)))]
+
+
+def define_rezoning(m):
+    """With a rezoning cost: ``z[a,j,e,t] - z[a,j,e,t-1] - u[a,e,t] <= 0`` for every ``z`` of a
+    year with ``u`` (the ``z[.., t-1]`` term only where that variable exists): ``u`` is 1 when
+    the area's site changes."""
+    asg = m.assignment
+    if asg.u_index is None or not len(asg.u_index):
+        return None
+    site = np.empty(len(asg.z_index), dtype=int)
+    site[asg.z_of_w] = asg.site
+    J = int(site.max()) + 1
+    key = asg.z_key * J + site                                   # one per z: (area, level, year, site)
+    order = np.argsort(key)
+    k = np.flatnonzero(np.isin(asg.z_key, asg.u_key))            # the rows: z of a year with u
+    u = asg.u_index[np.searchsorted(asg.u_key, asg.z_key[k])]
+    before = (asg.z_key[k] - 1) * J + site[k]                    # the same site a year earlier
+    at = np.minimum(np.searchsorted(key, before, sorter=order), len(key) - 1)
+    has = key[order[at]] == before
+    r = np.arange(len(k))
+    rows = np.concatenate([r, r, r[has]])
+    cols = np.concatenate([asg.z_index[k], u, asg.z_index[order[at[has]]]])
+    data = np.concatenate([np.ones(len(k)), -np.ones(len(k)), -np.ones(int(has.sum()))])
+    return ("rezoned", _matrix(rows, cols, data, len(k), m.n), "<=", np.zeros(len(k)))
 
 
 def define_site_capacity(m, standing):

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from capsim.planner.catchment import variable_years
 from capsim.planner.single import solve_single
 from capsim.planner.solve import Solution, solve_with
 
@@ -91,5 +92,5 @@ def solve_arrays(a: Arrays, m, solver: str = "highs", **options) -> Solution:
     assignment (:mod:`capsim.planner.single`), else as they are; values in ``a``'s variables."""
     zoning = m.assignment.z_index if m.assignment is not None else None
     if zoning is not None:
-        return solve_single(a, zoning, solver=solver, **options)
+        return solve_single(a, zoning, variable_years(m), m.assignment.u_index, solver=solver, **options)
     return solve_with((a.c, a.families, a.lb, a.ub, a.integer), solver, **options)

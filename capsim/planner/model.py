@@ -106,6 +106,8 @@ def build(inputs: PlanInputs) -> Model:
         if assignment.z_index is not None:
             m.integer[assignment.z_index] = True
             m.ub[assignment.z_index] = 1.0
+        if assignment.u_index is not None:
+            m.ub[assignment.u_index] = 1.0
     _objective(m)
     for family in _families(m):
         if family is not None and family[1].shape[0]:
@@ -122,7 +124,7 @@ def _families(m: Model) -> list:
     standing = _standing(m)
     return [*catchment.define_assign(m), catchment.define_site_capacity(m, standing),
             catchment.define_open_to_serve(m, standing), catchment.define_region_short(m),
-            *catchment.define_zoning(m)] + common
+            *catchment.define_zoning(m), catchment.define_rezoning(m)] + common
 
 
 def _windows(p: Projects, years) -> np.ndarray:
@@ -182,6 +184,8 @@ def _objective(m: Model) -> None:
     m.c[m.short_index] = inp.penalty * weight
     if m.assignment is not None:
         m.c[m.assignment.w_index] = catchment.travel_cost(inp.catchment, m.assignment, d)
+        if m.assignment.u_index is not None:
+            m.c[m.assignment.u_index] = catchment.rezoning_cost(inp.catchment, m.assignment, d)
 
 
 def _rows(name, rows, cols, data, n_rows, n, sense, rhs):
