@@ -188,8 +188,8 @@ class Plan(Strict):
     travel_cost_per_km: float = Field(1.0, ge=0, description="with data.areas: yuan per pupil, km and year for travel "
                                       "rows without a cost (the default 1 only prefers the nearer school)")
     rezoning_cost: float | None = Field(None, ge=0, description="with data.areas and single assignment: yuan per "
-                                        "pupil of an area zoned to another school than the year before (empty: "
-                                        "plan.travel_cost_per_km, a move must save a pupil-km of travel a year; "
+                                        "pupil, paid once, when an area is zoned to another school than the year "
+                                        "before (empty: plan.travel_cost_per_km, one year's travel of a pupil-km; "
                                         "0: the zoning is chosen anew every year)")
     formulation: Literal["step", "pulse"] = Field(
         "step", description="variables the solver branches on: 'step' (project open by year t, default) or "

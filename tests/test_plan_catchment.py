@@ -141,19 +141,23 @@ def test_sites_never_take_more_than_their_seats_and_new_schools_serve_only_once_
     assert sol.values[m.short_index][0, 0].tolist() == pytest.approx([200, 250, 0, 0])
 
 
-def _rezoning(cost, solver="highs"):
+def _rezoning(cost, solver="highs", grades=False):
     """One area of 100 pupils and two schools, A (100 yuan a pupil-year away) and B (110), over
-    three years; A has no seat in the second year. Rezoning costs ``cost`` yuan a pupil."""
+    three years; A has no seat in the second year. Rezoning costs ``cost`` yuan a pupil. With
+    ``grades`` the level is two grades of 60 and 40 pupils (and seats), zoned together."""
+    share = np.array([0.6, 0.4]) if grades else np.array([1.0])
     seats = np.array([[100.0, 0.0, 100.0], [100.0, 100.0, 100.0], [0.0, 0.0, 0.0]])
     projects = _projects([0], [100], [1e9], [1], [2026], [2027])             # site 2: out of reach
-    catch = Catchment(pupils=np.full((1, 1, 3), 100.0), area_region=np.zeros(1, int), seats=seats[:, None, :],
-                      project_site=np.array([2]), cost=np.array([[100.0, 110.0, np.inf]]), single=True,
-                      rezoning_cost=cost)
-    m = milp.build(milp.PlanInputs(years=np.arange(2025, 2028), need=np.zeros((1, 1, 3)), projects=projects,
-                                   penalty=1e4, catchment=catch))
+    catch = Catchment(pupils=100.0 * share[None, :, None] * np.ones((1, 1, 3)), area_region=np.zeros(1, int),
+                      seats=seats[:, None, :] * share[None, :, None], project_site=np.array([2]),
+                      cost=np.array([[100.0, 110.0, np.inf]]), single=True, rezoning_cost=cost,
+                      cell_level=np.zeros(len(share), int))
+    m = milp.build(milp.PlanInputs(years=np.arange(2025, 2028), need=np.zeros((1, len(share), 3)), projects=projects,
+                                   penalty=1e4, catchment=catch, cell_seats=100.0 * share[None, :]))
     sol = solve_as(m, solver=solver, gap=1e-9)
     got = assignments(m, sol.values)
-    return sol, "".join("AB"[s] for s in got["site"][np.argsort(got["year"])])
+    first = got["cell"] == 0
+    return sol, "".join("AB"[s] for s in got["site"][first][np.argsort(got["year"][first])])
 
 
 @pytest.mark.parametrize("cost, zoning, total", [
@@ -161,9 +165,11 @@ def _rezoning(cost, solver="highs"):
     (5.0, "ABA", 32_000),    # two moves cost 1,000; staying at B from the start: 33,000
     (15.0, "BBB", 33_000),   # ABA would cost 34,000, ABB 33,500
 ])
-@pytest.mark.parametrize("solver", ["highs", "scipy"])
-def test_a_rezoning_is_made_only_when_its_cost_is_worth_the_travel_it_saves(cost, zoning, total, solver):
-    sol, got = _rezoning(cost, solver)
+@pytest.mark.parametrize("solver, grades", [("highs", False), ("scipy", False), ("highs", True)])
+def test_a_rezoning_is_made_only_when_its_cost_is_worth_the_travel_it_saves(cost, zoning, total, solver, grades):
+    """By grade, a rezoning moves both grades and costs their 100 pupils: were it charged on
+    one grade's 60, ABA (31,000 + 2 x 60 x 15 = 32,800) would beat BBB at 15 yuan."""
+    sol, got = _rezoning(cost, solver, grades)
     assert sol.status == "optimal"
     assert got == zoning
     assert sol.objective == pytest.approx(total, rel=1e-9)

@@ -34,10 +34,14 @@ of an area whose school changes, ``n[a, e, t]`` its pupils of level e). The fixe
 opening a site is its project's cost; the cost per seat is in that cost too. Missing seats keep
 the region model's ``short`` and its penalty, so a plan always comes back.
 
-``u`` exists for ``t`` after the first year, where the area is zoned in both years; ``u`` is 1
-as soon as the area's site in ``t`` is not its site in ``t - 1`` (an area left wholly unzoned
-in ``t - 1``, all its pupils short, also counts as rezoned when it gets a school). With ``k = 0``
-there is no ``u`` and each year's zoning is chosen anew.
+``u`` exists for ``t`` after the first year where the area may be zoned in both ``t`` and
+``t - 1`` (it has pupils of the level and a site in reach both years); ``u`` is 1 as soon as
+the area's site in ``t`` is not its site in ``t - 1``. The charge is paid once, on the pupils of
+the year of the move, while the travel saved recurs every later year. Two simplifications: an
+area left wholly unzoned in ``t - 1`` (all its pupils short) counts as rezoned when it gets a
+school, and a year in which the area cannot be zoned (no pupils of the level, or no site in
+reach) breaks the chain, so a move across it is free. With ``k = 0`` there is no ``u`` and each
+year's zoning is chosen anew.
 """
 
 from __future__ import annotations

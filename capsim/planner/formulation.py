@@ -92,5 +92,7 @@ def solve_arrays(a: Arrays, m, solver: str = "highs", **options) -> Solution:
     assignment (:mod:`capsim.planner.single`), else as they are; values in ``a``'s variables."""
     zoning = m.assignment.z_index if m.assignment is not None else None
     if zoning is not None:
-        return solve_single(a, zoning, variable_years(m), m.assignment.u_index, solver=solver, **options)
+        links = m.assignment.u_index
+        years = variable_years(m) if links is not None else None       # zone year by year only if tied
+        return solve_single(a, zoning, years, links, solver=solver, **options)
     return solve_with((a.c, a.families, a.lb, a.ub, a.integer), solver, **options)

@@ -10,24 +10,25 @@ the solver finds no good plan in time (120 areas, 55 sites, 10 years: a 23 % gap
    and a bound ``L``. Both only widen the choice or lower the cost, so ``L`` bounds the
    single-assignment cost too. (With ``u`` kept, this relaxation took the whole ``T/4`` on the
    city benchmark and ended 3 % from its optimum, its openings spoiling what followed.)
-2. **Zone.** Fix every integer variable but ``z`` at its split value, then zone one year at a
-   time, in order: the year's variables (with the next year's ``u``, tied to this year's
-   zoning) are free, every other keeps its latest value (the years before: as just zoned; the
-   years after: the split plan, ``z`` rounded). The free variables fall apart into independent
-   blocks, the connected components of the constraint matrix over them: one per zoning level
-   (rented seats under a budget tie the levels of a year into one).
-   Each block is a small MILP, solved on its own with an equal share of its year's share of
-   the time until ``3T/4``, and at least half a second (``rhs`` less the fixed variables'
-   part). A rezoning cost thus weighs the zoning of the year before, already chosen, and the
-   split plan's for the year after. With ``x*`` the years make a plan of the full model.
+2. **Zone.** Fix every integer variable but ``z`` at its split value. The free variables fall
+   apart into independent blocks, the connected components of the constraint matrix over
+   them: one per zoning level and year (rented seats under a budget tie them together). Each
+   block is a small MILP, solved on its own with an equal share of the time until ``3T/4``,
+   and at least half a second (``rhs`` less the fixed variables' part). With a rezoning cost
+   the years are tied, so they are zoned one at a time, in order: the year's variables (with
+   the next year's ``u``, tied to this year's zoning) are free, every other keeps its latest
+   value (the years before: as just zoned; the years after: the split plan, ``z`` rounded), and
+   each year has an equal share of the time. A move is then weighed against the zoning of the
+   year before, already chosen, and the split plan's for the year after. With ``x*`` the
+   blocks make a plan of the full model.
 3. **Improve.** Solve the full model from that plan with the time left, at least a second (the
    start goes to HiGHS and CBC; scipy's milp takes none and solves from nothing). With these
    floors, a limit of a few seconds on a model of many blocks is overrun.
 
 The answer is the cheaper of the start and step 3's plan, with bound ``max(L, step 3's)``:
 it is ``optimal`` only if that bound proves it within the gap. On the city benchmark this is a
-1 % gap proved in about 70 s instead of 23 % after 120 s; at small sizes step 3 proves the
-optimum itself.
+1 % gap proved in about 70 s (the whole model given to HiGHS, without a rezoning cost, stopped
+at 23 % after 120 s); at small sizes step 3 proves the optimum itself.
 """
 
 from __future__ import annotations
@@ -50,8 +51,9 @@ def solve_single(a, zoning: np.ndarray, years: np.ndarray | None = None, links: 
                  solver: str = "highs", time_limit: float = 60.0, gap: float = 1e-3) -> Solution:
     """Solve the arrays ``a`` (:class:`capsim.planner.formulation.Arrays`) whose binary variables
     ``zoning`` are the single-assignment ``z``, by the three steps of the module docstring.
-    ``years`` (one per variable, -1 for none) zones year by year in step 2; ``links`` are the
-    variables tying a year to the one before (the rezoning ``u``)."""
+    ``years`` (one per variable, -1 for none) zones year by year in step 2 (without it, every
+    block at once); ``links`` are the variables tying a year to the one before (the rezoning
+    ``u``)."""
     t0 = time.perf_counter()
     split = solve_with(_split(a, zoning, links), solver, time_limit=time_limit / 4, gap=gap / 10)
     if split.status not in ("optimal", "feasible"):
