@@ -36,7 +36,7 @@ from dataclasses import replace
 import numpy as np
 
 from capsim.planner import model as milp
-from capsim.planner.catchment import Catchment
+from capsim.planner.catchment import Catchment, zoned_site
 from capsim.planner.formulation import FORMULATIONS, arrays, solve_arrays
 from capsim.planner.projects import Projects
 
@@ -152,18 +152,16 @@ def zoning_changes(m, values) -> str:
         return "-"
     A, Y = m.inputs.catchment.pupils.shape[0], len(m.inputs.years)
     E = int(m.inputs.catchment.zone_of.max()) + 1
-    site = np.empty(len(asg.z_index), dtype=int)
-    site[asg.z_of_w] = asg.site
+    site = zoned_site(asg)
     zone = np.full((A * E, Y), -1)
     on = values[asg.z_index] > 0.5
     zone.reshape(-1)[asg.z_key[on]] = site[on]
-    changes = returns = 0
-    for row in zone:
-        seq = row[row >= 0]
-        moved = np.flatnonzero(seq[1:] != seq[:-1]) + 1
-        changes += len(moved)
-        returns += sum(seq[k] in seq[: k - 1] for k in moved)
-    return f"{changes}/{returns}"
+    seq = np.take_along_axis(zone, np.argsort(zone < 0, axis=1, kind="stable"), axis=1)   # unzoned years last
+    moved = np.zeros(seq.shape, bool)
+    moved[:, 1:] = (seq[:, 1:] != seq[:, :-1]) & (seq[:, 1:] >= 0)
+    earlier = np.tril(np.ones((Y, Y), bool), k=-2)                  # earlier[k, k2]: k2 before k - 1
+    back = ((seq[:, :, None] == seq[:, None, :]) & earlier).any(axis=2)
+    return f"{moved.sum()}/{(moved & back).sum()}"
 
 
 def main(argv=None):

@@ -177,6 +177,13 @@ def define_zoning(m):
     return [("zone_once", once, "<=", np.ones(len(used))), ("zoned", zoned, "<=", np.zeros(len(k)))]
 
 
+def zoned_site(asg: Assignment) -> np.ndarray:
+    """The site of each ``z`` (single assignment)."""
+    site = np.empty(len(asg.z_index), dtype=int)
+    site[asg.z_of_w] = asg.site
+    return site
+
+
 def define_rezoning(m):
     """With a rezoning cost: ``z[a,j,e,t] - z[a,j,e,t-1] - u[a,e,t] <= 0`` for every ``z`` of a
     year with ``u`` (the ``z[.., t-1]`` term only where that variable exists): ``u`` is 1 when
@@ -184,8 +191,7 @@ def define_rezoning(m):
     asg = m.assignment
     if asg.u_index is None or not len(asg.u_index):
         return None
-    site = np.empty(len(asg.z_index), dtype=int)
-    site[asg.z_of_w] = asg.site
+    site = zoned_site(asg)
     J = int(site.max()) + 1
     key = asg.z_key * J + site                                   # one per z: (area, level, year, site)
     order = np.argsort(key)
