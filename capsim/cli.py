@@ -90,7 +90,9 @@ def _parser() -> argparse.ArgumentParser:
                                     "HISTORY is a CSV (area, series, year, value; e.g. data/china/history.csv) or "
                                     "a scenario whose enrolment and births tables are used.")
     bt.add_argument("history", metavar="HISTORY", help="history CSV or scenario TOML")
-    bt.add_argument("--out", metavar="DIR", default="out/backtest", help="folder to write (default: out/backtest)")
+    bt.add_argument("--out", metavar="DIR", default="out/backtest",
+                    help="folder to write (default: out/backtest); new, empty, or a backtest's, replaced whole")
+    _force_option(bt)
     bt.add_argument("--area", action="append", default=[], help="only these areas (repeatable)")
     bt.add_argument("--horizons", type=int, default=6, metavar="H", help="forecast 1..H years ahead (default 6)")
     bt.add_argument("--no-select", action="store_true", help="use default settings instead of selecting by backtest")
@@ -118,7 +120,9 @@ def _add_sweep(sub) -> None:
                     help="a named override (or several joined by +) as a case, crossed with the grid; 'base' is "
                          "the scenario without overrides (repeatable; default: base only)")
     sw.add_argument("--out", metavar="DIR", help="folder for the cases and tables (default: out/NAME-sweep); kept "
-                                                 "between runs so an interrupted sweep resumes")
+                                                 "between runs so an interrupted sweep resumes; it must be new, "
+                                                 "empty, or a sweep of the same scenario")
+    _force_option(sw)
     engine = sw.add_mutually_exclusive_group()
     engine.add_argument("--workers", type=int, metavar="N", help="run the cases on a local Dask cluster of N workers")
     engine.add_argument("--scheduler", metavar="ADDRESS", help="run the cases on the Dask cluster at ADDRESS "
@@ -151,18 +155,38 @@ def _scenario_options(p: argparse.ArgumentParser) -> None:
                    help="switch on the override [overrides.NAME] (repeatable; applied in order)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="assign",
                    help="set one scenario value, e.g. --set uncertainty.draws=500 (repeatable; wins over all)")
+    p.add_argument("--data-root", action="append", default=[], metavar="DIR", dest="data_root",
+                   help="also read data tables from inside DIR (repeatable); by default tables must lie inside the "
+                        "scenario's folder tree (see docs/scenario.md)")
     p.add_argument("--debug", action="store_true", help="show a traceback on errors")
 
 
 def _output_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", metavar="DIR", help="folder to write (default: out/NAME); replaced whole")
+    p.add_argument("--out", metavar="DIR",
+                   help="folder to write (default: out/NAME for run, out/NAME-COMMAND for the others); it must be "
+                        "new, empty, or written by the same command on the same scenario, and is then replaced whole")
+    _force_option(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+
+
+def _force_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--force", action="store_true",
+                   help="replace a folder that capsim wrote for another command or scenario (never a folder "
+                        "holding files capsim did not write)")
 
 
 def _load(args):
     from capsim.scenario import load_scenario
 
-    return load_scenario(args.scenario, use=args.use, set=_assignments(args.assign))
+    return load_scenario(args.scenario, use=args.use, set=_assignments(args.assign), data_roots=args.data_root)
+
+
+def _out_folder(args, scenario, command: str):
+    """``--out`` or the command's default folder, checked before any work starts."""
+    from capsim.outputs import claim, default_folder, scenario_paths
+
+    out = args.out or default_folder(scenario.name, command)
+    return claim(out, command, scenario.source, protect=scenario_paths(scenario), force=args.force)
 
 
 def _assignments(items) -> dict:
@@ -228,11 +252,12 @@ def _project(args) -> int:
     from capsim.projection import project
 
     scenario = _load(args)
+    out = _out_folder(args, scenario, "project")
     result = project(scenario, progress=not args.quiet)
     tables = {"population": result.population, "births": result.births, "students": result.students,
               "students_by_level": result.level_totals, "calibration": result.calibration,
               "student_draws": result.student_draws}
-    return _write(args, scenario, tables, lambda: _summary(result))
+    return _write(args, out, "project", scenario, tables, lambda: _summary(result))
 
 
 def _assess(args) -> int:
@@ -240,12 +265,13 @@ def _assess(args) -> int:
     from capsim.projection import project
 
     scenario = _load(args)
+    out = _out_folder(args, scenario, "assess")
     projection = project(scenario, progress=not args.quiet)
     result = assess(scenario, projection)
     tables = {"assessment": result.regions, "students_by_level": projection.level_totals,
               "assessment_schools": result.schools, "assessment_grades": result.grades,
               "assessment_base_check": result.base_check}
-    return _write(args, scenario, tables, lambda: _assessment_summary(result))
+    return _write(args, out, "assess", scenario, tables, lambda: _assessment_summary(result))
 
 
 def _run(args) -> int:
@@ -253,9 +279,10 @@ def _run(args) -> int:
     from capsim.reports import build, from_results, result_tables
 
     scenario = _load(args)
+    out = _out_folder(args, scenario, args.command)
     res = run(scenario, progress=not args.quiet, evaluate=args.evaluate)
     blobs = build(from_results(res), progress=not args.quiet) if args.command == "run" else None
-    return _write(args, scenario, result_tables(res), lambda: _plan_summary(res), blobs)
+    return _write(args, out, args.command, scenario, result_tables(res), lambda: _plan_summary(res), blobs)
 
 
 def _report(args) -> int:
@@ -268,8 +295,6 @@ def _report(args) -> int:
 
 
 def _sweep(args) -> int:
-    from pathlib import Path
-
     from capsim.errors import Problem, ScenarioError
     from capsim.sweeps import parse_grid, sweep
 
@@ -278,10 +303,11 @@ def _sweep(args) -> int:
         raise ScenarioError([Problem("--workers", "must be at least 1.", args.workers, "give e.g. --workers 2.")])
     grid = parse_grid(args.grid)
     cases = [() if c == "base" else tuple(c.split("+")) for c in args.case] or [()]
-    out = Path(args.out or Path("out") / f"{base.name}-sweep")
+    out = _out_folder(args, base, "sweep")
     try:
         result = sweep(args.scenario, grid, cases, out=out, use=args.use, set=_assignments(args.assign),
-                       scheduler=args.scheduler, workers=args.workers, progress=not args.quiet)
+                       scheduler=args.scheduler, workers=args.workers, progress=not args.quiet, force=args.force,
+                       data_roots=args.data_root)
     except KeyboardInterrupt:
         print(f"interrupted: the finished cases are kept in {out / 'cases'}; run the same command again "
               "to finish the rest.", file=sys.stderr)
@@ -310,7 +336,6 @@ def _sweep_summary(result, most: int = 10) -> str:
 
 def _robust(args) -> int:
     import io
-    from pathlib import Path
 
     import matplotlib.pyplot as plt
 
@@ -319,14 +344,15 @@ def _robust(args) -> int:
     from capsim.robust import compare_plans
 
     scenario = _load(args)
+    out = _out_folder(args, scenario, "robust")
     result = compare_plans(scenario, quantiles=args.quantile or [0.9], sample=args.sample, progress=not args.quiet)
     fig = plot_regret(result.draws)
     png = io.BytesIO()
     fig.savefig(png, format="png", dpi=150)
     plt.close(fig)
-    out = Path(args.out or Path("out") / f"{scenario.name}-robust")
     tables = {"robust_plans": result.table, "robust_draws": result.draws, "robust_schedules": result.schedules}
-    paths = write_results(out, tables, scenario, blobs={"robust_regret.png": png.getvalue()})
+    paths = write_results(out, tables, scenario, blobs={"robust_regret.png": png.getvalue()}, command="robust",
+                          force=args.force)
     if not args.quiet:
         print(robust_summary(result.table))
         print(f"wrote {len(paths)} files to {out}")
@@ -375,15 +401,12 @@ def _plan_summary(res, most: int = 10) -> str:
     return "\n".join(lines)
 
 
-def _write(args, scenario, tables: dict, summary, blobs: dict | None = None) -> int:
-    """Write the tables that exist and any report files (atomically) to --out or out/NAME;
-    print the summary."""
-    from pathlib import Path
-
+def _write(args, out, command: str, scenario, tables: dict, summary, blobs: dict | None = None) -> int:
+    """Write the tables that exist and any report files (atomically) to ``out``; print the summary."""
     from capsim.outputs import write_results
 
-    out = Path(args.out or Path("out") / scenario.name)
-    paths = write_results(out, {k: v for k, v in tables.items() if v is not None}, scenario, blobs=blobs)
+    paths = write_results(out, {k: v for k, v in tables.items() if v is not None}, scenario, blobs=blobs,
+                          command=command, force=args.force)
     if not args.quiet:
         print(summary())
         print(f"wrote {len(paths)} files to {out}" + (f"; open {out / 'report.html'}" if blobs else ""))
@@ -392,8 +415,9 @@ def _write(args, scenario, tables: dict, summary, blobs: dict | None = None) -> 
 
 def _backtest(args) -> int:
     from capsim.backtests import backtest, read_history
-    from capsim.outputs import write_files
+    from capsim.outputs import claim, write_files
 
+    out = claim(args.out, "backtest", str(args.history), protect=[args.history], force=args.force)
     history = read_history(args.history)
     if args.area:
         unknown = sorted(set(args.area) - set(history.area))
@@ -407,10 +431,10 @@ def _backtest(args) -> int:
     figures = {f"backtest_mape_{area}.png": _mape_figure(result.summary, area) for area in result.summary.area.unique()}
     tables = {"backtest_summary": result.summary, "backtest_forecasts": result.forecasts,
               "backtest_selection": result.selection}
-    paths = write_files(args.out, tables, figures)
+    paths = write_files(out, tables, figures, command="backtest", scenario=str(args.history), force=True)
     if not args.quiet:
         print(_backtest_summary(result.summary))
-        print(f"wrote {len(paths)} files to {args.out}")
+        print(f"wrote {len(paths)} files to {out}")
     return 0
 
 

@@ -32,6 +32,19 @@ class Problem:
         return text
 
 
+CELL_CHARS = 80
+
+
+def clip(text: object, most: int = CELL_CHARS) -> object:
+    """A cell's text as a message quotes it: cut to ``most`` characters, so a message shows the
+    bad cell and never a whole file given where a table was expected (other values unchanged)."""
+    if isinstance(text, str) and len(text) > most:
+        return f"{text[:most - 1]}… ({len(text)} characters)"
+    if isinstance(text, list) and len(text) > 12:
+        return [clip(t) for t in text[:12]] + [f"… {len(text) - 12} more"]
+    return [clip(t) for t in text] if isinstance(text, list) else text
+
+
 class CapsimError(Exception):
     """Base class: carries one or more problems, all reported at once."""
 
@@ -67,6 +80,12 @@ class PlanError(CapsimError):
     """A planning input (projects, budgets) is wrong."""
 
     kind = "plan"
+
+
+class OutputError(CapsimError):
+    """An output folder capsim may not write into (it would destroy files capsim did not write)."""
+
+    kind = "output"
 
 
 class Problems:

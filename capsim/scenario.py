@@ -20,17 +20,22 @@ from capsim.errors import Problems, ScenarioError
 from capsim.schema import Scenario
 
 OVERRIDES = "overrides"
+ROOT_MARKER = ".capsim-root"
 
 
-def load_scenario(path, use=(), set=None) -> Scenario:  # noqa: A002 - pinned API name
+def load_scenario(path, use=(), set=None, data_roots=()) -> Scenario:  # noqa: A002 - pinned API name
     """Read, merge and validate a scenario (see the module docstring).
 
     ``use`` names overrides to switch on, in order; ``set`` maps ``"key.path"`` to a value
-    (a string is parsed as a TOML value when it is one, so ``"3e9"`` is a number).
+    (a string is parsed as a TOML value when it is one, so ``"3e9"`` is a number). Every file
+    the scenario files name (``extends``, ``[data]``) must lie inside the scenario's folder
+    tree (:func:`scenario_tree`) or one of ``data_roots``; paths given in ``set`` are the
+    caller's own and may lie anywhere.
     """
     problems = Problems()
     path = Path(path)
-    merged, origin, overrides = _read_chain(path, problems, seen=())
+    roots = [scenario_tree(path)] + [Path(r).resolve() for r in data_roots]
+    merged, origin, overrides = _read_chain(path, problems, seen=(), roots=roots)
     problems.raise_if_any(ScenarioError)
     _apply_overrides(merged, origin, overrides, list(use), problems)
     for key, raw in (set or {}).items():
@@ -81,9 +86,35 @@ def parse_value(text: str):
         return text
 
 
-def _read_chain(path: Path, problems: Problems, seen: tuple, referrer: str | None = None):
+def scenario_tree(path) -> Path:
+    """The folder whose tree a scenario may read from: the nearest folder at or above the
+    scenario file that holds a ``.capsim-root`` file (a project's root, e.g. this repository's,
+    where ``scenarios/`` and ``data/`` sit side by side), else the scenario file's own folder.
+    A scenario received from elsewhere thus reads only what lies beside or below it."""
+    folder = Path(path).resolve().parent
+    for candidate in (folder, *folder.parents):
+        if (candidate / ROOT_MARKER).is_file():
+            return candidate
+    return folder
+
+
+def _outside(path: Path, roots) -> bool:
+    path = path.resolve()
+    return not any(path == root or root in path.parents for root in roots)
+
+
+def _outside_problem(problems: Problems, where: str, value, roots) -> None:
+    problems.add(where, f"lies outside the scenario's folder tree ({roots[0]}); capsim reads no file outside it.",
+                 str(value), f"move the file inside {roots[0]}, put an empty {ROOT_MARKER} file in a folder above "
+                             "both, or name its folder with --data-root DIR.")
+
+
+def _read_chain(path: Path, problems: Problems, seen: tuple, referrer: str | None = None, roots=()):
     """Merge ``path`` over its ``extends`` ancestors; returns (dict, key origins, overrides)."""
     where = str(path)
+    if referrer is not None and _outside(path, roots):
+        _outside_problem(problems, f"{referrer}: extends", path, roots)
+        return {}, {}, {}
     if path.resolve() in seen:
         chain = " -> ".join(str(p) for p in seen + (path.resolve(),))
         problems.add(where, "the 'extends' chain loops back on itself.", chain,
@@ -106,22 +137,28 @@ def _read_chain(path: Path, problems: Problems, seen: tuple, referrer: str | Non
                          'write extends = "other.toml".')
         else:
             merged, origin, overrides = _read_chain(path.parent / parent, problems, seen + (path.resolve(),),
-                                                   referrer=where)
+                                                   referrer=where, roots=roots)
     for name, table in raw.pop(OVERRIDES, {}).items():
         if not isinstance(table, dict):
             problems.add(f"{where}: {OVERRIDES}.{name}", "must be a table of keys to set.", table,
                          f"write [{OVERRIDES}.{name}] followed by key = value lines.")
             continue
-        overrides[name] = (where, _absolute_data_paths(table, path.parent))
-    _merge(merged, origin, _absolute_data_paths(raw, path.parent), where)
+        overrides[name] = (where, _absolute_data_paths(table, path.parent, f"{where}: {OVERRIDES}.{name}.data",
+                                                       roots, problems))
+    _merge(merged, origin, _absolute_data_paths(raw, path.parent, f"{where}: data", roots, problems), where)
     return merged, origin, overrides
 
 
-def _absolute_data_paths(table: dict, folder: Path) -> dict:
+def _absolute_data_paths(table: dict, folder: Path, where: str, roots, problems: Problems) -> dict:
+    """``table`` with its ``data`` paths made absolute (relative to ``folder``); a path outside
+    ``roots`` is a problem."""
     data = table.get("data")
     if isinstance(data, dict):
-        table = dict(table, data={k: str((folder / v).resolve()) if isinstance(v, str) else v
-                                  for k, v in data.items()})
+        resolved = {k: (folder / v).resolve() if isinstance(v, str) else v for k, v in data.items()}
+        for key, value in resolved.items():
+            if isinstance(value, Path) and _outside(value, roots):
+                _outside_problem(problems, f"{where}.{key}", data[key], roots)
+        table = dict(table, data={k: str(v) if isinstance(v, Path) else v for k, v in resolved.items()})
     return table
 
 

@@ -199,7 +199,7 @@ class Plan(Strict):
 class Scenario(Strict):
     """A validated, frozen scenario. Build it with :func:`capsim.load_scenario`."""
 
-    name: str = Field(description="short name, used for output files")
+    name: str = Field(description="a label; the default output folder is out/NAME with NAME made safe as one folder name")
     title: str = Field("", description="a title for reports")
     base_year: int = Field(ge=1950, le=2100, description="year of the base population")
     end_year: int = Field(ge=1951, le=2200, description="last projected year, after base_year")

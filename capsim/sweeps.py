@@ -47,6 +47,7 @@ from capsim.errors import Problem, ScenarioError
 METRICS = ("cost_yuan", "seats_added", "projects", "shortfall_seat_years", "surplus_seat_years",
            "oversized_class_years_left", "peak_year", "peak_students")
 CASES = "cases"
+TABLE_FILES = ("sweep.csv", "sweep_projects.csv", "sweep.png")
 PROJECT_COLUMNS = ("id", "name", "region", "level", "kind", "open_year", "seats", "cost_yuan")
 
 
@@ -127,16 +128,18 @@ def make_cases(grid: dict, overrides=((),), use=(), set=None) -> list[Case]:
 
 
 def sweep(scenario, grid: dict, overrides=((),), out=None, use=(), set=None,
-          scheduler: str | None = None, workers: int | None = None, progress: bool = True) -> SweepResult:
+          scheduler: str | None = None, workers: int | None = None, progress: bool = True,
+          force: bool = False, data_roots=()) -> SweepResult:
     """Run every case of ``grid`` x ``overrides`` on ``scenario`` (a TOML path); see the module
-    docstring. With ``out``, cases are written as they finish and finished ones are not rerun."""
+    docstring. With ``out`` (new, empty or a sweep of the same scenario: :func:`capsim.outputs.claim`),
+    cases are written as they finish and finished ones are not rerun."""
     from tqdm.auto import tqdm
 
     from capsim.engine import make_engine
 
     cases = make_cases({k: list(v) for k, v in grid.items()}, overrides, use, set)
-    scenarios = _load_all(scenario, cases)
-    folder = Path(out) if out is not None else None
+    scenarios = _load_all(scenario, cases, data_roots)
+    folder = _claim(out, next(iter(scenarios.values())), force) if out is not None else None
     prints = {key: fingerprint(sc) for key, sc in scenarios.items()}
     done = _finished(folder, cases, prints)
     by_key = {c.key: c for c in cases}
@@ -155,14 +158,23 @@ def sweep(scenario, grid: dict, overrides=((),), out=None, use=(), set=None,
     return SweepResult(table, projects, folder, len(todo))
 
 
-def _load_all(path, cases) -> dict:
+def _claim(out, scenario, force: bool) -> Path:
+    """The sweep's folder, checked and marked as a sweep of ``scenario`` before any case runs."""
+    from capsim.outputs import claim, mark_folder, scenario_paths
+
+    folder = claim(out, "sweep", scenario.source, protect=scenario_paths(scenario), force=force)
+    mark_folder(folder, "sweep", scenario.source, files=[CASES, *TABLE_FILES])
+    return folder
+
+
+def _load_all(path, cases, data_roots=()) -> dict:
     """Every case's scenario, validated here: all problems of all cases at once."""
     from capsim.scenario import load_scenario
 
     scenarios, problems = {}, []
     for case in cases:
         try:
-            scenarios[case.key] = load_scenario(path, use=case.use, set=case.set)
+            scenarios[case.key] = load_scenario(path, use=case.use, set=case.set, data_roots=data_roots)
         except ScenarioError as exc:
             problems += [Problem(f"case {case.label}: {p.where}", p.message, p.value, p.fix) for p in exc.problems]
     if problems:
@@ -291,10 +303,10 @@ def _save_tables(folder: Path, table: pd.DataFrame, projects: pd.DataFrame) -> N
 
     from capsim.reports.sweep_plot import plot_sweep
 
-    for name, frame in (("sweep.csv", table), ("sweep_projects.csv", projects)):
+    for name, frame in zip(TABLE_FILES, (table, projects)):
         _write_atomic(folder / name, frame.to_csv(index=False), encoding="utf-8-sig")  # Excel reads Chinese
     buf = io.BytesIO()
     fig = plot_sweep(table)
     fig.savefig(buf, format="png", dpi=150)
     plt.close(fig)
-    _write_atomic(folder / "sweep.png", buf.getvalue())
+    _write_atomic(folder / TABLE_FILES[2], buf.getvalue())

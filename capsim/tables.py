@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from capsim.errors import Problems
+from capsim.errors import Problems, clip
 
 SEX_CODES = {"female": 0, "male": 1}
 
@@ -48,7 +48,7 @@ class Table:
         missing = [c for c in columns if c not in self.frame.columns]
         if missing and self.path.is_file():
             self.problems.add(str(self.path), f"missing column(s) {', '.join(missing)}.",
-                              list(self.frame.columns),
+                              clip(list(self.frame.columns)),
                               f"add a header with {', '.join(columns)} (see docs/data-tables.md).")
         if self.path.is_file() and not missing and self.frame.empty:
             self.problems.add(str(self.path), "has no rows.", fix="add the data rows below the header.")
@@ -72,7 +72,7 @@ class Table:
         kind = "a whole number" if integer else "a number"
         rng = _range_text(low, high)
         for i in np.flatnonzero(bad):
-            self.problems.add(self.where(i, column), f"must be {kind}{rng}.", text.iloc[i],
+            self.problems.add(self.where(i, column), f"must be {kind}{rng}.", clip(text.iloc[i]),
                               fix or f"write {kind}{rng} here.")
         values[bad] = np.nan
         return values
@@ -84,7 +84,7 @@ class Table:
         bad = ~text.isin(allowed)
         for i in np.flatnonzero(bad.to_numpy()):
             shown = ", ".join(map(str, allowed[:12])) + (" ..." if len(allowed) > 12 else "")
-            self.problems.add(self.where(i, column), "is not a known value.", text.iloc[i],
+            self.problems.add(self.where(i, column), "is not a known value.", clip(text.iloc[i]),
                               fix or f"use one of: {shown}.")
         text[bad] = ""
         return text.to_numpy()
@@ -92,7 +92,7 @@ class Table:
     def duplicates(self, columns: list[str], fix="keep one row for each."):
         dup = self.frame.duplicated(subset=columns, keep="first").to_numpy()
         for i in np.flatnonzero(dup):
-            key = ", ".join(f"{c}={self.frame[c].iloc[i]}" for c in columns)
+            key = ", ".join(f"{c}={clip(self.frame[c].iloc[i])}" for c in columns)
             self.problems.add(f"{self.path}: row {i + 2}", f"repeats {key}.", None, fix)
         return dup
 

@@ -7,7 +7,9 @@ HEAD = """# Scenario file keys
 
 Generated from `capsim/schema.py` by `docs/gen_scenario_doc.py` (the schema is the source of
 truth; unknown keys are errors). Relative paths under `[data]` are relative to the file that
-names them. A scenario may also hold `extends = "other.toml"` and `[overrides.NAME]` tables
+names them, and must stay inside the scenario's folder tree (the scenario's folder, or the
+nearest folder above it holding a `.capsim-root` file; `--data-root DIR` adds a folder). A
+scenario may also hold `extends = "other.toml"` and `[overrides.NAME]` tables
 (switched on with `--use NAME`); see README.
 """
 

@@ -143,7 +143,7 @@ def test_report_of_a_folder_without_results_is_a_clear_error(tmp_path, capsys):
 
     assert main(["report", str(tmp_path)]) == 2
     err = capsys.readouterr().err
-    assert "students_by_level.csv" in err and "capsim run" in err
+    assert "is not a folder written by `capsim run`" in err and "Fix: give the folder written by" in err
 
 
 def test_an_interrupted_report_leaves_the_old_folder_whole(tiny_res, written, tmp_path, monkeypatch):

@@ -73,7 +73,9 @@ def test_tiny_example_loads_with_its_values(tiny):
 
 @pytest.fixture
 def child(tiny) -> Path:
-    """A scenario in another folder that extends the tiny one and adds an override."""
+    """A scenario in another folder that extends the tiny one and adds an override; both lie in
+    one project tree (a ``.capsim-root`` file above them)."""
+    write(tiny.parent.parent / ".capsim-root", "")
     return write(tiny.parent.parent / "variants" / "child.toml", """
 extends = "../tiny/scenario.toml"
 name = "child"

@@ -53,17 +53,31 @@ def build(t: ReportTables, progress: bool = False) -> dict[str, bytes]:
     return files
 
 
-def report(results, out_dir, progress: bool = False) -> list[Path]:
+def report(results, out_dir, progress: bool = False, force: bool = False) -> list[Path]:
     """Write the tables (CSV), the plots (PNG), the workbook and ``report.html`` of a
-    ``capsim.run`` result to ``out_dir``, replacing it whole; returns the paths written."""
+    ``capsim.run`` result to ``out_dir``, replacing it whole; returns the paths written.
+    ``out_dir`` must be new, empty or a run of the same scenario (``force``: any capsim folder);
+    see :func:`capsim.outputs.claim`."""
     from capsim.outputs import write_results
 
     return write_results(out_dir, result_tables(results), results.scenario,
-                         blobs=build(from_results(results), progress))
+                         blobs=build(from_results(results), progress), force=force)
 
 
 def report_folder(folder, progress: bool = False) -> list[Path]:
     """Rebuild the report inside a folder saved by ``capsim run`` (its tables are kept)."""
-    from capsim.outputs import write_files
+    from capsim.errors import OutputError, Problem
+    from capsim.outputs import RESOLVED, changed_files, claim, read_marker, write_files
 
-    return write_files(folder, {}, blobs=build(from_folder(folder), progress), keep_existing=True)
+    marker = read_marker(Path(folder))
+    if marker is None or marker.get("command") not in ("run", "plan"):
+        raise OutputError([Problem(str(folder), "is not a folder written by `capsim run` (it has no capsim marker of a "
+                                                "run).", None, "give the folder written by `capsim run SCENARIO --out DIR`.")])
+    claim(folder, marker["command"], marker.get("scenario", ""))     # before any work: no foreign files
+    changed = [n for n in changed_files(folder, marker) if n.endswith(".csv") or n == RESOLVED]  # the inputs
+    if changed:
+        raise OutputError([Problem(f"{folder}/{name}", "is missing or was changed after capsim wrote it.", None,
+                                   "run `capsim run` again to remake the folder.") for name in changed])
+    tables = from_folder(folder)
+    return write_files(folder, {}, blobs=build(tables, progress), keep_existing=True,
+                       command=marker["command"], scenario=marker.get("scenario", ""))

@@ -9,6 +9,9 @@ def plot_mape(summary, area: str, axes=None):
     """Draw MAPE (%) against horizon for ``area``; returns the array of Axes used."""
     import matplotlib.pyplot as plt
 
+    from capsim.reports.fonts import use_cjk_font
+
+    use_cjk_font()                 # area names may be Chinese, and are never mathtext
     part = summary[summary.area == area]
     series = sorted(part.series.unique())
     if axes is None:

@@ -24,7 +24,9 @@ def workbook_sheets(t) -> dict[str, pd.DataFrame]:
 def workbook_bytes(t) -> bytes:
     """The workbook as .xlsx bytes (xlsxwriter): header row frozen, columns sized to fit."""
     buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="xlsxwriter") as writer:
+    # Text is stored as text: a name starting with '=' must not become a live formula.
+    with pd.ExcelWriter(buf, engine="xlsxwriter",
+                        engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False}}) as writer:
         for name, frame in workbook_sheets(t).items():
             frame.to_excel(writer, sheet_name=name, index=False)
             sheet = writer.sheets[name]

@@ -24,7 +24,8 @@ def font_path() -> Path:
 
 @cache
 def use_cjk_font() -> None:
-    """Register the font with matplotlib and make it the first sans-serif family."""
+    """Register the font with matplotlib and make it the first sans-serif family; text is never
+    parsed as mathtext."""
     import matplotlib
     from matplotlib import font_manager
 
@@ -32,6 +33,7 @@ def use_cjk_font() -> None:
     matplotlib.rcParams["font.family"] = "sans-serif"
     matplotlib.rcParams["font.sans-serif"] = [FAMILY, "DejaVu Sans"]
     matplotlib.rcParams["axes.unicode_minus"] = False  # the font's minus sign, not U+2212 from DejaVu
+    matplotlib.rcParams["text.parse_math"] = False     # labels are names: a '$' in one is shown as written
 
 
 @cache
