@@ -375,9 +375,11 @@ def _plan_summary(res, most: int = 10) -> str:
         lines.append("no projects table (data.projects): nothing to plan.")
         return "\n".join(lines)
     s = res.plan.summary
-    status = s["status"] + ("" if s["status"] == "optimal" else f" (gap {s['gap']:.2%}, bound {s['bound']:,.0f})")
+    status = s["status"] + ("" if s["status"] != "feasible" else f" (gap {s['gap']:.2%}, bound {s['bound']:,.0f})")
     lines.append(f"plan: {status}; {s['projects']} projects, {s['seats_added']:,.0f} seats, "
                  f"{s['cost_yuan'] / 1e6:,.1f} million yuan; shortfall left {s['shortfall_seat_years']:,.0f} seat-years")
+    if s.get("notes"):
+        lines.append(f"note: {s['notes']}.")
     years = res.seats_after.year.unique()
     before = res.assessment[res.assessment.year.isin(years)].oversized_classes.sum()
     after = res.assessment_planned[res.assessment_planned.year.isin(years)].oversized_classes.sum()

@@ -44,15 +44,16 @@ class Table:
     def has(self, column: str) -> bool:
         return column in self.frame.columns
 
-    def require(self, *columns: str) -> bool:
+    def require(self, *columns: str, rows: bool = True) -> bool:
+        """Whether the table has ``columns`` (and, with ``rows``, at least one row); else a problem."""
         missing = [c for c in columns if c not in self.frame.columns]
         if missing and self.path.is_file():
             self.problems.add(str(self.path), f"missing column(s) {', '.join(missing)}.",
                               clip(list(self.frame.columns)),
                               f"add a header with {', '.join(columns)} (see docs/data-tables.md).")
-        if self.path.is_file() and not missing and self.frame.empty:
+        if rows and self.path.is_file() and not missing and self.frame.empty:
             self.problems.add(str(self.path), "has no rows.", fix="add the data rows below the header.")
-        return not missing and not self.frame.empty
+        return not missing and not (rows and self.frame.empty)
 
     def where(self, index, column: str) -> str:
         return f"{self.path}: row {index + 2}, column {column}"

@@ -33,6 +33,7 @@ class PlanResult:
     projects: Projects         # every candidate, as read
     opening: np.ndarray        # (P,) opening year of each project, NaN where not built
     levels_not_planned: tuple = ()   # levels without known seats anywhere, left out of the plan
+    notes: str = ""                  # what the reader must know: budgets exceeded by commitments, no plan in time
     catchments: pd.DataFrame | None = None   # with data.areas: year, area, level, school, pupils, cost
     seats_by_grade: pd.DataFrame | None = None   # with a school list: year, region, level, grade, students,
                                                  # seats_before, seats_added, rented, shortfall (lawful seats)
@@ -44,7 +45,7 @@ class PlanResult:
                 "build_seconds": s.build_seconds, "solve_seconds": s.solve_seconds,
                 "projects": len(self.schedule), "cost_yuan": float(self.spending.cost_yuan.sum()),
                 "seats_added": float(self.schedule.seats.sum()), "shortfall_seat_years": float(self.shortfalls.seats.sum()),
-                "levels_not_planned": " ".join(self.levels_not_planned)}
+                "levels_not_planned": " ".join(self.levels_not_planned), "notes": self.notes}
 
 
 def plan(scenario, projection=None, assessment=None, evaluate: bool = False) -> PlanResult:
@@ -58,14 +59,38 @@ def plan(scenario, projection=None, assessment=None, evaluate: bool = False) -> 
     return _result(m, sol, ctx, evaluate)
 
 
+COMMITTED_ONLY = "committed only"    # the solver found no plan in time: the committed projects alone
+
+
 def solve_model(m: milp.Model, scenario) -> Solution:
-    """Solve with the scenario's solver settings; no plan at all is an error."""
+    """Solve with the scenario's solver settings. Where the solver finds no plan within
+    ``plan.time_limit``, the plan is the committed projects alone (status ``committed only``):
+    every seat they leave missing is a shortfall, named with its cause (``time limit`` where a
+    candidate could have served it). Only a model with no plan even then is an error."""
     cfg = scenario.plan
     sol = solve_as(m, cfg.formulation, solver=cfg.solver, time_limit=cfg.time_limit, gap=cfg.gap)
-    if sol.status not in ("optimal", "feasible"):
+    if sol.status in ("optimal", "feasible"):
+        return sol
+    from dataclasses import replace
+
+    fallback = solve_as(committed_only(m), cfg.formulation, solver=cfg.solver, time_limit=max(cfg.time_limit, 60.0),
+                        gap=cfg.gap)
+    if fallback.status not in ("optimal", "feasible"):
         raise PlanError([Problem(f"{scenario.source}: plan", f"the solver found no plan (status: {sol.status}).",
                                  sol.status, "raise plan.time_limit, or loosen the budgets.")])
-    return sol
+    return replace(fallback, status=COMMITTED_ONLY, bound=np.nan, gap=np.nan,
+                   solve_seconds=sol.solve_seconds + fallback.solve_seconds)
+
+
+def committed_only(m: milp.Model) -> milp.Model:
+    """The model with every uncommitted project's opening fixed to 0."""
+    from dataclasses import replace
+
+    free = ~np.isfinite(m.inputs.projects.committed)
+    ub = m.ub.copy()
+    index = m.x_index[free]
+    ub[index[index >= 0]] = 0.0
+    return replace(m, ub=ub)
 
 
 @dataclass(frozen=True)
@@ -79,6 +104,7 @@ class PlanContext:
     lawful: np.ndarray      # (R, L, Y) lawful seats that exist
     unplanned: list         # levels left out (no known seats)
     cells: Cells            # the capacity cells the MILP covers: levels, or levels' grades
+    over_budget: str = ""   # what committed projects alone spend beyond the budgets ('' if nothing)
 
 
 def plan_context(scenario, projection=None, assessment=None, evaluate: bool = False) -> PlanContext:
@@ -110,8 +136,8 @@ def plan_context(scenario, projection=None, assessment=None, evaluate: bool = Fa
         budget_total=cfg.budget_total, discount_rate=cfg.discount_rate, penalty=cfg.shortfall_penalty,
         rent_cost=cfg.rent_cost, break_symmetry=cfg.break_symmetry, catchment=catch,
     )
-    _check_committed_budgets(inputs, scenario)
-    return PlanContext(inputs, regions, levels, demand, lawful, unplanned, cells)
+    inputs, over = _fit_committed_budgets(inputs)
+    return PlanContext(inputs, regions, levels, demand, lawful, unplanned, cells, over)
 
 
 def _catchment(scenario, regions, levels, years, cells, assessment, schools, projects):
@@ -175,22 +201,26 @@ def _check_plannable(scenario, table):
         raise PlanError(problems)
 
 
-def _check_committed_budgets(inputs, scenario):
-    """Committed spending alone must fit the budgets, or no plan exists: say which year and budget."""
+def _fit_committed_budgets(inputs) -> tuple[milp.PlanInputs, str]:
+    """Committed projects are built whatever the budgets: where they alone spend more than a
+    budget, that budget is raised to their spending (nothing else can be afforded there) and the
+    excess is said, so that a plan still comes back. Returns the inputs and the excess ('' if none)."""
+    from dataclasses import replace
+
     p, years = inputs.projects, inputs.years
     fixed = np.flatnonzero(np.isfinite(p.committed))
     spend = milp.spending(p, years)[fixed, np.searchsorted(years, p.committed[fixed])].sum(axis=0)
-    problems = []
-    if inputs.budget_yearly is not None:
-        for t in np.flatnonzero(spend > inputs.budget_yearly + 1e-6):
-            problems.append(Problem(f"{scenario.source}: plan.budget_yearly", f"committed projects alone spend "
-                                    f"{spend[t]:,.0f} yuan in {years[t]}, over that year's budget.",
-                                    inputs.budget_yearly[t], "raise the budget, or move a commitment."))
-    if inputs.budget_total is not None and spend.sum() > inputs.budget_total + 1e-6:
-        problems.append(Problem(f"{scenario.source}: plan.budget_total", f"committed projects alone spend "
-                                f"{spend.sum():,.0f} yuan.", inputs.budget_total, "raise the total budget."))
-    if problems:
-        raise PlanError(problems)
+    notes, yearly, total = [], inputs.budget_yearly, inputs.budget_total
+    if yearly is not None and (spend > yearly + 1e-6).any():
+        over = np.flatnonzero(spend > yearly + 1e-6)
+        notes.append("committed projects alone spend more than plan.budget_yearly in " + ", ".join(
+            f"{years[t]} ({spend[t] - yearly[t]:,.0f} yuan over)" for t in over))
+        yearly = np.maximum(yearly, spend)
+    if total is not None and spend.sum() > total + 1e-6:
+        notes.append(f"committed projects alone spend {spend.sum():,.0f} yuan, {spend.sum() - total:,.0f} over "
+                     "plan.budget_total")
+        total = float(spend.sum())
+    return replace(inputs, budget_yearly=yearly, budget_total=total), "; ".join(notes)
 
 
 def _only_committed(p: Projects) -> Projects:
@@ -252,8 +282,11 @@ def _result(m, sol: Solution, ctx: PlanContext, evaluated=False) -> PlanResult:
     opening = np.full(len(p.ids), np.nan)
     opening[chosen_p] = years[chosen_y]
     added = _seats_added(m, x)                                       # (R, K, Y) lawful seats per cell
-    missing = shortfalls(m, x, short, added, ctx.regions, ctx.levels, ctx.cells, evaluated)
-    return PlanResult(schedule, spending, seats, missing, sol, p, opening, tuple(ctx.unplanned),
+    timed_out = sol.status == COMMITTED_ONLY
+    missing = shortfalls(m, x, short, added, ctx.regions, ctx.levels, ctx.cells, evaluated, timed_out)
+    notes = [ctx.over_budget] + (["the solver found no plan within plan.time_limit: the plan is the committed "
+                                  "projects alone"] if timed_out else [])
+    return PlanResult(schedule, spending, seats, missing, sol, p, opening, tuple(ctx.unplanned), "; ".join(filter(None, notes)),
                       _catchment_frame(m, sol, ctx.levels), _grade_frame(ctx, added, rented, short))
 
 

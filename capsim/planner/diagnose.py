@@ -25,7 +25,9 @@ seats summed over the level's short grades (listed in ``grades``), with the caus
 grade that misses the most.
 
 When a bureau's own plan is evaluated (``--evaluate``), projects without a committed year are
-not candidates: their shortfalls are ``not in the plan`` when such projects exist.
+not candidates: their shortfalls are ``not in the plan`` when such projects exist. When the
+solver found no plan within its time limit, the plan is the committed projects alone, and a
+shortfall that a candidate could have served is ``time limit``.
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ import pandas as pd
 COLUMNS = ["year", "region", "level", "grades", "seats", "cause"]
 
 
-def shortfalls(m, x, short, added, regions, levels, cells, evaluated: bool = False) -> pd.DataFrame:
+def shortfalls(m, x, short, added, regions, levels, cells, evaluated: bool = False,
+               timed_out: bool = False) -> pd.DataFrame:
     """One row per region, level and year with missing seats, with its cause; ``short`` and
     ``added`` (the seats the plan ``x`` adds) are (R, K, Y) over the capacity ``cells``."""
     from capsim.planner.model import cell_seats, spending
@@ -60,6 +63,8 @@ def shortfalls(m, x, short, added, regions, levels, cells, evaluated: bool = Fal
             cause = "cheaper to leave short"
         if evaluated and cause == "lead time" and not np.isfinite(p.committed[cand]).all():
             cause = "not in the plan"
+        if timed_out and cause not in ("no candidate", "lead time", "out of reach"):
+            cause = "time limit"
         rows.append((int(years[t]), regions[r], levels[cells.level[k]], int(cells.grade[k]), float(short[r, k, t]),
                      cause, (r, cells.level[k], t)))
     return _by_level(pd.DataFrame(rows, columns=["year", "region", "level", "grade", "seats", "cause", "order"]))

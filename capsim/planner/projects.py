@@ -49,7 +49,7 @@ def read_projects(path, regions, levels, first_year: int, last_year: int, school
     grades = grades or CHINA_GRADES
     problems = Problems()
     table = Table(path, "projects", problems)
-    if not table.require("id", "name", "region", "kind", "seats", "cost"):
+    if not table.require("id", "name", "region", "kind", "seats", "cost", rows=False):   # none: nothing to build
         problems.raise_if_any(PlanError)
     regions = list(regions)
     table.duplicates(["id"], fix="give each project a unique id.")

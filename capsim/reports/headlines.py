@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from capsim.reports.tables import median_quantile
 
@@ -37,6 +38,7 @@ def headlines(t) -> dict:
         oversized_class_years_removed=float(t.before[t.before.year.isin(years)].oversized_classes.sum()
                                             - t.after[t.after.year.isin(years)].oversized_classes.sum()),
         status=str(s.get("status", "")), gap=float(s.get("gap", np.nan)),
+        notes="" if pd.isna(s.get("notes", "")) else str(s.get("notes", "")),
     )
     return out
 

@@ -6,6 +6,7 @@ import base64
 import html
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from capsim.reports.fonts import FAMILY, font_face_css
@@ -78,9 +79,10 @@ def _cards(h: dict) -> str:
                   ("oversized class-years removed", f"{h['oversized_class_years_removed']:,.0f}"),
                   ("shortfall left", f"{h['shortfall_seat_years']:,.0f} seat-years ({h['shortfall_last_year']:,.0f} in "
                                      f"{h['plan_last_year']})"),
-                  ("plan status", f"{h['status']} (gap {h['gap']:.2%})")]
+                  ("plan status", h['status'] + (f" (gap {h['gap']:.2%})" if np.isfinite(h['gap']) else ""))]
     cards = "".join(f"<div class='card'>{html.escape(k)}<b>{html.escape(v)}</b></div>" for k, v in items)
-    return f"<div class='cards'>{cards}</div>"
+    note = f"<p class='note'><b>Note:</b> {html.escape(h['notes'])}.</p>" if h.get("notes") else ""
+    return f"<div class='cards'>{cards}</div>{note}"
 
 
 def _figures(images: dict) -> str:

@@ -1,0 +1,70 @@
+"""A valid scenario always gets a plan back, each shortfall named: budgets that commitments
+alone exceed, no candidates at all, no plan found in time.
+
+The shortfall of a plan that builds nothing new is known by hand: in every capacity cell and
+year, the pupils the lawful seats (with the committed projects') cannot take.
+"""
+
+import numpy as np
+import pytest
+
+import capsim
+import capsim.planner as planner
+from capsim.cli import main
+from capsim.planner.solve import Solution
+
+FAST = ["--use", "deterministic", "--quiet"]
+
+
+def _load(folder, **settings):
+    return capsim.load_scenario(folder / "scenario.toml", use=["deterministic"], set=settings)
+
+
+def _uncovered(res) -> float:
+    """Seat-years the lawful seats plus the plan's leave short, cell by cell (by hand)."""
+    g = res.seats_by_grade
+    return float(np.maximum(g.students - g.seats_before - g.seats_added, 0).sum())
+
+
+def test_a_zero_budget_with_commitments_builds_the_commitments_only(tiny, capsys):
+    res = capsim.plan(_load(tiny, **{"plan.budget_total": 0}))
+    assert list(res.schedule.id) == ["NJ2-X"] and res.schedule.committed.all()
+    assert "15,000,000 over plan.budget_total" in res.notes
+    assert res.shortfalls.seats.sum() == pytest.approx(_uncovered(res), rel=1e-6)
+    assert main(["run", str(tiny / "scenario.toml"), "--set", "plan.budget_total=0", "--out",
+                 str(tiny.parent / "o"), *FAST]) == 0
+
+
+def test_a_projects_table_with_only_its_header_plans_nothing_and_names_every_shortfall(tiny):
+    header = (tiny / "projects.csv").read_text(encoding="utf-8").splitlines()[0]
+    (tiny / "projects.csv").write_text(header + "\n", encoding="utf-8")
+    res = capsim.plan(_load(tiny))
+    assert res.schedule.empty and res.solution.status == "optimal"
+    assert set(res.shortfalls.cause) == {"no candidate"}
+    assert res.shortfalls.seats.sum() == pytest.approx(_uncovered(res), rel=1e-6) and _uncovered(res) > 0
+
+
+def test_no_plan_in_time_gives_the_committed_projects_and_says_why(tiny, monkeypatch):
+    real = planner.solve_as
+    calls = []
+
+    def first_call_finds_nothing(m, *args, **kwargs):
+        calls.append(kwargs.get("time_limit"))
+        if len(calls) == 1:
+            return Solution(np.full(m.n, np.nan), "no solution", np.nan, np.nan, np.nan, "highs", 0.0, 0.0)
+        return real(m, *args, **kwargs)
+
+    monkeypatch.setattr(planner, "solve_as", first_call_finds_nothing)
+    res = capsim.plan(_load(tiny))
+    assert res.solution.status == "committed only" and len(calls) == 2
+    assert list(res.schedule.id) == ["NJ2-X"]
+    assert "no plan within plan.time_limit" in res.notes
+    assert "time limit" in set(res.shortfalls.cause)
+    assert res.shortfalls.seats.sum() == pytest.approx(_uncovered(res), rel=1e-6)
+
+
+def test_a_very_short_time_limit_still_exits_0_with_a_plan(tiny, capsys):
+    out = tiny.parent / "o"
+    assert main(["run", str(tiny / "scenario.toml"), "--set", "plan.time_limit=0.0001", "--out", str(out),
+                 "--use", "deterministic"]) == 0
+    assert "plan: " in capsys.readouterr().out and (out / "schedule.csv").is_file()
