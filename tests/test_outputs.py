@@ -261,19 +261,15 @@ def test_a_cell_is_quoted_cut_short_never_a_whole_line(tiny, capsys):
 
 
 def test_names_reach_the_workbook_as_text_and_plots_as_written(tiny, tmp_path):
-    regions = tiny / "regions.csv"
-    text = regions.read_text(encoding="utf-8")
-    first = text.splitlines()[1].split(",")
-    regions.write_text(text.replace(f"{first[0]},{first[1]}", f"{first[0]},=HYPERLINK(\"http://x\";\"$1\")"),
-                       encoding="utf-8")
-    scenario = tiny / "scenario.toml"
-    scenario.write_text(scenario.read_text().replace('title = "Tiny example: two districts"',
-                                                     'title = "Tiny $ example: cost $x^2"'))
+    projects = tiny / "projects.csv"        # the committed project, always in the schedule and timeline:
+    projects.write_text(projects.read_text(encoding="utf-8").replace(   # a formula, and unbalanced mathtext
+        "北区第2中学扩建", "=1+2 扩建 $\\frac{$ 期"), encoding="utf-8")
     out = tmp_path / "o"
-    assert main(["run", str(scenario), "--out", str(out), *FAST]) == 0
+    assert main(["run", str(tiny / "scenario.toml"), "--out", str(out), *FAST]) == 0
     with zipfile.ZipFile(out / "capsim_tables.xlsx") as book:
         sheets = [n for n in book.namelist() if n.startswith("xl/worksheets/sheet")]
         assert sheets and not any(b"<f>" in book.read(n) for n in sheets)
+        assert "=1+2 扩建".encode() in book.read("xl/sharedStrings.xml")
 
 
 # ---------------------------------------------------------------- capsim report on a saved folder
