@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import pandas as pd
 
@@ -42,6 +43,17 @@ class Results:
     @property
     def shortfalls(self) -> pd.DataFrame:
         return self.plan.shortfalls if self.plan is not None else pd.DataFrame()
+
+    @cached_property
+    def targets(self) -> pd.DataFrame:
+        """The scenario's targets measured before and after the plan (:mod:`capsim.targets`):
+        target, indicator, stage, region, level, year, value, threshold, met; empty without targets."""
+        from capsim.targets import COLUMNS, evaluate, residents_table
+
+        if not self.scenario.targets:
+            return pd.DataFrame(columns=COLUMNS)
+        stages = {"before": self.assessment, "after": self.assessment_planned if self.plan is not None else None}
+        return evaluate(self.scenario, residents_table(self.projection, self.scenario.standards.quantile), stages)
 
     @property
     def oversized_where_covered(self) -> pd.DataFrame:

@@ -370,7 +370,9 @@ def robust_summary(table) -> str:
 
 def _plan_summary(res, most: int = 10) -> str:
     """One screen: the assessment, the plan's headline, its largest projects and the shortfalls."""
-    lines = [_assessment_summary(res.assessment_before)]
+    from capsim.targets import summary_lines
+
+    lines = [_assessment_summary(res.assessment_before)] + summary_lines(res.scenario, res.targets)
     if res.plan is None:
         lines.append("no projects table (data.projects): nothing to plan.")
         return "\n".join(lines)

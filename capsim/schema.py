@@ -196,6 +196,33 @@ class Plan(Strict):
         "'pulse' (opens in year t); the same plans, step is much faster to prove (benchmarks/README.md)")
 
 
+# Indicators a target may set: name -> (Chinese name, direction the value must keep to the threshold).
+INDICATORS = {
+    "gross_enrolment": ("毛入学率", ">="),       # pupils seated in lawful places / children of the level's ages
+    "places_per_10000": ("每万人学位数", ">="),   # places (seats as rated) per 10,000 residents
+    "pupils_per_10000": ("在校生万人比", ">="),   # pupils in lawful places per 10,000 residents
+    "oversized_classes": ("超标准班额", "<="),     # classes above the standard class size
+    "classes_56_plus": ("大班额", "<="),           # classes of 56 or more (the lower band and above)
+    "classes_66_plus": ("超大班额", "<="),         # classes of 66 or more
+    "oversized_schools": ("超规模学校", "<="),     # schools above their type's maximum size
+    "seat_shortage": ("学位缺口", "<="),           # pupils without a seat, region by region (never netted)
+}
+
+
+class Target(Strict):
+    """One target of the plan, evaluated before and after it (``targets.csv``)."""
+
+    indicator: Literal[tuple(INDICATORS)] = Field(description="what is measured: " + ", ".join(INDICATORS))
+    level: Literal[LEVELS] = Field(description="the level it is measured for")
+    threshold: float = Field(ge=0, allow_inf_nan=False,
+                             description="the value to reach: at least it for gross_enrolment, places_per_10000 and pupils_per_10000 "
+                                         "(a ratio, e.g. 0.95; per 10,000 residents, e.g. 180), at most it for the others; see "
+                                         "capsim/targets.py for how each is measured")
+    year: int = Field(ge=1950, le=2200, description="the year from which the target holds (every later year too)")
+    region: str | None = Field(None, description="one region's id; empty: the whole area (all regions together)")
+    name: str = Field("", description="a label for reports, e.g. '高中阶段毛入学率 95 %'")
+
+
 class Scenario(Strict):
     """A validated, frozen scenario. Build it with :func:`capsim.load_scenario`."""
 
@@ -210,6 +237,9 @@ class Scenario(Strict):
     education: Education = Field(default_factory=Education)
     standards: Standards = Field(default_factory=Standards)
     plan: Plan = Field(default_factory=Plan)
+    question: str = Field("", description="the question the scenario answers, shown first in the report")
+    targets: tuple[Target, ...] = Field((), description="the plan's targets, one [[targets]] table each, "
+                                                        "measured before and after the plan (targets.csv)")
     source: str = Field("", description="(set by capsim) the file the scenario was read from")
 
     @property

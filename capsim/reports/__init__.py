@@ -27,6 +27,8 @@ def result_tables(res) -> dict:
                       assessment_after_plan=res.assessment_planned,
                       assessment_schools_after_plan=res.assessment_after.schools, catchments=res.plan.catchments,
                       seats_by_grade_after_plan=res.plan.seats_by_grade)
+    if res.scenario.targets:
+        tables["targets"] = res.targets
     return {k: v for k, v in tables.items() if v is not None}
 
 

@@ -38,7 +38,7 @@ def render(t, images: dict) -> str:
     body = "\n".join([
         f"<h1>{html.escape(t.title)}</h1>",
         f"<p class='meta'>capsim report · {date.today().isoformat()} · forecast {h['first_year']}–{h['last_year']}</p>",
-        _cards(h), "<h2>Figures</h2>", _figures(images),
+        _answer(t), _cards(h), "<h2>Figures</h2>", _figures(images),
         _section("Schedule", _schedule(t)), _section("Seat gap by level and year", _gap_table(t)),
         _section("Shortfalls left", _shortfalls(t)), *_catchments(t), _section("Assumptions", _assumptions(t)),
         _section("Data provenance", _provenance(t)),
@@ -67,6 +67,18 @@ def _text_of(body: str) -> str:
     import re
 
     return re.sub(r"<[^>]+>|data:[^'\"]+", "", body)
+
+
+def _answer(t) -> str:
+    """The scenario's question and each target's verdict before and after the plan, first."""
+    from capsim.reports.tables import target_verdicts
+
+    question = t.settings.get("question", "")
+    parts = [f"<p class='question'><b>问题 Question:</b> {html.escape(question)}</p>"] if question else []
+    verdicts = target_verdicts(t)
+    if verdicts is not None and len(verdicts):
+        parts.append("<h2>目标 Targets</h2>" + _table(verdicts))
+    return "<div id='answer'>" + "\n".join(parts) + "</div>" if parts else ""
 
 
 def _cards(h: dict) -> str:

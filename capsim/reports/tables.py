@@ -17,7 +17,7 @@ RESOLVED = "scenario.resolved.toml"
 REQUIRED = {"students_by_level": "students", "assessment": "before"}
 OPTIONAL = {"assessment_after_plan": "after", "schedule": "schedule", "spending": "spending",
             "shortfalls": "shortfalls", "seats_after_plan": "seats_after", "plan_summary": "summary",
-            "seats_by_grade_after_plan": "seats_by_grade", "catchments": "catchments"}
+            "seats_by_grade_after_plan": "seats_by_grade", "catchments": "catchments", "targets": "targets"}
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,7 @@ class ReportTables:
     summary: pd.DataFrame | None = None    # one row: status, objective, bound, gap, cost_yuan, ...
     seats_by_grade: pd.DataFrame | None = None   # the plan's seats grade by grade (with a school list)
     catchments: pd.DataFrame | None = None       # where each area's pupils go (catchment plans)
+    targets: pd.DataFrame | None = None          # the scenario's targets before and after (capsim.targets)
     sources: dict = field(default_factory=dict)   # data table -> provenance text (SOURCES.md) or ""
 
     @property
@@ -68,6 +69,7 @@ def from_results(res) -> ReportTables:
         summary=pd.DataFrame([plan.summary]) if plan is not None else None,
         seats_by_grade=plan.seats_by_grade if plan is not None else None,
         catchments=plan.catchments if plan is not None else None,
+        targets=res.targets if sc.targets else None,
         sources=_sources({k: getattr(sc.data, k) for k in type(sc.data).model_fields}),
     )
 
@@ -112,3 +114,25 @@ def _sources(data: dict) -> dict:
             notes[note] = note.read_text(encoding="utf-8") if note.is_file() else ""
         out[key] = (path, note if notes[note] else None)
     return {"tables": out, "notes": {str(k): v for k, v in notes.items() if v}}
+
+
+def target_verdicts(t: ReportTables) -> pd.DataFrame | None:
+    """Each target's verdict before and after the plan, as the report shows it (None without targets)."""
+    from capsim.schema import Target
+    from capsim.targets import value_text, verdicts, years_text
+
+    if t.targets is None:
+        return None
+
+    class _Targets:
+        targets = tuple(Target(**spec) for spec in t.settings.get("targets", []))
+
+    v = verdicts(t.targets, _Targets)
+    yes_no = {True: "是 yes", False: "否 no", None: "无数据 no data"}
+    return pd.DataFrame({
+        "目标 target": v.target, "阶段 stage": v.stage.map({"before": "规划前 before", "after": "规划后 after"}),
+        "当年达成 met in its year": [yes_no[None if not k else m] for k, m in zip(v.known, v.met_in_year)],
+        "持续达成自 holds from": [("" if pd.isna(y) else f"{y:.0f}") for y in v.holds_from],
+        "未达成年份 years missed": [years_text(y) for y in v.years_missed],
+        "最差值 worst value": [value_text(w) for w in v.worst_value],
+        "最差年份 worst year": [("" if pd.isna(y) else f"{y:.0f}") for y in v.worst_year]})
