@@ -5,10 +5,12 @@ indicator, a level, a threshold, the year from which it holds and optionally one
 Each is measured in every region and for the whole area, in every year, on the assessment
 before the plan and on the network after it:
 
-- ``gross_enrolment`` (毛入学率): pupils in lawful places / children of the level's ages,
-  ``min(students, lawful seats) / (students / enrolment ratio)``. Pupils beyond the lawful
-  places are not counted as enrolled, so the ratio measures what the seats allow, not the
-  enrolment rate the forecast assumed.
+- ``gross_enrolment`` (毛入学率): the share of the level's age group that its lawful places
+  can seat, ``min(lawful seats, children) / children`` with ``children = students /
+  enrolment ratio``, region by region (one region's spare places seat no other's children).
+  It measures what the places allow, which is what a plan decides, and never echoes the
+  enrolment rate the forecast assumed: a target of 95 % is met where the places could seat
+  95 % of the age group, whether or not the forecast expects that many pupils.
 - ``places_per_10000`` (每万人学位数): places (seats as rated) per 10,000 residents.
 - ``pupils_per_10000`` (在校生万人比, e.g. 普通高中万人占比): pupils in lawful places per
   10,000 residents.
@@ -87,7 +89,8 @@ def _values(target, table: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFram
     t = table[table.level == target.level]
     if target.indicator == "gross_enrolment":
         with np.errstate(divide="ignore", invalid="ignore"):
-            parts = t.assign(num=np.minimum(t.students, t.lawful_seats), den=t.students / t.gross_enrolment_ratio)
+            children = t.students / t.gross_enrolment_ratio
+            parts = t.assign(num=np.minimum(t.lawful_seats, children), den=children)
         return _ratio(parts, 1.0)
     if target.indicator in ("places_per_10000", "pupils_per_10000"):
         parts = t.merge(residents, on=["year", "region"]).assign(den=lambda f: f.residents)
@@ -132,7 +135,7 @@ def verdicts(table: pd.DataFrame, scenario) -> pd.DataFrame:
                         "holds_from": _holds_from(known), "years_missed": " ".join(map(str, missed.year)),
                         "worst_value": np.nan if worst is None else worst.value,
                         "worst_year": np.nan if worst is None else worst.year,
-                        "known": len(known) > 0})
+                        "known": len(known) > 0, "indicator": target.indicator})
     return pd.DataFrame(out)
 
 
@@ -171,11 +174,11 @@ def _verdict_text(row) -> str:
         return "no data for it in this scenario"
     holds = not pd.isna(row.holds_from)
     if holds and not row.years_missed:
-        return f"met every year (worst {value_text(row.worst_value)} in {row.worst_year:.0f})"
+        return f"met every year (worst {value_text(row.worst_value, row.indicator)} in {row.worst_year:.0f})"
     text = f"missed in {years_text(row.years_missed)}"
     if holds:
         text += f", met from {row.holds_from:.0f} on"
-    return text + f" (worst {value_text(row.worst_value)} in {row.worst_year:.0f})"
+    return text + f" (worst {value_text(row.worst_value, row.indicator)} in {row.worst_year:.0f})"
 
 
 def years_text(text: str) -> str:
@@ -190,6 +193,10 @@ def years_text(text: str) -> str:
     return ", ".join(runs)
 
 
-def value_text(value: float) -> str:
-    """A target's value as read: counts and places with thousands, ratios to three digits."""
-    return "" if pd.isna(value) else (f"{value:,.0f}" if abs(value) >= 10 else f"{value:.3g}")
+def value_text(value: float, indicator: str = "") -> str:
+    """A target's value as read: enrolment in per cent, counts and places with thousands."""
+    if pd.isna(value):
+        return ""
+    if indicator == "gross_enrolment":
+        return f"{value:.1%}"
+    return f"{value:,.0f}" if abs(value) >= 10 or value == round(value) else f"{value:.3g}"

@@ -36,13 +36,14 @@ def _values(target, table, stage="before"):
     return got.set_index(["year", "region"]).value
 
 
-def test_gross_enrolment_counts_only_pupils_in_lawful_places():
-    # a: 90 pupils, 80 lawful places, rate 0.9 -> 100 children, 80 seated -> 0.80
-    # b: 50 pupils, 60 lawful places, rate 0.5 -> 100 children, 50 seated -> 0.50; whole area 130/200
-    t = _table(students=[90, 50] * 3, lawful_seats=[80, 60] * 3, gross_enrolment_ratio=[0.9, 0.5] * 3)
+def test_gross_enrolment_is_the_share_of_the_age_group_the_lawful_places_can_seat():
+    # a: 90 pupils at rate 0.9 -> 100 children, 80 lawful places -> 0.80
+    # b: 50 pupils at rate 0.5 -> 100 children, 120 lawful places -> 1.00 (capped: no child twice);
+    # whole area (80 + 100) / 200, never b's spare places for a's children
+    t = _table(students=[90, 50] * 3, lawful_seats=[80, 120] * 3, gross_enrolment_ratio=[0.9, 0.5] * 3)
     v = _values(Target(indicator="gross_enrolment", level="primary", threshold=0.6, year=2025), t)
-    assert v[(2025, "a")] == pytest.approx(0.8) and v[(2025, "b")] == pytest.approx(0.5)
-    assert v[(2025, "all")] == pytest.approx(0.65)
+    assert v[(2025, "a")] == pytest.approx(0.8) and v[(2025, "b")] == pytest.approx(1.0)
+    assert v[(2025, "all")] == pytest.approx(0.9)
     assert 2024 not in v.index.get_level_values("year")            # from the target's year on
 
 

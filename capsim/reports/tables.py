@@ -134,5 +134,5 @@ def target_verdicts(t: ReportTables) -> pd.DataFrame | None:
         "当年达成 met in its year": [yes_no[None if not k else m] for k, m in zip(v.known, v.met_in_year)],
         "持续达成自 holds from": [("" if pd.isna(y) else f"{y:.0f}") for y in v.holds_from],
         "未达成年份 years missed": [years_text(y) for y in v.years_missed],
-        "最差值 worst value": [value_text(w) for w in v.worst_value],
+        "最差值 worst value": [value_text(w, i) for w, i in zip(v.worst_value, v.indicator)],
         "最差年份 worst year": [("" if pd.isna(y) else f"{y:.0f}") for y in v.worst_year]})
