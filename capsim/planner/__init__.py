@@ -141,7 +141,7 @@ def read_network(scenario, regions, levels):
     seats_now = school_seats(scenario, schools) if schools is not None else None
     first, last = plan_years(scenario)
     projects = read_projects(scenario.data.projects, regions, levels, first, last, schools,
-                             grades_by_level(scenario), seats_now)
+                             grades_by_level(scenario), seats_now, end_year=scenario.end_year)
     return schools, seats_now, projects
 
 
@@ -178,7 +178,7 @@ def _check_plannable(scenario, table):
 def _check_committed_budgets(inputs, scenario):
     """Committed spending alone must fit the budgets, or no plan exists: say which year and budget."""
     p, years = inputs.projects, inputs.years
-    fixed = np.flatnonzero(np.isfinite(p.committed))
+    fixed = np.flatnonzero(np.isin(p.committed, years))  # those committed after the plan open after it
     spend = milp.spending(p, years)[fixed, np.searchsorted(years, p.committed[fixed])].sum(axis=0)
     problems = []
     if inputs.budget_yearly is not None:
