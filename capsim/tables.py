@@ -109,7 +109,8 @@ class Table:
                 continue
             close = [k for k in known if k.lower() == name.lower().replace(" ", "_")] or \
                 difflib.get_close_matches(name.lower(), known, n=1, cutoff=0.8)
-            if close and close[0] not in present:
+            close = [k for k in close if k not in present]
+            if close:
                 self.problems.add(f"{self.path}: header", f"column '{name}' is not one capsim reads.", name,
                                   f"did you mean '{close[0]}'? Rename the column (names are case-sensitive).")
 
