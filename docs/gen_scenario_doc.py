@@ -9,6 +9,13 @@ Generated from `capsim/schema.py` by `docs/gen_scenario_doc.py` (the schema is t
 truth; unknown keys are errors). Relative paths under `[data]` are relative to the file that
 names them. A scenario may also hold `extends = "other.toml"` and `[overrides.NAME]` tables
 (switched on with `--use NAME`); see README.
+
+Numbers must be finite (`nan` and `inf` are refused), `true`/`false` is never a number and a
+number never `true`/`false`. `capsim validate` runs every check `capsim run` makes, before any
+work starts: these keys, every table, the assessed `standards.quantile` among the forecast's
+`uncertainty.quantiles`, annual steps when there is a plan, and the memory a forecast needs
+(about years x draws x regions x 2 sexes x age groups x 8 bytes, five times over): a forecast
+that would not fit in the memory available is refused with the figure and how many draws fit.
 """
 
 
