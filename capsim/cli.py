@@ -175,10 +175,16 @@ def _force_option(p: argparse.ArgumentParser) -> None:
                         "holding files capsim did not write)")
 
 
-def _load(args):
+def _load(args, check: str | None = "run"):
+    """The scenario of ``args``, checked for the stages up to ``check`` (``"run"``: every check
+    of ``capsim validate``; None: the scenario file only)."""
+    from capsim.checks import validate
     from capsim.scenario import load_scenario
 
-    return load_scenario(args.scenario, use=args.use, set=_assignments(args.assign), data_roots=args.data_root)
+    scenario = load_scenario(args.scenario, use=args.use, set=_assignments(args.assign), data_roots=args.data_root)
+    if check:
+        validate(scenario, upto=check)
+    return scenario
 
 
 def _out_folder(args, scenario, command: str):
@@ -205,53 +211,19 @@ def _assignments(items) -> dict:
 
 
 def _validate(args) -> int:
-    from capsim.data import read_inputs
-    from capsim.projection import check_methods
+    from capsim.checks import validate
 
-    scenario = _load(args)
-    check_methods(scenario)
-    inputs = read_inputs(scenario)
-    check_network(scenario, inputs.regions)
+    scenario = _load(args, check=None)
+    inputs = validate(scenario)
     print(f"{args.scenario}: OK — {len(inputs.regions)} region(s), years {scenario.base_year}-"
           f"{scenario.end_year}, {scenario.uncertainty.draws} draw(s).")
     return 0
 
 
-def check_network(scenario, regions) -> None:
-    """Read the schools, school grades, capacity, projects, areas and travel tables; raise all
-    their problems (projects once the schools they expand read cleanly, areas and travel once
-    the schools and projects they name do)."""
-    from capsim.enrolment import level_specs
-    from capsim.errors import CapsimError, DataError
-    from capsim.planner import read_network
-    from capsim.planner.areas import read_tables
-    from capsim.school_data import read_capacity, read_schools
-
-    levels = {lv.name: lv.grades for lv in level_specs(scenario)}
-    years = list(range(scenario.base_year, scenario.end_year + 1))
-    problems = []
-
-    def projects_and_catchments():
-        if problems or not scenario.data.projects:
-            return
-        schools, _, projects = read_network(scenario, list(regions), list(levels))
-        if scenario.data.areas is not None or scenario.data.travel is not None:
-            read_tables(scenario, regions, levels, schools, projects)
-
-    for check in (lambda: read_capacity(scenario, list(regions), levels, years),
-                  lambda: read_schools(scenario, list(regions), levels), projects_and_catchments):
-        try:
-            check()
-        except CapsimError as exc:
-            problems += exc.problems
-    if problems:
-        raise DataError(problems)
-
-
 def _project(args) -> int:
     from capsim.projection import project
 
-    scenario = _load(args)
+    scenario = _load(args, check="project")
     out = _out_folder(args, scenario, "project")
     result = project(scenario, progress=not args.quiet)
     tables = {"population": result.population, "births": result.births, "students": result.students,
@@ -264,7 +236,7 @@ def _assess(args) -> int:
     from capsim.assessment import assess
     from capsim.projection import project
 
-    scenario = _load(args)
+    scenario = _load(args, check="assess")
     out = _out_folder(args, scenario, "assess")
     projection = project(scenario, progress=not args.quiet)
     result = assess(scenario, projection)

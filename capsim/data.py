@@ -16,7 +16,7 @@ import pandas as pd
 from capsim import lifetable
 from capsim.errors import DataError, Problems
 from capsim.schema import LEVELS, Scenario
-from capsim.tables import SEX_CODES, Table, ages_and_spans, spread_to_single_years
+from capsim.tables import MAX_PEOPLE, MAX_PUPILS, SEX_CODES, Table, ages_and_spans, spread_to_single_years
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,14 @@ class Inputs:
 def read_inputs(scenario: Scenario) -> Inputs:
     """Read every table of ``scenario``; raise all problems at once as a DataError."""
     problems = Problems()
+    inputs = read_tables(scenario, problems)
+    problems.raise_if_any(DataError)
+    return inputs
+
+
+def read_tables(scenario: Scenario, problems: Problems) -> Inputs:
+    """Read every forecast table, adding each problem to ``problems``; the Inputs returned are
+    only meaningful when none was added (checks use their regions to read on)."""
     d, dem = scenario.data, scenario.demography
     single = np.arange(dem.open_age + 1)
     regions, names = _regions(Table(d.regions, "regions", problems))
@@ -58,7 +66,6 @@ def read_inputs(scenario: Scenario) -> Inputs:
                      "add data.housing, or remove data.housing_yield.")
     enrolment = _enrolment(Table(d.enrolment, "enrolment", problems), ctx) if d.enrolment else None
     births = _births(Table(d.births, "births", problems), ctx) if d.births else None
-    problems.raise_if_any(DataError)
     return Inputs(
         regions=tuple(regions), region_names=tuple(names), years=tuple(scenario.years),
         ages=single[::dem.step], base=ctx.to_grid(base, share=True), asfr=asfr, tfr=tfr,
@@ -117,6 +124,9 @@ def _regions(table: Table):
     empty = table.frame["region"] == ""
     for i in np.flatnonzero(empty.to_numpy()):
         table.problems.add(table.where(i, "region"), "is empty.", "", "give the region an identifier.")
+    for i in np.flatnonzero((table.frame["name"] == "").to_numpy() & ~empty.to_numpy()):
+        table.problems.add(table.where(i, "name"), "is empty.", "", "give the region a display name "
+                           "(its identifier will do).")
     frame = table.frame[~empty].drop_duplicates("region")
     return list(frame["region"]), list(frame["name"])
 
@@ -128,7 +138,7 @@ def _population(table: Table, ctx: _Context):
         return out
     r, s = ctx.region_codes(table), ctx.sex_codes(table)
     age, span = ages_and_spans(table)
-    value = table.number("population", 0, fix="write a count of persons >= 0 (never in 万).")
+    value = table.number("population", 0, MAX_PEOPLE, fix="write a count of persons >= 0 (never in 万).")
     table.duplicates(["region", "sex", "age"])
     ok = (r >= 0) & (s >= 0)
     idx, single, per = spread_to_single_years(age, span, np.where(ok, value, np.nan), ctx.open_age)
@@ -270,6 +280,8 @@ def _mortality(table: Table, ctx: _Context):
     S, Sb = np.ones((2, A)), np.ones(2)
     sex = ctx.sex_codes(table)
     age = table.number("age", 0, 130, integer=True)
+    if table.duplicates(["sex", "age"], fix="give each sex and age one row.").any():
+        return fallback
     columns = _life_table_columns(table, form)
     for s in range(2):
         rows = np.flatnonzero(sex == s)
@@ -282,7 +294,7 @@ def _mortality(table: Table, ctx: _Context):
 def _life_table_columns(table: Table, form: str) -> dict:
     """The numeric columns of a life or qx table, each checked once."""
     if form == "life":
-        return {"lx": table.number("lx", 0), "Lx": table.number("Lx", 0)}
+        return {"lx": table.number("lx", 0, MAX_PEOPLE), "Lx": table.number("Lx", 0, MAX_PEOPLE)}
     mx = table.number("mx", 0, 10, allow_empty=True) if table.has("mx") else np.full(len(table.frame), np.nan)
     return {"qx": table.number("qx", 0, 1), "mx": mx}
 
@@ -329,6 +341,7 @@ def _survival_table(table: Table, ctx: _Context, A: int):
         return None
     sex = ctx.sex_codes(table)
     value = table.number("survival", 0, 1, fix="write a share between 0 and 1.")
+    table.duplicates(["sex", "age"], fix="give each sex and age one row.")
     grid = {int(a): i for i, a in enumerate(ctx.single[::ctx.step])} | {"birth": A}
     S, Sb, seen = np.ones((2, A)), np.ones(2), np.zeros((2, A + 1), dtype=bool)
     for i, text in enumerate(table.frame["age"]):
@@ -369,7 +382,7 @@ def _migration(table: Table, ctx: _Context):
     age, span = ages_and_spans(table)
     kind = ctx.scenario.demography.migration_kind
     low = -1.0 if kind == "rate" else None
-    value = table.number("value", low, 1.0 if kind == "rate" else None)
+    value = table.number("value", -MAX_PEOPLE if low is None else low, 1.0 if kind == "rate" else MAX_PEOPLE)
     year = table.number("year", 1900, 2300, integer=True) if table.has("year") else None
     table.duplicates([c for c in ("region", "sex", "age", "year") if table.has(c)])
     ok = (r >= 0) & (s >= 0)
@@ -410,10 +423,11 @@ def _housing(table: Table, yield_path, base_single, ctx: _Context):
 
 
 def _residents(table: Table, ctx: _Context):
-    res = table.number("residents", 0, allow_empty=True) if table.has("residents") else np.full(len(table.frame), np.nan)
-    dwell = table.number("dwellings", 0, allow_empty=True) if table.has("dwellings") else np.full(len(table.frame), np.nan)
+    n = len(table.frame)
+    res = table.number("residents", 0, MAX_PUPILS, allow_empty=True) if table.has("residents") else np.full(n, np.nan)
+    dwell = table.number("dwellings", 0, MAX_PUPILS, allow_empty=True) if table.has("dwellings") else np.full(n, np.nan)
     for i in np.flatnonzero(~np.isfinite(res) & ~np.isfinite(dwell)):
-        table.problems.add(f"{table.path}: row {i + 2}", "gives neither residents nor dwellings.", None,
+        table.problems.add(f"{table.path}: row {table.row(i)}", "gives neither residents nor dwellings.", None,
                            "fill in residents, or dwellings (times housing.persons_per_dwelling).")
     return np.where(np.isfinite(res), res, dwell * ctx.scenario.housing.persons_per_dwelling)
 
@@ -428,6 +442,7 @@ def _housing_yield(table: Table | None, ctx: _Context):
         return per_age
     age = table.number("age", 0, 17, integer=True)
     value = table.number("per_resident", 0, 1)
+    table.duplicates(["age"], fix="give each age one row.")
     ok = np.isfinite(age) & np.isfinite(value)
     per_age[age[ok].astype(int)] = value[ok]
     if per_age.sum() >= 1:
@@ -456,7 +471,7 @@ def _enrolment(table: Table, ctx: _Context):
     level = table.choice("level", LEVELS)
     grade = table.number("grade", 1, 9, integer=True)
     year = table.number("year", 1900, 2300, integer=True)
-    students = table.number("students", 0, fix="write a count of pupils >= 0.")
+    students = table.number("students", 0, MAX_PUPILS, fix="write a count of pupils >= 0.")
     table.duplicates(["region", "level", "grade", "year"])
     ok = (r >= 0) & (level != "") & np.isfinite(grade) & np.isfinite(year) & np.isfinite(students)
     return pd.DataFrame({"region": np.array(ctx.regions + [""])[r][ok], "level": level[ok],
@@ -468,7 +483,7 @@ def _births(table: Table, ctx: _Context):
         return None
     r = ctx.region_codes(table)
     year = table.number("year", 1900, 2300, integer=True)
-    births = table.number("births", 0, fix="write a count of live births >= 0.")
+    births = table.number("births", 0, MAX_PUPILS, fix="write a count of live births >= 0.")
     table.duplicates(["region", "year"])
     ok = (r >= 0) & np.isfinite(year) & np.isfinite(births)
     return pd.DataFrame({"region": np.array(ctx.regions + [""])[r][ok], "year": year[ok].astype(int),

@@ -42,8 +42,11 @@ class _Arrays:
 
 def project(scenario: Scenario, inputs: Inputs | None = None, progress: bool = False) -> Projection:
     """Run the projection stage for ``scenario`` (reading its tables unless ``inputs`` is given)."""
+    from capsim.checks import memory_rules
+
     check_methods(scenario)
     inputs = inputs or read_inputs(scenario)
+    memory_rules(scenario, len(inputs.regions)).raise_if_any(ScenarioError)
     arrays, calibration = project_arrays(scenario, inputs, progress)
     return _frames(scenario, inputs, arrays, calibration)
 

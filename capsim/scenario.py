@@ -211,19 +211,45 @@ def _assign(merged, origin, keys, value, where, problems: Problems):
 
 
 def _explain(exc: pydantic.ValidationError, origin: dict, default_file: str):
-    """Turn pydantic's errors into problems naming file, key, value and fix."""
+    """Turn pydantic's errors into problems naming file, key, value and fix (one per key: of
+    the alternatives of a union, such as a number or a {year = number} table, the error that
+    is not about the value's type)."""
     from capsim.errors import Problem
 
+    errors = [(err, [str(p) for p in err["loc"] if not _is_type_tag(str(p))]) for err in exc.errors()]
     problems = []
-    for err in exc.errors():
-        loc = [str(p) for p in err["loc"]]
+    for err, loc in errors:
         key = ".".join(loc)
+        if _is_type_error(err) and any(not _is_type_error(e) and ".".join(other + [""]).startswith(key + ".")
+                                       for e, other in errors if e is not err):
+            continue
         where = _origin_of(loc, origin, default_file)
         fix = _fix_for(err, loc)
         value = err.get("input") if err["type"] != "missing" else None
         message = err["msg"].removeprefix("Value error, ")
-        problems.append(Problem(f"{where}: {key or '(top level)'}", message + ".", value, fix))
-    return problems
+        problem = Problem(f"{where}: {key or '(top level)'}", message + ".", value, fix)
+        if problem.where not in [p.where for p in problems] or not _is_type_error(err):
+            problems.append(problem)
+    return _one_per_key(problems)
+
+
+def _is_type_tag(part: str) -> bool:
+    """pydantic's name for a member of a union (``dict[int,constrained-float]``), not a key."""
+    return "[" in part or "-" in part or part in {"int", "float", "str", "bool", "dict", "list", "tuple"}
+
+
+def _is_type_error(err) -> bool:
+    return err["type"].endswith(("_type", "_parsing")) or err["type"] in {"dict_type", "tuple_type"}
+
+
+def _one_per_key(problems):
+    """Where one key got several messages (one per member of a union), keep the first."""
+    seen, out = set(), []
+    for p in problems:
+        if p.where not in seen:
+            out.append(p)
+            seen.add(p.where)
+    return out
 
 
 def _origin_of(loc, origin, default_file):

@@ -10,15 +10,50 @@ that each problem names its own key. Paths under ``[data]`` are resolved by
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal, Union, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 YearPath = dict[int, float] | float
+ClassSize = Annotated[int, Field(ge=1, le=200)]
+Money = Annotated[float, Field(ge=0, le=1e14)]       # yuan: far above any city's budget
+MAX_PENALTY = 1e10                                   # yuan a seat-year; larger ones break the solver's numerics
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Unknown keys are errors; numbers are finite (no inf or nan) and never true/false, and
+    true/false is never a number."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_as_number(cls, value, info):
+        annotation = cls.model_fields[info.field_name].annotation
+        if annotation is bool and not isinstance(value, bool):
+            raise ValueError("must be true or false")
+        if not _admits(annotation, bool) and not _admits(annotation, BaseModel) and _holds_bool(value):
+            raise ValueError("must be a number, not true or false")
+        return value
+
+
+def _admits(annotation, kind) -> bool:
+    """Whether ``annotation`` (or a member of its union) is ``kind`` or a subclass of it."""
+    if isinstance(annotation, type):
+        return issubclass(annotation, kind)
+    if getattr(annotation, "__origin__", None) is Union or type(annotation).__name__ == "UnionType":
+        return any(_admits(a, kind) for a in get_args(annotation))
+    return False
+
+
+def _holds_bool(value) -> bool:
+    if isinstance(value, bool):
+        return True
+    if isinstance(value, dict):
+        return any(_holds_bool(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_holds_bool(v) for v in value)
+    return False
 
 
 class DataFiles(Strict):
@@ -53,7 +88,7 @@ class Demography(Strict):
 class Uncertainty(Strict):
     draws: int = Field(1, ge=1, le=100_000, description="number of Monte Carlo draws (1 = deterministic)")
     seed: int = Field(20210729, ge=0, description="random seed; the same seed gives the same draws")
-    quantiles: tuple[float, ...] = Field((0.1, 0.5, 0.9), description="quantiles between 0 and 1 to report")
+    quantiles: tuple[float, ...] = Field((0.1, 0.5, 0.9), min_length=1, description="quantiles between 0 and 1 to report")
     keep_draws: bool = Field(False, description="true to also return every draw")
     tfr_distribution: Literal["normal", "uniform"] = Field("normal", description="'normal' or 'uniform'")
     tfr_sd: float = Field(0.0, ge=0, le=2, description="TFR spread (children per woman) once fully ramped")
@@ -82,7 +117,8 @@ class Level(Strict):
     grades: int | None = Field(None, ge=1, le=9, description="number of grades, e.g. 6")
     method: Literal["rates", "progression"] = Field("rates", description="'rates' or 'progression'")
     rate: YearPath = Field(1.0, description="enrolment rate (gross enrolment of the level): a number or {year = value}")
-    grade_rates: tuple[float, ...] | None = Field(None, description="per-grade multipliers of rate, one per grade")
+    grade_rates: tuple[Annotated[float, Field(ge=0, le=5)], ...] | None = Field(
+        None, description="per-grade multipliers of rate (0 to 5), one per grade")
     window: int = Field(3, ge=1, le=30, description="years of history averaged for progression ratios")
     entry: Literal["population", "births", "previous_level"] | None = Field(
         None, description="where grade 1 comes from: 'population', 'births' or 'previous_level'"
@@ -134,22 +170,23 @@ class Standards(Strict):
     it lists; the others keep China's values.
     """
 
-    class_size: dict[str, int | tuple[int, ...]] = Field(
+    class_size: dict[str, ClassSize | tuple[ClassSize, ...]] = Field(
         default_factory=lambda: dict(CHINA_CLASS_SIZE),
         description="standard class size per level: a number, or one per grade")
-    intake_class_size: dict[str, dict[int, int]] = Field(
+    intake_class_size: dict[str, dict[int, ClassSize]] = Field(
         default_factory=dict, description="new-intake class cap per level from a year on, e.g. {primary = {2021 = 45}}")
     cap_intake: bool = Field(False, description="true to cap each school's grade-1 intake at its classes x the intake cap")
     disperse: bool = Field(True, description="true to move pupils above a school's lawful seats in a grade "
                            "to schools of the region with room (分流), from the year after the base year; false keeps each school's share")
-    bands: tuple[int, int] = Field((56, 66), description="lower limits of the 大班额 and 超大班额 bands")
-    max_school_size: dict[str, int] = Field(
+    bands: tuple[ClassSize, ClassSize] = Field((56, 66), description="lower limits of the 大班额 and 超大班额 bands, "
+                                               "the first below the second")
+    max_school_size: dict[str, Annotated[int, Field(ge=1, le=100_000)]] = Field(
         default_factory=lambda: dict(CHINA_MAX_SCHOOL_SIZE),
         description="most pupils a school of each type may have")
-    students_per_teacher: dict[str, float] = Field(
+    students_per_teacher: dict[str, Annotated[float, Field(gt=0, le=1000)]] = Field(
         default_factory=lambda: {"primary": 19.0, "junior": 13.5, "senior": 12.5},
         description="pupils per teaching post by level (China 2014 staffing norm)")
-    teachers_per_class: dict[str, float] = Field(
+    teachers_per_class: dict[str, Annotated[float, Field(gt=0, le=20)]] = Field(
         default_factory=lambda: {"kindergarten": 2.0}, description="teachers per class by level, where no pupil ratio is given")
     quantile: float = Field(0.5, ge=0, le=1, description="which forecast quantile to assess, e.g. 0.5 or 0.9")
 
@@ -163,6 +200,13 @@ class Standards(Strict):
         defaults = {"class_size": CHINA_CLASS_SIZE, "max_school_size": CHINA_MAX_SCHOOL_SIZE}
         return {**defaults.get(info.field_name, {}), **table}
 
+    @field_validator("bands")
+    @classmethod
+    def _bands_in_order(cls, bands):
+        if bands[0] >= bands[1]:
+            raise ValueError(f"the 大班额 limit {bands[0]} must be below the 超大班额 limit {bands[1]}")
+        return bands
+
 
 class Plan(Strict):
     """The optimiser's settings: solver, budgets, money and the price of a missing seat."""
@@ -173,21 +217,24 @@ class Plan(Strict):
     first_year: int | None = Field(None, description="first year a project may open (default: base_year + 1)")
     lead_time: int = Field(0, ge=0, le=20, description="years from the base year before a new (uncommitted) project can open")
     discount_rate: float = Field(0.0, ge=0, le=0.5, description="yearly discount rate for costs, e.g. 0.03")
-    budget_total: float | None = Field(None, ge=0, description="most money over the whole plan, yuan")
-    budget_yearly: dict[int, float] | float | None = Field(None, description="most money a year, yuan: a number or {year = amount}")
-    shortfall_penalty: float = Field(1e6, gt=0, description="cost of one missing seat for one year, yuan (large: a last resort)")
-    rent_cost: float | None = Field(None, gt=0, description="yuan per seat-year of temporary rented capacity (empty: none)")
+    budget_total: Money | None = Field(None, description="most money over the whole plan, yuan (0 to 1e14)")
+    budget_yearly: dict[int, Money] | Money | None = Field(
+        None, description="most money a year, yuan (0 to 1e14): a number or {year = amount}")
+    shortfall_penalty: float = Field(1e6, gt=0, le=MAX_PENALTY, description="cost of one missing seat for one year, "
+                                     "yuan (large: a last resort; at most 1e10)")
+    rent_cost: float | None = Field(None, gt=0, le=1e8, description="yuan per seat-year of temporary rented capacity "
+                                    "(empty: none)")
     years: int | None = Field(None, ge=1, le=100, description="years planned from first_year (default: to end_year)")
     break_symmetry: bool = Field(False, description="true to make interchangeable candidates open in table order "
                                  "(helps when many alike schools are listed; slows easy instances)")
     assignment: Literal["single", "split"] = Field(
         "single", description="with data.areas: 'single' (each area's pupils of a level are zoned to one school, "
         "as zoning requires; those it cannot seat are short) or 'split'")
-    max_distance_km: float | None = Field(None, gt=0, description="with data.areas: farthest a pupil may be sent, km "
+    max_distance_km: float | None = Field(None, gt=0, le=10_000, description="with data.areas: farthest a pupil may be sent, km "
                                           "(empty: every pair listed in data.travel)")
-    travel_cost_per_km: float = Field(1.0, ge=0, description="with data.areas: yuan per pupil, km and year for travel "
+    travel_cost_per_km: float = Field(1.0, ge=0, le=1e6, description="with data.areas: yuan per pupil, km and year for travel "
                                       "rows without a cost (the default 1 only prefers the nearer school)")
-    rezoning_cost: float | None = Field(None, ge=0, description="with data.areas and single assignment: yuan per "
+    rezoning_cost: float | None = Field(None, ge=0, le=1e8, description="with data.areas and single assignment: yuan per "
                                         "pupil, paid once, when an area is zoned to another school than the year "
                                         "before (empty: plan.travel_cost_per_km, one year's travel of a pupil-km; "
                                         "0: the zoning is chosen anew every year)")
@@ -226,7 +273,8 @@ class Target(Strict):
 class Scenario(Strict):
     """A validated, frozen scenario. Build it with :func:`capsim.load_scenario`."""
 
-    name: str = Field(description="a label; the default output folder is out/NAME with NAME made safe as one folder name")
+    name: str = Field(min_length=1, description="a label; the default output folder is out/NAME with NAME made safe "
+                                                "as one folder name")
     title: str = Field("", description="a title for reports")
     base_year: int = Field(ge=1950, le=2100, description="year of the base population")
     end_year: int = Field(ge=1951, le=2200, description="last projected year, after base_year")

@@ -13,7 +13,7 @@ import numpy as np
 
 from capsim.errors import DataError, Problems
 from capsim.schema import LEVELS, SCHOOL_TYPES, Scenario
-from capsim.tables import Table
+from capsim.tables import MAX_PUPILS, Table
 
 
 @dataclass(frozen=True)
@@ -52,19 +52,25 @@ class Capacity:
     seats: dict
 
 
-def read_schools(scenario: Scenario, regions, levels: dict) -> Schools | None:
-    """``levels`` maps each forecast level to its number of grades."""
+def read_schools(scenario: Scenario, regions, levels: dict, problems: Problems | None = None) -> Schools | None:
+    """``levels`` maps each forecast level to its number of grades. Given ``problems``, they
+    are added there and the schools read so far returned (for checks that read on); otherwise
+    they are raised."""
+    own = problems is None
+    problems = Problems() if own else problems
     d = scenario.data
     if d.schools is None:
         if d.school_grades is not None:
-            raise DataError([_orphan(scenario)])
+            problems.extend([_orphan(scenario)])
+        if own:
+            problems.raise_if_any(DataError)
         return None
-    problems = Problems()
     table = Table(d.schools, "schools", problems)
     schools = _school_rows(table, scenario, list(regions), levels)
     if d.school_grades is not None and schools is not None:
         _grade_rows(Table(d.school_grades, "school_grades", problems), schools, levels, scenario.base_year)
-    problems.raise_if_any(DataError)
+    if own:
+        problems.raise_if_any(DataError)
     return schools
 
 
@@ -80,7 +86,8 @@ def _school_rows(table: Table, scenario: Scenario, regions: list, levels: dict) 
         return None
     n = len(table.frame)
     table.duplicates(["id"], fix="give each school a unique id.")
-    region_text = table.choice("region", regions, fix=f"use a region of the regions table: {', '.join(regions[:12])}.")
+    region_text = table.choice("region", regions, fix=f"use a region of the regions table: {', '.join(regions[:12])}.") \
+        if regions else table.frame["region"].to_numpy()  # without regions, the regions table is reported
     kind = table.choice("type", SCHOOL_TYPES)
     classes = table.number("classes", 0, 10_000, integer=True, fix="write the number of classrooms (0 for none).")
     seats = _optional(table, "seats", 0, 100_000)
@@ -125,7 +132,7 @@ def _grade_rows(table: Table, schools: Schools, levels: dict, base_year: int) ->
     level = table.choice("level", LEVELS)
     seen = {lv: np.zeros(schools.base_students[lv].shape, dtype=bool) for lv in levels}
     grade = table.number("grade", 1, 9, integer=True)
-    students = table.number("students", 0, fix="write the number of pupils (>= 0).")
+    students = table.number("students", 0, 100_000, fix="write the number of pupils (>= 0).")
     classes = table.number("classes", 0, 1000, integer=True, fix="write the number of classes (>= 0).")
     table.duplicates(["school", "level", "grade"])
     for i in range(len(school)):
@@ -172,9 +179,9 @@ def read_capacity(scenario: Scenario, regions, levels, years) -> Capacity | None
     seats = {lv: np.full((len(years), len(regions)), np.nan) for lv in levels}  # no row: unknown
     if table.require("region", "level", "seats"):
         index = {r: i for i, r in enumerate(regions)}
-        region = table.choice("region", list(regions))
+        region = table.choice("region", list(regions)) if len(regions) else np.full(len(table.frame), "")
         level = table.choice("level", list(levels))
-        value = table.number("seats", 0)
+        value = table.number("seats", 0, MAX_PUPILS)
         year = _optional(table, "year", 1900, 2300, integer=True)
         table.duplicates([c for c in ("region", "level", "year") if table.has(c)])
         order = np.argsort(np.nan_to_num(year, nan=-np.inf), kind="stable")

@@ -7,6 +7,8 @@ Problems are collected, never raised one at a time; each names the file, the spr
 
 from __future__ import annotations
 
+import csv
+import difflib
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +17,31 @@ import pandas as pd
 from capsim.errors import Problems, clip
 
 SEX_CODES = {"female": 0, "male": 1}
+MAX_PEOPLE = 1e10       # persons in one table cell: more than live on Earth is a unit or typing error
+MAX_PUPILS = 1e9        # pupils, births or seats in one cell
+MAX_YUAN = 1e12         # the cost of one project
+
+AGES = ("age", "age_span")
+COLUMNS = {  # every column each table reads (docs/data-tables.md); others are notes, ignored
+    "regions": ("region", "name"),
+    "population": ("region", "sex", *AGES, "population"),
+    "fertility": ("region", "year", *AGES, "asfr"),
+    "tfr": ("region", "year", "tfr"),
+    "mortality": ("sex", "age", "lx", "Lx", "qx", "mx", "survival"),
+    "migration": ("region", "sex", *AGES, "year", "value"),
+    "housing": ("id", "region", "residents", "dwellings", "move_in_start", "move_in_end"),
+    "housing_yield": ("age", "per_resident"),
+    "enrolment": ("region", "level", "grade", "year", "students"),
+    "births": ("region", "year", "births"),
+    "schools": ("id", "name", "region", "type", "classes", "seats", "opened", "closed", "max_students"),
+    "school_grades": ("school", "level", "grade", "students", "classes"),
+    "capacity": ("region", "level", "seats", "year"),
+    "projects": ("id", "name", "region", "kind", "type", "school", "seats", "cost", "build_years", "earliest",
+                 "latest", "committed", "group", "requires", "duration"),
+    "areas": ("area", "region", "share", "level"),
+    "travel": ("area", "site", "km", "cost"),
+    "history": ("area", "series", "year", "value", "published"),
+}
 
 
 class Table:
@@ -24,6 +51,8 @@ class Table:
         self.path = Path(path)
         self.label = label
         self.problems = problems
+        self.rows = np.zeros(0, dtype=int)       # the file's line of each row (header = 1)
+        self.exact = None                        # rows repeating an earlier row exactly
         self.frame = self._read()
 
     def _read(self) -> pd.DataFrame:
@@ -32,14 +61,58 @@ class Table:
                               f"check data.{self.label} in the scenario (paths are relative to the scenario file).")
             return pd.DataFrame()
         try:
-            frame = pd.read_csv(self.path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
-                                skipinitialspace=True)
-        except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+            with open(self.path, encoding="utf-8-sig", newline="") as f:
+                lines = [(reader.line_num, row) for reader in [csv.reader(f, skipinitialspace=True)]
+                         for row in reader if row and (len(row) > 1 or row[0].strip())]
+        except (csv.Error, UnicodeDecodeError) as exc:
             self.problems.add(str(self.path), f"cannot be read as a UTF-8 CSV: {exc}.",
                               fix="save it as CSV (UTF-8) with one header row.")
             return pd.DataFrame()
-        frame.columns = [c.strip() for c in frame.columns]
-        return frame.apply(lambda col: col.str.strip())
+        if not lines:
+            self.problems.add(str(self.path), "cannot be read as a UTF-8 CSV: the file is empty.",
+                              fix="save it as CSV (UTF-8) with one header row.")
+            return pd.DataFrame()
+        header = [c.strip() for c in lines[0][1]]
+        self._check_header(header)
+        seen: set = set()
+        keep = [j for j, name in enumerate(header) if name and not (name in seen or seen.add(name))]
+        rows, numbers, first, exact = [], [], {}, []
+        for line, row in lines[1:]:
+            if len(row) != len(header):
+                self.problems.add(f"{self.path}: row {line}", f"has {len(row)} fields; the header has {len(header)}.",
+                                  None, "give every row one value per column (empty values between commas); "
+                                  "quote values that contain a comma.")
+                continue
+            values = tuple(row[j].strip() for j in keep)
+            if values in first:
+                self.problems.add(f"{self.path}: row {line}", f"repeats row {first[values]} exactly.", None,
+                                  "delete the repeated row.")
+            first.setdefault(values, line)
+            exact.append(first[values] != line)
+            rows.append(values)
+            numbers.append(line)
+        self.rows = np.array(numbers, dtype=int)
+        self.exact = np.array(exact, dtype=bool)
+        return pd.DataFrame(rows, columns=[header[j] for j in keep], dtype=object)
+
+    def _check_header(self, header: list[str]) -> None:
+        """Repeated column names, and names close to a column the table reads (a misspelt
+        optional column would otherwise be silently ignored). Other columns are notes."""
+        known = COLUMNS.get(self.label, ())
+        seen, present = set(), set(header)
+        for name in header:
+            if name in seen and name:
+                self.problems.add(f"{self.path}: header", "repeats a column name.", name,
+                                  "give every column one unique name in the header row.")
+            seen.add(name)
+            if not name or name in known:
+                continue
+            close = [k for k in known if k.lower() == name.lower().replace(" ", "_")] or \
+                difflib.get_close_matches(name.lower(), known, n=1, cutoff=0.8)
+            close = [k for k in close if k not in present]
+            if close:
+                self.problems.add(f"{self.path}: header", f"column '{name}' is not one capsim reads.", name,
+                                  f"did you mean '{close[0]}'? Rename the column (names are case-sensitive).")
 
     def has(self, column: str) -> bool:
         return column in self.frame.columns
@@ -55,8 +128,12 @@ class Table:
             self.problems.add(str(self.path), "has no rows.", fix="add the data rows below the header.")
         return not missing and not (rows and self.frame.empty)
 
+    def row(self, index) -> int:
+        """The spreadsheet row of ``index`` (the header is row 1)."""
+        return int(self.rows[index]) if index < len(self.rows) else index + 2
+
     def where(self, index, column: str) -> str:
-        return f"{self.path}: row {index + 2}, column {column}"
+        return f"{self.path}: row {self.row(index)}, column {column}"
 
     def number(self, column: str, low=None, high=None, integer=False, allow_empty=False, fix=""):
         """Column as float array; bad cells become NaN and are reported."""
@@ -92,9 +169,10 @@ class Table:
 
     def duplicates(self, columns: list[str], fix="keep one row for each."):
         dup = self.frame.duplicated(subset=columns, keep="first").to_numpy()
-        for i in np.flatnonzero(dup):
+        exact = self.exact if self.exact is not None else np.zeros(len(dup), dtype=bool)
+        for i in np.flatnonzero(dup & ~exact):  # exact repeats are reported once, on reading
             key = ", ".join(f"{c}={clip(self.frame[c].iloc[i])}" for c in columns)
-            self.problems.add(f"{self.path}: row {i + 2}", f"repeats {key}.", None, fix)
+            self.problems.add(f"{self.path}: row {self.row(i)}", f"repeats {key}.", None, fix)
         return dup
 
 

@@ -11,6 +11,13 @@ names them, and must stay inside the scenario's folder tree (the scenario's fold
 nearest folder above it holding a `.capsim-root` file; `--data-root DIR` adds a folder). A
 scenario may also hold `extends = "other.toml"` and `[overrides.NAME]` tables
 (switched on with `--use NAME`); see README.
+
+Numbers must be finite (`nan` and `inf` are refused), `true`/`false` is never a number and a
+number never `true`/`false`. `capsim validate` runs every check `capsim run` makes, before any
+work starts: these keys, every table, the assessed `standards.quantile` among the forecast's
+`uncertainty.quantiles`, annual steps when there is a plan, and the memory a forecast needs
+(about years x draws x regions x 2 sexes x age groups x 8 bytes, five times over): a forecast
+that would not fit in the memory available is refused with the figure and how many draws fit.
 """
 
 

@@ -178,7 +178,7 @@ def test_negative_population_names_row_value_and_fix(tiny):
     set_cell(tiny / "population.csv", 5, "population", "-5")
     problem = find(data_problems(tiny), "'-5'")
     assert problem.startswith(at(tiny, "population.csv", 5, "population"))
-    assert "must be a number >= 0." in problem
+    assert "must be a number between 0 and 1e+10." in problem
     assert "Got '-5'." in problem
     assert "Fix: write a count of persons >= 0 (never in 万)." in problem
 
@@ -311,7 +311,7 @@ def test_missing_ages_are_listed(tiny):
 
 
 def test_duplicate_population_row(tiny):
-    row = append_rows(tiny / "population.csv", ["north", "female", "3", "1000"])
+    row = append_rows(tiny / "population.csv", ["north", "female", "3", "1001"])
     problem = find(data_problems(tiny), "repeats")
     assert problem.startswith(f"{(tiny / 'population.csv').resolve()}: row {row}: "
                               "repeats region=north, sex=female, age=3.")
@@ -319,10 +319,18 @@ def test_duplicate_population_row(tiny):
 
 
 def test_duplicate_enrolment_row(tiny):
-    row = append_rows(tiny / "enrolment.csv", read_rows(tiny / "enrolment.csv")[1])
+    first = read_rows(tiny / "enrolment.csv")[1]
+    row = append_rows(tiny / "enrolment.csv", first[:-1] + [str(int(first[-1]) + 1)])
     problem = find(data_problems(tiny), "repeats")
     assert problem.startswith(f"{(tiny / 'enrolment.csv').resolve()}: row {row}: "
                               "repeats region=north, level=primary, grade=1, year=2016.")
+
+
+def test_exact_duplicate_row_is_named_once_with_the_row_it_repeats(tiny):
+    row = append_rows(tiny / "enrolment.csv", read_rows(tiny / "enrolment.csv")[1])
+    problem = find(data_problems(tiny), "repeats")
+    assert problem == (f"{(tiny / 'enrolment.csv').resolve()}: row {row}: repeats row 2 exactly. "
+                       "Fix: delete the repeated row.")
 
 
 # ---------------------------------------------------------------- housing

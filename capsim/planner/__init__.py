@@ -167,7 +167,7 @@ def read_network(scenario, regions, levels):
     seats_now = school_seats(scenario, schools) if schools is not None else None
     first, last = plan_years(scenario)
     projects = read_projects(scenario.data.projects, regions, levels, first, last, schools,
-                             grades_by_level(scenario), seats_now)
+                             grades_by_level(scenario), seats_now, end_year=scenario.end_year)
     return schools, seats_now, projects
 
 
@@ -208,7 +208,7 @@ def _fit_committed_budgets(inputs) -> tuple[milp.PlanInputs, str]:
     from dataclasses import replace
 
     p, years = inputs.projects, inputs.years
-    fixed = np.flatnonzero(np.isfinite(p.committed))
+    fixed = np.flatnonzero(np.isin(p.committed, years))  # those committed after the plan open after it
     spend = milp.spending(p, years)[fixed, np.searchsorted(years, p.committed[fixed])].sum(axis=0)
     notes, yearly, total = [], inputs.budget_yearly, inputs.budget_total
     if yearly is not None and (spend > yearly + 1e-6).any():

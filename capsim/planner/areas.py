@@ -148,15 +148,15 @@ def _travel(scenario, area_ids, site_ids, problems) -> np.ndarray:
     site = table.choice("site", site_ids, fix="use a school id of the schools table or the id of a new project.")
     table.duplicates(["area", "site"], fix="keep one row for each area and site.")
     plan = scenario.plan
-    km = table.number("km", 0, fix="write the distance in km, >= 0.", allow_empty=table.has("cost")) \
+    km = table.number("km", 0, 10_000, fix="write the distance in km, 0 to 10000.", allow_empty=table.has("cost")) \
         if table.has("km") else np.full(len(area), np.nan)
-    given = table.number("cost", 0, fix="write yuan per pupil a year, >= 0.", allow_empty=table.has("km")) \
+    given = table.number("cost", 0, 1e8, fix="write yuan per pupil a year, 0 to 1e8.", allow_empty=table.has("km")) \
         if table.has("cost") else np.full(len(area), np.nan)
     value = np.where(np.isfinite(given), given, km * plan.travel_cost_per_km)
     both_empty = (table.frame["km"] == "") & (table.frame["cost"] == "") if table.has("km") and table.has("cost") \
         else pd.Series(False, index=table.frame.index)
     for row in np.flatnonzero(both_empty.to_numpy()):
-        problems.add(f"{table.path}: row {row + 2}", "gives neither km nor cost.", None,
+        problems.add(f"{table.path}: row {table.row(row)}", "gives neither km nor cost.", None,
                      "write the distance (km) or the yearly cost per pupil (cost), or drop the row.")
     reach = ~(km > (plan.max_distance_km if plan.max_distance_km is not None else np.inf))
     ok = (area != "") & (site != "") & np.isfinite(value) & reach

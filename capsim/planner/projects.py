@@ -14,7 +14,7 @@ import numpy as np
 
 from capsim.errors import PlanError, Problems
 from capsim.schema import SCHOOL_TYPES
-from capsim.tables import Table
+from capsim.tables import MAX_YUAN, Table
 
 KINDS = ("new", "expansion", "temporary")
 CHINA_GRADES = {"kindergarten": 3, "primary": 6, "junior": 3, "senior": 3}
@@ -43,32 +43,41 @@ class Projects:
 
 
 def read_projects(path, regions, levels, first_year: int, last_year: int, schools=None, grades=None,
-                  school_seats=None) -> Projects:
+                  school_seats=None, end_year: int | None = None, problems: Problems | None = None) -> Projects | None:
     """Read and check the projects table (see module docstring). ``grades`` gives each level's
-    grades (6-3-3 by default); ``school_seats`` each listed school's seats now."""
+    grades (6-3-3 by default); ``school_seats`` each listed school's seats now; ``end_year`` the
+    scenario's last year (default ``last_year``, the plan's), up to which a window may reach.
+    Given ``problems``, they are added there and the projects returned (None where the table
+    cannot be read); otherwise they are raised."""
     grades = grades or CHINA_GRADES
-    problems = Problems()
+    own = problems is None
+    problems = Problems() if own else problems
     table = Table(path, "projects", problems)
     if not table.require("id", "name", "region", "kind", "seats", "cost", rows=False):   # none: nothing to build
-        problems.raise_if_any(PlanError)
+        if own:
+            problems.raise_if_any(PlanError)
+        return None
     regions = list(regions)
     table.duplicates(["id"], fix="give each project a unique id.")
     ids = list(table.frame["id"])
-    region_text = table.choice("region", regions, fix=f"use a region of the regions table: {', '.join(regions[:12])}.")
+    region_text = table.choice("region", regions, fix=f"use a region of the regions table: {', '.join(regions[:12])}.") \
+        if regions else table.frame["region"].to_numpy()  # without regions, the regions table is reported
     kind = table.choice("kind", KINDS)
     school = _schools_of(table, kind, region_text, schools, regions)
     ptype = _types(table, kind, school, schools, levels)
     n = len(ids)
-    seats = table.number("seats", 0, fix="write the seats (places) the project adds, > 0.")
-    cost = table.number("cost", 0, fix="write the capital cost in yuan, >= 0.")
+    seats = table.number("seats", 0, 100_000, fix="write the seats (places) the project adds, 0 to 100000.")
+    cost = table.number("cost", 0, MAX_YUAN, fix="write the capital cost in yuan, 0 to 1e12.")
     build = _column(table, "build_years", 1, 10, 2, integer=True)
     earliest = _column(table, "earliest", 1900, 2300, first_year, integer=True)
-    latest = _column(table, "latest", 1900, 2300, last_year, integer=True)
+    given_latest = _column(table, "latest", 1900, 2300, np.inf, integer=True)
+    latest = np.where(np.isinf(given_latest), last_year, given_latest)
     committed = _column(table, "committed", 1900, 2300, np.nan, integer=True)
     duration = _column(table, "duration", 1, 100, np.inf, integer=True)
     group = table.frame["group"].to_numpy() if table.has("group") else np.full(n, "")
     requires = _requires(table, ids)
-    _check_windows(table, earliest, latest, committed, first_year, last_year)
+    _check_windows(table, earliest, np.where(np.isinf(given_latest), end_year or last_year, given_latest),
+                   committed, first_year)
     _check_groups(table, group, committed)
     _check_temporary(table, kind, duration)
     index = {r: i for i, r in enumerate(regions)}
@@ -81,7 +90,8 @@ def read_projects(path, regions, levels, first_year: int, last_year: int, school
     )
     if schools is not None:
         _check_school_size(table, projects, schools, school_seats)
-    problems.raise_if_any(PlanError)
+    if own:
+        problems.raise_if_any(PlanError)
     return projects
 
 
@@ -174,16 +184,20 @@ def _check_cycles(table: Table, requires, ids):
                                    "remove one 'requires' so that some project can open first.")
 
 
-def _check_windows(table, earliest, latest, committed, first_year, last_year):
+def _check_windows(table, earliest, latest, committed, first_year):
+    """A row's own window (earliest <= latest) and its committed year inside it and not before
+    the plan's first year. ``latest`` is the row's own (the scenario's end_year where empty): a
+    window or commitment reaching past the plan's last year (``plan.years``) is the plan's choice
+    of horizon, not a fault of the row; such a project simply opens after the plan."""
     for i in np.flatnonzero(np.isfinite(earliest) & np.isfinite(latest) & (earliest > latest)):
         table.problems.add(table.where(i, "earliest"), f"is after latest ({latest[i]:.0f}).", f"{earliest[i]:.0f}",
                            "give an opening window with earliest <= latest.")
-    outside = np.isfinite(committed) & ((committed < np.maximum(earliest, first_year)) |
-                                        (committed > np.minimum(latest, last_year)))
+    outside = np.isfinite(committed) & ((committed < np.maximum(earliest, first_year)) | (committed > latest))
     for i in np.flatnonzero(outside):
         table.problems.add(table.where(i, "committed"), f"is outside the project's opening window "
-                           f"{max(earliest[i], first_year):.0f}-{min(latest[i], last_year):.0f}.", f"{committed[i]:.0f}",
-                           "commit to a year inside the window (and inside the plan's years), or widen the window.")
+                           f"{max(earliest[i], first_year):.0f}-{latest[i]:.0f}.",
+                           f"{committed[i]:.0f}", "commit to a year inside the window (from the plan's first "
+                           "year on), or widen the window.")
 
 
 def _check_groups(table, group, committed):
