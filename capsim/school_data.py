@@ -32,6 +32,8 @@ class Schools:
     base_students: dict       # level -> (S, G), NaN where the school has no rows
     base_classes: dict        # level -> (S, G)
     expansions: tuple = ()    # Expansion entries: classrooms and seats added to a school for some years
+    class_plan: dict | None = None   # level -> (years (Y,), classes (Y, S, G)): a class plan's classes of each
+                                     # school and grade in those years (the network after a class plan)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,11 @@
 
 ``plan(scenario)`` forecasts and assesses (unless given), then solves the region-level MILP of
 :mod:`capsim.planner.model` and returns the schedule, the spending by year, the seats after the
-plan and every shortfall with its binding cause. ``evaluate=True`` checks a bureau's own plan
+plan and every shortfall with its binding cause. With a school list the region level plans in
+whole classes (:mod:`capsim.planner.classes`: classes formed at intake roll up with their
+cohort and share the region's classrooms); ``plan.capacity = "seats"`` keeps the earlier model
+of seats fixed per grade (:mod:`capsim.planner.cells`), which the catchment level and robust
+plans use. ``evaluate=True`` checks a bureau's own plan
 instead: every project with a ``committed`` year opens then, nothing else is chosen.
 """
 
@@ -35,7 +39,10 @@ class PlanResult:
     levels_not_planned: tuple = ()   # levels without known seats anywhere, left out of the plan
     catchments: pd.DataFrame | None = None   # with data.areas: year, area, level, school, pupils, cost
     seats_by_grade: pd.DataFrame | None = None   # with a school list: year, region, level, grade, students,
-                                                 # seats_before, seats_added, rented, shortfall (lawful seats)
+                                                 # seats_before, seats_added, rented, shortfall (lawful seats);
+                                                 # with classes: students, classes, class_seats, shortfall
+    rooms: pd.DataFrame | None = None            # with classes: year, region, level, rooms_before,
+                                                 # rooms_added, rooms_rented, classes
 
     @property
     def summary(self) -> dict:
@@ -81,8 +88,10 @@ class PlanContext:
     cells: Cells            # the capacity cells the MILP covers: levels, or levels' grades
 
 
-def plan_context(scenario, projection=None, assessment=None, evaluate: bool = False) -> PlanContext:
-    """Forecast and assess (unless given), read the projects and build the MILP's inputs."""
+def plan_context(scenario, projection=None, assessment=None, evaluate: bool = False,
+                 capacity: str | None = None) -> PlanContext:
+    """Forecast and assess (unless given), read the projects and build the MILP's inputs;
+    ``capacity`` ('classes' or 'seats') overrides ``plan.capacity``."""
     from capsim.assessment import assess
     from capsim.projection import project
 
@@ -97,18 +106,23 @@ def plan_context(scenario, projection=None, assessment=None, evaluate: bool = Fa
     schools, seats_now, projects = read_network(scenario, regions, levels)
     if evaluate:
         projects = _only_committed(projects)
-    projects = _with_lead_time(projects, scenario.base_year + cfg.lead_time)
+    projects = _with_lead_time(projects, scenario.base_year + cfg.lead_time, first)
     demand, lawful = _demand_and_seats(table, regions, levels, years)
     if assessment.region_grades is None:
         cells = whole_levels(demand, lawful, projects)
     else:
         cells = by_grade(scenario, assessment.region_grades, regions, levels, years, projects)
     catch = _catchment(scenario, regions, levels, years, cells, assessment, schools, projects)
+    cohorts = None
+    if (capacity or cfg.capacity) == "classes" and cells.by_grade and catch is None:
+        from capsim.planner.classes import cohorts as read_cohorts
+
+        cohorts = read_cohorts(scenario, cells, assessment, regions, levels, years, projects)
     inputs = milp.PlanInputs(
         years=years, need=np.maximum(cells.demand - cells.lawful, 0.0), projects=projects, cell_seats=cells.seats,
         school_room=_school_room(projects, schools, seats_now), budget_yearly=_yearly(cfg.budget_yearly, years),
         budget_total=cfg.budget_total, discount_rate=cfg.discount_rate, penalty=cfg.shortfall_penalty,
-        rent_cost=cfg.rent_cost, break_symmetry=cfg.break_symmetry, catchment=catch,
+        rent_cost=cfg.rent_cost, break_symmetry=cfg.break_symmetry, catchment=catch, cohorts=cohorts,
     )
     _check_committed_budgets(inputs, scenario)
     return PlanContext(inputs, regions, levels, demand, lawful, unplanned, cells)
@@ -200,11 +214,15 @@ def _only_committed(p: Projects) -> Projects:
     return replace(p, latest=np.where(free, -np.inf, p.latest))
 
 
-def _with_lead_time(p: Projects, earliest_new: int) -> Projects:
+def _with_lead_time(p: Projects, earliest_new: int, first: int) -> Projects:
+    """An uncommitted project opens no earlier than ``earliest_new`` (base year + lead time) nor
+    before it can be built from the first plan year on (``first + build_years``): its money is
+    all spent within the plan."""
     from dataclasses import replace
 
     free = ~np.isfinite(p.committed)
-    return replace(p, earliest=np.where(free, np.maximum(p.earliest, earliest_new), p.earliest))
+    earliest = np.maximum(np.maximum(p.earliest, earliest_new), first + p.build_years)
+    return replace(p, earliest=np.where(free, earliest, p.earliest))
 
 
 def _demand_and_seats(table, regions, levels, years):
@@ -245,16 +263,50 @@ def _result(m, sol: Solution, ctx: PlanContext, evaluated=False) -> PlanResult:
     k, s = np.nonzero(spend)
     spending = pd.DataFrame({"year": years[s], "project": [p.ids[i] for i in chosen_p[k]], "cost_yuan": spend[k, s]})
     short = np.nan_to_num(sol.values[m.short_index]) if np.isfinite(sol.values).all() else inp.need.copy()
-    rented = np.nan_to_num(sol.values[m.rent_index]) if m.rent_index is not None else np.zeros_like(short)
     L = len(ctx.levels)
+    rented = np.nan_to_num(sol.values[m.rent_index]) if m.rent_index is not None else None
+    if inp.cohorts is not None:
+        rented_rooms = rented if rented is not None else np.zeros(inp.cohorts.rooms.shape)
+        rented_seats = rented_rooms * inp.cohorts.room_seats[None, :, None]
+        rented = np.zeros_like(short)
+    else:
+        rented = rented if rented is not None else np.zeros_like(short)
+        rented_seats = ctx.cells.by_level(rented, L)
     seats = _seat_frame(ctx.regions, ctx.levels, years, ctx.demand, ctx.lawful, _seats_added(m, x, p.seats),
-                        ctx.cells.by_level(rented, L), ctx.cells.by_level(short, L))
+                        rented_seats, ctx.cells.by_level(short, L))
     opening = np.full(len(p.ids), np.nan)
     opening[chosen_p] = years[chosen_y]
     added = _seats_added(m, x)                                       # (R, K, Y) lawful seats per cell
     missing = shortfalls(m, x, short, added, ctx.regions, ctx.levels, ctx.cells, evaluated)
+    if inp.cohorts is not None:
+        by_grade, rooms = _class_frames(m, sol, x, ctx, short, rented_rooms)
+    else:
+        by_grade, rooms = _grade_frame(ctx, added, rented, short), None
     return PlanResult(schedule, spending, seats, missing, sol, p, opening, tuple(ctx.unplanned),
-                      _catchment_frame(m, sol, ctx.levels), _grade_frame(ctx, added, rented, short))
+                      _catchment_frame(m, sol, ctx.levels), by_grade, rooms)
+
+
+def _class_frames(m, sol: Solution, x, ctx: PlanContext, short, rented_rooms):
+    """The class model's plan by grade (students, the cohort's classes, their seats at the grade's
+    standard, shortfall) and by level (classrooms before, added, rented, and classes formed)."""
+    from capsim.planner.classes import classes_of_cells
+    from capsim.projection import tidy_columns
+
+    c = m.inputs.cohorts
+    years = m.inputs.years
+    formed = classes_of_cells(m, sol.values) if np.isfinite(sol.values).all() else np.zeros(short.shape)
+    frame = tidy_columns({"students": c.pupils, "classes": formed, "class_seats": formed * c.std[None, :, None],
+                          "shortfall": short}, region=ctx.regions, cell=np.arange(len(c.cell_level)), year=years)
+    frame.insert(2, "level", np.asarray(ctx.levels, dtype=object)[c.cell_level[frame.cell]])
+    frame.insert(3, "grade", c.cell_grade[frame.cell])
+    by_grade = frame.drop(columns="cell")[["year", "region", "level", "grade", "students", "classes", "class_seats",
+                                           "shortfall"]]
+    added = _seats_added(m, x, c.project_rooms)
+    present = ctx.cells.by_level(formed, len(ctx.levels))
+    rooms = tidy_columns({"rooms_before": c.rooms, "rooms_added": added, "rooms_rented": rented_rooms,
+                          "classes": present}, region=ctx.regions, level=ctx.levels, year=years)[
+        ["year", "region", "level", "rooms_before", "rooms_added", "rooms_rented", "classes"]]
+    return by_grade, rooms
 
 
 def _grade_frame(ctx: PlanContext, added, rented, short) -> pd.DataFrame | None:
