@@ -173,3 +173,84 @@ def test_class_plan_cost_equals_brute_force(seed):
         sol = solve_as(m, formulation, gap=1e-9)
         assert sol.status == "optimal"
         assert sol.objective == pytest.approx(_brute_force(inp), rel=1e-7)
+
+
+def test_zones_pool_classrooms_apart_so_a_bulge_next_to_empty_rooms_needs_one():
+    """Two zones of one region: the bulge school one classroom short, the other with two spare.
+    Pooled over the region nothing is built; planned by zone, one temporary classroom is, in the
+    bulge's zone, for the bulge's four years."""
+    from dataclasses import replace
+
+    years, pupils, rooms, base = _bulge(Y=5, rooms=13)
+    projects = _projects([1, 1], 45, [1e5, 1e5], [1, 1], [2021] * 2, [2025] * 2, [4, 4])
+    one = _inputs(pupils, rooms, base, [45] * 6, projects, years).cohorts
+    quiet = np.full((6, 5), 90.0)                                     # 12 classes in 14 rooms
+    zones = replace(one, pupils=np.stack([one.pupils[0], quiet]), rooms=np.stack([one.rooms[0], one.rooms[0] + 1]),
+                    base=np.stack([one.base[0], [0, 2, 2, 2, 2, 2]]), project_pool=np.array([0, 1]),
+                    pool_region=np.array([0, 0]), pools=("bulge", "quiet"))
+    region = replace(one, pupils=zones.pupils.sum(axis=0, keepdims=True), rooms=zones.rooms.sum(axis=0, keepdims=True),
+                     base=zones.base.sum(axis=0, keepdims=True))
+    plans = {}
+    for name, c in (("zone", zones), ("region", region)):
+        m = milp.build(milp.PlanInputs(years=years, need=np.zeros(c.pupils.shape), projects=projects, penalty=1e5,
+                                       cohorts=c))
+        sol = solve_as(m, "step", gap=1e-9)
+        assert sol.values[m.short_index].sum() == pytest.approx(0.0, abs=1e-6)
+        plans[name] = (sol, np.rint(sol.values[np.maximum(m.x_index, 0)]) * (m.x_index >= 0))
+    assert plans["region"][0].objective == pytest.approx(0.0, abs=1e-6) and plans["region"][1].sum() == 0
+    assert plans["zone"][0].objective == pytest.approx(1e5) and plans["zone"][1][0, 0] == 1   # the bulge zone's, 2021
+
+
+def _zoned(folder):
+    """The tiny example with the north's schools in two zones and the south's in one."""
+    import pandas as pd
+
+    schools = pd.read_csv(folder / "schools.csv", dtype=str, keep_default_na=False)
+    schools["zone"] = ["a" if r == "south" else ("east" if i % 2 else "west") for i, r in enumerate(schools.region)]
+    schools.to_csv(folder / "schools.csv", index=False)
+    projects = pd.read_csv(folder / "projects.csv", dtype=str, keep_default_na=False)
+    zone = {"J-N1": "east", "J-N1b": "east", "J-N2": "west", "J-N3": "west", "S-N1": "east", "T-N1": "west",
+            "S-S1": "a", "P-S1": "a"}
+    projects["zone"] = projects.id.map(zone).fillna("")
+    projects.to_csv(folder / "projects.csv", index=False)
+    return folder / "scenario.toml"
+
+
+def test_a_zone_plan_splits_the_regions_pupils_and_rooms_and_its_schools_have_no_oversized_class(tiny):
+    import capsim
+
+    path = _zoned(tiny)
+    region = capsim.run(capsim.load_scenario(path, use=["deterministic"]))
+    zone = capsim.run(capsim.load_scenario(path, use=["deterministic"], set={"plan.granularity": "zone"}))
+    g = zone.plan.seats_by_grade
+    assert set(zip(g.region, g.zone)) == {("north", "east"), ("north", "west"), ("south", "a")}
+    keys = ["year", "region", "level", "grade"]
+    np.testing.assert_allclose(g.groupby(keys).students.sum(), region.plan.seats_by_grade.groupby(keys).students.sum())
+    keys = ["year", "region", "level"]
+    np.testing.assert_allclose(zone.plan.rooms.groupby(keys).rooms_before.sum(),
+                               region.plan.rooms.groupby(keys).rooms_before.sum())
+    rooms = zone.plan.rooms
+    assert (rooms.classes <= rooms.rooms_before + rooms.rooms_added + rooms.rooms_rented + 1e-6).all()
+    # pooling less never makes the plan cheaper
+    assert zone.plan.solution.objective >= region.plan.solution.bound * (1 - 1e-9)
+    # the guarantee: where the zone plan names no shortfall, the network after it has no oversized class
+    after = zone.assessment_planned.merge(zone.seats_after[keys + ["shortfall"]], on=keys)
+    clear = after[after.shortfall <= 0.5]
+    assert len(clear) >= 10 and clear.oversized_classes.sum() == 0
+
+
+def test_zones_need_a_zone_column_and_projects_in_listed_zones(tiny):
+    import pandas as pd
+
+    import capsim
+    from capsim.errors import PlanError
+
+    with pytest.raises(PlanError, match="zone column"):
+        capsim.run(capsim.load_scenario(tiny / "scenario.toml", use=["deterministic"],
+                                        set={"plan.granularity": "zone"}))
+    path = _zoned(tiny)
+    projects = pd.read_csv(tiny / "projects.csv", dtype=str, keep_default_na=False)
+    projects.loc[projects.id == "P-S1", "zone"] = "nowhere"
+    projects.to_csv(tiny / "projects.csv", index=False)
+    with pytest.raises(PlanError, match="P-S1 is in zone 'nowhere'"):
+        capsim.run(capsim.load_scenario(path, use=["deterministic"], set={"plan.granularity": "zone"}))

@@ -41,23 +41,85 @@ import pandas as pd
 
 @dataclass(frozen=True)
 class Cohorts:
-    """What the class model adds to the region level's inputs (cells are (level, grade) pairs)."""
+    """What the class model adds to the region level's inputs (cells are (level, grade) pairs).
+
+    Its first axis counts pools of classrooms: the regions, or with ``plan.granularity = "zone"``
+    the zones of each region (``pool_region``)."""
 
     grades: np.ndarray        # (L,) grades of each level
     cell_level: np.ndarray    # (K,) level of each cell
     cell_grade: np.ndarray    # (K,) grade of each cell (1..G)
     std: np.ndarray           # (K,) standard class of each cell's grade
-    pupils: np.ndarray        # (R, K, Y) pupils to seat
-    rooms: np.ndarray         # (R, L, Y) lawful classrooms that exist
-    base: np.ndarray          # (R, K) least classes of the cohort in cell k in the first plan year (0 in grade 1)
+    pupils: np.ndarray        # (Z, K, Y) pupils to seat
+    rooms: np.ndarray         # (Z, L, Y) lawful classrooms that exist
+    base: np.ndarray          # (Z, K) least classes of the cohort in cell k in the first plan year (0 in grade 1)
     project_rooms: np.ndarray   # (P, L) classrooms each project adds
     room_seats: np.ndarray    # (L,) seats of a classroom (the level's mean standard): what a rented room costs
+    project_pool: np.ndarray | None = None   # (P,) pool of each project (None: its region)
+    pool_region: np.ndarray | None = None    # (Z,) region of each pool (None: pools are the regions)
+    pools: tuple = ()                         # (Z,) zone of each pool ('' at region granularity)
+
+    def pool_of(self, projects) -> np.ndarray:
+        return projects.region if self.project_pool is None else self.project_pool
+
+    def to_regions(self, values: np.ndarray, n_regions: int) -> np.ndarray:
+        """``values`` (Z, ...) summed over the pools of each region: (R, ...)."""
+        if self.pool_region is None:
+            return values
+        out = np.zeros((n_regions,) + values.shape[1:])
+        np.add.at(out, self.pool_region, values)
+        return out
 
 
-def cohorts(scenario, cells, assessment, regions, levels, years, projects) -> Cohorts:
+@dataclass(frozen=True)
+class Pools:
+    """Zones as pools of classrooms: each school's and project's pool, each pool's region and zone."""
+
+    region: np.ndarray        # (Z,) region index of each pool
+    zone: tuple               # (Z,) zone name
+    school_ids: tuple         # (S,) the schools
+    school: np.ndarray        # (S,) pool of each school
+    project: np.ndarray       # (P,) pool of each project
+
+
+def zone_pools(scenario, schools, projects, regions) -> Pools:
+    """The zones of ``plan.granularity = "zone"``: each region's schools grouped by their ``zone``
+    (a column of the schools table; a school without one is in its region's unnamed zone); an
+    expansion is in its school's zone, a new school or temporary classrooms in the zone its
+    project names (the projects table's ``zone`` column)."""
+    from capsim.errors import PlanError, Problem
+
+    problems = []
+    if schools is None or schools.zone is None:
+        problems.append(Problem(f"{scenario.source}: plan.granularity", "zones are a column of the schools "
+                                "table, and it has none.", "zone", "add a zone column to data.schools, or plan "
+                                "with plan.granularity = \"region\"."))
+        raise PlanError(problems)
+    keys = list(dict.fromkeys(zip(schools.region.tolist(), schools.zone.tolist())))
+    index = {k: i for i, k in enumerate(keys)}
+    zone = projects.zone if projects.zone is not None else np.full(len(projects.ids), "")
+    project = np.full(len(projects.ids), -1)
+    for i in range(len(projects.ids)):
+        own = (int(projects.region[i]), schools.zone[projects.school[i]] if projects.school[i] >= 0 else zone[i])
+        if projects.region[i] < 0:
+            continue
+        if own not in index:
+            problems.append(Problem(f"{scenario.source}: data.projects", f"project {projects.ids[i]} is in zone "
+                                    f"'{own[1]}', where region {regions[own[0]]} lists no school.", own[1],
+                                    "give the zone of a listed school (the projects table's zone column)."))
+            continue
+        project[i] = index[own]
+    if problems:
+        raise PlanError(problems)
+    return Pools(np.array([k[0] for k in keys]), tuple(k[1] for k in keys), tuple(schools.ids),
+                 np.array([index[k] for k in zip(schools.region.tolist(), schools.zone.tolist())]), project)
+
+
+def cohorts(scenario, cells, assessment, regions, levels, years, projects, pools: Pools | None = None) -> Cohorts:
     """The class model's inputs from the by-grade ``cells`` and the ``assessment`` (its
-    ``region_grades``: pupils and lawful seats per region, level, grade and year; its ``grades``:
-    each school's lawful seats per grade)."""
+    ``grades``: each school's pupils and lawful seats per grade and year), per region or, with
+    ``pools``, per zone (a region's pupils shared among its zones as their schools' pupils were in
+    the base year, a cohort keeping its zone's share as it moves up: :func:`zone_shares`)."""
     from capsim import capacity
     from capsim.enrolment import grades_by_level
     from capsim.planner.network import lawful_classrooms
@@ -65,46 +127,94 @@ def cohorts(scenario, cells, assessment, regions, levels, years, projects) -> Co
     grades = grades_by_level(scenario)
     G = np.array([grades[lv] for lv in levels])
     std = np.concatenate([capacity.grade_standards(scenario.standards.class_size[lv], grades[lv]) for lv in levels])
-    rooms = school_rooms(assessment, cells, std, regions, levels, years)
-    region_grades = assessment.region_grades
-    base = _base_classes(scenario, cells, std, G, region_grades, regions, levels, years[0])
+    pool_of_school = assessment_pools(assessment, regions, pools)
+    Z = len(regions) if pools is None else len(pools.region)
+    rooms = school_rooms(assessment, cells, std, pool_of_school, Z, levels, years)
+    pupils = cells.demand if pools is None else \
+        cells.demand[pools.region] * zone_shares(scenario, cells, assessment, pools, regions, levels, years)
+    base = _base_classes(scenario, cells, std, pupils, assessment, pool_of_school, Z, levels, years[0])
     base = _within_rooms(base, cells, G, rooms)
     room_seats = np.array([float(np.mean(scenario.standards.class_size[lv])) for lv in levels])
-    return Cohorts(G, cells.level, cells.grade, std, cells.demand, rooms, base,
-                   lawful_classrooms(scenario, projects), room_seats)
+    if pools is None:
+        return Cohorts(G, cells.level, cells.grade, std, pupils, rooms, base, lawful_classrooms(scenario, projects),
+                       room_seats)
+    return Cohorts(G, cells.level, cells.grade, std, pupils, rooms, base, lawful_classrooms(scenario, projects),
+                   room_seats, pools.project, pools.region, tuple(pools.zone))
 
 
-def school_rooms(assessment, cells, std, regions, levels, years) -> np.ndarray:
-    """(R, L, Y) lawful classrooms: each open school's classrooms of the level within its maximum
+def assessment_pools(assessment, regions, pools: Pools | None) -> pd.Series:
+    """The pool of each school of the assessment (school id -> pool index)."""
+    if pools is None:
+        first = assessment.schools.drop_duplicates("school").set_index("school")
+        return pd.Series(pd.Index(regions).get_indexer(first.region), index=first.index)
+    return pd.Series(pools.school, index=list(pools.school_ids))
+
+
+def _cell_of(cells, levels, level, grade) -> np.ndarray:
+    lv = pd.Index(levels).get_indexer(level)
+    return pd.MultiIndex.from_arrays([cells.level, cells.grade]).get_indexer(pd.MultiIndex.from_arrays([lv, grade]))
+
+
+def school_rooms(assessment, cells, std, pool_of_school, Z, levels, years) -> np.ndarray:
+    """(Z, L, Y) lawful classrooms: each open school's classrooms of the level within its maximum
     size (its lawful seats of each grade over the grade's standard, summed over the grades and
-    rounded down: a school holds whole classrooms), summed over the region's schools."""
+    rounded down: a school holds whole classrooms), summed over the pool's (region's) schools."""
     g = assessment.grades
     g = g[g.year.isin(years) & g.level.isin(levels)]
-    lv = pd.Index(levels).get_indexer(g.level)
-    cell = pd.MultiIndex.from_arrays([cells.level, cells.grade]).get_indexer(pd.MultiIndex.from_arrays([lv, g.grade]))
+    cell = _cell_of(cells, levels, g.level, g.grade)
     per = g.assign(rooms=g.lawful_seats.to_numpy() / std[cell]).groupby(["year", "school", "level"], sort=False).rooms.sum()
     per = np.floor(per + 1e-6).reset_index()
-    region = assessment.schools.drop_duplicates("school").set_index("school").region
-    out = np.zeros((len(regions), len(levels), len(years)))
-    np.add.at(out, (pd.Index(regions).get_indexer(region.reindex(per.school)), pd.Index(levels).get_indexer(per.level),
+    out = np.zeros((Z, len(levels), len(years)))
+    np.add.at(out, (pool_of_school.reindex(per.school).to_numpy(), pd.Index(levels).get_indexer(per.level),
                     np.searchsorted(years, per.year)), per.rooms.to_numpy())
     return out
 
 
-def _base_classes(scenario, cells, std, G, region_grades, regions, levels, first) -> np.ndarray:
-    """(R, K) classes of the cohort in each cell in the first plan year: the classes listed for it
-    in the base year, or ``ceil(pupils / std)`` if it entered later; 0 in grade 1 (formed by the plan)."""
-    R, K = cells.demand.shape[:2]
+def zone_shares(scenario, cells, assessment, pools: Pools, regions, levels, years) -> np.ndarray:
+    """(Z, K, Y) each zone's share of its region's pupils in each cell and year: the cohort's share
+    of the region's pupils in the base year (its grade then), or, for a cohort entering later, the
+    zone's share of the base year's grade 1 (where the region had no such pupils, the zone's share
+    of the level's pupils, else an equal share)."""
+    g = assessment.grades
+    g = g[(g.year == scenario.base_year) & g.level.isin(levels)]
+    pool = assessment_pools(assessment, regions, pools)
+    Z, K, Y = len(pools.region), len(cells.level), len(years)
+    base = np.zeros((Z, K))
+    np.add.at(base, (pool.reindex(g.school).to_numpy(), _cell_of(cells, levels, g.level, g.grade)), g.students.to_numpy())
+    region_total = np.zeros((len(regions), K))
+    np.add.at(region_total, pools.region, base)
+    level_total = np.zeros((Z, len(levels)))
+    np.add.at(level_total, (slice(None), cells.level), base)
+    level_region = np.zeros((len(regions), len(levels)))
+    np.add.at(level_region, pools.region, level_total)
+    count = np.bincount(pools.region, minlength=len(regions)).astype(float)
+    share = np.where(region_total[pools.region] > 0,
+                     base / np.where(region_total[pools.region] > 0, region_total[pools.region], 1.0),
+                     np.where(level_region[pools.region][:, cells.level] > 0,
+                              level_total[:, cells.level] / np.maximum(level_region[pools.region][:, cells.level], 1e-12),
+                              1.0 / count[pools.region][:, None]))                   # (Z, K) base-year shares
+    shift = int(years[0] - scenario.base_year)
+    then = cells.grade[:, None] - shift - np.arange(Y)[None, :]                       # (K, Y) grade in the base year
+    cell_then = _cell_of(cells, levels, np.asarray(levels)[np.repeat(cells.level, Y)],
+                         np.maximum(then, 1).reshape(-1)).reshape(K, Y)
+    return share[:, cell_then]
+
+
+def _base_classes(scenario, cells, std, pupils, assessment, pool_of_school, Z, levels, first) -> np.ndarray:
+    """(Z, K) classes of the cohort in each cell in the first plan year: the classes listed for it
+    in the base year (its pool's schools' lawful classes of its grade then), or ``ceil(pupils /
+    std)`` if it entered later; 0 in grade 1 (formed by the plan)."""
+    K = len(cells.level)
     shift = int(first - scenario.base_year)                   # grades moved up since the base year
-    listed = np.zeros((R, K))
-    t = region_grades[(region_grades.year == scenario.base_year) & region_grades.level.isin(levels)]
-    lv = pd.Index(levels).get_indexer(t.level)
-    cell = pd.MultiIndex.from_arrays([cells.level, cells.grade]).get_indexer(
-        pd.MultiIndex.from_arrays([lv, t.grade.to_numpy() + shift]))
+    g = assessment.grades
+    g = g[(g.year == scenario.base_year) & g.level.isin(levels)]
+    cell = _cell_of(cells, levels, g.level, g.grade.to_numpy() + shift)
     keep = cell >= 0
-    listed[pd.Index(regions).get_indexer(t.region)[keep], cell[keep]] = np.rint(
-        t.lawful_seats.to_numpy()[keep] / std[cell[keep]])
-    formed = np.ceil(cells.demand[:, :, 0] / std[None, :] - 1e-9)
+    listed = np.zeros((Z, K))
+    np.add.at(listed, (pool_of_school.reindex(g.school).to_numpy()[keep], cell[keep]),
+              g.lawful_seats.to_numpy()[keep] / std[cell[keep]])
+    listed = np.rint(listed)
+    formed = np.ceil(pupils[:, :, 0] / std[None, :] - 1e-9)
     out = np.where(cells.grade[None, :] > shift, listed, formed)
     return np.where(cells.grade[None, :] > 1, out, 0.0)
 
@@ -198,7 +308,7 @@ def define_classrooms(m):
     cols = [m.k_index.reshape(-1)]
     data = [np.ones(r.size)]
     var, proj, ty = _standing(m)
-    region = m.inputs.projects.region[proj]
+    region = c.pool_of(m.inputs.projects)[proj]
     for lv in range(L):
         adds = c.project_rooms[proj, lv]
         nz = adds > 0

@@ -50,6 +50,8 @@ def planned_schools(scenario, schools: Schools, projects, opening) -> Schools:
         base_students={lv: np.vstack([a, np.full((n, a.shape[1]), np.nan)]) for lv, a in schools.base_students.items()},
         base_classes={lv: np.vstack([a, _new_rows(per_grade, lv, new, a.shape[1])])
                       for lv, a in schools.base_classes.items()},
+        zone=None if schools.zone is None else np.concatenate(
+            [schools.zone, projects.zone[new] if projects.zone is not None else np.full(n, "")]),
         expansions=schools.expansions + expansions,
     )
 
@@ -139,8 +141,8 @@ def assess_after(scenario, projection, result):
 
 def class_plan(scenario, schools: Schools, assessment, by_grade: pd.DataFrame, regions) -> dict:
     """Level -> (plan years, (Y, S, G) classes of each school and grade): the classes a class plan
-    forms in each region and grade (``by_grade``, :attr:`PlanResult.seats_by_grade`) shared among
-    the region's schools of the level in proportion to their lawful classrooms (``assessment`` of
+    forms in each region (or zone) and grade (``by_grade``, :attr:`PlanResult.seats_by_grade`) shared
+    among its schools of the level in proportion to their lawful classrooms (``assessment`` of
     the network after the plan: each school's lawful seats over the standard, rounded down):
     ``floor(K_g rooms_s / sum rooms)`` each, the classes left one at a time to the schools with
     a free classroom and the largest remainder. A school is given no more classes than its
@@ -150,7 +152,15 @@ def class_plan(scenario, schools: Schools, assessment, by_grade: pd.DataFrame, r
 
     years = np.sort(by_grade.year.unique())
     grades_of = assessment.grades[assessment.grades.year.isin(years)]
-    region = np.asarray(schools.region)
+    names = np.asarray(regions, dtype=object)[np.asarray(schools.region)]
+    if "zone" in by_grade:  # zones pool the classrooms: a school's classes come from its zone's
+        pools = pd.Index(list(dict.fromkeys(zip(by_grade.region, by_grade.zone))))
+        pool = pools.get_indexer(list(zip(names, schools.zone)))
+        pool_of_row = pools.get_indexer(list(zip(by_grade.region, by_grade.zone)))
+    else:
+        pools = pd.Index(regions)
+        pool, pool_of_row = pools.get_indexer(names), pools.get_indexer(by_grade.region)
+    by_grade = by_grade.assign(pool=pool_of_row)
     out = {}
     for level, part in by_grade.groupby("level", sort=False):
         G = int(part.grade.max())
@@ -161,13 +171,13 @@ def class_plan(scenario, schools: Schools, assessment, by_grade: pd.DataFrame, r
         at = (np.searchsorted(years, g.year), pd.Index(schools.ids).get_indexer(g.school))
         np.add.at(rooms, at, per)
         rooms = np.floor(rooms + 1e-6)
-        K = np.zeros((len(years), len(regions), G))
-        K[np.searchsorted(years, part.year), pd.Index(regions).get_indexer(part.region), part.grade - 1] = part.classes
+        K = np.zeros((len(years), len(pools), G))
+        K[np.searchsorted(years, part.year), part.pool, part.grade - 1] = part.classes
         classes = np.zeros((len(years), len(schools.ids), G))
         for t in range(len(years)):
-            for r in range(len(regions)):
-                s = np.flatnonzero((region == r) & (rooms[t] > 0))
-                classes[t][np.ix_(s, np.arange(G))] = _share(K[t, r], rooms[t, s])
+            for z in range(len(pools)):
+                s = np.flatnonzero((pool == z) & (rooms[t] > 0))
+                classes[t][np.ix_(s, np.arange(G))] = _share(K[t, z], rooms[t, s])
         out[level] = (years, classes)
     return out
 
