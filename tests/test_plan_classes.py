@@ -254,3 +254,45 @@ def test_zones_need_a_zone_column_and_projects_in_listed_zones(tiny):
     projects.to_csv(tiny / "projects.csv", index=False)
     with pytest.raises(PlanError, match="P-S1 is in zone 'nowhere'"):
         capsim.run(capsim.load_scenario(path, use=["deterministic"], set={"plan.granularity": "zone"}))
+
+
+@pytest.mark.parametrize("first", [2021, 2022])
+def test_the_base_cohorts_keep_the_classes_the_school_list_gives_them(first):
+    """The tiny example (base year 2020): a cohort in grade g in the first plan year has the
+    region's listed classes of grade g - (first - 2020) in 2020 (within each school's maximum
+    size: the complete middle school of the south has 4,500 seats for at most 3,000 pupils, so
+    two thirds of its classes count), or, if it entered after 2020, ceil(pupils / standard)."""
+    import pandas as pd
+
+    from capsim.examples import tiny, tiny_path
+    from capsim.planner import plan_context
+
+    sc = tiny(use=["deterministic"], set={"plan.first_year": first})
+    ctx = plan_context(sc)
+    c = ctx.inputs.cohorts
+    listed = pd.read_csv(tiny_path().parent / "school_grades.csv")
+    schools = pd.read_csv(tiny_path().parent / "schools.csv")
+    schools["share"] = np.minimum(1.0, schools.type.map(sc.standards.max_school_size) / schools.seats)
+    assert schools.share.min() == pytest.approx(2 / 3)
+    listed = listed.merge(schools[["id", "region", "share"]], left_on="school", right_on="id")
+    shift = first - 2020
+    want = np.zeros(c.base.shape)
+    for k, (lv, g) in enumerate(zip(c.cell_level, c.cell_grade)):
+        level = ctx.levels[lv]
+        for r, region in enumerate(ctx.regions):
+            rows = listed[(listed.level == level) & (listed.grade == g - shift) & (listed.region == region)]
+            if g > shift:
+                want[r, k] = np.rint((rows.classes * rows.share).sum())
+            elif g > 1:
+                want[r, k] = np.ceil(c.pupils[r, k, 0] / c.std[k] - 1e-9)
+    # where a level's base cohorts do not fit its lawful classrooms, they are scaled down to fit
+    total = np.zeros(c.rooms.shape[:2])
+    np.add.at(total, (slice(None), c.cell_level), want)
+    factor = np.minimum(1.0, c.rooms[:, :, 0] / np.maximum(total, 1))                 # (R, L)
+    np.testing.assert_array_equal(c.base, np.floor(want * factor[:, c.cell_level] + 1e-9))
+    assert (factor < 1).sum() == (first == 2022)                  # the south's senior cohorts in 2022
+    # all the schools' classrooms are lawful in 2023 (the kindergartens teach only that level)
+    kinder = ctx.levels.index("kindergarten")
+    t = list(ctx.inputs.years).index(2023)
+    want = schools[schools.type == "kindergarten"].groupby("region").classes.sum()
+    np.testing.assert_array_equal(c.rooms[:, kinder, t], want.reindex(ctx.regions))

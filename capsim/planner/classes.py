@@ -208,11 +208,12 @@ def _base_classes(scenario, cells, std, pupils, assessment, pool_of_school, Z, l
     shift = int(first - scenario.base_year)                   # grades moved up since the base year
     g = assessment.grades
     g = g[(g.year == scenario.base_year) & g.level.isin(levels)]
-    cell = _cell_of(cells, levels, g.level, g.grade.to_numpy() + shift)
+    cell = _cell_of(cells, levels, g.level, g.grade.to_numpy() + shift)     # where the cohort is now
+    then = _cell_of(cells, levels, g.level, g.grade.to_numpy())              # its grade in the base year
     keep = cell >= 0
     listed = np.zeros((Z, K))
     np.add.at(listed, (pool_of_school.reindex(g.school).to_numpy()[keep], cell[keep]),
-              g.lawful_seats.to_numpy()[keep] / std[cell[keep]])
+              g.lawful_seats.to_numpy()[keep] / std[then[keep]])
     listed = np.rint(listed)
     formed = np.ceil(pupils[:, :, 0] / std[None, :] - 1e-9)
     out = np.where(cells.grade[None, :] > shift, listed, formed)
