@@ -2,7 +2,8 @@
 their cohort enters a level; the cohort keeps its classes as it moves up a grade every year; and
 all the classes of a level present in a year share the region's classrooms of that level.
 
-A region is one pool of classrooms per level. Cohort ``c`` of level ``l`` enters grade 1 in
+A region (or, with ``plan.granularity = "zone"``, each zone of a region: :func:`zone_pools`;
+``r`` below counts these pools) is one pool of classrooms per level. Cohort ``c`` of level ``l`` enters grade 1 in
 year ``c`` and is in grade ``g = t - c + 1`` in year ``t`` (``1 <= g <= G_l``); its pupils in
 each year are the forecast's (its progression). Variables::
 
@@ -25,8 +26,10 @@ holds 30 a year later); ``rooms0`` the region's lawful classrooms (each open sch
 within its maximum size, rounded down, summed: :func:`school_rooms`); ``rooms[p, l]`` the classrooms a project adds
 (:func:`capsim.planner.network.lawful_classrooms`). Cohorts already in grades 2..G in the first
 plan year (base cohorts) keep at least the classes listed for them in the base year (the
-region's classes of their grade then; ``ceil(pupils / std)`` for a cohort that entered after the
-base year), scaled down where the lawful classrooms could not hold them all. A cohort never gets
+region's classes of their grade then, within each school's maximum size; ``ceil(pupils / std)``
+for a cohort that entered after the base year), scaled down where the lawful classrooms could
+not hold them all. Listed classes are kept even where they are more than the cohort needs (an
+estimated list of many small groups then holds rooms the next intakes lack). A cohort never gets
 more classes in a year than it has needed so far (:func:`bounds`): a class more only takes a
 room. Shortfalls are penalised like any seat-year short (:mod:`capsim.planner.model`).
 """
