@@ -11,6 +11,11 @@ Synthetic instances shaped like the seed plans:
   (:mod:`capsim.planner.cells`): 15 cells (3 + 6 + 3 + 3 grades) per district, each cohort
   10-20 % above or below its level's mean as it moves up the grades, each project's seats
   spread evenly over its levels' grades;
+* xining_classes, xining_zones: the same planned in whole classes (:mod:`capsim.planner.classes`,
+  the default with a school list): each district's (or, zoned, each of its 5 zones') cohorts
+  of 15 grades, 150-300 pupils a grade per district 10-20 % above or below the mean as they move
+  up, plus the growth of ``xining``; classrooms for the first year's pupils at the standard
+  (45, 50; kindergarten 25/30/35); a project's seats as classrooms of its levels;
 * province: 2,000 projects, 200 regions, 4 levels, 15 years, budgets scaled alike;
 * city_single, city_split: the catchment level, 120 areas, 40 schools and 15 candidate new
   schools in one city, 2 levels, 10 years, pairs within 3 km (:func:`city`), single or split
@@ -42,6 +47,8 @@ from capsim.planner.projects import Projects
 
 SIZES = {"xining": dict(P=171, R=7, Y=10, budget=8.8e9, gap=1e-3),
          "xining_grades": dict(P=171, R=7, Y=10, budget=8.8e9, gap=1e-3, grades=(3, 6, 3, 3)),
+         "xining_classes": dict(P=171, R=7, Y=10, budget=8.8e9, gap=1e-3, grades=(3, 6, 3, 3), classes=True),
+         "xining_zones": dict(P=171, R=7, Y=10, budget=8.8e9, gap=1e-3, grades=(3, 6, 3, 3), classes=True, zones=5),
          "province": dict(P=2000, R=200, Y=15, budget=8.8e9 * 2000 / 171, gap=1e-2),
          "city_single": dict(A=120, S=40, N=15, Y=10, radius=3.0, single=True, gap=1e-2),
          "city_split": dict(A=120, S=40, N=15, Y=10, radius=3.0, single=False, gap=1e-2)}
@@ -87,8 +94,9 @@ def city(A, S, N, Y, radius, single, seed=0, rezoning=300.0, **_):
                            catchment=catch)
 
 
-def regions(P, R, Y, budget, seed=0, grades=None, **_):
-    """A region-level instance (see the module docstring); ``grades`` per level plans by grade."""
+def regions(P, R, Y, budget, seed=0, grades=None, classes=False, zones=1, **_):
+    """A region-level instance (see the module docstring); ``grades`` per level plans by grade,
+    ``classes`` in whole classes (in ``zones`` zones of each region)."""
     rng = np.random.default_rng(seed)
     kinds = rng.choice(list(TYPES), P, p=[0.25, 0.3, 0.2, 0.1, 0.15])
     seats = rng.integers(4, 30, P) * 45.0
@@ -110,12 +118,44 @@ def regions(P, R, Y, budget, seed=0, grades=None, **_):
     fixed = np.flatnonzero(np.isfinite(committed))
     committed_spend = sum(milp.spending(projects, years)[i, np.searchsorted(years, committed[i])] for i in fixed)
     yearly = np.maximum(budget / 4, 1.1 * committed_spend)  # the commitments must fit, or no plan exists
-    cell_seats = None
+    cell_seats = cohorts = None
     if grades:
         need, cell_seats = by_grade(need, split, grades, rng)
+    if classes:
+        cohorts = class_pools(need, split, grades, zones, projects.region, rng)
+        need, cell_seats = cohorts.pupils, None
     return milp.PlanInputs(years=years, need=need, projects=projects, budget_yearly=yearly,
                            budget_total=max(budget, 1.1 * committed_spend.sum()), discount_rate=0.03,
-                           penalty=150_000, cell_seats=cell_seats)
+                           penalty=150_000, cell_seats=cell_seats, cohorts=cohorts)
+
+
+STANDARDS = ((25, 30, 35), (45,) * 6, (50,) * 3, (50,) * 3)
+
+
+def class_pools(growth, seats, grades, zones, region, rng):
+    """The class model's inputs (module docstring): ``growth`` (R, K, Y) pupils added by grade,
+    ``zones`` pools per region (a project in a random zone of its region)."""
+    from capsim.planner.classes import Cohorts
+
+    R, K, Y = growth.shape
+    level = np.repeat(np.arange(len(grades)), grades)
+    std = np.concatenate([s[:g] for s, g in zip(STANDARDS, grades)]).astype(float)
+    shape = (R, len(grades), Y + max(grades))
+    cohort = 1 + rng.uniform(0.1, 0.2, shape) * rng.choice([-1, 1], shape)
+    grade = np.concatenate([np.arange(g) for g in grades])
+    swing = cohort[:, level[:, None], np.arange(Y)[None, :] - grade[:, None] + max(grades)]
+    pupils = (rng.uniform(150, 300, (R, 1, 1)) * swing + growth)                   # (R, K, Y)
+    share = rng.dirichlet(np.ones(zones), R)                                       # (R, zones)
+    pupils = (pupils[:, None] * share[:, :, None, None]).reshape(R * zones, K, Y)
+    rooms = np.zeros((R * zones, len(grades), Y))
+    np.add.at(rooms, (slice(None), level), np.ceil(pupils[:, :, :1] / std[None, :, None]))
+    rooms = np.broadcast_to(rooms[:, :, :1], rooms.shape).copy()
+    base = np.where(grade[None, :] > 0, np.ceil(pupils[:, :, 0] / std[None, :]), 0.0)
+    means = np.array([np.mean(s) for s in STANDARDS])
+    return Cohorts(np.asarray(grades), level, grade + 1, std, pupils, rooms, base,
+                   np.rint(seats / means[None, :]).astype(int), means,
+                   project_pool=region * zones + rng.integers(0, zones, len(region)),
+                   pool_region=np.repeat(np.arange(R), zones), pools=tuple(f"z{i}" for i in range(zones)) * R)
 
 
 def by_grade(need, seats, grades, rng):

@@ -180,6 +180,10 @@ def _units(scenario, schools: Schools, level, years, std, grades: dict):
     split = _even_classes(schools, idx, level, grades)
     classes = np.where(np.isnan(classes), split, classes)
     by_year = classes[None] + _expansion_classes(schools, idx, level, years, grades)
+    planned = (schools.class_plan or {}).get(level.name)
+    if planned is not None:  # a class plan's classes in its years
+        t = np.searchsorted(years, planned[0])
+        by_year[t] = planned[1][:, idx]
     rule = scenario.standards
     if rule.cap_intake:
         per_class = capacity.intake_cap_by_year(rule.intake_class_size.get(level.name), years, std[0])
@@ -243,6 +247,8 @@ def _with_schools(scenario, schools: Schools, pupils, levels, regions, years, po
         entry[5] = _unit_seats(base_total[idx], own, class_seats[idx]) + _expansion_seats(schools, idx, level, years)
         total[:, idx] += entry[5]
     lawful_share = np.minimum(1.0, np.divide(schools.max_students, total, out=np.ones_like(total), where=total > 0))
+    for planned_years, _ in (schools.class_plan or {}).values():  # a class plan keeps schools within their maximum
+        lawful_share[np.searchsorted(years, planned_years)] = 1.0
     frames, grade_frames, checks, level_frames, region_grades = [], [], [], [], []
     school_students = np.zeros((len(years), len(schools.ids)))
     school_seats = np.zeros_like(school_students)

@@ -63,7 +63,7 @@ def compare_plans(scenario, quantiles=(0.5, 0.9), sample: int = 30, progress: bo
     steps = 2 + len(quantiles) + 1
     with tqdm(total=steps, desc="robust plans", unit="step", disable=not progress or None, leave=False) as bar:
         projection = project(scenario)
-        ctx = plan_context(scenario, projection, assess(scenario, projection))
+        ctx = plan_context(scenario, projection, assess(scenario, projection), capacity="seats")
         bar.update()
         demand = draw_demand(projection.student_draws, ctx)                  # (R, K, Y, D)
         need = np.maximum(demand - ctx.cells.lawful[..., None], 0.0)

@@ -32,6 +32,9 @@ class Schools:
     base_students: dict       # level -> (S, G), NaN where the school has no rows
     base_classes: dict        # level -> (S, G)
     expansions: tuple = ()    # Expansion entries: classrooms and seats added to a school for some years
+    zone: np.ndarray | None = None   # (S,) zone (学区/片区) of each school ('' for none), None: no zone column
+    class_plan: dict | None = None   # level -> (years (Y,), classes (Y, S, G)): a class plan's classes of each
+                                     # school and grade in those years (the network after a class plan)
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,7 @@ def _school_rows(table: Table, scenario: Scenario, regions: list, levels: dict) 
         max_students=np.where(np.isfinite(limit), limit, default_limit),
         base_students={lv: np.full((n, g), np.nan) for lv, g in levels.items()},
         base_classes={lv: np.full((n, g), np.nan) for lv, g in levels.items()},
+        zone=table.frame["zone"].to_numpy().astype(str) if table.has("zone") else None,
     )
 
 

@@ -61,9 +61,10 @@ def test_a_new_nine_year_school_gets_each_levels_own_classes(three):
 
 
 def test_where_the_plan_names_no_shortfall_every_grade_has_lawful_classes():
+    """The per-grade seat model (plan.capacity = "seats")."""
     import capsim
 
-    res = capsim.run(tiny(use=["deterministic"]))
+    res = capsim.run(tiny(use=["deterministic"], set={"plan.capacity": "seats"}))
     after = res.assessment_planned.merge(res.seats_after[["year", "region", "level", "shortfall"]],
                                          on=["year", "region", "level"])
     clear = after[after.shortfall <= 0.5]

@@ -37,7 +37,7 @@ def _brute_force_expected(inp) -> float:
     p, years = inp.projects, inp.years
     Y = len(years)
     d = (1 + inp.discount_rate) ** -(years - years[0])
-    unit = np.full(Y, inp.penalty) if not inp.rent_cost else np.minimum(inp.penalty, inp.rent_cost * d)
+    unit = inp.penalty * d if not inp.rent_cost else np.minimum(inp.penalty, inp.rent_cost) * d
     best = np.inf
     for choice in itertools.product(*[[None] + [y for y in range(Y) if p.earliest[i] <= years[y] <= p.latest[i]]
                                       for i in range(len(p.cost))]):

@@ -2,7 +2,11 @@
 
 ``plan(scenario)`` forecasts and assesses (unless given), then solves the region-level MILP of
 :mod:`capsim.planner.model` and returns the schedule, the spending by year, the seats after the
-plan and every shortfall with its binding cause. ``evaluate=True`` checks a bureau's own plan
+plan and every shortfall with its binding cause. With a school list the region level plans in
+whole classes (:mod:`capsim.planner.classes`: classes formed at intake roll up with their
+cohort and share the region's classrooms); ``plan.capacity = "seats"`` keeps the earlier model
+of seats fixed per grade (:mod:`capsim.planner.cells`), which the catchment level and robust
+plans use. ``evaluate=True`` checks a bureau's own plan
 instead: every project with a ``committed`` year opens then, nothing else is chosen.
 """
 
@@ -36,7 +40,10 @@ class PlanResult:
     notes: str = ""                  # what the reader must know: budgets exceeded by commitments, no plan in time
     catchments: pd.DataFrame | None = None   # with data.areas: year, area, level, school, pupils, cost
     seats_by_grade: pd.DataFrame | None = None   # with a school list: year, region, level, grade, students,
-                                                 # seats_before, seats_added, rented, shortfall (lawful seats)
+                                                 # seats_before, seats_added, rented, shortfall (lawful seats);
+                                                 # with classes: students, classes, class_seats, shortfall
+    rooms: pd.DataFrame | None = None            # with classes: year, region, level, rooms_before,
+                                                 # rooms_added, rooms_rented, classes
 
     @property
     def summary(self) -> dict:
@@ -107,8 +114,10 @@ class PlanContext:
     over_budget: str = ""   # what committed projects alone spend beyond the budgets ('' if nothing)
 
 
-def plan_context(scenario, projection=None, assessment=None, evaluate: bool = False) -> PlanContext:
-    """Forecast and assess (unless given), read the projects and build the MILP's inputs."""
+def plan_context(scenario, projection=None, assessment=None, evaluate: bool = False,
+                 capacity: str | None = None) -> PlanContext:
+    """Forecast and assess (unless given), read the projects and build the MILP's inputs;
+    ``capacity`` ('classes' or 'seats') overrides ``plan.capacity``."""
     from capsim.assessment import assess
     from capsim.projection import project
 
@@ -123,21 +132,41 @@ def plan_context(scenario, projection=None, assessment=None, evaluate: bool = Fa
     schools, seats_now, projects = read_network(scenario, regions, levels)
     if evaluate:
         projects = _only_committed(projects)
-    projects = _with_lead_time(projects, scenario.base_year + cfg.lead_time)
+    projects = _with_lead_time(projects, scenario.base_year + cfg.lead_time, first)
     demand, lawful = _demand_and_seats(table, regions, levels, years)
     if assessment.region_grades is None:
         cells = whole_levels(demand, lawful, projects)
     else:
         cells = by_grade(scenario, assessment.region_grades, regions, levels, years, projects)
     catch = _catchment(scenario, regions, levels, years, cells, assessment, schools, projects)
+    cohorts = _cohorts(scenario, capacity or cfg.capacity, cells, catch, assessment, regions, levels, years, schools,
+                       projects)
+    need = np.maximum(cells.demand - cells.lawful, 0.0) if cohorts is None else cohorts.pupils
     inputs = milp.PlanInputs(
-        years=years, need=np.maximum(cells.demand - cells.lawful, 0.0), projects=projects, cell_seats=cells.seats,
+        years=years, need=need, projects=projects, cell_seats=cells.seats,
         school_room=_school_room(projects, schools, seats_now), budget_yearly=_yearly(cfg.budget_yearly, years),
         budget_total=cfg.budget_total, discount_rate=cfg.discount_rate, penalty=cfg.shortfall_penalty,
-        rent_cost=cfg.rent_cost, break_symmetry=cfg.break_symmetry, catchment=catch,
+        rent_cost=cfg.rent_cost, break_symmetry=cfg.break_symmetry, catchment=catch, cohorts=cohorts,
     )
     inputs, over = _fit_committed_budgets(inputs)
     return PlanContext(inputs, regions, levels, demand, lawful, unplanned, cells, over)
+
+
+def _cohorts(scenario, capacity, cells, catch, assessment, regions, levels, years, schools, projects):
+    """The class model's inputs, per region or zone (None where the plan counts seats: ``capacity``
+    'seats', the catchment level, or no school list)."""
+    from capsim.planner.classes import cohorts, zone_pools
+
+    zones = scenario.plan.granularity == "zone"
+    if capacity != "classes" or not cells.by_grade or catch is not None:
+        if zones:
+            raise PlanError([Problem(f"{scenario.source}: plan.granularity", "zones are pools of classrooms, "
+                                     "planned in classes with a school list and without catchment areas.", "zone",
+                                     "use plan.capacity = \"classes\" and data.schools, or plan.granularity = "
+                                     "\"region\".")])
+        return None
+    pools = zone_pools(scenario, schools, projects, regions) if zones else None
+    return cohorts(scenario, cells, assessment, regions, levels, years, projects, pools)
 
 
 def _catchment(scenario, regions, levels, years, cells, assessment, schools, projects):
@@ -230,11 +259,15 @@ def _only_committed(p: Projects) -> Projects:
     return replace(p, latest=np.where(free, -np.inf, p.latest))
 
 
-def _with_lead_time(p: Projects, earliest_new: int) -> Projects:
+def _with_lead_time(p: Projects, earliest_new: int, first: int) -> Projects:
+    """An uncommitted project opens no earlier than ``earliest_new`` (base year + lead time) nor
+    before it can be built from the first plan year on (``first + build_years``): its money is
+    all spent within the plan."""
     from dataclasses import replace
 
     free = ~np.isfinite(p.committed)
-    return replace(p, earliest=np.where(free, np.maximum(p.earliest, earliest_new), p.earliest))
+    earliest = np.maximum(np.maximum(p.earliest, earliest_new), first + p.build_years)
+    return replace(p, earliest=np.where(free, earliest, p.earliest))
 
 
 def _demand_and_seats(table, regions, levels, years):
@@ -275,19 +308,62 @@ def _result(m, sol: Solution, ctx: PlanContext, evaluated=False) -> PlanResult:
     k, s = np.nonzero(spend)
     spending = pd.DataFrame({"year": years[s], "project": [p.ids[i] for i in chosen_p[k]], "cost_yuan": spend[k, s]})
     short = np.nan_to_num(sol.values[m.short_index]) if np.isfinite(sol.values).all() else inp.need.copy()
-    rented = np.nan_to_num(sol.values[m.rent_index]) if m.rent_index is not None else np.zeros_like(short)
-    L = len(ctx.levels)
-    seats = _seat_frame(ctx.regions, ctx.levels, years, ctx.demand, ctx.lawful, _seats_added(m, x, p.seats),
-                        ctx.cells.by_level(rented, L), ctx.cells.by_level(short, L))
+    L, R = len(ctx.levels), len(ctx.regions)
+    rented = np.nan_to_num(sol.values[m.rent_index]) if m.rent_index is not None else None
+    if inp.cohorts is not None:
+        c = inp.cohorts
+        pool_short = short
+        short = c.to_regions(short, R)
+        rented_rooms = rented if rented is not None else np.zeros(c.rooms.shape)
+        rented_seats = c.to_regions(rented_rooms, R) * c.room_seats[None, :, None]
+        rented = np.zeros_like(short)
+    else:
+        rented = rented if rented is not None else np.zeros_like(short)
+        rented_seats = ctx.cells.by_level(rented, L)
+    seats = _seat_frame(ctx.regions, ctx.levels, years, ctx.demand, ctx.lawful, _seats_added(m, x, p.seats, R),
+                        rented_seats, ctx.cells.by_level(short, L))
     opening = np.full(len(p.ids), np.nan)
     opening[chosen_p] = years[chosen_y]
-    added = _seats_added(m, x)                                       # (R, K, Y) lawful seats per cell
+    added = _seats_added(m, x, None, R)                              # (R, K, Y) lawful seats per cell
     timed_out = sol.status == COMMITTED_ONLY
     missing = shortfalls(m, x, short, added, ctx.regions, ctx.levels, ctx.cells, evaluated, timed_out)
     notes = [ctx.over_budget] + (["the solver found no plan within plan.time_limit: the plan is the committed "
                                   "projects alone"] if timed_out else [])
-    return PlanResult(schedule, spending, seats, missing, sol, p, opening, tuple(ctx.unplanned), "; ".join(filter(None, notes)),
-                      _catchment_frame(m, sol, ctx.levels), _grade_frame(ctx, added, rented, short))
+    if inp.cohorts is not None:
+        by_grade, rooms = _class_frames(m, sol, x, ctx, pool_short, rented_rooms)
+    else:
+        by_grade, rooms = _grade_frame(ctx, added, rented, short), None
+    return PlanResult(schedule, spending, seats, missing, sol, p, opening, tuple(ctx.unplanned),
+                      "; ".join(filter(None, notes)), _catchment_frame(m, sol, ctx.levels), by_grade, rooms)
+
+
+def _class_frames(m, sol: Solution, x, ctx: PlanContext, short, rented_rooms):
+    """The class model's plan by grade (students, the cohort's classes, their seats at the grade's
+    standard, shortfall) and by level (classrooms before, added, rented, and classes formed)."""
+    from capsim.planner.classes import classes_of_cells
+    from capsim.projection import tidy_columns
+
+    c = m.inputs.cohorts
+    years = m.inputs.years
+    formed = classes_of_cells(m, sol.values) if np.isfinite(sol.values).all() else np.zeros(short.shape)
+    Z = c.pupils.shape[0]
+    frame = tidy_columns({"students": c.pupils, "classes": formed, "class_seats": formed * c.std[None, :, None],
+                          "shortfall": short}, pool=np.arange(Z), cell=np.arange(len(c.cell_level)), year=years)
+    frame.insert(2, "level", np.asarray(ctx.levels, dtype=object)[c.cell_level[frame.cell]])
+    frame.insert(3, "grade", c.cell_grade[frame.cell])
+    added = _seats_added(m, x, c.project_rooms, Z, c.pool_of(m.inputs.projects))
+    rooms = tidy_columns({"rooms_before": c.rooms, "rooms_added": added, "rooms_rented": rented_rooms,
+                          "classes": ctx.cells.by_level(formed, len(ctx.levels))}, pool=np.arange(Z), level=ctx.levels,
+                         year=years)
+    zoned = c.pool_region is not None
+    for f in (frame, rooms):
+        region = c.pool_region[f.pool] if zoned else f.pool
+        f.insert(1, "region", np.asarray(ctx.regions, dtype=object)[region])
+        if zoned:
+            f.insert(2, "zone", np.asarray(c.pools, dtype=object)[f.pool])
+    keys = ["year", "region"] + (["zone"] if zoned else [])
+    by_grade = frame[keys + ["level", "grade", "students", "classes", "class_seats", "shortfall"]]
+    return by_grade, rooms[keys + ["level", "rooms_before", "rooms_added", "rooms_rented", "classes"]]
 
 
 def _grade_frame(ctx: PlanContext, added, rented, short) -> pd.DataFrame | None:
@@ -355,16 +431,18 @@ def schedule_frame(m, x, regions) -> pd.DataFrame:
     })
 
 
-def _seats_added(m, x, seats=None):
+def _seats_added(m, x, seats=None, n_rows=None, rows=None):
     """(R, K, Y) seats the chosen projects add in each year (while they stand), per capacity cell,
-    or per column of ``seats`` (P, K) when given (e.g. ``projects.seats``: per level)."""
+    or per column of ``seats`` (P, K) when given (e.g. ``projects.seats``: per level); per region,
+    or per ``rows`` (P,) of ``n_rows`` (e.g. the pools of classrooms)."""
     inp = m.inputs
     p, years = inp.projects, inp.years
     seats = milp.cell_seats(inp) if seats is None else seats
-    out = np.zeros((inp.need.shape[0], seats.shape[1], len(years)))
+    rows = p.region if rows is None else rows
+    out = np.zeros((inp.need.shape[0] if n_rows is None else n_rows, seats.shape[1], len(years)))
     for i, y in zip(*np.nonzero(x > 0.5)):
         standing = (years >= years[y]) & (years < years[y] + p.duration[i])
-        out[p.region[i]] += seats[i][:, None] * standing[None, :]
+        out[rows[i]] += seats[i][:, None] * standing[None, :]
     return out
 
 

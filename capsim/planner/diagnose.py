@@ -4,7 +4,8 @@ For a shortfall in region ``r``, level ``l``, year ``t``, the candidates are the
 adding seats of ``l`` in ``r``. The cause is the first that applies:
 
 1. ``no candidate``   no project serves that region and level;
-2. ``lead time``      none of them can open by ``t`` (earliest year, lead time, window), or all
+2. ``lead time``      none of them can open by ``t`` (earliest year, lead time, window, or a
+                      prerequisite that cannot open by ``t``), or all
                       that can are open and the others cannot open by ``t``;
 3. ``size cap``       every one left unchosen expands a school already at its maximum size;
 4. ``budget``         some could open by ``t`` but were not chosen, and a budget binds: the
@@ -48,7 +49,7 @@ def shortfalls(m, x, short, added, regions, levels, cells, evaluated: bool = Fal
     inp = m.inputs
     p, years = inp.projects, inp.years
     seats = cell_seats(inp)
-    can_open = np.where((m.x_index >= 0).any(axis=1), np.argmax(m.x_index >= 0, axis=1), len(years))
+    can_open = _can_open(m.x_index, p.requires)
     opened = np.where(x.any(axis=1), np.argmax(x > 0.5, axis=1), len(years))
     full_schools = {s for s, room in inp.school_room.items() if room <= 0}
     table = spending(p, years)                                       # (P, Y open, Y spend)
@@ -80,6 +81,20 @@ def _by_level(cells: pd.DataFrame) -> pd.DataFrame:
                      seats=("seats", "sum")).reset_index()
     out["cause"] = cells.cause.loc[groups.seats.idxmax()].to_numpy()
     return out[COLUMNS]
+
+
+def _can_open(x_index, requires) -> np.ndarray:
+    """(P,) first year index each project can open in: its window's, and no earlier than the
+    project it requires can (len(years) if never)."""
+    Y = x_index.shape[1]
+    out = np.where((x_index >= 0).any(axis=1), np.argmax(x_index >= 0, axis=1), Y)
+    for _ in range(len(out)):                      # along chains of prerequisites
+        has = requires >= 0
+        later = np.where(has, np.maximum(out, out[np.maximum(requires, 0)]), out)
+        if (later == out).all():
+            break
+        out = later
+    return out
 
 
 def _budget_binds(inp, spent, table, left, can_open, t) -> bool:

@@ -8,10 +8,21 @@ Variables (``Y`` planning years, ``t``/``y``/``s`` years)::
 
 Objective (``d(s) = (1 + rate)^-(s - first_year)``; a project's cost is spent evenly over the
 ``b`` years before it opens; a committed project's spending before the first planning year is
-sunk, any other project's falls in the first year, see :func:`spending`)::
+sunk, any other project's falls in the first year, see :func:`spending`; the planner lets no
+uncommitted project open before ``first_year + b``, so that case only arises for inputs built
+by hand)::
 
     min  sum_{p,y} x[p,y] sum_{s=y-b}^{y-1} d(s) cost_p / b
-       + sum rent_cost d(t) rent[r,l,t] + sum penalty short[r,l,t]
+       + sum rent_cost d(t) rent[r,l,t] + sum penalty d(t) short[r,l,t]
+
+The shortfall penalty is discounted like every other cost, so a seat-year short later weighs
+what the money to avoid it would then weigh.
+
+With ``cohorts`` (:mod:`capsim.planner.classes`, the default with a school list) the capacity
+family is replaced by the cohort-class families: ``l`` counts (level, grade) cells, each
+cohort's whole classes ``K`` are variables too, ``rent`` counts classrooms per region, level
+and year (at ``rent_cost`` x the level's mean standard class a year), and ``short`` counts the
+pupils no class takes.
 
 With ``need`` of shape ``(R, L, Y, S)`` the model is a two-stage stochastic program over ``S``
 equally likely samples of demand (e.g. forecast draws): the openings ``x`` are shared,
@@ -30,7 +41,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from capsim.planner import catchment
+from capsim.planner import catchment, classes
 from capsim.planner.projects import Projects
 
 
@@ -51,10 +62,15 @@ class PlanInputs:
     catchment: catchment.Catchment | None = None   # areas assigned to sites (the catchment level)
     cell_seats: np.ndarray | None = None  # (P, L) lawful seats each project adds to each cell of need
                                           # (None: cells are levels, projects.seats)
+    cohorts: classes.Cohorts | None = None   # the cohort-class model (need's cells are (level, grade))
 
 
 def cell_seats(inputs: PlanInputs) -> np.ndarray:
-    """(P, L) seats each project adds to each capacity cell (:mod:`capsim.planner.cells`)."""
+    """(P, L) seats each project adds to each capacity cell (:mod:`capsim.planner.cells`); with
+    cohorts, its classrooms of the cell's level at the cell's standard class."""
+    c = inputs.cohorts
+    if c is not None:
+        return c.project_rooms[:, c.cell_level] * c.std[None, :]
     return inputs.projects.seats if inputs.cell_seats is None else inputs.cell_seats
 
 
@@ -73,6 +89,7 @@ class Model:
     integer: np.ndarray
     families: list               # (name, A csr, sense '<=' / '>=', rhs)
     assignment: catchment.Assignment | None = None    # the catchment level's variables
+    k_index: np.ndarray | None = None   # (R, K, Y) classes of the cohort in each cell and year (the class model)
 
 
 def build(inputs: PlanInputs) -> Model:
@@ -85,10 +102,17 @@ def build(inputs: PlanInputs) -> Model:
     cells = inputs.need.size
     rent_index = None
     if inputs.rent_cost:
-        rent_index = n + np.arange(cells).reshape(inputs.need.shape)
-        n += cells
+        shape = inputs.need.shape if inputs.cohorts is None else inputs.cohorts.rooms.shape
+        rent_index = n + np.arange(int(np.prod(shape))).reshape(shape)
+        n += rent_index.size
     short_index = n + np.arange(cells).reshape(inputs.need.shape)
     n += cells
+    k_index = None
+    if inputs.cohorts is not None:
+        if samples(inputs) > 1 or inputs.catchment is not None:
+            raise ValueError("the class model plans the region level for one demand path")
+        k_index = classes.number(inputs.cohorts, n)
+        n += k_index.size
     assignment = None
     if inputs.catchment is not None:
         if samples(inputs) > 1:
@@ -96,7 +120,7 @@ def build(inputs: PlanInputs) -> Model:
         assignment = catchment.number(inputs.catchment, cell_seats(inputs), x_index, n)
         n += catchment.n_variables(assignment)
     m = Model(inputs, x_index, rent_index, short_index, n, np.zeros(n), np.zeros(n), np.full(n, np.inf),
-              np.zeros(n, dtype=bool), [], assignment)
+              np.zeros(n, dtype=bool), [], assignment, k_index)
     m.integer[: allowed.sum()] = True
     m.ub[: allowed.sum()] = 1.0
     committed = np.isfinite(p.committed)
@@ -108,6 +132,9 @@ def build(inputs: PlanInputs) -> Model:
             m.ub[assignment.z_index] = 1.0
         if assignment.u_index is not None:
             m.ub[assignment.u_index] = 1.0
+    if k_index is not None:
+        m.integer[k_index] = True
+        m.lb[k_index], m.ub[k_index] = classes.bounds(inputs.cohorts)
     _objective(m)
     for family in _families(m):
         if family is not None and family[1].shape[0]:
@@ -119,6 +146,8 @@ def _families(m: Model) -> list:
     """Every constraint family: the region level's capacity, or the catchment level's."""
     common = [define(m) for define in (define_opening_once, define_alternatives, define_prerequisites,
                                       define_yearly_budget, define_total_budget, define_school_size, define_symmetry)]
+    if m.k_index is not None:
+        return [classes.define_class_seats(m), classes.define_keep_classes(m), classes.define_classrooms(m)] + common
     if m.assignment is None:
         return [define_capacity(m)] + common
     standing = _standing(m)
@@ -172,6 +201,15 @@ def discount(inputs: PlanInputs) -> np.ndarray:
     return (1 + inputs.discount_rate) ** -(years - years[0]).astype(float)
 
 
+def rent_price(m: Model) -> np.ndarray:
+    """Yuan a year of each rent variable (shaped like ``rent_index``): ``rent_cost`` a seat, or a
+    classroom of the level's mean standard class with cohorts."""
+    inp = m.inputs
+    if inp.cohorts is None:
+        return np.full(m.rent_index.shape, float(inp.rent_cost))
+    return np.broadcast_to(inp.rent_cost * inp.cohorts.room_seats[None, :, None], m.rent_index.shape)
+
+
 def _objective(m: Model) -> None:
     inp = m.inputs
     d = discount(inp)
@@ -180,8 +218,8 @@ def _objective(m: Model) -> None:
     m.c[m.x_index[ok]] = cost[ok]
     weight = 1.0 / samples(inp)
     if m.rent_index is not None:
-        m.c[m.rent_index] = inp.rent_cost * _by_year(d, inp) * weight
-    m.c[m.short_index] = inp.penalty * weight
+        m.c[m.rent_index] = rent_price(m) * _by_year(d, inp) * weight
+    m.c[m.short_index] = inp.penalty * _by_year(d, inp) * weight
     if m.assignment is not None:
         m.c[m.assignment.w_index] = catchment.travel_cost(inp.catchment, m.assignment, d)
         if m.assignment.u_index is not None:
@@ -271,10 +309,10 @@ def define_yearly_budget(m: Model):
     rows = [(s[:, None] * S + np.arange(S)).reshape(-1)]  # row (year, sample)
     cols, data = [np.repeat(m.x_index[pp[k], yy[k]], S)], [np.repeat(s_of[k, s], S)]
     if m.rent_index is not None:
-        R, L, Y = inp.need.shape[:3]
+        R, L, Y = m.rent_index.shape[:3]
         t = np.broadcast_to(np.arange(Y)[:, None], (Y, S))
         rows.append(np.broadcast_to(t * S + np.arange(S), (R, L, Y, S)).reshape(-1))
-        cols.append(m.rent_index.reshape(-1)); data.append(np.full(m.rent_index.size, inp.rent_cost))
+        cols.append(m.rent_index.reshape(-1)); data.append(rent_price(m).reshape(-1))
     limited = np.repeat(np.isfinite(inp.budget_yearly), S)
     name, A, sense, rhs = _rows("yearly_budget", np.concatenate(rows), np.concatenate(cols), np.concatenate(data),
                                 len(inp.years) * S, m.n, "<=", np.repeat(inp.budget_yearly, S))
@@ -294,7 +332,7 @@ def define_total_budget(m: Model):
     cols, data = [np.repeat(m.x_index[ok], S)], [np.repeat(spent[ok], S)]
     if m.rent_index is not None:
         rows.append(np.broadcast_to(np.arange(S), m.rent_index.shape).reshape(-1))
-        cols.append(m.rent_index.reshape(-1)); data.append(np.full(m.rent_index.size, inp.rent_cost))
+        cols.append(m.rent_index.reshape(-1)); data.append(rent_price(m).reshape(-1))
     return _rows("total_budget", np.concatenate(rows), np.concatenate(cols), np.concatenate(data), S, m.n, "<=",
                  np.full(S, inp.budget_total))
 

@@ -50,6 +50,8 @@ def planned_schools(scenario, schools: Schools, projects, opening) -> Schools:
         base_students={lv: np.vstack([a, np.full((n, a.shape[1]), np.nan)]) for lv, a in schools.base_students.items()},
         base_classes={lv: np.vstack([a, _new_rows(per_grade, lv, new, a.shape[1])])
                       for lv, a in schools.base_classes.items()},
+        zone=None if schools.zone is None else np.concatenate(
+            [schools.zone, projects.zone[new] if projects.zone is not None else np.full(n, "")]),
         expansions=schools.expansions + expansions,
     )
 
@@ -68,22 +70,43 @@ def planned_capacity(capacity: Capacity, seats_frame, regions, years) -> Capacit
 
 def _classrooms_by_level(scenario, projects, i) -> dict:
     """Classrooms of project ``i`` per level: its seats of the level over the level's mean standard class."""
+    rooms = classrooms(scenario, projects)
+    return {level: int(rooms[i, j]) for j, level in enumerate(projects.levels) if projects.seats[i, j] > 0}
+
+
+def classrooms(scenario, projects) -> np.ndarray:
+    """(P, L) classrooms each project adds to each level of ``projects.levels``: ``round(seats_l /
+    standard_l)``, ``standard_l`` the level's mean standard class."""
     sizes = scenario.standards.class_size
-    return {level: int(round(seats / float(np.mean(sizes[level]))))
-            for level, seats in zip(projects.levels, projects.seats[i]) if seats > 0}
+    means = np.array([float(np.mean(sizes[level])) for level in projects.levels])
+    return np.rint(projects.seats / means[None, :]).astype(int)
+
+
+def lawful_classrooms(scenario, projects) -> np.ndarray:
+    """(P, L) classrooms each project adds that its school may fill: a new school's classrooms
+    within its type's maximum size (``floor(rooms_l min(1, M_p / sum_l seats_p,l))``; an expansion
+    is kept within its school's maximum by the school_size family, so it counts in full)."""
+    rooms = classrooms(scenario, projects)
+    caps = scenario.standards.max_school_size
+    size_cap = np.array([caps.get(t, np.inf) for t in projects.type], dtype=float)
+    total = projects.seats.sum(axis=1)
+    within = np.where(projects.school < 0, np.minimum(1.0, np.divide(size_cap, total, out=np.ones_like(total),
+                                                                     where=total > 0)), 1.0)
+    return np.floor(rooms * within[:, None] + 1e-9).astype(int)
 
 
 def classes_by_grade(scenario, projects) -> dict:
     """Level -> (P, G) classes each project adds to each grade of the level: ``c = round(seats_l /
-    standard_l)`` classrooms, ``c // G`` to every grade and one more to the lowest ``c mod G``."""
+    standard_l)`` classrooms (:func:`classrooms`), ``c // G`` to every grade and one more to the
+    lowest ``c mod G``."""
     from capsim.enrolment import grades_by_level
 
     grades = grades_by_level(scenario)
+    rooms = classrooms(scenario, projects)
     out = {}
     for j, level in enumerate(projects.levels):
         G = grades[level]
-        rooms = np.rint(projects.seats[:, j] / float(np.mean(scenario.standards.class_size[level]))).astype(int)
-        per, extra = np.divmod(rooms, G)
+        per, extra = np.divmod(rooms[:, j], G)
         out[level] = (per[:, None] + (np.arange(G)[None, :] < extra[:, None])).astype(float)
     return out
 
@@ -95,7 +118,8 @@ def _new_rows(per_grade, level, new, G):
 
 
 def assess_after(scenario, projection, result):
-    """The assessment of the network after the plan ``result`` (a PlanResult)."""
+    """The assessment of the network after the plan ``result`` (a PlanResult); after a class plan,
+    each school teaches the classes :func:`class_plan` gives it."""
     from capsim.assessment import assess
     from capsim.enrolment import level_specs
     from capsim.school_data import read_capacity, read_schools
@@ -104,7 +128,74 @@ def assess_after(scenario, projection, result):
     levels = {lv.name: lv for lv in level_specs(scenario)}
     schools = read_schools(scenario, regions, {k: v.grades for k, v in levels.items()})
     if schools is not None:
-        return assess(scenario, projection, schools=planned_schools(scenario, schools, result.projects, result.opening))
+        after = planned_schools(scenario, schools, result.projects, result.opening)
+        if result.rooms is None:
+            return assess(scenario, projection, schools=after)
+        rooms = assess(scenario, projection, schools=after)
+        plan = class_plan(scenario, after, rooms, result.seats_by_grade, regions)
+        return assess(scenario, projection, schools=replace(after, class_plan=plan))
     years = sorted(projection.students.year.unique())
     capacity = read_capacity(scenario, regions, levels, years)
     return assess(scenario, projection, capacity=planned_capacity(capacity, result.seats, regions, years))
+
+
+def class_plan(scenario, schools: Schools, assessment, by_grade: pd.DataFrame, regions) -> dict:
+    """Level -> (plan years, (Y, S, G) classes of each school and grade): the classes a class plan
+    forms in each region (or zone) and grade (``by_grade``, :attr:`PlanResult.seats_by_grade`) shared
+    among its schools of the level in proportion to their lawful classrooms (``assessment`` of
+    the network after the plan: each school's lawful seats over the standard, rounded down):
+    ``floor(K_g rooms_s / sum rooms)`` each, the classes left one at a time to the schools with
+    a free classroom and the largest remainder. A school is given no more classes than its
+    lawful classrooms; the plan's classes fit its region's (rented classrooms, which no school
+    holds, aside), so every class finds a room."""
+    from capsim import capacity
+
+    years = np.sort(by_grade.year.unique())
+    grades_of = assessment.grades[assessment.grades.year.isin(years)]
+    names = np.asarray(regions, dtype=object)[np.asarray(schools.region)]
+    if "zone" in by_grade:  # zones pool the classrooms: a school's classes come from its zone's
+        pools = pd.Index(list(dict.fromkeys(zip(by_grade.region, by_grade.zone))))
+        pool = pools.get_indexer(list(zip(names, schools.zone)))
+        pool_of_row = pools.get_indexer(list(zip(by_grade.region, by_grade.zone)))
+    else:
+        pools = pd.Index(regions)
+        pool, pool_of_row = pools.get_indexer(names), pools.get_indexer(by_grade.region)
+    by_grade = by_grade.assign(pool=pool_of_row)
+    out = {}
+    for level, part in by_grade.groupby("level", sort=False):
+        G = int(part.grade.max())
+        std = capacity.grade_standards(scenario.standards.class_size[level], G)
+        g = grades_of[grades_of.level == level]
+        rooms = np.zeros((len(years), len(schools.ids)))
+        per = (g.lawful_seats.to_numpy() / std[g.grade.to_numpy() - 1])
+        at = (np.searchsorted(years, g.year), pd.Index(schools.ids).get_indexer(g.school))
+        np.add.at(rooms, at, per)
+        rooms = np.floor(rooms + 1e-6)
+        K = np.zeros((len(years), len(pools), G))
+        K[np.searchsorted(years, part.year), part.pool, part.grade - 1] = part.classes
+        classes = np.zeros((len(years), len(schools.ids), G))
+        for t in range(len(years)):
+            for z in range(len(pools)):
+                s = np.flatnonzero((pool == z) & (rooms[t] > 0))
+                classes[t][np.ix_(s, np.arange(G))] = _share(K[t, z], rooms[t, s])
+        out[level] = (years, classes)
+    return out
+
+
+def _share(K, rooms) -> np.ndarray:
+    """(n, G) whole classes of each grade (``K``, (G,)) given to n schools with ``rooms`` classrooms."""
+    total = rooms.sum()
+    if total <= 0:
+        return np.zeros((len(rooms), len(K)))
+    target = np.outer(rooms, K) / total
+    out = np.floor(target + 1e-9)
+    spare = rooms - out.sum(axis=1)
+    for g in range(len(K)):
+        left = int(round(K[g] - out[:, g].sum()))
+        while left > 0 and (spare >= 1).any():
+            free = np.flatnonzero(spare >= 1)
+            pick = free[np.argsort(-(target[free, g] - out[free, g]), kind="stable")[:left]]
+            out[pick, g] += 1
+            spare[pick] -= 1
+            left -= len(pick)
+    return out

@@ -40,6 +40,7 @@ class Projects:
     group: np.ndarray         # (P,) alternatives group ('' for none)
     requires: np.ndarray      # (P,) index of the prerequisite, -1 for none
     duration: np.ndarray      # (P,) years the seats stand (inf: permanent)
+    zone: np.ndarray | None = None   # (P,) zone of a new school or temporary classrooms ('' for none)
 
 
 def read_projects(path, regions, levels, first_year: int, last_year: int, schools=None, grades=None,
@@ -87,6 +88,7 @@ def read_projects(path, regions, levels, first_year: int, last_year: int, school
         seats=_seats_by_level(np.nan_to_num(seats), ptype, levels, grades), cost=np.nan_to_num(cost),
         build_years=build, earliest=earliest, latest=latest, committed=committed,
         group=group, requires=requires, duration=np.where(kind == "temporary", duration, np.inf),
+        zone=table.frame["zone"].to_numpy().astype(str) if table.has("zone") else np.full(n, ""),
     )
     if schools is not None:
         _check_school_size(table, projects, schools, school_seats)

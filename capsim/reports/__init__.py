@@ -26,7 +26,7 @@ def result_tables(res) -> dict:
                       shortfalls=res.shortfalls, plan_summary=pd.DataFrame([res.plan.summary]),
                       assessment_after_plan=res.assessment_planned,
                       assessment_schools_after_plan=res.assessment_after.schools, catchments=res.plan.catchments,
-                      seats_by_grade_after_plan=res.plan.seats_by_grade)
+                      seats_by_grade_after_plan=res.plan.seats_by_grade, classrooms_after_plan=res.plan.rooms)
     if res.scenario.targets:
         tables["targets"] = res.targets
     return {k: v for k, v in tables.items() if v is not None}

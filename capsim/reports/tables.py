@@ -17,7 +17,8 @@ RESOLVED = "scenario.resolved.toml"
 REQUIRED = {"students_by_level": "students", "assessment": "before"}
 OPTIONAL = {"assessment_after_plan": "after", "schedule": "schedule", "spending": "spending",
             "shortfalls": "shortfalls", "seats_after_plan": "seats_after", "plan_summary": "summary",
-            "seats_by_grade_after_plan": "seats_by_grade", "catchments": "catchments", "targets": "targets"}
+            "seats_by_grade_after_plan": "seats_by_grade", "classrooms_after_plan": "classrooms",
+            "catchments": "catchments", "targets": "targets"}
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,8 @@ class ReportTables:
     shortfalls: pd.DataFrame | None = None
     seats_after: pd.DataFrame | None = None
     summary: pd.DataFrame | None = None    # one row: status, objective, bound, gap, cost_yuan, ...
-    seats_by_grade: pd.DataFrame | None = None   # the plan's seats grade by grade (with a school list)
+    seats_by_grade: pd.DataFrame | None = None   # the plan's seats (or, planning in classes, classes) by grade
+    classrooms: pd.DataFrame | None = None       # planning in classes: classrooms and classes per level
     catchments: pd.DataFrame | None = None       # where each area's pupils go (catchment plans)
     targets: pd.DataFrame | None = None          # the scenario's targets before and after (capsim.targets)
     sources: dict = field(default_factory=dict)   # data table -> provenance text (SOURCES.md) or ""
@@ -68,6 +70,7 @@ def from_results(res) -> ReportTables:
         shortfalls=plan.shortfalls if plan is not None else None, seats_after=plan.seats if plan is not None else None,
         summary=pd.DataFrame([plan.summary]) if plan is not None else None,
         seats_by_grade=plan.seats_by_grade if plan is not None else None,
+        classrooms=plan.rooms if plan is not None else None,
         catchments=plan.catchments if plan is not None else None,
         targets=res.targets if sc.targets else None,
         sources=_sources({k: getattr(sc.data, k) for k in type(sc.data).model_fields}),

@@ -1,0 +1,328 @@
+"""The cohort-class model of the region level: pupils are taught in whole classes formed when
+their cohort enters a level; the cohort keeps its classes as it moves up a grade every year; and
+all the classes of a level present in a year share the region's classrooms of that level.
+
+A region (or, with ``plan.granularity = "zone"``, each zone of a region: :func:`zone_pools`;
+``r`` below counts these pools) is one pool of classrooms per level. Cohort ``c`` of level ``l`` enters grade 1 in
+year ``c`` and is in grade ``g = t - c + 1`` in year ``t`` (``1 <= g <= G_l``); its pupils in
+each year are the forecast's (its progression). Variables::
+
+    K[r, k, t] in Z+     classes of the cohort in cell k = (l, g) in year t (cohort t - g + 1)
+    short[r, k, t] >= 0  its pupils no class takes
+    rent[r, l, t] >= 0   classrooms rented for a year (only with plan.rent_cost)
+
+Families (:func:`define_class_seats`, :func:`define_keep_classes`, :func:`define_classrooms`)::
+
+    std[l, g] K[r, (l, g), t] + short[r, (l, g), t]                       >= pupils[r, (l, g), t]
+    K[r, (l, g), t] - K[r, (l, g + 1), t + 1]                              <= 0
+    sum_g K[r, (l, g), t] - sum_p rooms[p, l] open[p, t] - rent[r, l, t]   <= rooms0[r, l, t]
+
+A cohort keeps the classes formed at its intake as it moves up and may gain one where a room is
+free (pupils arriving, a class split), never lose one: a cohort short of a class at intake is
+not short for the rest of its school years once a classroom frees up.
+
+``std[l, g]`` is the standard class of the grade (kindergarten 25/30/35: a group formed at 25
+holds 30 a year later); ``rooms0`` the region's lawful classrooms (each open school's classes
+within its maximum size, rounded down, summed: :func:`school_rooms`); ``rooms[p, l]`` the classrooms a project adds
+(:func:`capsim.planner.network.lawful_classrooms`). Cohorts already in grades 2..G in the first
+plan year (base cohorts) keep at least the classes listed for them in the base year (the
+region's classes of their grade then, within each school's maximum size; ``ceil(pupils / std)``
+for a cohort that entered after the base year), scaled down where the lawful classrooms could
+not hold them all. Listed classes are kept even where they are more than the cohort needs (an
+estimated list of many small groups then holds rooms the next intakes lack). A cohort never gets
+more classes in a year than it has needed so far (:func:`bounds`): a class more only takes a
+room. Shortfalls are penalised like any seat-year short (:mod:`capsim.planner.model`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Cohorts:
+    """What the class model adds to the region level's inputs (cells are (level, grade) pairs).
+
+    Its first axis counts pools of classrooms: the regions, or with ``plan.granularity = "zone"``
+    the zones of each region (``pool_region``)."""
+
+    grades: np.ndarray        # (L,) grades of each level
+    cell_level: np.ndarray    # (K,) level of each cell
+    cell_grade: np.ndarray    # (K,) grade of each cell (1..G)
+    std: np.ndarray           # (K,) standard class of each cell's grade
+    pupils: np.ndarray        # (Z, K, Y) pupils to seat
+    rooms: np.ndarray         # (Z, L, Y) lawful classrooms that exist
+    base: np.ndarray          # (Z, K) least classes of the cohort in cell k in the first plan year (0 in grade 1)
+    project_rooms: np.ndarray   # (P, L) classrooms each project adds
+    room_seats: np.ndarray    # (L,) seats of a classroom (the level's mean standard): what a rented room costs
+    project_pool: np.ndarray | None = None   # (P,) pool of each project (None: its region)
+    pool_region: np.ndarray | None = None    # (Z,) region of each pool (None: pools are the regions)
+    pools: tuple = ()                         # (Z,) zone of each pool ('' at region granularity)
+
+    def pool_of(self, projects) -> np.ndarray:
+        return projects.region if self.project_pool is None else self.project_pool
+
+    def to_regions(self, values: np.ndarray, n_regions: int) -> np.ndarray:
+        """``values`` (Z, ...) summed over the pools of each region: (R, ...)."""
+        if self.pool_region is None:
+            return values
+        out = np.zeros((n_regions,) + values.shape[1:])
+        np.add.at(out, self.pool_region, values)
+        return out
+
+
+@dataclass(frozen=True)
+class Pools:
+    """Zones as pools of classrooms: each school's and project's pool, each pool's region and zone."""
+
+    region: np.ndarray        # (Z,) region index of each pool
+    zone: tuple               # (Z,) zone name
+    school_ids: tuple         # (S,) the schools
+    school: np.ndarray        # (S,) pool of each school
+    project: np.ndarray       # (P,) pool of each project
+
+
+def zone_pools(scenario, schools, projects, regions) -> Pools:
+    """The zones of ``plan.granularity = "zone"``: each region's schools grouped by their ``zone``
+    (a column of the schools table; a school without one is in its region's unnamed zone); an
+    expansion is in its school's zone, a new school or temporary classrooms in the zone its
+    project names (the projects table's ``zone`` column)."""
+    from capsim.errors import PlanError, Problem
+
+    problems = []
+    if schools is None or schools.zone is None:
+        problems.append(Problem(f"{scenario.source}: plan.granularity", "zones are a column of the schools "
+                                "table, and it has none.", "zone", "add a zone column to data.schools, or plan "
+                                "with plan.granularity = \"region\"."))
+        raise PlanError(problems)
+    keys = list(dict.fromkeys(zip(schools.region.tolist(), schools.zone.tolist())))
+    index = {k: i for i, k in enumerate(keys)}
+    zone = projects.zone if projects.zone is not None else np.full(len(projects.ids), "")
+    project = np.full(len(projects.ids), -1)
+    for i in range(len(projects.ids)):
+        own = (int(projects.region[i]), schools.zone[projects.school[i]] if projects.school[i] >= 0 else zone[i])
+        if projects.region[i] < 0:
+            continue
+        if own not in index:
+            problems.append(Problem(f"{scenario.source}: data.projects", f"project {projects.ids[i]} is in zone "
+                                    f"'{own[1]}', where region {regions[own[0]]} lists no school.", own[1],
+                                    "give the zone of a listed school (the projects table's zone column)."))
+            continue
+        project[i] = index[own]
+    if problems:
+        raise PlanError(problems)
+    return Pools(np.array([k[0] for k in keys]), tuple(k[1] for k in keys), tuple(schools.ids),
+                 np.array([index[k] for k in zip(schools.region.tolist(), schools.zone.tolist())]), project)
+
+
+def cohorts(scenario, cells, assessment, regions, levels, years, projects, pools: Pools | None = None) -> Cohorts:
+    """The class model's inputs from the by-grade ``cells`` and the ``assessment`` (its
+    ``grades``: each school's pupils and lawful seats per grade and year), per region or, with
+    ``pools``, per zone (a region's pupils shared among its zones as their schools' pupils were in
+    the base year, a cohort keeping its zone's share as it moves up: :func:`zone_shares`)."""
+    from capsim import capacity
+    from capsim.enrolment import grades_by_level
+    from capsim.planner.network import lawful_classrooms
+
+    grades = grades_by_level(scenario)
+    G = np.array([grades[lv] for lv in levels])
+    std = np.concatenate([capacity.grade_standards(scenario.standards.class_size[lv], grades[lv]) for lv in levels])
+    pool_of_school = assessment_pools(assessment, regions, pools)
+    Z = len(regions) if pools is None else len(pools.region)
+    rooms = school_rooms(assessment, cells, std, pool_of_school, Z, levels, years)
+    pupils = cells.demand if pools is None else \
+        cells.demand[pools.region] * zone_shares(scenario, cells, assessment, pools, regions, levels, years)
+    base = _base_classes(scenario, cells, std, pupils, assessment, pool_of_school, Z, levels, years[0])
+    base = _within_rooms(base, cells, G, rooms)
+    room_seats = np.array([float(np.mean(scenario.standards.class_size[lv])) for lv in levels])
+    if pools is None:
+        return Cohorts(G, cells.level, cells.grade, std, pupils, rooms, base, lawful_classrooms(scenario, projects),
+                       room_seats)
+    return Cohorts(G, cells.level, cells.grade, std, pupils, rooms, base, lawful_classrooms(scenario, projects),
+                   room_seats, pools.project, pools.region, tuple(pools.zone))
+
+
+def assessment_pools(assessment, regions, pools: Pools | None) -> pd.Series:
+    """The pool of each school of the assessment (school id -> pool index)."""
+    if pools is None:
+        first = assessment.schools.drop_duplicates("school").set_index("school")
+        return pd.Series(pd.Index(regions).get_indexer(first.region), index=first.index)
+    return pd.Series(pools.school, index=list(pools.school_ids))
+
+
+def _cell_of(cells, levels, level, grade) -> np.ndarray:
+    lv = pd.Index(levels).get_indexer(level)
+    return pd.MultiIndex.from_arrays([cells.level, cells.grade]).get_indexer(pd.MultiIndex.from_arrays([lv, grade]))
+
+
+def school_rooms(assessment, cells, std, pool_of_school, Z, levels, years) -> np.ndarray:
+    """(Z, L, Y) lawful classrooms: each open school's classrooms of the level within its maximum
+    size (its lawful seats of each grade over the grade's standard, summed over the grades and
+    rounded down: a school holds whole classrooms), summed over the pool's (region's) schools."""
+    g = assessment.grades
+    g = g[g.year.isin(years) & g.level.isin(levels)]
+    cell = _cell_of(cells, levels, g.level, g.grade)
+    per = g.assign(rooms=g.lawful_seats.to_numpy() / std[cell]).groupby(["year", "school", "level"], sort=False).rooms.sum()
+    per = np.floor(per + 1e-6).reset_index()
+    out = np.zeros((Z, len(levels), len(years)))
+    np.add.at(out, (pool_of_school.reindex(per.school).to_numpy(), pd.Index(levels).get_indexer(per.level),
+                    np.searchsorted(years, per.year)), per.rooms.to_numpy())
+    return out
+
+
+def zone_shares(scenario, cells, assessment, pools: Pools, regions, levels, years) -> np.ndarray:
+    """(Z, K, Y) each zone's share of its region's pupils in each cell and year: the cohort's share
+    of the region's pupils in the base year (its grade then), or, for a cohort entering later, the
+    zone's share of the base year's grade 1 (where the region had no such pupils, the zone's share
+    of the level's pupils, else an equal share)."""
+    g = assessment.grades
+    g = g[(g.year == scenario.base_year) & g.level.isin(levels)]
+    pool = assessment_pools(assessment, regions, pools)
+    Z, K, Y = len(pools.region), len(cells.level), len(years)
+    base = np.zeros((Z, K))
+    np.add.at(base, (pool.reindex(g.school).to_numpy(), _cell_of(cells, levels, g.level, g.grade)), g.students.to_numpy())
+    region_total = np.zeros((len(regions), K))
+    np.add.at(region_total, pools.region, base)
+    level_total = np.zeros((Z, len(levels)))
+    np.add.at(level_total, (slice(None), cells.level), base)
+    level_region = np.zeros((len(regions), len(levels)))
+    np.add.at(level_region, pools.region, level_total)
+    count = np.bincount(pools.region, minlength=len(regions)).astype(float)
+    share = np.where(region_total[pools.region] > 0,
+                     base / np.where(region_total[pools.region] > 0, region_total[pools.region], 1.0),
+                     np.where(level_region[pools.region][:, cells.level] > 0,
+                              level_total[:, cells.level] / np.maximum(level_region[pools.region][:, cells.level], 1e-12),
+                              1.0 / count[pools.region][:, None]))                   # (Z, K) base-year shares
+    shift = int(years[0] - scenario.base_year)
+    then = cells.grade[:, None] - shift - np.arange(Y)[None, :]                       # (K, Y) grade in the base year
+    cell_then = _cell_of(cells, levels, np.asarray(levels)[np.repeat(cells.level, Y)],
+                         np.maximum(then, 1).reshape(-1)).reshape(K, Y)
+    return share[:, cell_then]
+
+
+def _base_classes(scenario, cells, std, pupils, assessment, pool_of_school, Z, levels, first) -> np.ndarray:
+    """(Z, K) classes of the cohort in each cell in the first plan year: the classes listed for it
+    in the base year (its pool's schools' lawful classes of its grade then), or ``ceil(pupils /
+    std)`` if it entered later; 0 in grade 1 (formed by the plan)."""
+    K = len(cells.level)
+    shift = int(first - scenario.base_year)                   # grades moved up since the base year
+    g = assessment.grades
+    g = g[(g.year == scenario.base_year) & g.level.isin(levels)]
+    cell = _cell_of(cells, levels, g.level, g.grade.to_numpy() + shift)     # where the cohort is now
+    then = _cell_of(cells, levels, g.level, g.grade.to_numpy())              # its grade in the base year
+    keep = cell >= 0
+    listed = np.zeros((Z, K))
+    np.add.at(listed, (pool_of_school.reindex(g.school).to_numpy()[keep], cell[keep]),
+              g.lawful_seats.to_numpy()[keep] / std[then[keep]])
+    listed = np.rint(listed)
+    formed = np.ceil(pupils[:, :, 0] / std[None, :] - 1e-9)
+    out = np.where(cells.grade[None, :] > shift, listed, formed)
+    return np.where(cells.grade[None, :] > 1, out, 0.0)
+
+
+def _within_rooms(base, cells, G, rooms) -> np.ndarray:
+    """Base classes scaled down (rounded down) in a region and level whose lawful classrooms
+    cannot hold the base cohorts in some year: ``base * min(1, min_t rooms0[t] / sum of base
+    classes present in t)``."""
+    R, K = base.shape
+    Y = rooms.shape[2]
+    present = np.zeros(rooms.shape)
+    for t in range(min(Y, int(G.max()))):           # base cohorts in year t: grades g > t + 1 at the start
+        alive = cells.grade > 1
+        moved = cells.grade + t
+        alive &= moved <= G[cells.level]
+        np.add.at(present[:, :, t], (slice(None), cells.level[alive]), base[:, alive])
+    ratio = np.divide(rooms, present, out=np.ones_like(rooms), where=present > 0)
+    factor = np.minimum(1.0, ratio.min(axis=2))                       # (R, L)
+    return np.floor(base * factor[:, cells.level] + 1e-9)
+
+
+def number(c: Cohorts, start: int) -> np.ndarray:
+    """(R, K, Y) variable number of the classes of the cohort in each cell and year."""
+    return start + np.arange(c.pupils.size).reshape(c.pupils.shape)
+
+
+def next_cell(c: Cohorts) -> np.ndarray:
+    """(K,) the cell of the same level one grade up (-1 from the last grade)."""
+    cells = pd.MultiIndex.from_arrays([c.cell_level, c.cell_grade])
+    return cells.get_indexer(pd.MultiIndex.from_arrays([c.cell_level, c.cell_grade + 1]))
+
+
+def bounds(c: Cohorts) -> tuple[np.ndarray, np.ndarray]:
+    """(lower, upper) bounds of the classes, shaped like ``pupils``: a base cohort has at least its
+    listed classes in the first year (and so in every later one); no cohort more classes in a year
+    than it has needed up to then (``max ceil(pupils / std)`` over its years so far, or its listed
+    classes): any plan with more keeps its cost and seats with fewer, cut to that non-decreasing cap."""
+    R, K, Y = c.pupils.shape
+    lower = np.zeros((R, K, Y))
+    lower[:, :, 0] = c.base
+    upper = np.ceil(c.pupils / c.std[None, :, None] - 1e-9)
+    up = next_cell(c)
+    has = up >= 0
+    for t in range(1, Y):                          # along each cohort, from its first plan year
+        lower[:, up[has], t] = np.maximum(lower[:, up[has], t], lower[:, has, t - 1])
+        upper[:, up[has], t] = np.maximum(upper[:, up[has], t], upper[:, has, t - 1])
+    return lower, np.maximum(upper, lower)
+
+
+def _rows(name, rows, cols, data, n_rows, n, sense, rhs):
+    from capsim.planner.model import _rows as rows_of
+
+    return rows_of(name, rows, cols, data, n_rows, n, sense, rhs)
+
+
+def define_class_seats(m):
+    """A cohort's classes hold its pupils, or the rest are short, in every cell and year:
+    ``std[l, g] K[r, (l, g), t] + short[r, (l, g), t] >= pupils[r, (l, g), t]``."""
+    c = m.inputs.cohorts
+    row = np.arange(c.pupils.size)
+    std = np.broadcast_to(c.std[None, :, None], c.pupils.shape).reshape(-1)
+    return _rows("class_seats", np.r_[row, row], np.r_[m.k_index.reshape(-1), m.short_index.reshape(-1)],
+                 np.r_[std, np.ones(row.size)], row.size, m.n, ">=", c.pupils.reshape(-1))
+
+
+def define_keep_classes(m):
+    """A cohort keeps its classes as it moves up a grade:
+    ``K[r, (l, g), t] - K[r, (l, g + 1), t + 1] <= 0`` (it may gain a class, never lose one)."""
+    c = m.inputs.cohorts
+    R, K, Y = c.pupils.shape
+    up = next_cell(c)
+    k = np.flatnonzero(up >= 0)
+    r, kk, t = (a.reshape(-1) for a in np.meshgrid(np.arange(R), k, np.arange(Y - 1), indexing="ij"))
+    row = np.arange(r.size)
+    cols = np.r_[m.k_index[r, kk, t], m.k_index[r, up[kk], t + 1]]
+    return _rows("keep_classes", np.r_[row, row], cols, np.r_[np.ones(row.size), -np.ones(row.size)], row.size,
+                 m.n, "<=", np.zeros(row.size))
+
+
+def define_classrooms(m):
+    """The classes present in a year share the region's classrooms of the level:
+    ``sum_g K[r, (l, g), t] - sum_p rooms[p, l] open[p, t] - rent[r, l, t] <= rooms0[r, l, t]``,
+    ``open[p, t]`` as in :func:`capsim.planner.model.define_capacity`."""
+    from capsim.planner.model import _standing
+
+    c = m.inputs.cohorts
+    R, L, Y = c.rooms.shape
+    K = len(c.cell_level)
+    r, k, t = (a.reshape(-1) for a in np.indices((R, K, Y)))
+    rows = [(r * L + c.cell_level[k]) * Y + t]
+    cols = [m.k_index.reshape(-1)]
+    data = [np.ones(r.size)]
+    var, proj, ty = _standing(m)
+    region = c.pool_of(m.inputs.projects)[proj]
+    for lv in range(L):
+        adds = c.project_rooms[proj, lv]
+        nz = adds > 0
+        rows.append((region[nz] * L + lv) * Y + ty[nz]); cols.append(var[nz]); data.append(-adds[nz].astype(float))
+    if m.rent_index is not None:
+        rows.append(np.arange(R * L * Y)); cols.append(m.rent_index.reshape(-1)); data.append(-np.ones(R * L * Y))
+    return _rows("classrooms", np.concatenate(rows), np.concatenate(cols), np.concatenate(data), R * L * Y, m.n,
+                 "<=", c.rooms.reshape(-1))
+
+
+def classes_of_cells(m, values) -> np.ndarray:
+    """(R, K, Y) classes of the cohort in each cell and year, read from a solution ``values``."""
+    return np.rint(values[m.k_index])

@@ -1,0 +1,298 @@
+"""The cohort-class model: whole classes formed at intake roll up with their cohort and share the
+region's classrooms; hand-worked cases and optima checked by brute force."""
+
+import itertools
+
+import numpy as np
+import pytest
+
+from capsim.planner import model as milp
+from capsim.planner.classes import Cohorts, classes_of_cells
+from capsim.planner.formulation import FORMULATIONS, solve_as
+from capsim.planner.projects import Projects
+
+
+def _projects(rooms, std, cost, build, earliest, latest, duration):
+    P = len(rooms)
+    return Projects(
+        ids=tuple(f"p{i}" for i in range(P)), names=tuple(f"p{i}" for i in range(P)), region=np.zeros(P, dtype=int),
+        kind=np.where(np.isfinite(duration), "temporary", "expansion"), type=np.full(P, "primary"),
+        school=np.full(P, -1), levels=("primary",), seats=np.asarray(rooms, float)[:, None] * std,
+        cost=np.asarray(cost, float), build_years=np.asarray(build, float), earliest=np.asarray(earliest, float),
+        latest=np.asarray(latest, float), committed=np.full(P, np.nan), group=np.full(P, ""),
+        requires=np.full(P, -1), duration=np.asarray(duration, float))
+
+
+def _inputs(pupils, rooms, base, std, projects, years, rate=0.0, penalty=1e5, rent_cost=None):
+    G = pupils.shape[0]
+    c = Cohorts(grades=np.array([G]), cell_level=np.zeros(G, dtype=int), cell_grade=np.arange(1, G + 1),
+                std=np.asarray(std, float), pupils=pupils[None].astype(float),
+                rooms=np.asarray(rooms, float).reshape(1, 1, -1), base=np.asarray(base, float)[None],
+                project_rooms=np.rint(projects.seats / np.mean(std)).astype(int), room_seats=np.array([np.mean(std)]))
+    return milp.PlanInputs(years=years, need=np.zeros(c.pupils.shape), projects=projects, discount_rate=rate,
+                           penalty=penalty, rent_cost=rent_cost, cohorts=c)
+
+
+def _bulge(Y=8, rooms=14):
+    """One school of six grades, 2 classes of 45 a grade, and a cohort of 4 classes (180) that is in
+    grade 2 in the base year 2020; every intake 90. Its classrooms: ``rooms``."""
+    years = np.arange(2021, 2021 + Y)
+    pupils = np.full((6, Y), 90.0)
+    for t in range(Y):
+        g = 3 + t                          # the bulge: grade 3 in 2021, grade 6 in 2024
+        if g <= 6:
+            pupils[g - 1, t] = 180.0
+    base = np.array([0, 2, 4, 2, 2, 2])   # classes of the cohort in each grade in 2021 (listed in 2020)
+    return years, pupils, np.full(Y, rooms), base
+
+
+@pytest.mark.parametrize("formulation", FORMULATIONS)
+def test_a_bulge_moving_up_in_a_school_with_its_classrooms_needs_nothing(formulation):
+    years, pupils, rooms, base = _bulge()
+    projects = _projects([1], 45, [1e6], [1], [2021], [2028], [np.inf])
+    m = milp.build(_inputs(pupils, rooms, base, [45] * 6, projects, years))
+    sol = solve_as(m, formulation, gap=1e-9)
+    assert sol.status == "optimal" and sol.objective == pytest.approx(0.0, abs=1e-6)
+    assert sol.values[m.short_index].sum() == pytest.approx(0.0, abs=1e-6)
+    classes = classes_of_cells(m, sol.values)[0]
+    np.testing.assert_array_equal(classes.sum(axis=0), [14, 14, 14, 14, 12, 12, 12, 12])
+    np.testing.assert_array_equal(classes[:, 0], [2, 2, 4, 2, 2, 2])   # the bulge keeps its 4 classes
+    np.testing.assert_array_equal([classes[2 + t, t] for t in range(4)], [4, 4, 4, 4])
+
+
+@pytest.mark.parametrize("formulation", FORMULATIONS)
+def test_one_classroom_fewer_builds_one_temporary_classroom_for_the_bulges_years(formulation):
+    years, pupils, rooms, base = _bulge(Y=5, rooms=13)
+    # a permanent classroom, a temporary one for the 4 bulge years, and two shorter ones (cover 4 years at more)
+    projects = _projects([1, 1, 1, 1], 45, [1e6, 1e5, 6e4, 6e4], [1] * 4, [2021] * 4, [2025] * 4, [np.inf, 4, 2, 2])
+    inp = _inputs(pupils, rooms, base, [45] * 6, projects, years, rate=0.03)
+    m = milp.build(inp)
+    sol = solve_as(m, formulation, gap=1e-9)
+    x = np.rint(sol.values[np.maximum(m.x_index, 0)]) * (m.x_index >= 0)
+    assert x.sum() == 1 and x[1, 0] == 1                                # the 4-year room, open 2021-2024
+    assert sol.values[m.short_index].sum() == pytest.approx(0.0, abs=1e-6)
+    assert sol.objective == pytest.approx(1e5)                      # spent in 2021, undiscounted
+
+
+def test_one_classroom_fewer_rents_one_classroom_exactly_in_the_bulges_years():
+    years, pupils, rooms, base = _bulge(rooms=13)
+    projects = _projects([1], 45, [1e7], [1], [2021], [2028], [np.inf])
+    m = milp.build(_inputs(pupils, rooms, base, [45] * 6, projects, years, rent_cost=1000.0))
+    sol = solve_as(m, "step", gap=1e-9)
+    np.testing.assert_allclose(sol.values[m.rent_index][0, 0], [1, 1, 1, 1, 0, 0, 0, 0], atol=1e-6)
+    assert sol.objective == pytest.approx(4 * 45 * 1000.0)
+    assert sol.values[m.short_index].sum() == pytest.approx(0.0, abs=1e-6)
+
+
+def test_without_a_classroom_the_bulge_is_short_and_the_penalty_is_discounted():
+    years, pupils, rooms, base = _bulge(Y=5, rooms=13)
+    projects = _projects([1], 45, [1e12], [1], [2021], [2025], [np.inf])
+    inp = _inputs(pupils, rooms, base, [45] * 6, projects, years, rate=0.05, penalty=1e4)
+    m = milp.build(inp)
+    sol = solve_as(m, "step", gap=1e-9)
+    short = sol.values[m.short_index][0].sum(axis=0)
+    # the listed cohorts keep their classes: one class of 45 a year has no room while the bulge is
+    # in school; in 2025 a room is free again and the cohort short of a class gains it
+    np.testing.assert_allclose(short, [45, 45, 45, 45, 0], atol=1e-6)
+    d = 1.05 ** -np.arange(5)
+    assert sol.objective == pytest.approx(1e4 * 45 * d[:4].sum())
+
+
+def test_kindergarten_groups_formed_at_25_hold_30_and_35_as_they_move_up():
+    years = np.arange(2021, 2024)
+    pupils = np.array([[50.0, 50, 50], [60, 60, 60], [70, 70, 70]])   # 2 groups of each year are full
+    projects = _projects([1], 30, [1e9], [1], [2021], [2023], [np.inf])
+    m = milp.build(_inputs(pupils, np.full(3, 6), [0, 2, 2], [25, 30, 35], projects, years))
+    sol = solve_as(m, "step", gap=1e-9)
+    assert sol.objective == pytest.approx(0.0, abs=1e-6)
+    np.testing.assert_array_equal(classes_of_cells(m, sol.values)[0].sum(axis=0), [6, 6, 6])
+
+
+def _brute_force(inp: milp.PlanInputs) -> float:
+    """Cheapest plan by enumerating every opening year (or none) of every project and, for every
+    cohort, every non-decreasing number of classes over its years (from its listed classes up to
+    one more than its largest year needs), written independently of the model."""
+    c, p, years = inp.cohorts, inp.projects, inp.years
+    G, Y = c.pupils.shape[1], len(years)
+    d = (1 + inp.discount_rate) ** -(years - years[0]).astype(float)
+    cohorts = {}                                    # entry year index -> [(grade index, year index)]
+    for g in range(G):
+        for t in range(Y):
+            cohorts.setdefault(t - g, []).append((g, t))
+    options = []
+    for cells in cohorts.values():
+        lo = int(c.base[0, cells[0][0]]) if cells[0][1] == 0 else 0
+        hi = max(int(np.ceil(c.pupils[0, g, t] / c.std[g])) for g, t in cells) + 1
+        options.append([(cells, seq) for seq in itertools.combinations_with_replacement(range(lo, max(lo, hi) + 1),
+                                                                                         len(cells))])
+    plans = []
+    for choice in itertools.product(*options):
+        K = np.zeros((G, Y))
+        for cells, seq in choice:
+            for (g, t), k in zip(cells, seq):
+                K[g, t] = k
+        plans.append(K)
+    K = np.array(plans)                                                          # (N, G, Y)
+    present = K.sum(axis=1)                                                      # (N, Y)
+    short = np.maximum(c.pupils[0][None] - c.std[None, :, None] * K, 0).sum(axis=1) @ d   # (N,)
+    best = np.inf
+    choices = [[None] + [y for y in range(Y) if p.earliest[i] <= years[y] <= p.latest[i]] for i in range(len(p.cost))]
+    for choice in itertools.product(*choices):
+        spend, rooms = np.zeros(Y), c.rooms[0, 0].copy()
+        for i, y in enumerate(choice):
+            if y is None:
+                continue
+            for k in range(1, int(p.build_years[i]) + 1):
+                spend[max(y - k, 0)] += p.cost[i] / p.build_years[i]
+            stands = (years >= years[y]) & (years < years[y] + p.duration[i])
+            rooms += c.project_rooms[i, 0] * stands
+        fits = (present <= rooms[None, :]).all(axis=1)
+        if fits.any():
+            best = min(best, spend @ d + inp.penalty * short[fits].min())
+    return best
+
+
+def _random_instance(seed):
+    rng = np.random.default_rng(seed)
+    G, Y = 3, 3
+    years = np.arange(2021, 2021 + Y)
+    std = [25, 30, 35] if seed % 2 else [45, 45, 45]
+    pupils = rng.integers(20, 110, size=(G, Y)).astype(float)
+    base = np.r_[0, np.ceil(pupils[1:, 0] / np.asarray(std[1:]))].astype(int)
+    rooms = np.full(Y, max(int(rng.integers(3, 7)), base.sum()))     # the listed classes have rooms
+    projects = _projects(rng.integers(1, 3, 3), np.mean(std), rng.uniform(1e5, 6e5, 3), rng.integers(1, 3, 3),
+                         2021 + rng.integers(0, 2, 3), np.full(3, 2023), [np.inf, 1, np.inf])
+    return _inputs(pupils, rooms, base, std, projects, years, rate=0.03, penalty=rng.uniform(1e3, 8e3))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_class_plan_cost_equals_brute_force(seed):
+    inp = _random_instance(seed)
+    m = milp.build(inp)
+    for formulation in FORMULATIONS:
+        sol = solve_as(m, formulation, gap=1e-9)
+        assert sol.status == "optimal"
+        assert sol.objective == pytest.approx(_brute_force(inp), rel=1e-7)
+
+
+def test_zones_pool_classrooms_apart_so_a_bulge_next_to_empty_rooms_needs_one():
+    """Two zones of one region: the bulge school one classroom short, the other with two spare.
+    Pooled over the region nothing is built; planned by zone, one temporary classroom is, in the
+    bulge's zone, for the bulge's four years."""
+    from dataclasses import replace
+
+    years, pupils, rooms, base = _bulge(Y=5, rooms=13)
+    projects = _projects([1, 1], 45, [1e5, 1e5], [1, 1], [2021] * 2, [2025] * 2, [4, 4])
+    one = _inputs(pupils, rooms, base, [45] * 6, projects, years).cohorts
+    quiet = np.full((6, 5), 90.0)                                     # 12 classes in 14 rooms
+    zones = replace(one, pupils=np.stack([one.pupils[0], quiet]), rooms=np.stack([one.rooms[0], one.rooms[0] + 1]),
+                    base=np.stack([one.base[0], [0, 2, 2, 2, 2, 2]]), project_pool=np.array([0, 1]),
+                    pool_region=np.array([0, 0]), pools=("bulge", "quiet"))
+    region = replace(one, pupils=zones.pupils.sum(axis=0, keepdims=True), rooms=zones.rooms.sum(axis=0, keepdims=True),
+                     base=zones.base.sum(axis=0, keepdims=True))
+    plans = {}
+    for name, c in (("zone", zones), ("region", region)):
+        m = milp.build(milp.PlanInputs(years=years, need=np.zeros(c.pupils.shape), projects=projects, penalty=1e5,
+                                       cohorts=c))
+        sol = solve_as(m, "step", gap=1e-9)
+        assert sol.values[m.short_index].sum() == pytest.approx(0.0, abs=1e-6)
+        plans[name] = (sol, np.rint(sol.values[np.maximum(m.x_index, 0)]) * (m.x_index >= 0))
+    assert plans["region"][0].objective == pytest.approx(0.0, abs=1e-6) and plans["region"][1].sum() == 0
+    assert plans["zone"][0].objective == pytest.approx(1e5) and plans["zone"][1][0, 0] == 1   # the bulge zone's, 2021
+
+
+def _zoned(folder):
+    """The tiny example with the north's schools in two zones and the south's in one."""
+    import pandas as pd
+
+    schools = pd.read_csv(folder / "schools.csv", dtype=str, keep_default_na=False)
+    schools["zone"] = ["a" if r == "south" else ("east" if i % 2 else "west") for i, r in enumerate(schools.region)]
+    schools.to_csv(folder / "schools.csv", index=False)
+    projects = pd.read_csv(folder / "projects.csv", dtype=str, keep_default_na=False)
+    zone = {"J-N1": "east", "J-N1b": "east", "J-N2": "west", "J-N3": "west", "S-N1": "east", "T-N1": "west",
+            "S-S1": "a", "P-S1": "a"}
+    projects["zone"] = projects.id.map(zone).fillna("")
+    projects.to_csv(folder / "projects.csv", index=False)
+    return folder / "scenario.toml"
+
+
+def test_a_zone_plan_splits_the_regions_pupils_and_rooms_and_its_schools_have_no_oversized_class(tiny):
+    import capsim
+
+    path = _zoned(tiny)
+    region = capsim.run(capsim.load_scenario(path, use=["deterministic"]))
+    zone = capsim.run(capsim.load_scenario(path, use=["deterministic"], set={"plan.granularity": "zone"}))
+    g = zone.plan.seats_by_grade
+    assert set(zip(g.region, g.zone)) == {("north", "east"), ("north", "west"), ("south", "a")}
+    keys = ["year", "region", "level", "grade"]
+    np.testing.assert_allclose(g.groupby(keys).students.sum(), region.plan.seats_by_grade.groupby(keys).students.sum())
+    keys = ["year", "region", "level"]
+    np.testing.assert_allclose(zone.plan.rooms.groupby(keys).rooms_before.sum(),
+                               region.plan.rooms.groupby(keys).rooms_before.sum())
+    rooms = zone.plan.rooms
+    assert (rooms.classes <= rooms.rooms_before + rooms.rooms_added + rooms.rooms_rented + 1e-6).all()
+    # pooling less never makes the plan cheaper
+    assert zone.plan.solution.objective >= region.plan.solution.bound * (1 - 1e-9)
+    # the guarantee: where the zone plan names no shortfall, the network after it has no oversized class
+    after = zone.assessment_planned.merge(zone.seats_after[keys + ["shortfall"]], on=keys)
+    clear = after[after.shortfall <= 0.5]
+    assert len(clear) >= 10 and clear.oversized_classes.sum() == 0
+
+
+def test_zones_need_a_zone_column_and_projects_in_listed_zones(tiny):
+    import pandas as pd
+
+    import capsim
+    from capsim.errors import PlanError
+
+    with pytest.raises(PlanError, match="zone column"):
+        capsim.run(capsim.load_scenario(tiny / "scenario.toml", use=["deterministic"],
+                                        set={"plan.granularity": "zone"}))
+    path = _zoned(tiny)
+    projects = pd.read_csv(tiny / "projects.csv", dtype=str, keep_default_na=False)
+    projects.loc[projects.id == "P-S1", "zone"] = "nowhere"
+    projects.to_csv(tiny / "projects.csv", index=False)
+    with pytest.raises(PlanError, match="P-S1 is in zone 'nowhere'"):
+        capsim.run(capsim.load_scenario(path, use=["deterministic"], set={"plan.granularity": "zone"}))
+
+
+@pytest.mark.parametrize("first", [2021, 2022])
+def test_the_base_cohorts_keep_the_classes_the_school_list_gives_them(first):
+    """The tiny example (base year 2020): a cohort in grade g in the first plan year has the
+    region's listed classes of grade g - (first - 2020) in 2020 (within each school's maximum
+    size: the complete middle school of the south has 4,500 seats for at most 3,000 pupils, so
+    two thirds of its classes count), or, if it entered after 2020, ceil(pupils / standard)."""
+    import pandas as pd
+
+    from capsim.examples import tiny, tiny_path
+    from capsim.planner import plan_context
+
+    sc = tiny(use=["deterministic"], set={"plan.first_year": first})
+    ctx = plan_context(sc)
+    c = ctx.inputs.cohorts
+    listed = pd.read_csv(tiny_path().parent / "school_grades.csv")
+    schools = pd.read_csv(tiny_path().parent / "schools.csv")
+    schools["share"] = np.minimum(1.0, schools.type.map(sc.standards.max_school_size) / schools.seats)
+    assert schools.share.min() == pytest.approx(2 / 3)
+    listed = listed.merge(schools[["id", "region", "share"]], left_on="school", right_on="id")
+    shift = first - 2020
+    want = np.zeros(c.base.shape)
+    for k, (lv, g) in enumerate(zip(c.cell_level, c.cell_grade)):
+        level = ctx.levels[lv]
+        for r, region in enumerate(ctx.regions):
+            rows = listed[(listed.level == level) & (listed.grade == g - shift) & (listed.region == region)]
+            if g > shift:
+                want[r, k] = np.rint((rows.classes * rows.share).sum())
+            elif g > 1:
+                want[r, k] = np.ceil(c.pupils[r, k, 0] / c.std[k] - 1e-9)
+    # where a level's base cohorts do not fit its lawful classrooms, they are scaled down to fit
+    total = np.zeros(c.rooms.shape[:2])
+    np.add.at(total, (slice(None), c.cell_level), want)
+    factor = np.minimum(1.0, c.rooms[:, :, 0] / np.maximum(total, 1))                 # (R, L)
+    np.testing.assert_array_equal(c.base, np.floor(want * factor[:, c.cell_level] + 1e-9))
+    assert (factor < 1).sum() == (first == 2022)                  # the south's senior cohorts in 2022
+    # all the schools' classrooms are lawful in 2023 (the kindergartens teach only that level)
+    kinder = ctx.levels.index("kindergarten")
+    t = list(ctx.inputs.years).index(2023)
+    want = schools[schools.type == "kindergarten"].groupby("region").classes.sum()
+    np.testing.assert_array_equal(c.rooms[:, kinder, t], want.reindex(ctx.regions))
