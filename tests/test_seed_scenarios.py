@@ -44,10 +44,18 @@ def test_hualong_schedule_has_the_14_committed_schools_and_their_places(hualong)
     assert {"南海路小学", "濮东小学"} <= set(committed.name)
 
 
-def test_hualong_base_year_has_the_plans_164_oversized_classes_and_1_oversized_school(hualong):
-    base = hualong.assessment[hualong.assessment.year == 2021]
-    assert base.oversized_classes.sum() == 164
-    assert base.oversized_schools.sum() == 1
+def _verdicts(res):
+    from capsim.targets import verdicts
+
+    return verdicts(res.targets, res.scenario).set_index(["target", "stage"])
+
+
+def test_hualong_programme_meets_its_targets_after_the_plan(hualong):
+    # The 164 large classes and the oversized school are written into the estimated school list
+    # (data/hualong/SOURCES.md), so no test confirms them; what is tested is the plan's verdict.
+    v = _verdicts(hualong)
+    after = v.xs("after", level="stage")
+    assert after.holds_from.notna().all() and (after.years_missed == "").all()
 
 
 def test_hualong_programme_clears_oversized_classes_by_2025(hualong):
@@ -90,8 +98,6 @@ def kunming():
 
 def test_kunming_seats_95_percent_until_2026_then_needs_new_schools(kunming):
     planned, built_only = kunming
-    enrolled = planned.assessment.query("year == 2022")
-    assert enrolled.gross_enrolment_ratio.iloc[0] == pytest.approx(0.95, abs=1e-9)
     short = built_only.shortfalls.groupby("year").seats.sum()
     assert short.index.min() == 2027 and short.max() > 30_000
     assert planned.shortfalls.seats.sum() == 0
@@ -124,12 +130,13 @@ def aral():
     return _run("aral")
 
 
-def test_aral_has_six_districts_and_meets_the_99_percent_targets(aral):
-    a = aral.assessment
-    assert a.region.nunique() == 6
-    for level in ("kindergarten", "senior"):
-        ratio = a.query(f"level == '{level}' and year >= 2025").gross_enrolment_ratio
-        assert ratio.min() == pytest.approx(0.99, abs=1e-4)  # median pupils over median population
+def test_aral_has_six_districts_and_seats_99_percent_of_senior_age_only_after_the_plan(aral):
+    # the 99 % is the scenario's enrolment rate (an input); the verdict measures the places
+    assert aral.assessment.region.nunique() == 6
+    v = _verdicts(aral)
+    senior = [t for t in v.index.get_level_values("target").unique() if "毛入学率" in t][0]
+    assert v.loc[(senior, "before"), "years_missed"] != ""
+    assert v.loc[(senior, "after"), "years_missed"] == ""
 
 
 def test_aral_plan_cuts_oversized_class_years(aral):
