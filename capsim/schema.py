@@ -84,6 +84,12 @@ class Level(Strict):
     rate: YearPath = Field(1.0, description="enrolment rate (gross enrolment of the level): a number or {year = value}")
     grade_rates: tuple[float, ...] | None = Field(None, description="per-grade multipliers of rate, one per grade")
     window: int = Field(3, ge=1, le=30, description="years of history averaged for progression ratios")
+    ratio_model: Literal["flat", "linear", "ses", "damped", "combined"] = Field(
+        "flat", description="how progression and entry ratios are carried forward from the window: 'flat' (mean), "
+                            "'linear', 'ses' (exponential smoothing), 'damped' (damped trend), 'combined' "
+                            "(their mean); the backtest's models"
+    )
+    ratio_alpha: float = Field(0.5, gt=0, le=1, description="smoothing weight of 'ses', 'damped' and 'combined'")
     entry: Literal["population", "births", "previous_level"] | None = Field(
         None, description="where grade 1 comes from: 'population', 'births' or 'previous_level'"
     )
