@@ -187,3 +187,9 @@ def test_shipped_national_history_reads():
     births = h[(h.area == "china") & (h.series == "births")].set_index("year").value
     assert births[2016] == 17_860_000 and births[2024] == 9_540_000  # NBS bulletins (万 x 10,000)
 
+
+def test_shipped_provincial_history_reads():
+    h = read_history(Path(__file__).parent.parent / "data" / "provinces" / "history.csv")
+    births = h[(h.area == "shandong") & (h.series == "births")].set_index("year").value
+    assert abs(births[2016] - 1_770_000) < 5_000 and abs(births[2019] - 1_183_900) < 5_000   # as reported
+    assert set(h.area) == {"yunnan", "shandong"}
