@@ -336,8 +336,8 @@ def _in_link_order(names) -> list:
 def select_settings(history: pd.DataFrame, horizons=range(1, 7)):
     """Per area, series, origin and horizon, the setting with the lowest MAPE over the candidates'
     forecasts at that horizon whose outcome was known by the origin (ties: the first in order;
-    the last ratio carried forward until ``MIN_KNOWN`` such forecasts are known). Series are chosen in link order, each candidate's
-    drivers at the settings chosen for them. Returns (choice, selection table, candidate table)."""
+    the last ratio carried forward until ``MIN_KNOWN`` such forecasts are known). Series are
+    chosen in link order, each candidate's drivers at the settings chosen for them. Returns (choice, selection table, candidate table)."""
     choice, rows, tables = {}, [], []
     for area in sorted(set(history.area)):
         own = history[history.area == area]
@@ -390,7 +390,7 @@ def backtest(history: pd.DataFrame, horizons=range(1, 7), select: bool = True) -
     forecast with them, and put conformal bands on those out-of-sample forecasts."""
     if select:
         choice, selection, candidates = select_settings(history, horizons)
-        parts = [run_backtest(history[history.area == area], lambda o, h, a=area: choice.get(a, {}).get((o, h), {}), horizons)
+        parts = [run_backtest(history[history.area == area], lambda o, h, a=area: choice[a].get((o, h), {}), horizons)
                  for area in sorted(set(history.area))]
         forecasts = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)
     else:

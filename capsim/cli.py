@@ -97,9 +97,11 @@ def _parser() -> argparse.ArgumentParser:
     bt.add_argument("--area", action="append", default=[], help="only these areas (repeatable)")
     bt.add_argument("--horizons", type=int, default=6, metavar="H", help="forecast 1..H years ahead (default 6)")
     bt.add_argument("--no-select", action="store_true",
-                    help="carry each series' last-3-year mean ratio forward instead of choosing settings at each origin")
+                    help="carry each series' mean ratio of the last 3 years forward instead of choosing "
+                         "settings at each origin")
     bt.add_argument("--markdown", action="store_true",
-                    help="print the accuracy table (horizons 1, 3, 5) as Markdown, as in README, instead of the summary")
+                    help="print the accuracy table (horizons 1, 3, 5) as Markdown, as in README, "
+                         "instead of the summary")
     bt.add_argument("--quiet", action="store_true", help="no summary")
     bt.add_argument("--debug", action="store_true", help="show a traceback on errors")
     bt.set_defaults(handler=_backtest)

@@ -28,8 +28,8 @@ def ratio_level(history, model: str = "flat", window: int = 3, alpha: float = 0.
     if model not in MODELS:
         raise ValueError(f"The 'model' parameter of ratio_level must be one of {MODELS}. Got {model!r} instead.")
     if model == "combined":
-        parts = [_windowed(h, "flat", window, steps), _smoothed(h, False, alpha, steps), _smoothed(h, True, alpha, steps)]
-        return np.mean(parts, axis=0)
+        flat = _windowed(h, "flat", window, steps)
+        return (flat + _smoothed(h, False, alpha, steps) + _smoothed(h, True, alpha, steps)) / 3
     if model in ("flat", "linear"):
         return _windowed(h, model, window, steps)
     return _smoothed(h, model == "damped", alpha, steps)

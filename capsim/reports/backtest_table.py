@@ -17,8 +17,8 @@ def accuracy_markdown(result, area: str, horizons=(1, 3, 5)) -> str:
     ours = s[s.model == "capsim"].set_index(["series", "horizon"])
     comp = result.comparison[result.comparison.area == area].set_index(["series", "horizon"])
     rank = lambda key: (ORDER.index(key[0].rsplit("_", 1)[0]), key[0].endswith("enrolment"), key[1])
-    lines = [f"**{area}**", "", "| series | horizon (years) | forecasts | MAPE | bias | 80 % coverage (banded) | MAPE last value | "
-             "MAPE average growth | capsim − better naive (± 2 se) |",
+    lines = [f"**{area}**", "", "| series | horizon (years) | forecasts | MAPE | bias | 80 % coverage (banded) | "
+             "MAPE last value | MAPE average growth | capsim − better naive (± 2 se) |",
              "|---|---|---|---|---|---|---|---|---|"]
     for key in sorted(ours.index, key=rank):
         row, c = ours.loc[key], comp.loc[key]
