@@ -17,10 +17,11 @@ over a window, exponential smoothing, damped trend) and the forecast may be comb
 naive one: ``(1 - blend) r x + blend y(o)``. Drivers after ``o`` are forecast by their own
 links; births after ``o`` are unknown, so horizons stop where a forecast would need them.
 
-Nested selection: the setting of each series at origin ``o`` (model, window, smoothing, births
-as first published or revised, blend) is the one with the lowest MAPE over the forecasts whose
-outcome was known by ``o`` (target year ``<= o``); only the forecasts made with the setting so
-chosen are reported. The 80 % band is conformal: the ``ceil(0.8 (n + 1))``-th smallest absolute
+Nested selection: the setting of each series for a forecast ``h`` years ahead from origin ``o``
+(ratio model, window, smoothing, births as first published or revised, blend) is the one with
+the lowest MAPE over its ``h``-year forecasts whose outcome was known by ``o`` (target year
+``<= o``); the last ratio carried forward until 5 such forecasts exist. Only the forecasts made
+with the settings so chosen are reported. The 80 % band is conformal: the ``ceil(0.8 (n + 1))``-th smallest absolute
 log error of the ``n`` reported forecasts of the same series and horizon whose outcome was known
 by ``o`` (``n >= 4``), else of all horizons scaled by ``sqrt(h)``; with fewer than 4 errors there
 is no band.
@@ -65,7 +66,8 @@ class Backtest:
     """``forecasts``: one row per area, series, model, origin and target year (capsim's out of
     sample only); ``summary``: error by series, model and horizon; ``periods``: the same by
     origin decade; ``comparison``: capsim against the better naive baseline, with its noise;
-    ``selection``: the setting chosen per series and origin; ``candidates``: every setting tried."""
+    ``selection``: the setting chosen per series, origin and horizon; ``candidates``: every
+    setting tried, with its (in-sample) MAPE over all its forecasts, for information only."""
 
     forecasts: pd.DataFrame
     summary: pd.DataFrame
@@ -203,7 +205,8 @@ def run_backtest(history: pd.DataFrame, settings, horizons=range(1, 7), min_rati
     for area, observed in _observed(history).items():
         for series in sorted(s for s in observed if s.endswith(("_intake", "_enrolment"))):
             rows += _series_rows(area, series, observed, at, horizons, min_ratios, breaks.get(area, {}))
-    return pd.DataFrame(rows, columns=COLUMNS)
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    return frame.astype({c: float for c in COLUMNS[6:]}).astype({c: int for c in COLUMNS[3:6]})
 
 
 def _series_rows(area, series, observed, at, horizons, min_ratios, breaks):
@@ -350,7 +353,8 @@ def select_settings(history: pd.DataFrame, horizons=range(1, 7)):
             tables.append(table.assign(area=area, series=series))
     selection = pd.DataFrame(rows, columns=["area", "series", "origin", "horizon", "setting", "trend", "window",
                                             "alpha", "births", "blend", "forecasts_known", "mape_known"])
-    table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=["setting", "size", "mean"])
+    table = pd.concat(tables, ignore_index=True) if tables else \
+        pd.DataFrame(columns=["area", "series", "setting", "size", "mean"])
     table = table.rename(columns={"size": "forecasts", "mean": "mape_all_in_sample"})
     table["setting"] = [s.label() for s in table.setting]
     return choice, selection, table[["area", "series", "setting", "forecasts", "mape_all_in_sample"]]
@@ -392,7 +396,8 @@ def backtest(history: pd.DataFrame, horizons=range(1, 7), select: bool = True) -
         choice, selection, candidates = select_settings(history, horizons)
         parts = [run_backtest(history[history.area == area], lambda o, h, a=area: choice[a].get((o, h), {}), horizons)
                  for area in sorted(set(history.area))]
-        forecasts = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)
+        forecasts = pd.concat([p for p in parts if len(p)] or parts[:1], ignore_index=True) if parts \
+            else run_backtest(history, {}, horizons)
     else:
         selection = candidates = pd.DataFrame()
         forecasts = run_backtest(history, {}, horizons)

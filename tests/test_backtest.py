@@ -193,3 +193,12 @@ def test_shipped_provincial_history_reads():
     births = h[(h.area == "shandong") & (h.series == "births")].set_index("year").value
     assert abs(births[2016] - 1_770_000) < 5_000 and abs(births[2019] - 1_183_900) < 5_000   # as reported
     assert set(h.area) == {"yunnan", "shandong"}
+
+
+def test_an_area_too_short_to_forecast_leaves_the_others_whole():
+    short = pd.DataFrame({"area": "b", "series": ["births", "primary_intake", "primary_enrolment"],
+                          "year": 2020, "value": [100.0, 90.0, 500.0]})
+    both = backtest(pd.concat([_synthetic(), short]), horizons=range(1, 3))
+    alone = backtest(_synthetic(), horizons=range(1, 3))
+    assert set(both.forecasts.area) == {"a"}
+    pd.testing.assert_frame_equal(both.summary, alone.summary)
