@@ -213,13 +213,22 @@ def _series_rows(area, series, observed, at, horizons, min_ratios, breaks):
     rows = []
     actual = {y: v for y, (v, _) in observed[series].items()}
     for origin in sorted(actual):
-        if len(Forecaster(observed, origin, at(origin, 1), breaks).ratios(series)) < min_ratios:
+        made = {}  # one forecaster per distinct settings at this origin
+
+        def forecaster(h):
+            settings = at(origin, h)
+            key = tuple(sorted(settings.items()))
+            if key not in made:
+                made[key] = Forecaster(observed, origin, settings, breaks)
+            return made[key]
+
+        if len(forecaster(1).ratios(series)) < min_ratios:
             continue
         for h in horizons:
             year = origin + h
             if year not in actual:
                 continue
-            point = Forecaster(observed, origin, at(origin, h), breaks).forecast(series, year)
+            point = forecaster(h).forecast(series, year)
             if not np.isfinite(point):
                 continue
             rows.append((area, series, "capsim", origin, year, h, actual[year], point, np.nan, np.nan))
@@ -361,21 +370,31 @@ def select_settings(history: pd.DataFrame, horizons=range(1, 7)):
 
 
 def _choose(area, series, cands, chosen) -> list:
-    order = {s: i for i, s in enumerate(dict.fromkeys(cands.setting))}
+    """For each origin and horizon, the candidate of least mean APE over its forecasts at that
+    horizon with target year <= origin (sums over years, accumulated along the origins)."""
+    settings = list(dict.fromkeys(cands.setting))
+    origins = np.array(sorted(set(cands.origin)))
     scored, rows = cands.dropna(subset=["ape"]), []
-    for origin in sorted(set(cands.origin)):
-        for h in sorted(set(cands.horizon)):
-            known = scored[(scored.year <= origin) & (scored.horizon == h)]
-            best, score, n = DEFAULT, np.nan, 0
-            if len(known) >= MIN_KNOWN:
-                mape = known.groupby("setting", sort=False).ape.agg(["mean", "size"])
-                mape["order"] = [order[s] for s in mape.index]
-                top = mape.sort_values(["mean", "order"]).iloc[0]
-                best, score, n = top.name, float(top["mean"]), int(top["size"])
-            chosen.setdefault((origin, h), {})[series] = best
-            rows.append((area, series, origin, h, best.label(), best.trend, best.window, best.alpha,
+    for h in sorted(set(cands.horizon)):
+        part = scored[scored.horizon == h]
+        k = part.setting.map({s: i for i, s in enumerate(settings)}).to_numpy()
+        j = np.searchsorted(origins, part.year.to_numpy())       # the first origin that knows the outcome
+        total, count = np.zeros((2, len(settings), len(origins) + 1))
+        np.add.at(total, (k, j), part.ape.to_numpy())
+        np.add.at(count, (k, j), 1)
+        total, count = total.cumsum(axis=1)[:, :-1], count.cumsum(axis=1)[:, :-1]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mape = np.where(count > 0, total / count, np.inf)
+        for m, origin in enumerate(origins):
+            n = int(count[:, m].max())
+            best, score = DEFAULT, np.nan
+            if n >= MIN_KNOWN:
+                top = int(np.argmin(mape[:, m]))                   # ties: the first candidate
+                best, score = settings[top], float(mape[top, m])
+            chosen.setdefault((int(origin), h), {})[series] = best
+            rows.append((area, series, int(origin), h, best.label(), best.trend, best.window, best.alpha,
                          best.births, best.blend, n, score))
-    return rows
+    return sorted(rows, key=lambda r: (r[2], r[3]))
 
 
 def _needed(series: str) -> set:
