@@ -27,8 +27,8 @@ def accuracy_markdown(result, area: str, horizons=(1, 3, 5)) -> str:
         diff = f"{c.difference:+.1f} ± {2 * c.se:.1f}{noise}" if np.isfinite(c.se) else f"{c.difference:+.1f}"
         lines.append(f"| {key[0].replace('_', ' ')} | {key[1]} | {row.n:.0f} | {row.mape:.1f} | {row.bias:+.1f} | "
                      f"{cover} | {mape.loc[key, 'last_value']:.1f} | {mape.loc[key, 'average_growth']:.1f} | {diff} |")
-    means = [f"{h} year{'s' if h > 1 else ''}: {v:.2f} %" for h in horizons
-             if np.isfinite(v := ours.mape.reindex([(m, h) for m in MEAN_OF]).mean())]
+    means = [f"{h} year{'s' if h > 1 else ''}: {v.mean():.2f} %" for h in horizons   # only where all three exist
+             if (v := ours.mape.reindex([(m, h) for m in MEAN_OF])).notna().all()]
     if means:
         lines += ["", "Mean enrolment MAPE (primary, junior, senior), " + "; ".join(means) + "."]
     return "\n".join(lines)
