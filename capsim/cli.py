@@ -84,9 +84,10 @@ def _parser() -> argparse.ArgumentParser:
     _add_robust(sub)
 
     bt = sub.add_parser("backtest", help="rolling-origin backtest of intake and enrolment forecasts",
-                        description="Rolling-origin backtest on real history: for each origin year, calibrate "
-                                    "on data up to then, forecast the following years, and report error by "
-                                    "horizon (MAPE, bias, MAE) and 80 %% band coverage against naive baselines. "
+                        description="Rolling-origin backtest on real history: for each origin year, choose each "
+                                    "series' ratio model and calibrate it on data up to then only, forecast the "
+                                    "following years, and report out-of-sample error by horizon (MAPE, bias, MAE) "
+                                    "and 80 %% band coverage against naive baselines. "
                                     "HISTORY is a CSV (area, series, year, value; e.g. data/china/history.csv) or "
                                     "a scenario whose enrolment and births tables are used.")
     bt.add_argument("history", metavar="HISTORY", help="history CSV or scenario TOML")
@@ -95,7 +96,12 @@ def _parser() -> argparse.ArgumentParser:
     _force_option(bt)
     bt.add_argument("--area", action="append", default=[], help="only these areas (repeatable)")
     bt.add_argument("--horizons", type=int, default=6, metavar="H", help="forecast 1..H years ahead (default 6)")
-    bt.add_argument("--no-select", action="store_true", help="use default settings instead of selecting by backtest")
+    bt.add_argument("--no-select", action="store_true",
+                    help="carry each series' mean ratio of the last 3 years forward instead of choosing "
+                         "settings at each origin")
+    bt.add_argument("--markdown", action="store_true",
+                    help="print the accuracy table (horizons 1, 3, 5) as Markdown, as in README, "
+                         "instead of the summary")
     bt.add_argument("--quiet", action="store_true", help="no summary")
     bt.add_argument("--debug", action="store_true", help="show a traceback on errors")
     bt.set_defaults(handler=_backtest)
@@ -406,9 +412,14 @@ def _backtest(args) -> int:
     result = backtest(history, horizons=range(1, args.horizons + 1), select=not args.no_select)
     figures = {f"backtest_mape_{area}.png": _mape_figure(result.summary, area) for area in result.summary.area.unique()}
     tables = {"backtest_summary": result.summary, "backtest_forecasts": result.forecasts,
-              "backtest_selection": result.selection}
+              "backtest_periods": result.periods, "backtest_comparison": result.comparison,
+              "backtest_selection": result.selection, "backtest_candidates": result.candidates}
     paths = write_files(out, tables, figures, command="backtest", scenario=str(args.history), force=True)
-    if not args.quiet:
+    if args.markdown:
+        from capsim.reports.backtest_table import accuracy_markdown
+
+        print("\n\n".join(accuracy_markdown(result, area) for area in sorted(result.summary.area.unique())))
+    elif not args.quiet:
         print(_backtest_summary(result.summary))
         print(f"wrote {len(paths)} files to {out}")
     return 0

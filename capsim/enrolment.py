@@ -15,6 +15,10 @@ Grade progression (``method = "progression"``), calibrated on the enrolment hist
 over the ``window`` most recent transitions up to the base year, per region::
 
     p(g)   = mean_y  H(g+1, y) / H(g, y-1)                    grade-progression ratio
+
+(``ratio_model`` other than ``flat`` replaces the mean by the backtest's ratio models of
+``capsim.ratios``: linear trend, exponential smoothing, damped trend or their combination,
+each giving the ratio of the year after the base year, held from then on.)
     students(t, g+1) = p(g) * students(t-1, g) + newcomers(t, e + g)
     students(t, 1)   = entry ratio * source(t)
 
@@ -39,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from capsim.errors import Problems
+from capsim.ratios import ratio_level
 from capsim.schema import LEVELS, SYSTEMS, Level, Scenario
 
 
@@ -111,13 +116,13 @@ def history_array(history: pd.DataFrame, level: str, regions, grades: int, years
     return out
 
 
-def mean_ratio(numerator, denominator, window: int) -> np.ndarray:
-    """Mean over the last ``window`` years (axis 0) of numerator/denominator, ignoring gaps."""
+def mean_ratio(numerator, denominator, window: int, model: str = "flat", alpha: float = 0.5) -> np.ndarray:
+    """The ratio numerator/denominator over the last ``window`` years (axis 0), ignoring gaps,
+    carried one year past the last by a ratio model of ``capsim.ratios`` (``flat``: the mean)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = numerator / denominator
     ratio = np.where(np.isfinite(ratio), ratio, np.nan)[-window:]
-    counts = np.isfinite(ratio).sum(axis=0)
-    return np.where(counts > 0, np.nansum(ratio, axis=0) / np.maximum(counts, 1), np.nan)
+    return ratio_level(ratio, model, window, alpha, steps=1)
 
 
 def entry_source(level: LevelSpec) -> str:
@@ -133,18 +138,19 @@ def calibrate(level: LevelSpec, inputs, base_pop_single, base_year: int, problem
     w = level.spec.window
     years = np.arange(base_year - w, base_year + 1)
     H = history_array(history, level.name, regions, level.grades, years)
-    progression = mean_ratio(H[1:, :, 1:], H[:-1, :, :-1], w)
+    fit = dict(model=level.spec.ratio_model, alpha=level.spec.ratio_alpha)
+    progression = mean_ratio(H[1:, :, 1:], H[:-1, :, :-1], w, **fit)
     source = entry_source(level)
     if level.spec.entry_ratio is not None:
         entry = np.full(len(regions), level.spec.entry_ratio)
     elif source == "population":
         entry = H[-1, :, 0] / base_pop_single[:, level.entry_age]
     elif source == "births":
-        entry = mean_ratio(H[1:, :, 0], _births_array(inputs, regions, years[1:] - level.entry_age), w)
+        entry = mean_ratio(H[1:, :, 0], _births_array(inputs, regions, years[1:] - level.entry_age), w, **fit)
     else:
         prev = history_array(history, level.previous, regions, 9, years)
         last = _grades_of(level.previous, history)
-        entry = mean_ratio(H[1:, :, 0], prev[:-1, :, last - 1], w)
+        entry = mean_ratio(H[1:, :, 0], prev[:-1, :, last - 1], w, **fit)
     _report_gaps(level, regions, progression, entry, H[-1], base_year, problems)
     return Calibration(progression, entry, source, tuple(int(y) for y in years))
 

@@ -120,6 +120,12 @@ class Level(Strict):
     grade_rates: tuple[Annotated[float, Field(ge=0, le=5)], ...] | None = Field(
         None, description="per-grade multipliers of rate (0 to 5), one per grade")
     window: int = Field(3, ge=1, le=30, description="years of history averaged for progression ratios")
+    ratio_model: Literal["flat", "linear", "ses", "damped", "combined"] = Field(
+        "flat", description="how progression and entry ratios are carried forward from the window: 'flat' (mean), "
+                            "'linear', 'ses' (exponential smoothing), 'damped' (damped trend), 'combined' "
+                            "(their mean); the backtest's models"
+    )
+    ratio_alpha: float = Field(0.5, gt=0, le=1, description="smoothing weight of 'ses', 'damped' and 'combined'")
     entry: Literal["population", "births", "previous_level"] | None = Field(
         None, description="where grade 1 comes from: 'population', 'births' or 'previous_level'"
     )

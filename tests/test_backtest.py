@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from capsim.backtests import (Forecaster, Settings, _observed, backtest, baseline, calibrate, read_history,
-                             run_backtest, summarise)
+from capsim.backtests import (MODELS, Forecaster, Settings, _breaks, _conformal, _observed, apply_breaks, backtest,
+                             baseline, calibrate, conformal_bands, read_history, run_backtest, summarise)
+from capsim.ratios import ratio_level
 
 YEARS = range(1990, 2021)
 
@@ -87,12 +88,66 @@ def test_summary_metrics_hand_worked():
     assert (row.n, row.mape, row.bias, row.mae, row.coverage_80) == (2, 7.5, 2.5, 10.0, 0.5)
 
 
-def test_selection_is_shown_and_one_setting_per_series_chosen():
+def test_selection_is_nested_one_setting_per_series_origin_and_horizon():
     result = backtest(_synthetic(trend=0.002), horizons=range(1, 4))
-    chosen = result.selection[result.selection.selected]
-    assert sorted(chosen.series) == ["primary_enrolment", "primary_intake"]
-    assert chosen.set_index("series").loc["primary_intake", "trend"] == "linear"
-    assert len(result.selection) > len(chosen)
+    sel = result.selection
+    assert not sel.duplicated(["series", "origin", "horizon"]).any()
+    assert set(sel.series) == {"primary_enrolment", "primary_intake"}
+    # until 5 outcomes are known the last ratio is carried forward; then the linear trend wins
+    early, late = sel[sel.forecasts_known < 5], sel[(sel.series == "primary_intake") & (sel.origin >= 2010)]
+    assert len(early) and (sel[sel.forecasts_known >= 5].setting != "flat 1, blend 0").any()
+    assert (early.setting == "flat 1, blend 0").all()
+    assert (late.trend == "linear").all()
+    assert len(result.candidates) >= len(MODELS) * 3
+
+
+def test_selection_and_forecasts_use_nothing_after_the_origin():
+    history = _synthetic(trend=0.002)
+    spoiled = history.assign(value=np.where(history.year > 2010, history.value * (1 + (history.year % 3) / 10),
+                                            history.value))
+    a, b = backtest(history, horizons=range(1, 4)), backtest(spoiled, horizons=range(1, 4))
+    keep = lambda t: t[t.origin <= 2010].reset_index(drop=True)
+    pd.testing.assert_frame_equal(keep(a.selection), keep(b.selection))
+    fa, fb = keep(a.forecasts), keep(b.forecasts)
+    np.testing.assert_array_equal(fa.forecast, fb.forecast)
+
+
+def test_conformal_band_hand_worked():
+    # 4 errors: the ceil(0.8 x 5) = 4th smallest; 3 errors cannot support an 80 % band
+    assert _conformal(np.array([0.01, 0.04, 0.02, 0.03])) == 0.04
+    assert np.isnan(_conformal(np.array([0.01, 0.02, 0.03])))
+    fc = pd.DataFrame({"area": "a", "series": "s", "model": "capsim", "origin": [2000, 2001, 2002, 2003, 2004, 2005],
+                       "year": [2001, 2002, 2003, 2004, 2005, 2006], "horizon": 1,
+                       "actual": 100.0, "forecast": 100 * np.exp([0.01, -0.02, 0.03, -0.04, 0.0, 0.0]),
+                       "low": np.nan, "high": np.nan})
+    banded = conformal_bands(fc)
+    assert banded.low[:4].isna().all()                   # fewer than 4 outcomes known at those origins
+    assert banded.high[4] == pytest.approx(banded.forecast[4] * np.exp(0.04))
+
+
+def test_ratio_models_hand_worked():
+    r = np.array([1.0, 1.1, 1.3])
+    assert ratio_level(r, "ses", alpha=0.5) == pytest.approx(0.5 * 1.3 + 0.5 * (0.5 * 1.1 + 0.5 * 1.0))
+    # damped: l = 1.05, b = 0.2 x 0.05 = 0.01; then l = 0.5 x 1.3 + 0.5 x (1.05 + 0.008) = 1.179,
+    # b = 0.2 x 0.129 + 0.8 x 0.8 x 0.01 = 0.0322; two steps ahead: l + (0.8 + 0.64) b
+    assert ratio_level(r, "damped", alpha=0.5, steps=2) == pytest.approx(1.179 + 1.44 * 0.0322)
+    assert ratio_level(np.array([2.0, np.nan, 2.0]), "ses", alpha=0.3) == 2.0    # gaps are skipped
+    # columns are computed together, each as on its own
+    both = ratio_level(np.c_[r, 2 * r], "linear", window=3, steps=2)
+    np.testing.assert_allclose(both, [calibrate(dict(zip((1, 2, 3), r)), Settings(3, "linear"), 5),
+                                      2 * calibrate(dict(zip((1, 2, 3), r)), Settings(3, "linear"), 5)])
+
+
+def test_breaks_start_and_shift_hand_worked():
+    ratios = {2010: 0.8, 2011: 0.9, 2012: 1.0, 2013: 1.0}
+    assert apply_breaks(ratios, [(2012, "start")]) == {2012: 1.0, 2013: 1.0}
+    shifted = apply_breaks(ratios, [(2012, "shift")])      # the step at 2012 is 1.0 / 0.9
+    assert shifted[2010] == pytest.approx(0.8 / 0.9) and shifted[2011] == pytest.approx(1.0)
+    history = _synthetic().assign(**{"break": ""})
+    history.loc[(history.series == "primary_intake") & (history.year == 2005), "break"] = "start"
+    early = Forecaster(_observed(history)["a"], 2004, {}, _breaks(history)["a"]).ratios("primary_intake")
+    late = Forecaster(_observed(history)["a"], 2008, {}, _breaks(history)["a"]).ratios("primary_intake")
+    assert min(early) == 1990 and min(late) == 2005      # a break counts from its own year on
 
 
 def test_history_errors_name_row_value_and_fix(tmp_path):
@@ -132,3 +187,19 @@ def test_shipped_national_history_reads():
     h = read_history(Path(__file__).parent.parent / "data" / "china" / "history.csv")
     births = h[(h.area == "china") & (h.series == "births")].set_index("year").value
     assert births[2016] == 17_860_000 and births[2024] == 9_540_000  # NBS bulletins (万 x 10,000)
+
+
+def test_shipped_provincial_history_reads():
+    h = read_history(Path(__file__).parent.parent / "data" / "provinces" / "history.csv")
+    births = h[(h.area == "shandong") & (h.series == "births")].set_index("year").value
+    assert abs(births[2016] - 1_770_000) < 5_000 and abs(births[2019] - 1_183_900) < 5_000   # as reported
+    assert set(h.area) == {"yunnan", "shandong"}
+
+
+def test_an_area_too_short_to_forecast_leaves_the_others_whole():
+    short = pd.DataFrame({"area": "b", "series": ["births", "primary_intake", "primary_enrolment"],
+                          "year": 2020, "value": [100.0, 90.0, 500.0]})
+    both = backtest(pd.concat([_synthetic(), short]), horizons=range(1, 3))
+    alone = backtest(_synthetic(), horizons=range(1, 3))
+    assert set(both.forecasts.area) == {"a"}
+    pd.testing.assert_frame_equal(both.summary, alone.summary)

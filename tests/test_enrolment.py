@@ -63,6 +63,15 @@ def test_progression_and_births_entry_ratio_hand_worked():
     assert cal.years == (2018, 2019, 2020)
 
 
+def test_progression_ratios_follow_the_ratio_model():
+    inputs = _Inputs(HISTORY, [("a", 2013, 100), ("a", 2014, 125)])
+    level = _level(method="progression", entry="births", window=2, ratio_model="ses", ratio_alpha=0.4)
+    cal = enrolment.calibrate(level, inputs, np.zeros((1, 101)), 2020, Problems())
+    # smoothing from the first ratio: 0.95, then 0.4 x 0.9 + 0.6 x 0.95 = 0.93; entry 1.1, then 1.044
+    np.testing.assert_allclose(cal.progression, [[0.93]])
+    np.testing.assert_allclose(cal.entry, [0.4 * 0.96 + 0.6 * 1.1])
+
+
 def test_population_entry_ratio_uses_base_year():
     pop = np.zeros((1, 101))
     pop[0, 6] = 150.0

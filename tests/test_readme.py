@@ -11,3 +11,23 @@ def test_readme_python_blocks_run():
     assert len(blocks) >= 2
     for block in blocks:
         exec(compile(block, str(README), "exec"), {})
+
+
+def test_readme_backtest_tables_are_what_their_commands_print(tmp_path, capsys):
+    """Each accuracy table in README is the output of the `capsim backtest ... --markdown` shown
+    above it, run from the repository's root."""
+    import shlex
+
+    from capsim.cli import main
+
+    text = README.read_text(encoding="utf-8")
+    pattern = (r"```bash\ncapsim (backtest [^\n]*--markdown)\n```(?:(?!```).)*?<!-- backtest table[^>]*-->\n(.*?)\n"
+               r"<!-- end of backtest table -->")
+    found = re.findall(pattern, text, flags=re.S)
+    assert len(found) >= 2
+    root = README.parent
+    for i, (command, table) in enumerate(found):
+        args = [a if not a.startswith("data/") else str(root / a) for a in shlex.split(command)]
+        assert main(args + ["--out", str(tmp_path / f"bt{i}")]) == 0
+        printed = capsys.readouterr().out.strip()
+        assert printed == table.strip(), f"README's table under `capsim {command}` differs from its output"
