@@ -250,3 +250,13 @@ def tiny_scenario():
     from capsim.examples import tiny_path
 
     return tiny_path()
+
+
+def test_a_broken_regions_table_is_named_once_not_in_every_table(tiny, capsys):
+    rows = read_rows(tiny / "regions.csv")
+    write_rows(tiny / "regions.csv", [["regoin", "name"]] + rows[1:])
+    code, err = validate(tiny, "--use", "catchments", capsys=capsys)
+    assert code == 2
+    assert "regions.csv: header: column 'regoin' is not one capsim reads." in err
+    assert "regions.csv: missing column(s) region." in err
+    assert "column region: is not a known value" not in err, err
