@@ -9,6 +9,7 @@ from importlib import import_module
 
 _EXPORTS = {
     "load_scenario": "capsim.scenario",
+    "validate": "capsim.checks",
     "read_inputs": "capsim.data",
     "Inputs": "capsim.data",
     "project": "capsim.projection",

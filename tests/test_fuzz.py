@@ -128,26 +128,29 @@ def _text(rows) -> str:
     return out.getvalue()
 
 
-def table_case(rng: random.Random, name: str, original: str) -> Case:
-    """A random mutation of one table."""
+def table_case(rng: random.Random, name: str, original: str, kind_of: str | None = None) -> Case:
+    """A random mutation of table ``name``, a table of kind ``kind_of`` (a tiny file name,
+    e.g. ``schools.csv``; default ``name``)."""
+    table_kind = kind_of or name
     rows = _rows(original)
     header, body = rows[0], rows[1:]
     r = rng.randrange(len(body)) if body else 0
     kind = rng.choice(["not_number", "negative", "huge", "duplicate", "misspell", "extra", "missing", "empty_cell",
                        "drop_row", "text", "swap_rows", "header_only", "blank_lines", "bom_and_spaces", "zero"])
     wrong = True
-    numeric = NUMERIC.get(name, [])
+    numeric = [c for c in NUMERIC.get(table_kind, []) if c in header]
+    non_negative = [c for c in NON_NEGATIVE.get(table_kind, []) if c in header]
     if kind == "not_number" and numeric and body:
         col = rng.choice(numeric)
         body[r][header.index(col)] = rng.choice(NOT_NUMBERS)
-    elif kind == "negative" and name in NON_NEGATIVE and body:
-        col = rng.choice(NON_NEGATIVE[name])
+    elif kind == "negative" and non_negative and body:
+        col = rng.choice(non_negative)
         j = header.index(col)
         if body[r][j] in ("", "0"):
             body[r][j] = "1"
         body[r][j] = "-" + body[r][j].lstrip("-")
-    elif kind == "huge" and name in COUNTS and body:
-        body[r][header.index(COUNTS[name])] = rng.choice(["1e20", "1e300", "9" * 40])
+    elif kind == "huge" and COUNTS.get(table_kind) in header and body:
+        body[r][header.index(COUNTS[table_kind])] = rng.choice(["1e20", "1e300", "9" * 40])
     elif kind == "duplicate" and body:
         body.insert(rng.randrange(r, len(body) + 1), list(body[r]))
     elif kind == "misspell":
@@ -180,7 +183,7 @@ def table_case(rng: random.Random, name: str, original: str) -> Case:
     elif kind == "bom_and_spaces":
         text = "\ufeff" + text.replace(",", ", ")
     args = ["--use", OVERRIDE[name]] if name in OVERRIDE else []
-    return Case(f"{name}: {kind}", {name: text}, args, wrong, table=name)
+    return Case(f"{name}: {kind}", {name: text}, args, wrong, table=Path(name).name)
 
 
 def scenario_case(rng: random.Random, toml: str) -> Case:
@@ -280,3 +283,43 @@ def test_fuzz_run(fuzz_home, monkeypatch):
         shutil.rmtree(out, ignore_errors=True)
     assert sorted(p.name for p in home.iterdir()) == ["tiny"]
     assert not failures, "\n".join(failures)
+
+
+SEED_CASES = int(os.environ.get("CAPSIM_FUZZ_SEED_CASES", "15"))
+
+
+def test_fuzz_seed_scenarios(tmp_path, monkeypatch):
+    """The seed scenarios' own tables, mutated the same way, through validate."""
+    from capsim.scenario import load_scenario
+
+    repo = Path(__file__).resolve().parents[1]
+    if not (repo / "scenarios").is_dir():
+        pytest.skip("the seed scenarios are not beside the tests")
+    for name in ("scenarios", "data"):
+        shutil.copytree(repo / name, tmp_path / name)
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "scenarios"
+    rng = random.Random(SEED + 2)
+    tables = []
+    for toml in sorted(folder.glob("*.toml")):
+        data = load_scenario(toml).data
+        tables += [(toml.name, key, Path(path)) for key, path in data if path is not None]
+    failures = []
+    for _ in range(SEED_CASES):
+        toml, key, path = rng.choice(tables)
+        name = os.path.relpath(path, folder)
+        originals = {name: path.read_text(encoding="utf-8-sig")}
+        case = table_case(rng, name, originals[name], kind_of=f"{key}.csv")
+        case.label = f"{toml}: {case.label}"
+        failures += _run_seed(case, folder / toml, originals)
+    assert not failures, "\n".join(failures)
+
+
+def _run_seed(case: Case, toml: Path, originals: dict) -> list[str]:
+    """``run_case`` for a seed scenario (copied to scenario.toml beside it for the case)."""
+    link = toml.parent / "scenario.toml"
+    link.write_text(toml.read_text(encoding="utf-8"), encoding="utf-8")
+    try:
+        return run_case(case, toml.parent, originals, ["validate"])
+    finally:
+        link.unlink()

@@ -232,3 +232,31 @@ def test_run_refuses_before_work_with_every_problem(tiny, capsys):
     code, err = validate(tiny, "--quiet", "--out", str(tiny / "o"), capsys=capsys, command="run")
     assert code == 2 and "population.csv" in err and "projects.csv" in err
     assert not (tiny / "o").exists()
+
+
+def test_validate_is_public_and_raises_every_problem(tiny):
+    import capsim
+
+    set_cell(tiny / "population.csv", 2, "population", "-1")
+    set_cell(tiny / "schools.csv", 2, "classes", "-3")
+    with pytest.raises(capsim.CapsimError) as caught:
+        capsim.validate(load_scenario(tiny / "scenario.toml"))
+    assert {p.where.split(": ")[0].rsplit("/", 1)[-1] for p in caught.value.problems} == {"population.csv",
+                                                                                      "schools.csv"}
+    assert capsim.validate(load_scenario(tiny_scenario())).regions == ("north", "south")
+
+
+def tiny_scenario():
+    from capsim.examples import tiny_path
+
+    return tiny_path()
+
+
+def test_a_broken_regions_table_is_named_once_not_in_every_table(tiny, capsys):
+    rows = read_rows(tiny / "regions.csv")
+    write_rows(tiny / "regions.csv", [["regoin", "name"]] + rows[1:])
+    code, err = validate(tiny, "--use", "catchments", capsys=capsys)
+    assert code == 2
+    assert "regions.csv: header: column 'regoin' is not one capsim reads." in err
+    assert "regions.csv: missing column(s) region." in err
+    assert "column region: is not a known value" not in err, err

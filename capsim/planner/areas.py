@@ -90,7 +90,8 @@ def _areas(scenario, regions, levels, problems):
     if not table.require("area", "region", "share"):
         problems.raise_if_any(PlanError)
     f = table.frame
-    region = table.choice("region", regions, fix=f"use a region of the regions table: {', '.join(regions[:12])}.")
+    region = table.choice("region", regions, fix=f"use a region of the regions table: {', '.join(regions[:12])}.") \
+        if regions else np.full(len(f), "")  # without regions, the regions table is reported
     share = table.number("share", 0, 1, fix="write the share of the region's pupils living in the area, 0 to 1.")
     named = [lv.name for lv in level_specs(scenario)]
     level = table.choice("level", [""] + named, fix=f"leave it empty (every level) or use one of "
