@@ -297,6 +297,7 @@ def test_fuzz_seed_scenarios(tmp_path, monkeypatch):
         pytest.skip("the seed scenarios are not beside the tests")
     for name in ("scenarios", "data"):
         shutil.copytree(repo / name, tmp_path / name)
+    shutil.copy(repo / ".capsim-root", tmp_path)          # scenarios/ reads data/: one project tree
     monkeypatch.chdir(tmp_path)
     folder = tmp_path / "scenarios"
     rng = random.Random(SEED + 2)
