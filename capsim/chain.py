@@ -55,6 +55,14 @@ class Results:
         stages = {"before": self.assessment, "after": self.assessment_planned if self.plan is not None else None}
         return evaluate(self.scenario, residents_table(self.projection, self.scenario.standards.quantile), stages)
 
+    @cached_property
+    def ledger(self) -> pd.DataFrame:
+        """The ledger (台账) of oversized classes and schools in the base year and the year the
+        plan clears each (:mod:`capsim.ledger`); empty without a school list."""
+        from capsim.ledger import ledger
+
+        return ledger(self)
+
     @property
     def oversized_where_covered(self) -> pd.DataFrame:
         """Rows of the assessment after the plan (plan years) with oversized classes although the

@@ -29,6 +29,8 @@ def result_tables(res) -> dict:
                       seats_by_grade_after_plan=res.plan.seats_by_grade, classrooms_after_plan=res.plan.rooms)
     if res.scenario.targets:
         tables["targets"] = res.targets
+    if len(res.ledger):
+        tables["ledger"] = res.ledger
     return {k: v for k, v in tables.items() if v is not None}
 
 
