@@ -82,15 +82,11 @@ def by_grade(scenario, region_grades: pd.DataFrame, regions, levels, years, proj
 def project_seats(scenario, projects, levels) -> np.ndarray:
     """(P, K) lawful seats each project adds to each (level, grade) cell (module docstring)."""
     from capsim.enrolment import grades_by_level
-    from capsim.planner.network import classes_by_grade
+    from capsim.planner.network import classes_by_grade, within_size_cap
 
     grades = grades_by_level(scenario)
     classes = classes_by_grade(scenario, projects)
-    caps = scenario.standards.max_school_size
-    size_cap = np.array([caps.get(t, np.inf) for t in projects.type], dtype=float)
-    total = projects.seats.sum(axis=1)
-    within = np.where(projects.school < 0, np.minimum(1.0, np.divide(size_cap, total, out=np.ones_like(total),
-                                                                     where=total > 0)), 1.0)
+    within = within_size_cap(scenario, projects)
     parts = []
     for lv in levels:
         std = capacity.grade_standards(scenario.standards.class_size[lv], grades[lv])

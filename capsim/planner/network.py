@@ -87,12 +87,18 @@ def lawful_classrooms(scenario, projects) -> np.ndarray:
     within its type's maximum size (``floor(rooms_l min(1, M_p / sum_l seats_p,l))``; an expansion
     is kept within its school's maximum by the school_size family, so it counts in full)."""
     rooms = classrooms(scenario, projects)
+    return np.floor(rooms * within_size_cap(scenario, projects)[:, None] + 1e-9).astype(int)
+
+
+def within_size_cap(scenario, projects) -> np.ndarray:
+    """(P,) the share of each project's seats its school may fill: ``min(1, M_p / sum_l seats_p,l)``
+    for a new school (``M_p`` its type's maximum size), 1 for an expansion (kept within its
+    school's maximum by the school_size family)."""
     caps = scenario.standards.max_school_size
     size_cap = np.array([caps.get(t, np.inf) for t in projects.type], dtype=float)
     total = projects.seats.sum(axis=1)
-    within = np.where(projects.school < 0, np.minimum(1.0, np.divide(size_cap, total, out=np.ones_like(total),
-                                                                     where=total > 0)), 1.0)
-    return np.floor(rooms * within[:, None] + 1e-9).astype(int)
+    return np.where(projects.school < 0, np.minimum(1.0, np.divide(size_cap, total, out=np.ones_like(total),
+                                                                   where=total > 0)), 1.0)
 
 
 def classes_by_grade(scenario, projects) -> dict:
