@@ -17,7 +17,9 @@ RESOLVED = "scenario.resolved.toml"
 REQUIRED = {"students_by_level": "students", "assessment": "before"}
 OPTIONAL = {"assessment_after_plan": "after", "schedule": "schedule", "spending": "spending",
             "shortfalls": "shortfalls", "seats_after_plan": "seats_after", "plan_summary": "summary",
-            "seats_by_grade_after_plan": "seats_by_grade", "catchments": "catchments"}
+            "seats_by_grade_after_plan": "seats_by_grade", "catchments": "catchments",
+            "assessment_schools": "schools_before", "assessment_schools_after_plan": "schools_after",
+            "assessment_grades": "grades_before", "assessment_grades_after_plan": "grades_after"}
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,24 @@ class ReportTables:
     seats_by_grade: pd.DataFrame | None = None   # the plan's seats grade by grade (with a school list)
     catchments: pd.DataFrame | None = None       # where each area's pupils go (catchment plans)
     sources: dict = field(default_factory=dict)   # data table -> provenance text (SOURCES.md) or ""
+    region_names: dict = field(default_factory=dict)  # region id -> name as the regions table gives it
+    schools_before: pd.DataFrame | None = None   # per school and year: students, seats, utilisation, ...
+    schools_after: pd.DataFrame | None = None
+    grades_before: pd.DataFrame | None = None    # per school, grade and year: classes, oversized, bands
+    grades_after: pd.DataFrame | None = None
+
+    @property
+    def chinese(self) -> bool:
+        """Region names in Chinese: money in 万元/亿元."""
+        from capsim.reports.labels import is_chinese
+
+        return is_chinese(self.region_names)
+
+    def region(self, region) -> str:
+        """The region's name as the regions table gives it."""
+        from capsim.reports.labels import region_label
+
+        return region_label(region, self.region_names)
 
     @property
     def has_plan(self) -> bool:
@@ -69,6 +89,10 @@ def from_results(res) -> ReportTables:
         seats_by_grade=plan.seats_by_grade if plan is not None else None,
         catchments=plan.catchments if plan is not None else None,
         sources=_sources({k: getattr(sc.data, k) for k in type(sc.data).model_fields}),
+        region_names=_region_names(sc.data.regions),
+        schools_before=res.assessment_before.schools, grades_before=res.assessment_before.grades,
+        schools_after=res.assessment_after.schools if plan is not None else None,
+        grades_after=res.assessment_after.grades if plan is not None else None,
     )
 
 
@@ -88,12 +112,23 @@ def from_folder(folder) -> ReportTables:
     tables = {attr: _read(folder / f"{name}.csv") for name, attr in {**REQUIRED, **OPTIONAL}.items()}
     data = {k: (folder / v).resolve() for k, v in settings.get("data", {}).items() if isinstance(v, str)}
     return ReportTables(title=settings.get("title") or settings.get("name", folder.name), scenario_text=text,
-                        settings=settings, sources=_sources(data), **tables)
+                        settings=settings, sources=_sources(data), region_names=_region_names(data.get("regions")),
+                        **tables)
 
 
 def median_quantile(students: pd.DataFrame) -> float:
     """The forecast quantile nearest the median (0.5 when the run has it)."""
     return min(students["quantile"].unique(), key=lambda q: abs(q - 0.5))
+
+
+def _region_names(path) -> dict:
+    """Region id -> name from the regions table (empty when it is gone or has no names)."""
+    if path is None or not Path(path).is_file():
+        return {}
+    table = pd.read_csv(path, encoding="utf-8-sig", dtype=str)
+    if not {"region", "name"} <= set(table.columns):
+        return {}
+    return {r: n for r, n in zip(table.region, table.name) if isinstance(n, str) and n.strip()}
 
 
 def _read(path: Path) -> pd.DataFrame | None:
