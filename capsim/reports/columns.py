@@ -7,7 +7,8 @@ from __future__ import annotations
 # column -> (中文, meaning, kind); kind: text, year, whole (a count as is), people (whole persons/seats/classes),
 # number (decimals), share (0–1 shown as %), yuan (money), seconds.
 COLUMNS = {
-    "stage": ("阶段", "before = the schools as they stand; after = with the plan's projects", "text"),
+    "stage": ("阶段", "before = the schools as they stand; after = with the plan's projects (the worst and "
+                     "districts tables: over the plan's years, which start after the base year)", "text"),
     "year": ("年份", "school year starting in September of this year", "year"),
     "region": ("区域", "district, named as the regions table names it", "text"),
     "level": ("学段", "kindergarten 幼儿园, primary 小学, junior 初中, senior 高中", "text"),

@@ -9,7 +9,7 @@ import io
 import pandas as pd
 
 from capsim.reports import columns
-from capsim.reports.labels import level_label
+from capsim.reports.labels import level_label, word
 
 # table -> sheet name (at most 31 characters, none of []:*?/\)
 SHEETS = {"worst": "最突出 worst", "districts": "区域 districts", "schools": "学校 schools",
@@ -28,7 +28,7 @@ def workbook_sheets(t) -> dict[str, pd.DataFrame]:
     from capsim.reports.schools import school_table
     from capsim.reports.summary import district_problems, worst
 
-    stages = [("before", t.before)] + ([("after", t.after)] if t.after is not None else [])
+    stages = [("before", t.before)] + ([("after", t.after_in_plan)] if t.after is not None else [])
     ranked = [worst(table, by, 20).assign(stage=stage, ranked_by=by) for by in ("shortage", "oversized_classes")
               for stage, table in stages]
     sheets = {"worst": pd.concat(ranked, ignore_index=True)[["ranked_by", "stage", "region", "level", "year", "value",
@@ -39,7 +39,8 @@ def workbook_sheets(t) -> dict[str, pd.DataFrame]:
     if schools is not None:
         sheets["schools"] = schools
     sheets["students"] = t.students
-    assessment = pd.concat([table.assign(stage=stage) for stage, table in stages], ignore_index=True)
+    full = [("before", t.before)] + ([("after", t.after)] if t.after is not None else [])
+    assessment = pd.concat([table.assign(stage=stage) for stage, table in full], ignore_index=True)
     sheets["assessment"] = assessment[["stage"] + [c for c in assessment if c != "stage"]]
     for name in ("schedule", "shortfalls", "spending", "summary", "seats_by_grade", "catchments"):
         frame = getattr(t, name)
@@ -57,6 +58,9 @@ def _named(frame: pd.DataFrame, t) -> pd.DataFrame:
         out["region"] = [t.region(r) for r in out.region]
     if "level" in out:
         out["level"] = [level_label(lv) if isinstance(lv, str) else lv for lv in out.level]
+    for column in ("kind", "type"):
+        if column in out and out[column].dtype == object:
+            out[column] = [word(x) for x in out[column]]
     if "stage" in out:
         out["stage"] = [f"{columns.STAGES.get(s, '')} {s}".strip() for s in out.stage]
     return out

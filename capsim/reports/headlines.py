@@ -46,7 +46,7 @@ def headlines(t) -> dict:
         early_committed=int(early.committed.astype(bool).sum()) if len(early) else 0,
         early_start=int(early.start_year.min()) if len(early) else None,
         early_cost_yuan=float((early.cost_yuan - early.get("cost_in_plan_years_yuan", early.cost_yuan)).sum()),
-        worst_shortage_after=_first(worst(t.after, "shortage", 1)),
+        worst_shortage_after=_first(worst(t.after_in_plan, "shortage", 1)),
         shortfall_seat_years=float(t.shortfalls.seats.sum()) if len(t.shortfalls) else 0.0,
         shortfall_last_year=float(t.shortfalls[t.shortfalls.year == last].seats.sum()) if len(t.shortfalls) else 0.0,
         plan_last_year=last, oversized_year=worst_year,

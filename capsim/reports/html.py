@@ -12,7 +12,7 @@ import pandas as pd
 from capsim.reports import columns
 from capsim.reports.fonts import FAMILY, font_face_css
 from capsim.reports.headlines import headlines
-from capsim.reports.labels import level_label, money, people, span, year
+from capsim.reports.labels import level_label, money, people, span, word, year
 from capsim.reports.plots import gap_by_year
 from capsim.reports.schools import school_table
 from capsim.reports.summary import district_problems, worst
@@ -144,10 +144,11 @@ def _worst(t, n: int = 8) -> str:
     out = ["<p>Each district and level at its worst year, largest first (shortage: students above lawful seats in "
            "that district; a surplus elsewhere does not reduce it).</p>"]
     for by, title in (("shortage", "学位缺口 shortage (seats)"), ("oversized_classes", "大班额 oversized classes")):
-        for stage, table in (("before", t.before), ("after", t.after)):
+        for stage, table in (("before", t.before), ("after", t.after_in_plan)):
             if table is None:
                 continue
-            head = f"<h3>{title} · {columns.STAGES[stage]} {stage}</h3>"
+            head = f"<h3>{title} · {columns.STAGES[stage]} {stage}" + (
+                f" ({_years(table)})" if stage == "after" else "") + "</h3>"
             if by == "oversized_classes" and table.oversized_classes.isna().all():
                 out.append(head + "<p>no class data 无班级数据: the scenario lists no schools.</p>")
                 continue
@@ -163,15 +164,20 @@ def _districts(t, images: dict) -> str:
     out = [_figures({k: v for k, v in images.items() if k in DISTRICT_FIGURES})]
     parts = [district_problems(t.before).assign(stage="before")]
     if t.after is not None:
-        parts.append(district_problems(t.after).assign(stage="after"))
+        parts.append(district_problems(t.after_in_plan).assign(stage="after"))
     frame = pd.concat(parts, ignore_index=True).sort_values(["region", "level"], kind="stable", key=_order(t))
     frame = frame.assign(region=[t.region(r) for r in frame.region], level=[level_label(lv) for lv in frame.level],
                          stage=[f"{columns.STAGES[s]} {s}" for s in frame.stage])
     cols = ["region", "level", "stage", "shortage_max", "shortage_max_year", "shortage_years", "shortage_seat_years",
             "oversized_max", "oversized_max_year", "oversized_years"]
+    plan = f" (after: the plan years {_years(t.after_in_plan)})" if t.after is not None else ""
     out.append("<p>Per district and level: the largest shortage (lawful seats) and its year, the years short, and "
-               "the same for oversized classes.</p>" + _table(frame[cols], t))
+               f"the same for oversized classes{plan}.</p>" + _table(frame[cols], t))
     return "\n".join(out)
+
+
+def _years(table) -> str:
+    return span(table.year.min(), table.year.max()) if len(table) else ""
 
 
 def _order(t):
@@ -261,7 +267,7 @@ def _schedule(t, h: dict) -> str:
                         "cost_in_plan_years_yuan", "committed"] if c in t.schedule]
     frame = t.schedule.sort_values(["open_year", "id"])[cols]
     frame = frame.assign(region=[t.region(r) for r in frame.region], level=[level_label(lv) for lv in frame.level],
-                         committed=np.where(frame.committed.astype(bool), "yes 是", ""))
+                         kind=[word(k) for k in frame.kind], committed=np.where(frame.committed.astype(bool), "yes 是", ""))
     total = (f"<p>{h['projects']} projects, {people(h['places_added'])} seats. Cost of the chosen projects "
              f"{money(h['cost_total_yuan'], t.chinese)} = {money(h['cost_in_plan_years_yuan'], t.chinese)} spent inside "
              f"the plan years {h['first_plan_year']}–{h['plan_last_year']} (the spending plot and the budgets count "

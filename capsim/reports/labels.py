@@ -9,6 +9,9 @@ import math
 import pandas as pd
 
 LEVEL_NAMES = {"kindergarten": "幼儿园", "primary": "小学", "junior": "初中", "senior": "高中"}
+# school types and project kinds, shown as "九年一贯制 nine_year", "扩建 expansion"
+WORDS = {**LEVEL_NAMES, "nine_year": "九年一贯制", "twelve_year": "十二年一贯制", "complete_middle": "完全中学",
+         "new": "新建", "expansion": "扩建", "temporary": "临时教室"}
 
 # English term -> Chinese; ``bi(term)`` gives "中文 English".
 TERMS = {
@@ -30,6 +33,12 @@ def bi(term: str) -> str:
 def level_label(level: str) -> str:
     """E.g. "小学 primary"."""
     return f"{LEVEL_NAMES.get(level, '')} {level}".strip()
+
+
+def word(value) -> str:
+    """A school type or project kind with its Chinese name first (the value itself when unknown)."""
+    zh = WORDS.get(value, "") if isinstance(value, str) else ""
+    return f"{zh} {value}".strip() if zh else ("" if value is None or pd.isna(value) else str(value))
 
 
 def region_label(region, names: dict) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from capsim.reports.labels import span
+from capsim.reports.labels import span, word
 
 CLASS_COLUMNS = ["classes", "oversized_classes", "classes_56_65", "classes_66_plus"]
 
@@ -66,6 +66,7 @@ def school_table(t) -> pd.DataFrame | None:
     ident = pd.concat([f for _, f in stages]).drop_duplicates("school").set_index("school")[["name", "region", "type"]]
     table = ident.join(parts, how="left")
     table["region"] = [t.region(r) for r in table.region]
+    table["type"] = [word(x) for x in table.type]
     order = [c for c in _ORDER if c in table]
     return table.rename_axis("school").reset_index()[["school", "name", "region", "type"] + order]
 

@@ -83,8 +83,10 @@ def worst_lines(assessment: pd.DataFrame, names: dict, n: int = 5, indent: str =
             lines.append(f"{title}: no class data")
             continue
         lines.append(f"{title}:" + ("" if len(top) else " none"))
-        lines += [f"{indent}{int(r.year)}  {pad(region_label(r.region, names), 14)} {pad(level_label(r.level), 18)}"
-                  f"{people(r.value):>9} {unit} (years with any: {r.years})" for r in top.itertuples()]
+        labels = [region_label(r, names) for r in top.region]
+        width = max([_width(x) for x in labels] + [8]) + 1
+        lines += [f"{indent}{int(r.year)}  {pad(label, width)} {pad(level_label(r.level), 18)}"
+                  f"{people(r.value):>9} {unit} (years with any: {r.years})" for label, r in zip(labels, top.itertuples())]
     return lines
 
 
@@ -98,12 +100,16 @@ def assessment_summary(result, when: str = "assessment") -> str:
     return "\n".join([head] + worst_lines(a, _region_names(sc.data.regions)))
 
 
-def pad(text: str, width: int) -> str:
-    """``text`` padded to ``width`` terminal columns (a CJK character takes two)."""
+def _width(text: str) -> int:
+    """Terminal columns ``text`` takes (a CJK character takes two)."""
     import unicodedata
 
-    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-    return text + " " * max(width - used, 0)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, width: int) -> str:
+    """``text`` padded to ``width`` terminal columns."""
+    return text + " " * max(width - _width(text), 0)
 
 
 def plan_summary(res, most: int = 10) -> str:
@@ -134,8 +140,8 @@ def plan_summary(res, most: int = 10) -> str:
     else:
         lines.append(f"oversized class-years {years.min()}-{years.max()}: {people(before)} before, {people(after)} "
                      "after the plan")
-    lines.append("after the plan:")
-    lines += worst_lines(res.assessment_planned, names, n=3)
+    lines.append(f"after the plan, {years.min()}–{years.max()}:")
+    lines += worst_lines(res.assessment_planned[res.assessment_planned.year.isin(years)], names, n=3)
     shown = schedule.nlargest(most, "seats").sort_values("open_year")
     lines.append(f"largest projects (of {len(schedule)}):")
     for row in shown.itertuples():

@@ -60,6 +60,14 @@ class ReportTables:
         return region_label(region, self.region_names)
 
     @property
+    def after_in_plan(self) -> pd.DataFrame | None:
+        """The assessment after the plan over the plan's years only (the base year is before any
+        project can open: ranking it "after" would blame the plan for it)."""
+        if self.after is None or self.seats_after is None or not len(self.seats_after):
+            return self.after
+        return self.after[self.after.year.isin(self.seats_after.year.unique())]
+
+    @property
     def has_plan(self) -> bool:
         return self.schedule is not None and self.after is not None
 
