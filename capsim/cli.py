@@ -10,6 +10,13 @@ import argparse
 import sys
 
 EXIT_INPUT = 2
+EXAMPLES = """examples:
+  capsim run scenarios/hualong.toml                  forecast, assess, plan; write out/hualong/report.html
+  capsim validate scenarios/kunming.toml --list      the scenario's named overrides and what each sets
+  capsim run scenarios/kunming.toml --use low_births --set plan.gap=0.01
+  capsim report out/hualong                          rebuild the report from the saved tables
+  capsim COMMAND --help                              the options of one command
+(python -m capsim works the same.)"""
 
 
 def main(argv=None) -> int:
@@ -34,7 +41,8 @@ def main(argv=None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="capsim", description="Plan school places: forecast pupils, assess seats, plan schools.")
+        prog="capsim", description="Plan school places: forecast pupils, assess seats, plan schools.",
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXAMPLES)
     parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 

@@ -186,6 +186,22 @@ def _text_missing_from_embedded_font(dom: str) -> list[str]:
     return sorted({ch for ch in text if ch.isprintable() and not ch.isspace() and ord(ch) not in cmap})
 
 
+def browser_dom(page, tmp_path):
+    """(DOM after load, Chromium flags, URL) of ``page``, checked: every image decoded, every text
+    node drawn in the embedded font, which has a glyph for each character shown (no tofu)."""
+    browser = _chromium()
+    assert browser, "CAPSIM_REQUIRE_BROWSER is set but Chromium is not installed"
+    flags = [browser, "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp_path / 'profile'}",
+             "--virtual-time-budget=5000"]
+    url = page.as_uri()
+    dom = subprocess.run(flags + ["--dump-dom", url], capture_output=True, text=True, timeout=120).stdout
+    n_images = dom.count("<img ")
+    assert f'data-images="{n_images}/{n_images}"' in dom
+    assert 'data-off-font="0"' in dom and 'data-font-loaded="true"' in dom   # every text node in the embedded font
+    assert _text_missing_from_embedded_font(dom) == []                       # ... and it has each glyph: no tofu
+    return dom, flags, url
+
+
 def _chromium():
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -193,17 +209,8 @@ def _chromium():
 @pytest.mark.skipif(not _chromium() and not __import__("os").environ.get("CAPSIM_REQUIRE_BROWSER"),
                     reason="no Chromium here (CI installs it and sets CAPSIM_REQUIRE_BROWSER)")
 def test_page_loads_in_a_real_browser_with_every_image(written, tmp_path):
-    browser = _chromium()
-    assert browser, "CAPSIM_REQUIRE_BROWSER is set but Chromium is not installed"
-    flags = [browser, "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp_path / 'profile'}",
-             "--virtual-time-budget=5000"]
-    url = (written / "report.html").as_uri()
-    dom = subprocess.run(flags + ["--dump-dom", url], capture_output=True, text=True, timeout=120).stdout
-    n_images = dom.count("<img ")
-    assert n_images >= 6
-    assert f'data-images="{n_images}/{n_images}"' in dom
-    assert 'data-off-font="0"' in dom and 'data-font-loaded="true"' in dom   # every text node in the embedded font
-    assert _text_missing_from_embedded_font(dom) == []                       # ... and it has each glyph: no tofu
+    dom, flags, url = browser_dom(written / "report.html", tmp_path)
+    assert dom.count("<img ") >= 6
     districts = dom.split('id="districts"')[1].split("<h2")[0]
     assert "北区" in districts and "南区" in districts and "seat_gap_by_region.png" in districts
     schools = dom.split('id="schools-table"')[1].split("</table>")[0]
