@@ -366,3 +366,26 @@ def test_the_report_columns_doc_is_up_to_date(capsys):
 
     runpy.run_path(str(Path(__file__).parents[1] / "docs" / "gen_report_doc.py"), run_name="__main__")
     assert capsys.readouterr().out == (Path(__file__).parents[1] / "docs" / "report-columns.md").read_text("utf-8")
+
+
+def test_a_map_is_drawn_only_where_the_scenario_gives_coordinates(tiny_res, tmp_path):
+    from dataclasses import replace
+
+    from capsim.reports.figures import map_figure, report_figures
+    from capsim.reports.tables import _places
+
+    t = from_results(tiny_res)
+    assert t.places == {}                                          # tiny gives no coordinates: no map, no error
+    regions = tmp_path / "regions.csv"
+    regions.write_text("region,name,lon,lat\nnorth,北区,101.78,36.64\nsouth,南区,101.77,36.60\n", encoding="utf-8")
+    places = _places({"regions": regions, "schools": None})
+    assert list(places) == ["regions"] and places["regions"].x.tolist() == [101.78, 101.77]
+    fig = map_figure(replace(t, places=places))
+    titles = [ax.get_title() for ax in fig.axes if ax.get_visible()]
+    assert "2020 · 规划前 before" in titles and "2030 · 规划后 after" in titles
+    labels = [tx.get_text() for ax in fig.axes for tx in ax.texts]
+    assert any(s.startswith("北区\n") for s in labels)
+    matplotlib.pyplot.close(fig)
+    with pytest.raises(ValueError, match="The 'year' parameter of seat_gap_map must be one of"):
+        capsim.plot.seat_gap_map(replace(t, places=places), 1999)
+    assert "map.png" not in report_figures(t)

@@ -46,6 +46,8 @@ def report_figures(t) -> dict:
     figs["seat_gap.png"] = fig
     if len(regions) > 1:
         figs["seat_gap_by_region.png"] = districts_figure(t, regions, levels)
+    if "regions" in t.places:
+        figs["map.png"] = map_figure(t)
     fig, axes = _grid(len(levels), 2)
     for ax, level in zip(axes, levels):
         plots.fan_chart(t, level, ax=ax)
@@ -76,6 +78,26 @@ def districts_figure(t, regions, levels):
         ax.set_title(f"{t.region(region)} · {plots.LEVEL_NAMES.get(level, '')} {level}", fontsize=8)
         ax.set_ylabel("")
     _one_legend(fig, axes[:len(regions) * len(levels)])
+    return fig
+
+
+def map_years(t) -> list[int]:
+    """The first year, the year with most seats short (districts short, all levels) and the last."""
+    from capsim.reports.summary import shortage_by_year
+
+    total = shortage_by_year(t.before).groupby("year").shortage.sum()
+    years = [int(t.before.year.min()), int(total.idxmax()) if total.max() > 0.5 else None, int(t.before.year.max())]
+    return sorted({y for y in years if y is not None})
+
+
+def map_figure(t):
+    """The seat gap per district on the map, before (top) and after the plan, in the map years."""
+    years = map_years(t)
+    stages = ["before"] + (["after"] if t.after is not None else [])
+    fig, axes = _grid(len(stages) * len(years), len(years), width=3.8, height=3.8)
+    for ax, (stage, year) in zip(axes, [(s, y) for s in stages for y in years]):
+        plots.seat_gap_map(t, year, stage, ax=ax)
+    _one_legend(fig, axes[:len(stages) * len(years)])
     return fig
 
 

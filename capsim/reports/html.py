@@ -28,8 +28,10 @@ CAPTIONS = {
     "build_timeline.png": "建设时间表 Each project from the start of works to opening, with its seats and cost.",
     "spending.png": "年度投资 Money spent per year of the plan against the yearly budget.",
     "teachers.png": "教师需求 Teachers needed per year and level.",
+    "map.png": "地图 Map: each district at the point the regions table gives, its circle the seats short (red, summed "
+               "over the levels short) or spare (blue); grey dots: schools; triangles: the plan's new sites open by then.",
 }
-DISTRICT_FIGURES = ("seat_gap_by_region.png",)
+DISTRICT_FIGURES = ("seat_gap_by_region.png", "map.png")
 # Checks the browser test reads: every image decoded, counted into <body data-images>; text nodes
 # drawn in another font than the embedded one, counted into <body data-off-font>.
 IMAGE_CHECK = """<script>

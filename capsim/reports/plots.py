@@ -263,3 +263,46 @@ def teachers(results, region=None, ax=None):
     ax.legend(fontsize=7)
     ax.grid(alpha=0.3)
     return ax
+
+
+def seat_gap_map(results, year, stage="before", ax=None):
+    """Where the scenario gives coordinates (``lon, lat`` or ``x, y`` in the regions table): each
+    district as a circle at its point, its area the seats short in ``year`` (summed over the
+    levels short, red) or, with no shortage, the surplus (blue); existing schools as grey dots
+    and, after the plan, the chosen projects with coordinates as black triangles."""
+    from capsim.reports.summary import cell_shortage
+
+    t = tables_of(results)
+    check_choice("seat_gap_map", "stage", stage, ["before", "after"] if t.after is not None else ["before"])
+    check_choice("seat_gap_map", "year", year, sorted(t.before.year.unique()))
+    if "regions" not in t.places:
+        raise ValueError("The regions table of this scenario gives no coordinates (lon, lat or x, y): no map.")
+    ax = _axes(ax, size=(4.5, 4.5))
+    table = (t.before if stage == "before" else t.after)
+    part = table[table.year == year]
+    seats = part.lawful_seats.fillna(part.seats)
+    frame = pd.DataFrame({"region": part.region, "short": cell_shortage(part),
+                          "surplus": (seats - part.students).clip(lower=0)}).groupby("region").sum()
+    xy = t.places["regions"].set_index("id").reindex(frame.index)
+    scale = 600 / max(frame.short.max(), frame.surplus.max(), 1.0)
+    short = frame.short > 0.5
+    ax.scatter(xy.x[short], xy.y[short], s=frame.short[short] * scale, color="#c62828", alpha=0.6,
+               label="seats short 学位缺口")
+    ax.scatter(xy.x[~short], xy.y[~short], s=frame.surplus[~short] * scale, color="#1f5fa8", alpha=0.4,
+               label="seats spare 富余学位")
+    for region, row in xy.iterrows():
+        value = frame.short[region] if short[region] else 0
+        ax.annotate(f"{t.region(region)}\n{value:,.0f}", (row.x, row.y), fontsize=7, ha="center", va="center")
+    if "schools" in t.places:
+        pts = t.places["schools"]
+        ax.scatter(pts.x, pts.y, s=6, color="#777", label="schools 学校")
+    if stage == "after" and "projects" in t.places and t.schedule is not None:
+        pts = t.places["projects"]
+        pts = pts[pts.id.isin(t.schedule[t.schedule.open_year <= year].id)]
+        ax.scatter(pts.x, pts.y, s=30, marker="^", color="black", label="new sites 新校址")
+    ax.set_title(f"{year} · {'规划前 before' if stage == 'before' else '规划后 after'}", fontsize=9)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.margins(0.2)
+    return ax

@@ -45,6 +45,7 @@ class ReportTables:
     schools_after: pd.DataFrame | None = None
     grades_before: pd.DataFrame | None = None    # per school, grade and year: classes, oversized, bands
     grades_after: pd.DataFrame | None = None
+    places: dict = field(default_factory=dict)   # "regions"/"schools"/"projects" -> id, x, y (where the data give them)
 
     @property
     def chinese(self) -> bool:
@@ -98,6 +99,7 @@ def from_results(res) -> ReportTables:
         catchments=plan.catchments if plan is not None else None,
         sources=_sources({k: getattr(sc.data, k) for k in type(sc.data).model_fields}),
         region_names=_region_names(sc.data.regions),
+        places=_places({k: getattr(sc.data, k, None) for k in ("regions", "schools", "projects")}),
         schools_before=res.assessment_before.schools, grades_before=res.assessment_before.grades,
         schools_after=res.assessment_after.schools if plan is not None else None,
         grades_after=res.assessment_after.grades if plan is not None else None,
@@ -121,6 +123,7 @@ def from_folder(folder) -> ReportTables:
     data = {k: (folder / v).resolve() for k, v in settings.get("data", {}).items() if isinstance(v, str)}
     return ReportTables(title=settings.get("title") or settings.get("name", folder.name), scenario_text=text,
                         settings=settings, sources=_sources(data), region_names=_region_names(data.get("regions")),
+                        places=_places(data),
                         **tables)
 
 
@@ -137,6 +140,29 @@ def _region_names(path) -> dict:
     if not {"region", "name"} <= set(table.columns):
         return {}
     return {r: n for r, n in zip(table.region, table.name) if isinstance(n, str) and n.strip()}
+
+
+COORDINATES = (("lon", "lat"), ("x", "y"))
+
+
+def _places(data: dict) -> dict:
+    """Coordinates where the regions, schools or projects tables give them (optional columns
+    ``lon, lat`` or ``x, y``, one pair for every row): table -> DataFrame(id, x, y). A table
+    without them is left out: no map, no error."""
+    out = {}
+    for key, ident in (("regions", "region"), ("schools", "id"), ("projects", "id")):
+        path = data.get(key)
+        if path is None or not Path(path).is_file():
+            continue
+        table = pd.read_csv(path, encoding="utf-8-sig", dtype={ident: str})
+        for x, y in COORDINATES:
+            if {ident, x, y} <= set(table.columns):
+                xy = pd.DataFrame({"id": table[ident], "x": pd.to_numeric(table[x], errors="coerce"),
+                                   "y": pd.to_numeric(table[y], errors="coerce")})
+                if len(xy) and xy[["x", "y"]].notna().all().all():
+                    out[key] = xy
+                break
+    return out
 
 
 def _read(path: Path) -> pd.DataFrame | None:
