@@ -389,3 +389,30 @@ def test_a_map_is_drawn_only_where_the_scenario_gives_coordinates(tiny_res, tmp_
     with pytest.raises(ValueError, match="The 'year' parameter of seat_gap_map must be one of"):
         capsim.plot.seat_gap_map(replace(t, places=places), 1999)
     assert "map.png" not in report_figures(t)
+
+
+def _soffice():
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+@pytest.mark.skipif(not _soffice() and not __import__("os").environ.get("CAPSIM_REQUIRE_LIBREOFFICE"),
+                    reason="no LibreOffice here (CI installs it and sets CAPSIM_REQUIRE_LIBREOFFICE)")
+def test_workbook_opens_in_libreoffice_and_shows_its_number_formats(written, tmp_path):
+    soffice = _soffice()
+    assert soffice, "CAPSIM_REQUIRE_LIBREOFFICE is set but LibreOffice is not installed"
+    # CSV of every sheet (-1), cells as shown (the 9th token), UTF-8 (76)
+    target = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,-1"
+    subprocess.run([soffice, "--headless", f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
+                    "--convert-to", target, "--outdir", str(tmp_path), str(written / "capsim_tables.xlsx")],
+                   capture_output=True, timeout=240)
+    sheets = {p.stem.split("-", 1)[1]: p for p in tmp_path.glob("capsim_tables-*.csv")}
+    assert {"学校 schools", "区域 districts", "字段说明 columns", "项目 schedule"} <= set(sheets), sorted(sheets)
+    schools = pd.read_csv(sheets["学校 schools"], dtype=str, keep_default_na=False)
+    assert list(schools.columns[:4]) == ["学校 school", "名称 name", "区域 region", "类型 type"]
+    np1 = schools[schools["学校 school"] == "NP1"].iloc[0]
+    assert np1["区域 region"] == "北区" and np1["类型 type"] == "小学 primary"
+    assert np1["首年学生 students first (规划前 before)"] == "2,069"          # thousands, no decimals
+    assert np1["峰值年份 peak year (规划前 before)"] == "2020"                 # a year, not 2,020
+    assert np1["最高使用率 utilisation max (规划前 before)"] == "109%"
+    schedule = pd.read_csv(sheets["项目 schedule"], dtype=str, keep_default_na=False)
+    assert "75,000,000" in set(schedule["投资（元） cost yuan"])
