@@ -117,7 +117,7 @@ def test_workbook_has_one_sheet_per_table_with_units(tiny_res):
     from capsim.reports.excel import workbook_sheets
 
     sheets = workbook_sheets(from_results(tiny_res))
-    assert list(sheets)[3:-1] == ["students", "assessment", "schedule", "shortfalls", "spending", "summary",
+    assert list(sheets)[4:-1] == ["students", "assessment", "schedule", "shortfalls", "spending", "summary",
                                   "seats_by_grade"]
     assert set(sheets["seats_by_grade"].grade) == {1, 2, 3, 4, 5, 6}
     assert set(sheets["assessment"].stage) == {"规划前 before", "规划后 after"}
@@ -326,7 +326,7 @@ def test_workbook_has_formats_frozen_bilingual_headers_and_documents_every_colum
     from capsim.reports.excel import SHEETS, workbook_sheets
 
     sheets = workbook_sheets(from_results(tiny_res))
-    assert list(sheets) == ["worst", "districts", "schools", "students", "assessment", "schedule", "shortfalls",
+    assert list(sheets) == ["headline", "worst", "districts", "schools", "students", "assessment", "schedule", "shortfalls",
                             "spending", "summary", "seats_by_grade", "columns"]
     documented = sheets["columns"]
     assert len(documented) == sum(len(f.columns) for name, f in sheets.items() if name != "columns")
@@ -406,7 +406,9 @@ def test_workbook_opens_in_libreoffice_and_shows_its_number_formats(written, tmp
                     "--convert-to", target, "--outdir", str(tmp_path), str(written / "capsim_tables.xlsx")],
                    capture_output=True, timeout=240)
     sheets = {p.stem.split("-", 1)[1]: p for p in tmp_path.glob("capsim_tables-*.csv")}
-    assert {"学校 schools", "区域 districts", "字段说明 columns", "项目 schedule"} <= set(sheets), sorted(sheets)
+    assert {"学校 schools", "区域 districts", "字段说明 columns", "项目 schedule", "概要 headline"} <= set(sheets)
+    headline = pd.read_csv(sheets["概要 headline"], dtype=str, keep_default_na=False)
+    assert "3.03 亿元" in set(headline["数值 figure"])
     schools = pd.read_csv(sheets["学校 schools"], dtype=str, keep_default_na=False)
     assert list(schools.columns[:4]) == ["学校 school", "名称 name", "区域 region", "类型 type"]
     np1 = schools[schools["学校 school"] == "NP1"].iloc[0]

@@ -12,7 +12,7 @@ from capsim.reports import columns
 from capsim.reports.labels import level_label, word
 
 # table -> sheet name (at most 31 characters, none of []:*?/\)
-SHEETS = {"worst": "最突出 worst", "districts": "区域 districts", "schools": "学校 schools",
+SHEETS = {"headline": "概要 headline", "worst": "最突出 worst", "districts": "区域 districts", "schools": "学校 schools",
           "students": "学生 students", "assessment": "评估 assessment", "schedule": "项目 schedule",
           "shortfalls": "缺口 shortfalls", "spending": "投资 spending", "summary": "求解 plan summary",
           "seats_by_grade": "分年级学位 seats by grade", "catchments": "学区 catchments", "columns": "字段说明 columns"}
@@ -31,8 +31,14 @@ def workbook_sheets(t) -> dict[str, pd.DataFrame]:
     stages = [("before", t.before)] + ([("after", t.after_in_plan)] if t.after is not None else [])
     ranked = [worst(table, by, 20).assign(stage=stage, ranked_by=by) for by in ("shortage", "oversized_classes")
               for stage, table in stages]
-    sheets = {"worst": pd.concat(ranked, ignore_index=True)[["ranked_by", "stage", "region", "level", "year", "value",
-                                                               "years"]],
+    from capsim.reports.headlines import headlines
+    from capsim.reports.html import card_items
+
+    h = headlines(t)
+    cards = card_items(t, h) + ([("说明 note", h["notes"], "")] if h.get("notes") else [])
+    sheets = {"headline": pd.DataFrame(cards, columns=["headline", "figure", "detail"]),
+              "worst": pd.concat(ranked, ignore_index=True)[["ranked_by", "stage", "region", "level", "year", "value",
+                                                             "years"]],
               "districts": pd.concat([district_problems(table).assign(stage=stage) for stage, table in stages],
                                      ignore_index=True)}
     schools = school_table(t)

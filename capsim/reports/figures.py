@@ -98,6 +98,8 @@ def map_figure(t):
     for ax, (stage, year) in zip(axes, [(s, y) for s in stages for y in years]):
         plots.seat_gap_map(t, year, stage, ax=ax)
     _one_legend(fig, axes[:len(stages) * len(years)])
+    for handle in fig.legends[0].legend_handles if fig.legends else []:
+        handle.set_sizes([30])               # one legend size: the circles' areas are the data
     return fig
 
 

@@ -103,6 +103,15 @@ def _text_of(body: str) -> str:
 
 def _cards(t, h: dict) -> str:
     """The headline cards; a quantity the scenario has no data for says so instead of 0."""
+    items = card_items(t, h)
+    cards = "".join(f"<div class='card'>{html.escape(k)}<b>{html.escape(v)}</b>"
+                    + (f"<small>{html.escape(sub)}</small>" if sub else "") + "</div>" for k, v, sub in items)
+    note = f"<p class='note'><b>说明 Note:</b> {html.escape(h['notes'])}.</p>" if h.get("notes") else ""
+    return f"<div class='cards'>{cards}</div>{note}"
+
+
+def card_items(t, h: dict) -> list[tuple[str, str, str]]:
+    """(headline, figure, detail) of each card, as the page and the workbook's 概要 sheet show them."""
     no_class = "no class data 无班级数据"
     items = [("学生高峰 peak year (students)", f"{h['peak_year']} ({people(h['peak_students'])})", "")]
     peak = h["shortage_peak"]
@@ -135,10 +144,7 @@ def _cards(t, h: dict) -> str:
                    "")]
         if not h["class_data"]:
             items = [item for item in items if not item[0].startswith("大班额 oversized classes")]
-    cards = "".join(f"<div class='card'>{html.escape(k)}<b>{html.escape(v)}</b>"
-                    + (f"<small>{html.escape(sub)}</small>" if sub else "") + "</div>" for k, v, sub in items)
-    note = f"<p class='note'><b>说明 Note:</b> {html.escape(h['notes'])}.</p>" if h.get("notes") else ""
-    return f"<div class='cards'>{cards}</div>{note}"
+    return items
 
 
 def _worst(t, n: int = 8) -> str:
