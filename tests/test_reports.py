@@ -308,6 +308,15 @@ def test_a_level_without_class_data_says_so_instead_of_an_empty_axis(tiny_res):
     assert not ax.containers and "no class data" in ax.texts[0].get_text()
     cards = _cards(t, headlines(t))
     assert "no class data" in cards and ">0<" not in cards
+    from capsim.reports.figures import report_figures
+
+    figures = report_figures(t)
+    assert "oversized_classes.png" not in figures              # no figure of unknowns
+    for name, fig in figures.items():                          # and no empty axis anywhere else
+        for ax in (a for a in fig.axes if a.get_visible()):
+            drawn = [p for p in ax.patches if p.get_height() or p.get_width()] + ax.lines + ax.collections
+            assert drawn or ax.texts, (name, ax.get_title())
+        matplotlib.pyplot.close(fig)
 
 
 def test_page_formats_years_people_and_money_and_uses_the_font_in_pre(written):
