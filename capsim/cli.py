@@ -10,6 +10,13 @@ import argparse
 import sys
 
 EXIT_INPUT = 2
+EXAMPLES = """examples:
+  capsim run scenarios/hualong.toml                  forecast, assess, plan; write out/hualong/report.html
+  capsim validate scenarios/kunming.toml --list      the scenario's named overrides and what each sets
+  capsim run scenarios/kunming.toml --use low_births --set plan.gap=0.01
+  capsim report out/hualong                          rebuild the report from the saved tables
+  capsim COMMAND --help                              the options of one command
+(python -m capsim works the same.)"""
 
 
 def main(argv=None) -> int:
@@ -34,7 +41,8 @@ def main(argv=None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="capsim", description="Plan school places: forecast pupils, assess seats, plan schools.")
+        prog="capsim", description="Plan school places: forecast pupils, assess seats, plan schools.",
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXAMPLES)
     parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -42,6 +50,8 @@ def _parser() -> argparse.ArgumentParser:
                               description="Check a scenario and all its data tables; print every "
                                           "problem and exit with code 2 if there is any.")
     _scenario_options(validate)
+    validate.add_argument("--list", action="store_true", dest="list_overrides",
+                          help="list the scenario's named overrides (for --use NAME) with what each sets, and stop")
     validate.set_defaults(handler=_validate)
 
     project = sub.add_parser("project", help="forecast population, births and students",
@@ -219,6 +229,12 @@ def _assignments(items) -> dict:
 def _validate(args) -> int:
     from capsim.checks import validate
 
+    if args.list_overrides:
+        from capsim.reports.overrides import overrides_text
+
+        print(overrides_text(args.scenario))
+        return 0
+
     scenario = _load(args, check=None)
     inputs = validate(scenario)
     print(f"{args.scenario}: OK — {len(inputs.regions)} region(s), years {scenario.base_year}-"
@@ -346,41 +362,10 @@ def robust_summary(table) -> str:
     return view.to_string(index=False, float_format="{:,.0f}".format)
 
 
-def _plan_summary(res, most: int = 10) -> str:
-    """One screen: the assessment, the plan's headline, its largest projects and the shortfalls."""
-    from capsim.targets import summary_lines
+def _plan_summary(res) -> str:
+    from capsim.reports.summary import plan_summary
 
-    lines = [_assessment_summary(res.assessment_before)] + summary_lines(res.scenario, res.targets)
-    if res.plan is None:
-        lines.append("no projects table (data.projects): nothing to plan.")
-        return "\n".join(lines)
-    s = res.plan.summary
-    status = s["status"] + ("" if s["status"] != "feasible" else f" (gap {s['gap']:.2%}, bound {s['bound']:,.0f})")
-    lines.append(f"plan: {status}; {s['projects']} projects, {s['seats_added']:,.0f} seats, "
-                 f"{s['cost_yuan'] / 1e6:,.1f} million yuan; shortfall left {s['shortfall_seat_years']:,.0f} seat-years")
-    if s.get("notes"):
-        lines.append(f"note: {s['notes']}.")
-    years = res.seats_after.year.unique()
-    before = res.assessment[res.assessment.year.isin(years)].oversized_classes.sum()
-    after = res.assessment_planned[res.assessment_planned.year.isin(years)].oversized_classes.sum()
-    lines.append(f"oversized class-years {years.min()}-{years.max()}: {before:,.0f} before, {after:,.0f} after the plan")
-    shown = res.schedule.nlargest(most, "seats").sort_values("open_year")
-    for row in shown.itertuples():
-        lines.append(f"  {row.open_year}  {row.id:<10} {row.name:<16} {row.seats:>7,.0f} seats "
-                     f"{row.cost_yuan / 1e6:>8,.1f} M yuan{'  (committed)' if row.committed else ''}")
-    if len(res.schedule) > most:
-        lines.append(f"  ... and {len(res.schedule) - most} smaller projects (schedule.csv)")
-    if len(res.shortfalls):
-        by = res.shortfalls.groupby(["level", "cause"]).seats.sum()
-        lines.append("shortfalls (seat-years) by level and cause:")
-        lines += [f"  {lv:<13} {cause:<22} {v:>10,.0f}" for (lv, cause), v in by.items()]
-    uncovered = res.oversized_where_covered
-    if len(uncovered) and not res.scenario.standards.disperse:
-        lines.append(f"note: {uncovered.oversized_classes.sum():,.0f} oversized class-years remain after the plan in "
-                     f"{len(uncovered)} region/level/years it names no shortfall in: without standards.disperse each "
-                     "school keeps its own pupils, and the plan's seats cover each region, not each school. Set "
-                     "standards.disperse = true to move pupils above a school's lawful seats to others in the region.")
-    return "\n".join(lines)
+    return plan_summary(res)
 
 
 def _write(args, out, command: str, scenario, tables: dict, summary, blobs: dict | None = None) -> int:
@@ -447,18 +432,9 @@ def _backtest_summary(summary) -> str:
 
 
 def _assessment_summary(result) -> str:
-    """Per level: seat gap, oversized classes and schools in the first and last year."""
-    t = result.regions
-    first, last = t.year.min(), t.year.max()
-    lines = [f"{result.scenario.title or result.scenario.name}: assessment (all regions; gap < 0 is a shortage)",
-             f"{'level':<14}{'year':>6}{'students':>11}{'seats':>11}{'gap':>10}{'oversized':>11}{'56+':>7}"
-             f"{'66+':>7}{'big schools':>12}"]
-    sums = t[t.year.isin([first, last])].groupby(["level", "year"], sort=False).sum(numeric_only=True, min_count=1)
-    for (level, year), row in sums.iterrows():
-        lines.append(f"{level:<14}{year:>6}{row.students:>11,.0f}{row.seats:>11,.0f}{row.gap:>10,.0f}"
-                     f"{row.oversized_classes:>11,.0f}{row.classes_56_65 + row.classes_66_plus:>7,.0f}"
-                     f"{row.classes_66_plus:>7,.0f}{row.oversized_schools:>12,.0f}")
-    return "\n".join(lines)
+    from capsim.reports.summary import assessment_summary
+
+    return assessment_summary(result)
 
 
 def _summary(result) -> str:

@@ -68,15 +68,16 @@ def test_timeline_bars_run_from_works_to_opening(tiny_res):
     np.testing.assert_allclose([b.get_x() for b in bars], schedule.start_year)
     np.testing.assert_allclose([b.get_x() + b.get_width() for b in bars], schedule.open_year)
     labels = [t.get_text() for t in ax.texts]
-    assert any("北区第三中学" in s and "1,500 seats" in s and "75 M" in s for s in labels)
+    assert any("北区第三中学" in s and "1,500 seats" in s and "7,500 万元" in s for s in labels)
 
 
 def test_spending_bars_are_the_money_spent_and_the_budget_is_drawn(tiny_res):
     ax = capsim.plot.spending(tiny_res)
-    spent = tiny_res.plan.spending.groupby("year").cost_yuan.sum() / 1e6
+    spent = tiny_res.plan.spending.groupby("year").cost_yuan.sum() / 1e4     # 万元: the districts are Chinese
     heights = [b.get_height() for b in ax.containers[0]]
     assert sum(heights) == pytest.approx(spent.sum())
-    assert max(ax.lines[0].get_ydata()) == pytest.approx(150)
+    assert max(ax.lines[0].get_ydata()) == pytest.approx(15_000)
+    assert "3.03 亿元" in ax.get_title()             # reconciled with the chosen projects' total cost
 
 
 def test_fan_chart_band_holds_the_median(tiny_res):
@@ -108,7 +109,7 @@ def test_run_writes_report_pngs_workbook_and_csvs(written):
         assert (written / name).stat().st_size > 0, name
     with zipfile.ZipFile(written / "capsim_tables.xlsx") as z:
         workbook = z.read("xl/workbook.xml").decode("utf-8")
-    for sheet in ("students", "assessment", "schedule", "shortfalls", "spending"):
+    for sheet in ("学生 students", "评估 assessment", "项目 schedule", "缺口 shortfalls", "投资 spending"):
         assert f'name="{sheet}"' in workbook, sheet
 
 
@@ -116,9 +117,10 @@ def test_workbook_has_one_sheet_per_table_with_units(tiny_res):
     from capsim.reports.excel import workbook_sheets
 
     sheets = workbook_sheets(from_results(tiny_res))
-    assert list(sheets) == ["students", "assessment", "schedule", "shortfalls", "spending", "summary", "seats_by_grade"]
+    assert list(sheets)[4:-1] == ["students", "assessment", "schedule", "shortfalls", "spending", "summary",
+                                  "seats_by_grade"]
     assert set(sheets["seats_by_grade"].grade) == {1, 2, 3, 4, 5, 6}
-    assert set(sheets["assessment"].stage) == {"before", "after"}
+    assert set(sheets["assessment"].stage) == {"规划前 before", "规划后 after"}
     assert "cost_yuan" in sheets["schedule"] and "cost_yuan" in sheets["spending"]
 
 
@@ -169,6 +171,37 @@ def test_page_is_self_contained(written):
     assert "<h2>Catchments</h2>" not in page                  # a plan by region has none
 
 
+def _text_missing_from_embedded_font(dom: str) -> list[str]:
+    """Characters of the page's visible text that the font embedded in the page cannot draw."""
+    import base64
+    import io
+    import re
+
+    from fontTools.ttLib import TTFont
+
+    data = re.search(r"url\(data:font/otf;base64,([A-Za-z0-9+/=]+)\)", dom).group(1)
+    cmap = TTFont(io.BytesIO(base64.b64decode(data))).getBestCmap()
+    body = re.sub(r"<script.*?</script>|<style.*?</style>", "", dom.split("<body", 1)[1].split(">", 1)[1], flags=re.S)
+    text = __import__("html").unescape(re.sub(r"<[^>]+>", " ", body))
+    return sorted({ch for ch in text if ch.isprintable() and not ch.isspace() and ord(ch) not in cmap})
+
+
+def browser_dom(page, tmp_path):
+    """(DOM after load, Chromium flags, URL) of ``page``, checked: every image decoded, every text
+    node drawn in the embedded font, which has a glyph for each character shown (no tofu)."""
+    browser = _chromium()
+    assert browser, "CAPSIM_REQUIRE_BROWSER is set but Chromium is not installed"
+    flags = [browser, "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp_path / 'profile'}",
+             "--virtual-time-budget=5000"]
+    url = page.as_uri()
+    dom = subprocess.run(flags + ["--dump-dom", url], capture_output=True, text=True, timeout=120).stdout
+    n_images = dom.count("<img ")
+    assert f'data-images="{n_images}/{n_images}"' in dom
+    assert 'data-off-font="0"' in dom and 'data-font-loaded="true"' in dom   # every text node in the embedded font
+    assert _text_missing_from_embedded_font(dom) == []                       # ... and it has each glyph: no tofu
+    return dom, flags, url
+
+
 def _chromium():
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -176,15 +209,12 @@ def _chromium():
 @pytest.mark.skipif(not _chromium() and not __import__("os").environ.get("CAPSIM_REQUIRE_BROWSER"),
                     reason="no Chromium here (CI installs it and sets CAPSIM_REQUIRE_BROWSER)")
 def test_page_loads_in_a_real_browser_with_every_image(written, tmp_path):
-    browser = _chromium()
-    assert browser, "CAPSIM_REQUIRE_BROWSER is set but Chromium is not installed"
-    flags = [browser, "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp_path / 'profile'}",
-             "--virtual-time-budget=5000"]
-    url = (written / "report.html").as_uri()
-    dom = subprocess.run(flags + ["--dump-dom", url], capture_output=True, text=True, timeout=120).stdout
-    n_images = dom.count("<img ")
-    assert n_images >= 6
-    assert f'data-images="{n_images}/{n_images}"' in dom
+    dom, flags, url = browser_dom(written / "report.html", tmp_path)
+    assert dom.count("<img ") >= 6
+    districts = dom.split('id="districts"')[1].split("<h2")[0]
+    assert "北区" in districts and "南区" in districts and "seat_gap_by_region.png" in districts
+    schools = dom.split('id="schools-table"')[1].split("</table>")[0]
+    assert schools.count("<tr>") == 1 + 41 and "北区第1小学" in schools     # 36 schools and 5 planned sites
     shot = tmp_path / "shot.png"
     subprocess.run(flags + ["--window-size=1200,2400", f"--screenshot={shot}", url], capture_output=True, timeout=120)
     img = matplotlib.image.imread(shot)
@@ -202,3 +232,198 @@ def test_a_level_with_unknown_seats_says_so_instead_of_drawing_zeros(tiny_res):
 
     ax = capsim.plot.seat_gap(replace(t, before=before), level="senior")
     assert not ax.containers and "seats unknown" in ax.texts[0].get_text()
+
+
+def test_the_summary_lists_the_worst_district_years_and_never_nets_a_surplus_against_a_shortage():
+    from capsim.reports.summary import shortage_by_year, worst
+
+    a = pd.DataFrame({"year": [2030, 2030, 2031, 2031], "region": ["a", "b", "a", "b"], "level": "primary",
+                      "students": [1100.0, 700, 1000, 700], "seats": 1000.0, "lawful_seats": 1000.0,
+                      "oversized_classes": [3.0, 0, 0, 0]})
+    by_year = shortage_by_year(a).set_index("year")
+    assert by_year.shortage.tolist() == [100, 0]         # not 100 - 300 = -200 netted over a and b
+    top = worst(a, "shortage")
+    assert top[["region", "year", "value", "years"]].values.tolist() == [["a", 2030, 100.0, "2030"]]
+    assert worst(a, "oversized_classes").value.tolist() == [3.0]
+
+
+def test_cli_summary_names_districts_by_name_and_reconciles_the_cost(tiny_res):
+    from capsim.reports.summary import plan_summary
+
+    text = plan_summary(tiny_res)
+    assert "worst district-years by shortage" in text and "worst district-years by oversized classes" in text
+    worst_line = text.split("worst district-years by shortage")[1].splitlines()[1]
+    assert "北区" in worst_line and "2,290 seats short" in worst_line       # north junior 2028, not netted
+    assert "3.03 亿元 in total, 3.03 亿元 of it inside the plan years" in text
+
+
+def test_district_panels_share_a_scale_per_level_and_show_few_year_ticks(tiny_res):
+    from capsim.reports.figures import districts_figure
+
+    t = from_results(tiny_res)
+    levels = list(dict.fromkeys(t.before.level))
+    fig = districts_figure(t, ["north", "south"], levels)
+    axes = fig.axes[:2 * len(levels)]
+    for k in range(len(levels)):
+        assert axes[k].get_ylim() == axes[k + len(levels)].get_ylim()
+    assert axes[0].get_title().startswith("北区") and axes[len(levels)].get_title().startswith("南区")
+    fig.canvas.draw()
+    ticks = [tk.get_text() for tk in axes[0].get_xticklabels() if tk.get_text()]
+    assert 2 <= len(ticks) <= 6 and all(len(tk) == 4 and tk.isdigit() for tk in ticks)
+    matplotlib.pyplot.close(fig)
+
+
+def test_school_table_sums_each_schools_grades_before_and_after(tiny_res):
+    from capsim.reports.schools import school_table
+
+    t = from_results(tiny_res)
+    table = school_table(t).set_index("school")
+    per_year = tiny_res.assessment_before.grades.groupby(["school", "year"]).oversized_classes.sum()
+    np.testing.assert_allclose(table.loc["NP1", "oversized_classes_max_before"], per_year.loc["NP1"].max())
+    assert table.loc["NP1", "region"] == "北区"
+    new = table.loc["J-N1"] if "J-N1" in table.index else table[table.name == "北区第三中学"].iloc[0]
+    assert pd.isna(new.students_peak_before) and new.students_peak_after > 0     # a new school: after only
+
+
+def test_plots_refuse_an_unknown_level_region_or_quantile(tiny_res):
+    with pytest.raises(ValueError, match=r"The 'level' parameter of seat_gap must be one of \['kindergarten', "
+                                         r"'primary', 'junior', 'senior'\] or None. Got 'middle' instead."):
+        capsim.plot.seat_gap(tiny_res, level="middle")
+    with pytest.raises(ValueError, match="The 'region' parameter of oversized_classes must be one of"):
+        capsim.plot.oversized_classes(tiny_res, region="east")
+    with pytest.raises(ValueError, match="The 'band' parameter of fan_chart must be one of"):
+        capsim.plot.fan_chart(tiny_res, "primary", band=(0.05, 0.95))
+
+
+def test_a_level_without_class_data_says_so_instead_of_an_empty_axis(tiny_res):
+    from dataclasses import replace
+
+    from capsim.reports.headlines import headlines
+    from capsim.reports.html import _cards
+
+    t = from_results(tiny_res)
+    no_classes = {c: np.nan for c in ("oversized_classes", "classes_56_65", "classes_66_plus")}
+    t = replace(t, before=t.before.assign(**no_classes), after=t.after.assign(**no_classes))
+    ax = capsim.plot.oversized_classes(t, level="primary")
+    assert not ax.containers and "no class data" in ax.texts[0].get_text()
+    cards = _cards(t, headlines(t))
+    assert "no class data" in cards and ">0<" not in cards
+    from capsim.reports.figures import report_figures
+
+    figures = report_figures(t)
+    assert "oversized_classes.png" not in figures              # no figure of unknowns
+    for name, fig in figures.items():                          # and no empty axis anywhere else
+        for ax in (a for a in fig.axes if a.get_visible()):
+            drawn = [p for p in ax.patches if p.get_height() or p.get_width()] + ax.lines + ax.collections
+            assert drawn or ax.texts, (name, ax.get_title())
+        matplotlib.pyplot.close(fig)
+
+
+def test_page_formats_years_people_and_money_and_uses_the_font_in_pre(written):
+    page = (written / "report.html").read_text(encoding="utf-8")
+    schedule = page.split("<h2 id='schedule'>")[1].split("<h2")[0]
+    assert "<td>2022</td>" in schedule and "2,02" not in schedule     # years as years, seats and money apart
+    assert "亿元" in page and "万元" in page and "million yuan" not in page   # a Chinese scenario
+    assert "body, pre, code" in page and "'Noto Sans SC'" in page
+    for anchor in ("worst", "districts", "schools", "schedule"):
+        assert f"<h2 id='{anchor}'>" in page
+    assert "北区" in page.split("<h2 id='districts'>")[1] and "north" not in page.split("<h2 id='worst'>")[1] \
+        .split("<h2 id='schedule'>")[0]
+
+
+def test_workbook_has_formats_frozen_bilingual_headers_and_documents_every_column(tiny_res, written):
+    from capsim.reports.excel import SHEETS, workbook_sheets
+
+    sheets = workbook_sheets(from_results(tiny_res))
+    assert list(sheets) == ["headline", "worst", "districts", "schools", "students", "assessment", "schedule", "shortfalls",
+                            "spending", "summary", "seats_by_grade", "columns"]
+    documented = sheets["columns"]
+    assert len(documented) == sum(len(f.columns) for name, f in sheets.items() if name != "columns")
+    assert (documented["meaning 含义"] != "—").all(), documented[documented["meaning 含义"] == "—"]
+    with zipfile.ZipFile(written / "capsim_tables.xlsx") as z:
+        book = z.read("xl/workbook.xml").decode("utf-8")
+        styles = z.read("xl/styles.xml").decode("utf-8")
+        first = z.read("xl/worksheets/sheet1.xml").decode("utf-8")
+        shared = z.read("xl/sharedStrings.xml").decode("utf-8")
+    assert all(f'name="{SHEETS[name]}"' in book for name in sheets)
+    assert 'formatCode="#,##0"' in styles and 'formatCode="0%"' in styles
+    assert 'state="frozen"' in first and "<autoFilter" in first
+    assert "区域 region" in shared and "学段 level" in shared and "北区" in shared
+
+
+def test_validate_list_names_each_override_with_its_description_and_keys(capsys):
+    from capsim.cli import main
+
+    assert main(["validate", "scenarios/kunming.toml", "--list"]) == 0
+    out = capsys.readouterr().out
+    assert "low_births\n      WPP2024 low-fertility variant" in out
+    assert "sets data.tfr = '../data/kunming/tfr_low.csv'" in out and "sets plan.gap = 0.01" in out
+    assert main(["validate", "no/such.toml", "--list"]) == 2
+
+
+def test_python_dash_m_capsim_is_the_command():
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "capsim", "--help"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "validate" in done.stdout and "usage: capsim" in done.stdout
+
+
+def test_the_report_columns_doc_is_up_to_date(capsys):
+    import runpy
+    from pathlib import Path
+
+    runpy.run_path(str(Path(__file__).parents[1] / "docs" / "gen_report_doc.py"), run_name="__main__")
+    assert capsys.readouterr().out == (Path(__file__).parents[1] / "docs" / "report-columns.md").read_text("utf-8")
+
+
+def test_a_map_is_drawn_only_where_the_scenario_gives_coordinates(tiny_res, tmp_path):
+    from dataclasses import replace
+
+    from capsim.reports.figures import map_figure, report_figures
+    from capsim.reports.tables import _places
+
+    t = from_results(tiny_res)
+    assert t.places == {}                                          # tiny gives no coordinates: no map, no error
+    regions = tmp_path / "regions.csv"
+    regions.write_text("region,name,lon,lat\nnorth,北区,101.78,36.64\nsouth,南区,101.77,36.60\n", encoding="utf-8")
+    places = _places({"regions": regions, "schools": None})
+    assert list(places) == ["regions"] and places["regions"].x.tolist() == [101.78, 101.77]
+    fig = map_figure(replace(t, places=places))
+    titles = [ax.get_title() for ax in fig.axes if ax.get_visible()]
+    assert "2020 · 规划前 before" in titles and "2030 · 规划后 after" in titles
+    labels = [tx.get_text() for ax in fig.axes for tx in ax.texts]
+    assert any(s.startswith("北区\n") for s in labels)
+    matplotlib.pyplot.close(fig)
+    with pytest.raises(ValueError, match="The 'year' parameter of seat_gap_map must be one of"):
+        capsim.plot.seat_gap_map(replace(t, places=places), 1999)
+    assert "map.png" not in report_figures(t)
+
+
+def _soffice():
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+@pytest.mark.skipif(not _soffice() and not __import__("os").environ.get("CAPSIM_REQUIRE_LIBREOFFICE"),
+                    reason="no LibreOffice here (CI installs it and sets CAPSIM_REQUIRE_LIBREOFFICE)")
+def test_workbook_opens_in_libreoffice_and_shows_its_number_formats(written, tmp_path):
+    soffice = _soffice()
+    assert soffice, "CAPSIM_REQUIRE_LIBREOFFICE is set but LibreOffice is not installed"
+    # CSV of every sheet (-1), cells as shown (the 9th token), UTF-8 (76)
+    target = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,-1"
+    subprocess.run([soffice, "--headless", f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
+                    "--convert-to", target, "--outdir", str(tmp_path), str(written / "capsim_tables.xlsx")],
+                   capture_output=True, timeout=240)
+    sheets = {p.stem.split("-", 1)[1]: p for p in tmp_path.glob("capsim_tables-*.csv")}
+    assert {"学校 schools", "区域 districts", "字段说明 columns", "项目 schedule", "概要 headline"} <= set(sheets)
+    headline = pd.read_csv(sheets["概要 headline"], dtype=str, keep_default_na=False)
+    assert "3.03 亿元" in set(headline["数值 figure"])
+    schools = pd.read_csv(sheets["学校 schools"], dtype=str, keep_default_na=False)
+    assert list(schools.columns[:4]) == ["学校 school", "名称 name", "区域 region", "类型 type"]
+    np1 = schools[schools["学校 school"] == "NP1"].iloc[0]
+    assert np1["区域 region"] == "北区" and np1["类型 type"] == "小学 primary"
+    assert np1["首年学生 students first (规划前 before)"] == "2,069"          # thousands, no decimals
+    assert np1["峰值年份 peak year (规划前 before)"] == "2020"                 # a year, not 2,020
+    assert np1["最高使用率 utilisation max (规划前 before)"] == "109%"
+    schedule = pd.read_csv(sheets["项目 schedule"], dtype=str, keep_default_na=False)
+    assert "75,000,000" in set(schedule["投资（元） cost yuan"])

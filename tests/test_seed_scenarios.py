@@ -175,3 +175,26 @@ def test_no_oversized_class_or_school_where_a_seed_plan_names_no_shortfall(name,
     clear = [not any(short.get((y, r, lv), 0) > 0.5 for lv in SCHOOL_TYPES[t])
              for y, r, t in zip(schools.year, schools.region, schools.type)]
     assert sum(clear) >= 10 and not schools[clear].oversized.any()
+
+
+@pytest.mark.skipif(not __import__("shutil").which("chromium") and not __import__("os").environ.get(
+    "CAPSIM_REQUIRE_BROWSER"), reason="no Chromium here (CI installs it and sets CAPSIM_REQUIRE_BROWSER)")
+@pytest.mark.parametrize("name", ["kunming", "aral"])
+def test_a_seed_report_shows_its_districts_and_schools_or_says_it_has_no_data(name, request, tmp_path):
+    """Kunming has one district and region seats only (no class data); Aral six districts with schools."""
+    from capsim.reports import build, from_results
+    from test_reports import browser_dom
+
+    res = request.getfixturevalue(name)
+    res = res[0] if isinstance(res, tuple) else res
+    files = build(from_results(res))
+    (tmp_path / "report.html").write_bytes(files["report.html"])
+    dom, _, _ = browser_dom(tmp_path / "report.html", tmp_path)
+    districts = dom.split('id="districts"')[1].split("<h2")[0]
+    if name == "kunming":
+        assert "oversized_classes.png" not in files and "no class data" in dom
+        assert "昆明市" in districts and "No school list" in dom.split('id="schools"')[1]
+    else:
+        assert "seat_gap_by_region.png" in districts and "团镇第一教学片区" in districts and "tz1" not in districts
+        schools = dom.split('id="schools-table"')[1].split("</table>")[0]
+        assert schools.count("<tr>") > 20 and "城区第一小学" in schools

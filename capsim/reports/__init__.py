@@ -25,7 +25,8 @@ def result_tables(res) -> dict:
         tables.update(schedule=res.schedule, spending=res.plan.spending, seats_after_plan=res.seats_after,
                       shortfalls=res.shortfalls, plan_summary=pd.DataFrame([res.plan.summary]),
                       assessment_after_plan=res.assessment_planned,
-                      assessment_schools_after_plan=res.assessment_after.schools, catchments=res.plan.catchments,
+                      assessment_schools_after_plan=res.assessment_after.schools,
+                      assessment_grades_after_plan=res.assessment_after.grades, catchments=res.plan.catchments,
                       seats_by_grade_after_plan=res.plan.seats_by_grade, classrooms_after_plan=res.plan.rooms)
     if res.scenario.targets:
         tables["targets"] = res.targets

@@ -1,4 +1,6 @@
-"""The workbook: one sheet per table, tidy, units in the column names (money in yuan)."""
+"""The workbook: one sheet per table, Chinese names with English beside them, headings in both,
+numbers formatted (people whole, years as years, shares in %, money in yuan with thousands),
+the header row frozen and filterable, and a 字段说明 columns sheet documenting every column."""
 
 from __future__ import annotations
 
@@ -6,31 +8,109 @@ import io
 
 import pandas as pd
 
+from capsim.reports import columns
+from capsim.reports.labels import level_label, word
+
+# table -> sheet name (at most 31 characters, none of []:*?/\)
+SHEETS = {"headline": "概要 headline", "worst": "最突出 worst", "districts": "区域 districts", "schools": "学校 schools",
+          "students": "学生 students", "assessment": "评估 assessment", "schedule": "项目 schedule",
+          "shortfalls": "缺口 shortfalls", "spending": "投资 spending", "summary": "求解 plan summary",
+          "seats_by_grade": "分年级学位 seats by grade", "catchments": "学区 catchments", "columns": "字段说明 columns"}
+FORMATS = {"people": "#,##0", "year": "0", "whole": "0", "share": "0%", "yuan": "#,##0", "number": "#,##0.00", "seconds": "0.0"}
+
 
 def workbook_sheets(t) -> dict[str, pd.DataFrame]:
-    """Sheet name -> table: students, assessment (before and after, by ``stage``), schedule,
-    shortfalls, spending and the plan summary, the last four only after a plan, then the plan's
-    seats by grade and the catchments where the plan has them."""
-    stages = [t.before.assign(stage="before")] + ([t.after.assign(stage="after")] if t.after is not None else [])
-    assessment = pd.concat(stages, ignore_index=True)
-    sheets = {"students": t.students, "assessment": assessment[["stage"] + [c for c in assessment if c != "stage"]]}
+    """Table name (a key of :data:`SHEETS`) -> table, with region and level names as a reader
+    reads them: the worst district-years, districts and schools, students, assessment (before
+    and after, by ``stage``), then after a plan the schedule, shortfalls, spending and plan
+    summary, the plan's seats by grade and the catchments where the plan has them. The last,
+    ``columns``, documents every column of the others."""
+    from capsim.reports.schools import school_table
+    from capsim.reports.summary import district_problems, worst
+
+    stages = [("before", t.before)] + ([("after", t.after_in_plan)] if t.after is not None else [])
+    ranked = [worst(table, by, 20).assign(stage=stage, ranked_by=by) for by in ("shortage", "oversized_classes")
+              for stage, table in stages]
+    from capsim.reports.headlines import headlines
+    from capsim.reports.html import card_items
+
+    h = headlines(t)
+    cards = card_items(t, h) + ([("说明 note", h["notes"], "")] if h.get("notes") else [])
+    sheets = {"headline": pd.DataFrame(cards, columns=["headline", "figure", "detail"]),
+              "worst": pd.concat(ranked, ignore_index=True)[["ranked_by", "stage", "region", "level", "year", "value",
+                                                             "years"]],
+              "districts": pd.concat([district_problems(table).assign(stage=stage) for stage, table in stages],
+                                     ignore_index=True)}
+    schools = school_table(t)
+    if schools is not None:
+        sheets["schools"] = schools
+    sheets["students"] = t.students
+    full = [("before", t.before)] + ([("after", t.after)] if t.after is not None else [])
+    assessment = pd.concat([table.assign(stage=stage) for stage, table in full], ignore_index=True)
+    sheets["assessment"] = assessment[["stage"] + [c for c in assessment if c != "stage"]]
     for name in ("schedule", "shortfalls", "spending", "summary", "seats_by_grade", "catchments"):
         frame = getattr(t, name)
         if frame is not None:
             sheets[name] = frame
+    sheets = {name: _named(frame, t) for name, frame in sheets.items()}
+    sheets["columns"] = column_sheet(sheets)
     return sheets
 
 
+def _named(frame: pd.DataFrame, t) -> pd.DataFrame:
+    """Regions by name, levels as "小学 primary", stages as "规划前 before"."""
+    out = frame.copy()
+    if "region" in out:
+        out["region"] = [t.region(r) for r in out.region]
+    if "level" in out:
+        out["level"] = [level_label(lv) if isinstance(lv, str) else lv for lv in out.level]
+    for column in ("kind", "type"):
+        if column in out and out[column].dtype == object:
+            out[column] = [word(x) for x in out[column]]
+    if "stage" in out:
+        out["stage"] = [f"{columns.STAGES.get(s, '')} {s}".strip() for s in out.stage]
+    return out
+
+
+def column_sheet(sheets: dict) -> pd.DataFrame:
+    """One row per column of every sheet: sheet, heading, column, meaning, format."""
+    rows = [{"sheet 工作表": SHEETS[name], "heading 标题": columns.heading(str(c)), "column 字段": str(c),
+             "meaning 含义": columns.meaning(str(c)) or "—", "format 格式": columns.kind(str(c))}
+            for name, frame in sheets.items() for c in frame.columns]
+    return pd.DataFrame(rows)
+
+
 def workbook_bytes(t) -> bytes:
-    """The workbook as .xlsx bytes (xlsxwriter): header row frozen, columns sized to fit."""
+    """The workbook as .xlsx bytes (xlsxwriter): bilingual headings, number formats by column,
+    header row frozen with a filter, columns sized to fit."""
     buf = io.BytesIO()
     # Text is stored as text: a name starting with '=' must not become a live formula.
     with pd.ExcelWriter(buf, engine="xlsxwriter",
-                        engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False}}) as writer:
+                        engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False,
+                                                   "nan_inf_to_errors": True}}) as writer:
+        book = writer.book
+        formats = {kind: book.add_format({"num_format": f}) for kind, f in FORMATS.items()}
+        head = book.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#f3f3f3",
+                                "border": 1})
         for name, frame in workbook_sheets(t).items():
-            frame.to_excel(writer, sheet_name=name, index=False)
-            sheet = writer.sheets[name]
-            sheet.freeze_panes(1, 0)
+            sheet_name = SHEETS[name]
+            documenting = name == "columns"
+            frame.to_excel(writer, sheet_name=sheet_name, index=False, startrow=1, header=False)
+            sheet = writer.sheets[sheet_name]
             for i, column in enumerate(frame.columns):
-                sheet.set_column(i, i, max(10, min(40, len(str(column)) + 2)))
+                kind = "text" if documenting else columns.kind(str(column))
+                title = str(column) if documenting else columns.heading(str(column))
+                sheet.write(0, i, title, head)
+                width = max(10, min(40, max(len(title) + 2, _width(frame[column]))))
+                sheet.set_column(i, i, width, formats.get(kind))
+            sheet.set_row(0, 32)
+            sheet.freeze_panes(1, 0)
+            if len(frame.columns):
+                sheet.autofilter(0, 0, max(len(frame), 1), len(frame.columns) - 1)
     return buf.getvalue()
+
+
+def _width(values: pd.Series) -> int:
+    if values.dtype != object or not len(values):
+        return 10
+    return int(values.head(200).astype(str).str.len().max()) + 2

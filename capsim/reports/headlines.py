@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from capsim.reports.summary import shortage_by_year, worst
 from capsim.reports.tables import median_quantile
 
 
@@ -17,24 +18,40 @@ def headlines(t) -> dict:
     """
     st = t.students
     median = st[st["quantile"] == median_quantile(st)].groupby("year").students.sum()
+    base = t.before[t.before.year == t.before.year.min()].oversized_classes
     out = {"peak_year": int(median.idxmax()), "peak_students": float(median.max()),
            "first_year": int(t.before.year.min()), "last_year": int(t.before.year.max()),
-           "oversized_base_year": float(t.before[t.before.year == t.before.year.min()].oversized_classes.sum())}
+           "class_data": bool(t.before.oversized_classes.notna().any()),
+           "oversized_base_year": float(base.sum()) if base.notna().any() else np.nan,
+           "worst_shortage": _first(worst(t.before, "shortage", 1)),
+           "worst_oversized": _first(worst(t.before, "oversized_classes", 1)),
+           "shortage_peak": _peak(shortage_by_year(t.before))}
     if not t.has_plan:
         return out
     years = t.seats_after.year.unique()
     last = int(years.max())
     s = t.summary.iloc[0] if t.summary is not None and len(t.summary) else {}
     in_plan = t.before[t.before.year.isin(years)].groupby("year").oversized_classes.sum()
-    worst = int(in_plan.idxmax()) if len(in_plan) else last
+    worst_year = int(in_plan.idxmax()) if len(in_plan) else last
+    first_plan_year = int(years.min())
+    base_year = int(t.before.year.min())
+    early = t.schedule[t.schedule.start_year < base_year] if "start_year" in t.schedule else t.schedule.iloc[:0]
     out.update(
         projects=int(len(t.schedule)), places_added=float(t.schedule.seats.sum()),
         cost_yuan=float(t.spending.cost_yuan.sum()) if len(t.spending) else 0.0,
+        cost_total_yuan=float(t.schedule.cost_yuan.sum()),
+        cost_in_plan_years_yuan=float(t.spending[t.spending.year.isin(years)].cost_yuan.sum()) if len(t.spending)
+        else 0.0,
+        first_plan_year=first_plan_year, early_projects=int(len(early)),
+        early_committed=int(early.committed.astype(bool).sum()) if len(early) else 0,
+        early_start=int(early.start_year.min()) if len(early) else None,
+        early_cost_yuan=float((early.cost_yuan - early.get("cost_in_plan_years_yuan", early.cost_yuan)).sum()),
+        worst_shortage_after=_first(worst(t.after_in_plan, "shortage", 1)),
         shortfall_seat_years=float(t.shortfalls.seats.sum()) if len(t.shortfalls) else 0.0,
         shortfall_last_year=float(t.shortfalls[t.shortfalls.year == last].seats.sum()) if len(t.shortfalls) else 0.0,
-        plan_last_year=last, oversized_year=worst,
-        oversized_before=float(in_plan.get(worst, 0.0)),
-        oversized_after=float(t.after[t.after.year == worst].oversized_classes.sum()),
+        plan_last_year=last, oversized_year=worst_year,
+        oversized_before=float(in_plan.get(worst_year, 0.0)),
+        oversized_after=float(t.after[t.after.year == worst_year].oversized_classes.sum()),
         oversized_class_years_removed=float(t.before[t.before.year.isin(years)].oversized_classes.sum()
                                             - t.after[t.after.year.isin(years)].oversized_classes.sum()),
         status=str(s.get("status", "")), gap=float(s.get("gap", np.nan)),
@@ -42,3 +59,17 @@ def headlines(t) -> dict:
     )
     return out
 
+
+
+def _first(frame: pd.DataFrame) -> dict | None:
+    return frame.iloc[0].to_dict() if len(frame) else None
+
+
+def _peak(by_year: pd.DataFrame) -> dict | None:
+    """The year with most seats short summed over the districts short (all levels), or None."""
+    total = by_year.groupby("year").shortage.sum()
+    if not len(total) or total.max() < 0.5:
+        return None
+    short = total[total > 0.5]
+    return {"year": int(total.idxmax()), "shortage": float(total.max()), "first": int(short.index.min()),
+            "last": int(short.index.max())}

@@ -12,12 +12,13 @@ import numpy as np
 import pandas as pd
 
 from capsim.reports.fonts import use_cjk_font
+from capsim.reports.labels import money
 from capsim.reports.tables import median_quantile
 
 SHORT, SURPLUS = ("#f4a6a6", "#c62828"), ("#a8c8ec", "#1f5fa8")   # (before, after)
 BANDS = (("over standard", "oversized_only", "#f2c14e"), ("56–65", "classes_56_65", "#e07b39"),
          ("66+", "classes_66_plus", "#b3261e"))
-LEVEL_NAMES = {"kindergarten": "幼儿园", "primary": "小学", "junior": "初中", "senior": "高中"}
+from capsim.reports.labels import LEVEL_NAMES  # noqa: E402  (re-exported: plots.LEVEL_NAMES)
 
 
 def tables_of(results):
@@ -29,14 +30,29 @@ def tables_of(results):
 
 def _axes(ax, size=(6.4, 3.2)):
     import matplotlib.pyplot as plt
-
-    from matplotlib.ticker import MaxNLocator
+    from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 
     use_cjk_font()
     if ax is None:
         _, ax = plt.subplots(figsize=size)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # years, never 2022.5
+    # years, never 2022.5; few enough that narrow panels never run them together
+    width = ax.get_position().width * ax.figure.get_figwidth()
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=max(2, int(width / 0.7)), integer=True))
+    ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))   # 375,000, not 375000
+    ax.tick_params(labelsize=7)
     return ax
+
+
+def check_choice(func: str, name: str, value, allowed) -> None:
+    """Refuse a value outside ``allowed`` with the scikit-learn style message."""
+    allowed = list(allowed)
+    if value is not None and value not in allowed:
+        raise ValueError(f"The '{name}' parameter of {func} must be one of {allowed} or None. Got {value!r} instead.")
+
+
+def _check(t, func: str, region=None, level=None) -> None:
+    check_choice(func, "level", level, list(dict.fromkeys(t.before.level)))
+    check_choice(func, "region", region, list(dict.fromkeys(t.before.region)))
 
 
 def _select(frame, region=None, level=None):
@@ -47,28 +63,31 @@ def _select(frame, region=None, level=None):
     return frame
 
 
-def label(region=None, level=None) -> str:
-    """E.g. "城东区 · 小学 primary"; all regions when no region is named."""
-    parts = [region or "all regions"]
+def label(region=None, level=None, t=None) -> str:
+    """E.g. "城东区 · 小学 primary" (the region's name when ``t`` has it); all regions when none is named."""
+    parts = [(t.region(region) if t is not None else str(region)) if region is not None else "全部区域 all districts"]
     if level:
         parts.append(f"{LEVEL_NAMES.get(level, '')} {level}".strip())
     return " · ".join(parts)
 
 
-def _start(results, ax, title, region, level):
+def _start(results, ax, title, region, level, func, column="lawful_seats"):
     """(tables, Axes, seats unknown?) for a before/after plot of a region and level."""
     t = tables_of(results)
+    _check(t, func, region, level)
     ax = _axes(ax)
-    ax.set_title(f"{title} · {label(region, level)}", fontsize=9)
-    return t, ax, _unknown(ax, t.before, region, level)
+    ax.set_title(f"{title} · {label(region, level, t)}", fontsize=9)
+    return t, ax, _unknown(ax, t.before, region, level, column)
 
 
-def _unknown(ax, assessment, region, level) -> bool:
-    """Say so on ``ax`` when the selection's seats are unknown (no school list or capacity)."""
-    if _select(assessment, region, level).lawful_seats.notna().any():
+def _unknown(ax, assessment, region, level, column="lawful_seats") -> bool:
+    """Say so on ``ax`` when the selection has no data for ``column``: seats unknown (no school
+    list or capacity) or, for classes, no class data (no school list)."""
+    if _select(assessment, region, level)[column].notna().any():
         return False
-    ax.text(0.5, 0.5, "seats unknown: no school list or capacity for this level", transform=ax.transAxes,
-            ha="center", va="center", fontsize=8, color="#666")
+    text = ("seats unknown 无学位数据: no school list or capacity for this level" if column == "lawful_seats"
+            else "no class data 无班级数据: the scenario lists no schools, so classes are unknown")
+    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", fontsize=8, color="#666", wrap=True)
     ax.set_xticks([])
     ax.set_yticks([])
     return True
@@ -93,7 +112,7 @@ def gap_by_year(assessment: pd.DataFrame, region=None, level=None) -> pd.DataFra
 
 def seat_gap(results, region=None, level=None, ax=None):
     """Bars of seat surplus (up) and shortage (down) per year, before and after the plan."""
-    t, ax, unknown = _start(results, ax, "seat gap", region, level)
+    t, ax, unknown = _start(results, ax, "学位缺口 seat gap", region, level, "seat_gap")
     if unknown:
         return ax
     for name, table, shade, offset, width in _side_by_side(t, (0, 1)):
@@ -108,13 +127,22 @@ def seat_gap(results, region=None, level=None, ax=None):
     return ax
 
 
-def fan_chart(results, level, region=None, ax=None):
-    """Students of ``level`` per year: the forecast's quantile band and median, against
-    lawful seats before and after the plan (regional quantiles summed)."""
+def fan_chart(results, level, region=None, ax=None, band=None):
+    """Students of ``level`` per year: the forecast's quantile band (``band`` = (low, high)
+    quantiles of the run; default its outermost) and median, against lawful seats before and
+    after the plan (regional quantiles summed)."""
     t = tables_of(results)
+    _check(t, "fan_chart", region, level)
+    if level is None:
+        raise ValueError(f"The 'level' parameter of fan_chart must be one of {list(dict.fromkeys(t.before.level))}. "
+                         "Got None instead.")
     ax = _axes(ax)
     st = _select(t.students, region, level).groupby(["year", "quantile"]).students.sum().unstack()
     qs = sorted(st.columns)
+    if band is not None:
+        for q in band:
+            check_choice("fan_chart", "band", q, qs)
+        qs = sorted(band)
     if len(qs) > 1:
         ax.fill_between(st.index, st[qs[0]], st[qs[-1]], color="#9bb7d4", alpha=0.5,
                         label=f"students {qs[0]:.0%}–{qs[-1]:.0%}")
@@ -123,7 +151,7 @@ def fan_chart(results, level, region=None, ax=None):
         if table is not None:
             seats = _select(table, region, level).groupby("year").lawful_seats.sum(min_count=1)
             ax.step(seats.index, seats, where="mid", linestyle=style, color="#2e7d32", label=name)
-    ax.set_title(f"students and seats · {label(region, level)}", fontsize=9)
+    ax.set_title(f"学生与学位 students and seats · {label(region, level, t)}", fontsize=9)
     ax.set_ylabel("persons / seats", fontsize=8)
     ax.legend(fontsize=7)
     ax.grid(alpha=0.3)
@@ -143,12 +171,12 @@ def build_timeline(results, ax=None):
         ax.barh(y, length, left=start, color=colors, height=0.6)
         ax.scatter(schedule.open_year, y, marker="|", color="black", s=60, zorder=3)
         for yi, row in zip(y, schedule.itertuples()):
-            ax.text(row.open_year + 0.1, yi, f"{row.name} · {row.seats:,.0f} seats · {row.cost_yuan / 1e6:,.0f} M",
+            ax.text(row.open_year + 0.1, yi, f"{row.name} · {row.seats:,.0f} seats · {money(row.cost_yuan, t.chinese)}",
                     va="center", fontsize=6.5)
         ax.set_yticks(y, schedule.id, fontsize=6.5)
         ax.set_xlim(start.min() - 0.5, schedule.open_year.max() + 6)
         ax.invert_yaxis()
-    ax.set_title("build timeline 建设时间表 (works → opening; purple = committed)", fontsize=9)
+    ax.set_title("建设时间表 build timeline (works → opening; purple = committed)", fontsize=9)
     ax.set_xlabel("year", fontsize=8)
     ax.grid(axis="x", alpha=0.3)
     return ax
@@ -164,7 +192,8 @@ def oversized_by_band(assessment: pd.DataFrame, region=None, level=None) -> pd.D
 
 def oversized_classes(results, region=None, level=None, ax=None):
     """Stacked bars of oversized classes per year by band, before (hatched) and after the plan."""
-    t, ax, unknown = _start(results, ax, "oversized classes 大班额", region, level)
+    t, ax, unknown = _start(results, ax, "大班额 oversized classes", region, level, "oversized_classes",
+                                    "oversized_classes")
     if unknown:
         return ax
     for name, table, hatch, offset, width in _side_by_side(t, ("//", None)):
@@ -191,20 +220,30 @@ def yearly_budget(budget, years) -> np.ndarray | None:
     return np.full(len(years), float(budget))
 
 
+def money_unit(t) -> tuple[float, str]:
+    """(yuan per unit, unit name) for money axes: 万元 for a Chinese scenario, else million yuan."""
+    return (1e4, "万元") if t.chinese else (1e6, "million yuan")
+
+
 def spending(results, ax=None):
-    """Money spent per year (million yuan) against the yearly budget."""
+    """Money spent per year of the plan (万元, or million yuan) against the yearly budget; the
+    title reconciles it with the total cost of the chosen projects."""
     t = tables_of(results)
     ax = _axes(ax)
+    unit, name = money_unit(t)
     spent = t.spending.groupby("year").cost_yuan.sum() if t.spending is not None else pd.Series(dtype=float)
     years = np.arange(spent.index.min(), spent.index.max() + 1) if len(spent) else np.array([])
     spent = spent.reindex(years, fill_value=0.0)
-    ax.bar(years, spent / 1e6, color="#1f5fa8", label="spent")
+    ax.bar(years, spent / unit, color="#1f5fa8", label="spent 支出")
     budget = yearly_budget(t.budget_yearly, years)
     if budget is not None:
-        ax.step(years, budget / 1e6, where="mid", color="#c62828", label="yearly budget")
-    total = f"; total {spent.sum() / 1e6:,.0f} M" + (f" of {t.budget_total / 1e6:,.0f} M" if t.budget_total else "")
-    ax.set_title(f"money per year 投资 (million yuan{total})", fontsize=9)
-    ax.set_ylabel("million yuan", fontsize=8)
+        ax.step(years, budget / unit, where="mid", color="#c62828", label="yearly budget 年度预算")
+    total = t.schedule.cost_yuan.sum() if t.schedule is not None else spent.sum()
+    text = f"spent in these years {money(spent.sum(), t.chinese)} of the chosen projects' {money(total, t.chinese)}"
+    if t.budget_total:
+        text += f"; budget {money(t.budget_total, t.chinese)}"
+    ax.set_title(f"年度投资 money per year ({name})\n{text}", fontsize=8.5)
+    ax.set_ylabel(name, fontsize=8)
     ax.legend(fontsize=7)
     ax.grid(axis="y", alpha=0.3)
     return ax
@@ -213,13 +252,57 @@ def spending(results, ax=None):
 def teachers(results, region=None, ax=None):
     """Teachers needed per year and level (after the plan when there is one)."""
     t = tables_of(results)
+    _check(t, "teachers", region)
     ax = _axes(ax)
     table = t.after if t.after is not None else t.before
     need = _select(table, region).groupby(["year", "level"], sort=False).teachers_needed.sum(min_count=1).unstack()
     for level in need.columns:
         ax.plot(need.index, need[level], marker="o", markersize=3, label=f"{LEVEL_NAMES.get(level, '')} {level}")
-    ax.set_title(f"teachers needed 教师需求 · {label(region)}", fontsize=9)
+    ax.set_title(f"teachers needed 教师需求 · {label(region, t=t)}", fontsize=9)
     ax.set_ylabel("teachers", fontsize=8)
     ax.legend(fontsize=7)
     ax.grid(alpha=0.3)
+    return ax
+
+
+def seat_gap_map(results, year, stage="before", ax=None):
+    """Where the scenario gives coordinates (``lon, lat`` or ``x, y`` in the regions table): each
+    district as a circle at its point, its area the seats short in ``year`` (summed over the
+    levels short, red) or, with no shortage, the surplus (blue); existing schools as grey dots
+    and, after the plan, the chosen projects with coordinates as black triangles."""
+    from capsim.reports.summary import cell_shortage
+
+    t = tables_of(results)
+    check_choice("seat_gap_map", "stage", stage, ["before", "after"] if t.after is not None else ["before"])
+    check_choice("seat_gap_map", "year", year, sorted(t.before.year.unique()))
+    if "regions" not in t.places:
+        raise ValueError("The regions table of this scenario gives no coordinates (lon, lat or x, y): no map.")
+    ax = _axes(ax, size=(4.5, 4.5))
+    table = (t.before if stage == "before" else t.after)
+    part = table[table.year == year]
+    seats = part.lawful_seats.fillna(part.seats)
+    frame = pd.DataFrame({"region": part.region, "short": cell_shortage(part),
+                          "surplus": (seats - part.students).clip(lower=0)}).groupby("region").sum()
+    xy = t.places["regions"].set_index("id").reindex(frame.index)
+    scale = 600 / max(frame.short.max(), frame.surplus.max(), 1.0)
+    short = frame.short > 0.5
+    ax.scatter(xy.x[short], xy.y[short], s=frame.short[short] * scale, color="#c62828", alpha=0.6,
+               label="seats short 学位缺口")
+    ax.scatter(xy.x[~short], xy.y[~short], s=frame.surplus[~short] * scale, color="#1f5fa8", alpha=0.4,
+               label="seats spare 富余学位")
+    for region, row in xy.iterrows():
+        value = frame.short[region] if short[region] else 0
+        ax.annotate(f"{t.region(region)}\n{value:,.0f}", (row.x, row.y), fontsize=7, ha="center", va="center")
+    if "schools" in t.places:
+        pts = t.places["schools"]
+        ax.scatter(pts.x, pts.y, s=6, color="#777", label="schools 学校")
+    if stage == "after" and "projects" in t.places and t.schedule is not None:
+        pts = t.places["projects"]
+        pts = pts[pts.id.isin(t.schedule[t.schedule.open_year <= year].id)]
+        ax.scatter(pts.x, pts.y, s=30, marker="^", color="black", label="new sites 新校址")
+    ax.set_title(f"{year} · {'规划前 before' if stage == 'before' else '规划后 after'}", fontsize=9)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.margins(0.2)
     return ax

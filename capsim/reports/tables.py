@@ -18,7 +18,9 @@ REQUIRED = {"students_by_level": "students", "assessment": "before"}
 OPTIONAL = {"assessment_after_plan": "after", "schedule": "schedule", "spending": "spending",
             "shortfalls": "shortfalls", "seats_after_plan": "seats_after", "plan_summary": "summary",
             "seats_by_grade_after_plan": "seats_by_grade", "classrooms_after_plan": "classrooms",
-            "catchments": "catchments", "targets": "targets"}
+            "catchments": "catchments", "targets": "targets",
+            "assessment_schools": "schools_before", "assessment_schools_after_plan": "schools_after",
+            "assessment_grades": "grades_before", "assessment_grades_after_plan": "grades_after"}
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,33 @@ class ReportTables:
     catchments: pd.DataFrame | None = None       # where each area's pupils go (catchment plans)
     targets: pd.DataFrame | None = None          # the scenario's targets before and after (capsim.targets)
     sources: dict = field(default_factory=dict)   # data table -> provenance text (SOURCES.md) or ""
+    region_names: dict = field(default_factory=dict)  # region id -> name as the regions table gives it
+    schools_before: pd.DataFrame | None = None   # per school and year: students, seats, utilisation, ...
+    schools_after: pd.DataFrame | None = None
+    grades_before: pd.DataFrame | None = None    # per school, grade and year: classes, oversized, bands
+    grades_after: pd.DataFrame | None = None
+    places: dict = field(default_factory=dict)   # "regions"/"schools"/"projects" -> id, x, y (where the data give them)
+
+    @property
+    def chinese(self) -> bool:
+        """Region names in Chinese: money in 万元/亿元."""
+        from capsim.reports.labels import is_chinese
+
+        return is_chinese(self.region_names)
+
+    def region(self, region) -> str:
+        """The region's name as the regions table gives it."""
+        from capsim.reports.labels import region_label
+
+        return region_label(region, self.region_names)
+
+    @property
+    def after_in_plan(self) -> pd.DataFrame | None:
+        """The assessment after the plan over the plan's years only (the base year is before any
+        project can open: ranking it "after" would blame the plan for it)."""
+        if self.after is None or self.seats_after is None or not len(self.seats_after):
+            return self.after
+        return self.after[self.after.year.isin(self.seats_after.year.unique())]
 
     @property
     def has_plan(self) -> bool:
@@ -74,6 +103,11 @@ def from_results(res) -> ReportTables:
         catchments=plan.catchments if plan is not None else None,
         targets=res.targets if sc.targets else None,
         sources=_sources({k: getattr(sc.data, k) for k in type(sc.data).model_fields}),
+        region_names=_region_names(sc.data.regions),
+        places=_places({k: getattr(sc.data, k, None) for k in ("regions", "schools", "projects")}),
+        schools_before=res.assessment_before.schools, grades_before=res.assessment_before.grades,
+        schools_after=res.assessment_after.schools if plan is not None else None,
+        grades_after=res.assessment_after.grades if plan is not None else None,
     )
 
 
@@ -93,12 +127,47 @@ def from_folder(folder) -> ReportTables:
     tables = {attr: _read(folder / f"{name}.csv") for name, attr in {**REQUIRED, **OPTIONAL}.items()}
     data = {k: (folder / v).resolve() for k, v in settings.get("data", {}).items() if isinstance(v, str)}
     return ReportTables(title=settings.get("title") or settings.get("name", folder.name), scenario_text=text,
-                        settings=settings, sources=_sources(data), **tables)
+                        settings=settings, sources=_sources(data), region_names=_region_names(data.get("regions")),
+                        places=_places(data),
+                        **tables)
 
 
 def median_quantile(students: pd.DataFrame) -> float:
     """The forecast quantile nearest the median (0.5 when the run has it)."""
     return min(students["quantile"].unique(), key=lambda q: abs(q - 0.5))
+
+
+def _region_names(path) -> dict:
+    """Region id -> name from the regions table (empty when it is gone or has no names)."""
+    if path is None or not Path(path).is_file():
+        return {}
+    table = pd.read_csv(path, encoding="utf-8-sig", dtype=str)
+    if not {"region", "name"} <= set(table.columns):
+        return {}
+    return {r: n for r, n in zip(table.region, table.name) if isinstance(n, str) and n.strip()}
+
+
+COORDINATES = (("lon", "lat"), ("x", "y"))
+
+
+def _places(data: dict) -> dict:
+    """Coordinates where the regions, schools or projects tables give them (optional columns
+    ``lon, lat`` or ``x, y``, one pair for every row): table -> DataFrame(id, x, y). A table
+    without them is left out: no map, no error."""
+    out = {}
+    for key, ident in (("regions", "region"), ("schools", "id"), ("projects", "id")):
+        path = data.get(key)
+        if path is None or not Path(path).is_file():
+            continue
+        table = pd.read_csv(path, encoding="utf-8-sig", dtype={ident: str})
+        for x, y in COORDINATES:
+            if {ident, x, y} <= set(table.columns):
+                xy = pd.DataFrame({"id": table[ident], "x": pd.to_numeric(table[x], errors="coerce"),
+                                   "y": pd.to_numeric(table[y], errors="coerce")})
+                if len(xy) and xy[["x", "y"]].notna().all().all():
+                    out[key] = xy
+                break
+    return out
 
 
 def _read(path: Path) -> pd.DataFrame | None:

@@ -1,0 +1,77 @@
+"""The per-school table: one row per school, before and after the plan.
+
+Built from the assessment's per-school table (students, seats, utilisation, too big) and its
+per-school-grade table (classes, oversized classes, the 56–65 and 66+ bands), summed over a
+school's grades each year. "Years" columns give the first and last year a problem is present.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from capsim.reports.labels import span, word
+
+CLASS_COLUMNS = ["classes", "oversized_classes", "classes_56_65", "classes_66_plus"]
+
+
+def school_years(schools: pd.DataFrame, grades: pd.DataFrame | None) -> pd.DataFrame:
+    """Per school and year: students, seats, utilisation, too big, and (with grades) classes,
+    oversized classes and the bands, summed over the school's grades."""
+    frame = schools[["year", "school", "name", "region", "type", "students", "seats", "utilisation", "oversized"]]
+    if grades is not None and len(grades):
+        classes = grades.groupby(["school", "year"])[CLASS_COLUMNS].sum(min_count=1).reset_index()
+        frame = frame.merge(classes, on=["school", "year"], how="left")
+    else:
+        frame = frame.assign(**{c: np.nan for c in CLASS_COLUMNS})
+    return frame
+
+
+def _years(frame: pd.DataFrame, mask: pd.Series) -> str:
+    years = frame.year[mask.fillna(False).astype(bool)]
+    return span(years.min(), years.max()) if len(years) else ""
+
+
+def _one(frame: pd.DataFrame) -> dict:
+    """The figures of one school over the years of ``frame`` (one stage)."""
+    first = frame[frame.year == frame.year.min()].iloc[0]
+    peak = frame.loc[frame.students.idxmax()] if frame.students.notna().any() else first
+    over_seats = frame.students > frame.seats + 0.5
+    return {"students_first": first.students, "students_peak": peak.students, "peak_year": peak.year,
+            "seats_first": first.seats, "classes_first": first.classes,
+            "utilisation_max": frame.utilisation.max(),
+            "oversized_classes_max": frame.oversized_classes.max(), "classes_56_65_max": frame.classes_56_65.max(),
+            "classes_66_plus_max": frame.classes_66_plus.max(),
+            "over_seats_years": _years(frame, over_seats),
+            "oversized_classes_years": _years(frame, frame.oversized_classes > 0.5),
+            "too_big_years": _years(frame, frame.oversized)}
+
+
+def school_table(t) -> pd.DataFrame | None:
+    """One row per school: name, region (as named), type, then each figure before and (after a
+    plan) after: students in the first year and at the peak (and its year), seats, classes,
+    the highest utilisation, the most oversized classes in a year (all, 56–65, 66+), and the
+    years each problem runs (students above seats, oversized classes, school above its maximum).
+    None when the scenario has no school list."""
+    if t.schools_before is None or not len(t.schools_before):
+        return None
+    stages = [("before", school_years(t.schools_before, t.grades_before))]
+    if t.schools_after is not None and len(t.schools_after):
+        stages.append(("after", school_years(t.schools_after, t.grades_after)))
+    parts = []
+    for stage, frame in stages:
+        frame = frame[frame.year.isin(t.before.year.unique())]
+        rows = {school: _one(g) for school, g in frame.groupby("school", sort=False)}
+        parts.append(pd.DataFrame.from_dict(rows, orient="index").add_suffix(f"_{stage}"))
+    ident = pd.concat([f for _, f in stages]).drop_duplicates("school").set_index("school")[["name", "region", "type"]]
+    table = ident.join(parts, how="left")
+    table["region"] = [t.region(r) for r in table.region]
+    table["type"] = [word(x) for x in table.type]
+    order = [c for c in _ORDER if c in table]
+    return table.rename_axis("school").reset_index()[["school", "name", "region", "type"] + order]
+
+
+FIGURES = ["students_first", "students_peak", "peak_year", "seats_first", "classes_first", "utilisation_max",
+            "oversized_classes_max", "classes_56_65_max", "classes_66_plus_max", "over_seats_years",
+            "oversized_classes_years", "too_big_years"]
+_ORDER = [f"{f}_{stage}" for f in FIGURES for stage in ("before", "after")]

@@ -1,0 +1,163 @@
+"""Where and when it hurts: district-years ranked by shortage and by oversized classes, each
+district's problem years, and the one-screen text summary ``capsim run`` prints.
+
+A shortage is counted per district, level and year (students above lawful seats, the seats in
+classes of the standard size) and only ever summed over districts that are short: a surplus in
+one district never hides a shortage in another.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from capsim.reports.labels import is_chinese, level_label, money, people, region_label, span
+
+
+def cell_shortage(assessment: pd.DataFrame) -> pd.Series:
+    """Per row (district, level, year): students above lawful seats (rated seats where lawful
+    seats are unknown); NaN where the seats are unknown."""
+    seats = assessment.lawful_seats.fillna(assessment.seats)
+    return (assessment.students - seats).clip(lower=0).where(seats.notna())
+
+
+def worst(assessment: pd.DataFrame, by: str = "shortage", n: int = 5) -> pd.DataFrame:
+    """The ``n`` districts and levels with the largest shortage (``by="shortage"``) or most
+    oversized classes (``by="oversized_classes"``) in a year: region, level, the worst year, its
+    value and the years with any (first–last), largest first; only values above zero."""
+    value = cell_shortage(assessment) if by == "shortage" else assessment[by]
+    frame = assessment[["region", "level", "year"]].assign(value=value)
+    frame = frame[frame.value > 0.5]
+    years = frame.groupby(["region", "level"]).year.agg(["min", "max"])
+    top = frame.sort_values(["value", "year"], ascending=[False, True]).drop_duplicates(["region", "level"]).head(n)
+    spans = [span(*years.loc[(r, lv)]) for r, lv in zip(top.region, top.level)]
+    return top.assign(years=spans).reset_index(drop=True)
+
+
+def shortage_by_year(assessment: pd.DataFrame) -> pd.DataFrame:
+    """Per level and year: seats short summed over the districts short, and how many are."""
+    frame = assessment[["level", "year"]].assign(shortage=cell_shortage(assessment))
+    frame["districts_short"] = frame.shortage > 0.5
+    return frame.groupby(["level", "year"], sort=False).agg(shortage=("shortage", "sum"),
+                                                           districts_short=("districts_short", "sum")).reset_index()
+
+
+def district_problems(assessment: pd.DataFrame) -> pd.DataFrame:
+    """Per district and level: the largest shortage and its year, the years short (first–last),
+    the seat-years short, the most oversized classes and their year, and the years with any."""
+    frame = assessment[["region", "level", "year", "oversized_classes"]].assign(shortage=cell_shortage(assessment))
+    rows = []
+    for (region, level), g in frame.groupby(["region", "level"], sort=False):
+        short, over = g[g.shortage > 0.5], g[g.oversized_classes > 0.5]
+        rows.append({"region": region, "level": level,
+                     "shortage_max": g.shortage.max() if g.shortage.notna().any() else np.nan,
+                     "shortage_max_year": g.year[g.shortage.idxmax()] if len(short) else np.nan,
+                     "shortage_years": span(short.year.min(), short.year.max()) if len(short) else "",
+                     "shortage_seat_years": g.shortage.sum(min_count=1),
+                     "oversized_max": g.oversized_classes.max(),
+                     "oversized_max_year": g.year[g.oversized_classes.idxmax()] if len(over) else np.nan,
+                     "oversized_years": span(over.year.min(), over.year.max()) if len(over) else ""})
+    return pd.DataFrame(rows)
+
+
+def worst_lines(assessment: pd.DataFrame, names: dict, n: int = 5, indent: str = "  ") -> list[str]:
+    """Text lines: the shortage per level and year summed over districts short (its first, peak
+    and last year), then the worst district-years by shortage and by oversized classes."""
+    lines = []
+    by_year = shortage_by_year(assessment)
+    for level, g in by_year.groupby("level", sort=False):
+        short = g[g.shortage > 0.5]
+        if not len(short):
+            known = assessment[assessment.level == level].lawful_seats.fillna(assessment.seats).notna().any()
+            lines.append(f"{indent}{level_label(level)}: " + ("no district short in any year" if known
+                                                             else "seats unknown (no school or capacity data)"))
+            continue
+        peak = short.loc[short.shortage.idxmax()]
+        lines.append(f"{indent}{level_label(level)}: short {span(short.year.min(), short.year.max())}, "
+                     f"peak {people(peak.shortage)} seats in {int(peak.year)} ({int(peak.districts_short)} district(s))")
+    for by, title, unit in (("shortage", "worst district-years by shortage 学位缺口最大的区域年份", "seats short"),
+                            ("oversized_classes", "worst district-years by oversized classes 大班额最多的区域年份",
+                             "classes")):
+        top = worst(assessment, by, n)
+        if by == "oversized_classes" and assessment.oversized_classes.isna().all():
+            lines.append(f"{title}: no class data")
+            continue
+        lines.append(f"{title}:" + ("" if len(top) else " none"))
+        labels = [region_label(r, names) for r in top.region]
+        width = max([_width(x) for x in labels] + [8]) + 1
+        lines += [f"{indent}{int(r.year)}  {pad(label, width)} {pad(level_label(r.level), 18)}"
+                  f"{people(r.value):>9} {unit} (years with any: {r.years})" for label, r in zip(labels, top.itertuples())]
+    return lines
+
+
+def assessment_summary(result, when: str = "assessment") -> str:
+    """The worst district-years of an assessment (``capsim assess`` prints it)."""
+    from capsim.reports.tables import _region_names
+
+    a, sc = result.regions, result.scenario
+    head = (f"{sc.title or sc.name}: {when}, {int(a.year.min())}–{int(a.year.max())} (shortage = students above "
+            "lawful seats, per district; never netted against a surplus elsewhere)")
+    return "\n".join([head] + worst_lines(a, _region_names(sc.data.regions)))
+
+
+def _width(text: str) -> int:
+    """Terminal columns ``text`` takes (a CJK character takes two)."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, width: int) -> str:
+    """``text`` padded to ``width`` terminal columns."""
+    return text + " " * max(width - _width(text), 0)
+
+
+def plan_summary(res, most: int = 10) -> str:
+    """One screen after ``capsim run``: the worst district-years before the plan, the plan's
+    headline (cost inside the plan years and in total), its largest projects and what is left."""
+    from capsim.reports.tables import _region_names
+    from capsim.targets import summary_lines
+
+    names = _region_names(res.scenario.data.regions)
+    chinese = is_chinese(names)
+    lines = summary_lines(res.scenario, res.targets) + [assessment_summary(res.assessment_before, "before the plan")]
+    if res.plan is None:
+        lines.append("no projects table (data.projects): nothing to plan.")
+        return "\n".join(lines)
+    s = res.plan.summary
+    status = s["status"] + ("" if s["status"] != "feasible" else f" (gap {s['gap']:.2%}, bound {s['bound']:,.0f})")
+    schedule = res.schedule
+    in_years = schedule.cost_in_plan_years_yuan.sum() if "cost_in_plan_years_yuan" in schedule else s["cost_yuan"]
+    lines.append(f"plan: {status}; {s['projects']} projects, {people(s['seats_added'])} seats; cost "
+                 f"{money(schedule.cost_yuan.sum(), chinese)} in total, {money(in_years, chinese)} of it inside the "
+                 f"plan years; shortfall left {people(s['shortfall_seat_years'])} seat-years")
+    if s.get("notes") and not pd.isna(s.get("notes")):
+        lines.append(f"note: {s['notes']}.")
+    years = res.seats_after.year.unique()
+    before = res.assessment[res.assessment.year.isin(years)].oversized_classes.sum()
+    after = res.assessment_planned[res.assessment_planned.year.isin(years)].oversized_classes.sum()
+    if res.assessment.oversized_classes.isna().all():
+        lines.append("oversized classes: no class data (the scenario lists no schools)")
+    else:
+        lines.append(f"oversized class-years {years.min()}-{years.max()}: {people(before)} before, {people(after)} "
+                     "after the plan")
+    lines.append(f"after the plan, {years.min()}–{years.max()}:")
+    lines += worst_lines(res.assessment_planned[res.assessment_planned.year.isin(years)], names, n=3)
+    shown = schedule.nlargest(most, "seats").sort_values("open_year")
+    lines.append(f"largest projects (of {len(schedule)}):")
+    for row in shown.itertuples():
+        lines.append(f"  {row.open_year}  {pad(str(row.id), 10)} {pad(str(row.name), 20)} {people(row.seats):>7} seats "
+                     f"{money(row.cost_yuan, chinese):>14}{'  (committed)' if row.committed else ''}")
+    if len(schedule) > most:
+        lines.append(f"  ... and {len(schedule) - most} smaller projects (schedule.csv)")
+    if len(res.shortfalls):
+        by = res.shortfalls.groupby(["level", "cause"]).seats.sum()
+        lines.append("shortfalls (seat-years) by level and cause:")
+        lines += [f"  {lv:<13} {cause:<22} {v:>10,.0f}" for (lv, cause), v in by.items()]
+    uncovered = res.oversized_where_covered
+    if len(uncovered) and not res.scenario.standards.disperse:
+        lines.append(f"note: {uncovered.oversized_classes.sum():,.0f} oversized class-years remain after the plan in "
+                     f"{len(uncovered)} region/level/years it names no shortfall in: without standards.disperse each "
+                     "school keeps its own pupils, and the plan's seats cover each region, not each school. Set "
+                     "standards.disperse = true to move pupils above a school's lawful seats to others in the region.")
+    return "\n".join(lines)
