@@ -215,6 +215,10 @@ def test_page_loads_in_a_real_browser_with_every_image(written, tmp_path):
     assert "北区" in districts and "南区" in districts and "seat_gap_by_region.png" in districts
     schools = dom.split('id="schools-table"')[1].split("</table>")[0]
     assert schools.count("<tr>") == 1 + 41 and "北区第1小学" in schools     # 36 schools and 5 planned sites
+    first = dom.split("<body", 1)[1]                  # the page opens with the question and the verdicts
+    assert first.index('id="answer"') < first.index("class=\"cards\"") < first.index('id="districts"')
+    answer = first.split('id="answer"')[1].split('class="cards"')[0]
+    assert "问题 Question" in answer and answer.count("<tr>") == 1 + 2 * 3   # 3 targets, before and after
     shot = tmp_path / "shot.png"
     subprocess.run(flags + ["--window-size=1200,2400", f"--screenshot={shot}", url], capture_output=True, timeout=120)
     img = matplotlib.image.imread(shot)
