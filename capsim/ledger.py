@@ -22,7 +22,7 @@ import pandas as pd
 KINDS = {"oversized_classes": "超标准班额 above standard", "classes_56_plus": "大班额 56+",
          "classes_66_plus": "超大班额 66+", "oversized_school": "大校额 oversized school"}
 COLUMNS = ["school", "name", "region", "level", "item", "base_year", "count", "cleared_without_plan",
-           "cleared_with_plan", "status"]
+           "cleared_with_plan", "verdict"]
 
 
 def counts(grades: pd.DataFrame | None, schools: pd.DataFrame | None) -> pd.DataFrame:
@@ -67,11 +67,11 @@ def ledger(res) -> pd.DataFrame:
     names = res.assessment_before.schools.drop_duplicates("school").set_index("school")[["name", "region"]]
     out = out.join(names, on="school")
     out["item"] = out.kind.map(KINDS)
-    out["status"] = [_status(row, res) for row in out.itertuples()]
+    out["verdict"] = [_verdict(row, res) for row in out.itertuples()]
     return out[COLUMNS].sort_values(["region", "school", "level", "item"], ignore_index=True)
 
 
-def _status(row, res) -> str:
+def _verdict(row, res) -> str:
     with_plan = res.plan is not None
     cleared = row.cleared_with_plan if with_plan else row.cleared_without_plan
     if not pd.isna(cleared):

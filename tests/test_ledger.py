@@ -34,8 +34,8 @@ def test_the_tiny_plans_ledger_names_each_item_and_its_fate(tiny):
     assert len(book) and set(book.base_year) == {2020}
     assert (book["count"] > 0).all()
     cleared = book.cleared_with_plan.notna()
-    assert book[cleared].status.str.startswith("销号 cleared in").all()
-    assert book[~cleared].status.str.startswith("not cleared by 2030").all()
+    assert book[cleared].verdict.str.startswith("销号 cleared in").all()
+    assert book[~cleared].verdict.str.startswith("not cleared by 2030").all()
     short = set(zip(res.shortfalls.region, res.shortfalls.level))
     for row in book[~cleared].itertuples():          # the reason given agrees with the plan's shortfalls
-        assert ("the plan leaves" in row.status) == ((row.region, row.level) in short)
+        assert ("the plan leaves" in row.verdict) == ((row.region, row.level) in short)

@@ -118,7 +118,7 @@ def test_workbook_has_one_sheet_per_table_with_units(tiny_res):
 
     sheets = workbook_sheets(from_results(tiny_res))
     assert list(sheets)[4:-1] == ["students", "assessment", "schedule", "shortfalls", "spending", "summary",
-                                  "seats_by_grade"]
+                                  "seats_by_grade", "targets", "ledger"]
     assert set(sheets["seats_by_grade"].grade) == {1, 2, 3, 4, 5, 6}
     assert set(sheets["assessment"].stage) == {"规划前 before", "规划后 after"}
     assert "cost_yuan" in sheets["schedule"] and "cost_yuan" in sheets["spending"]
@@ -340,7 +340,7 @@ def test_workbook_has_formats_frozen_bilingual_headers_and_documents_every_colum
 
     sheets = workbook_sheets(from_results(tiny_res))
     assert list(sheets) == ["headline", "worst", "districts", "schools", "students", "assessment", "schedule", "shortfalls",
-                            "spending", "summary", "seats_by_grade", "columns"]
+                            "spending", "summary", "seats_by_grade", "targets", "ledger", "columns"]
     documented = sheets["columns"]
     assert len(documented) == sum(len(f.columns) for name, f in sheets.items() if name != "columns")
     assert (documented["meaning 含义"] != "—").all(), documented[documented["meaning 含义"] == "—"]

@@ -65,6 +65,7 @@ def render(t, images: dict) -> str:
                  "so classes and oversized classes are unknown (not zero); no figure is drawn.</p>")),
         _section("分区域 Districts", _districts(t, images), "districts"),
         _section("学校 Schools", _schools(t), "schools"),
+        _section("台账 Ledger of oversized classes and schools", _ledger(t), "ledger"),
         _section("项目安排 Schedule", _schedule(t, h), "schedule"),
         _section("分学段学位缺口 Seat gap by level and year", _gap_table(t)),
         _section("未解决缺口 Shortfalls left", _shortfalls(t)), *_catchments(t),
@@ -204,6 +205,17 @@ def _order(t):
     """Sort key: districts and levels in the order of the assessment."""
     ranks = {c: {v: i for i, v in enumerate(dict.fromkeys(t.before[c]))} for c in ("region", "level")}
     return lambda col: col.map(ranks[col.name]) if col.name in ranks else col
+
+
+def _ledger(t) -> str:
+    """Each oversized class and school of the base year and the year it is cleared (销号)."""
+    if t.ledger is None or not len(t.ledger):
+        return "<p>No oversized class or school in the base year, or no school list: nothing to clear.</p>"
+    book = t.ledger.drop(columns=["school"])
+    book = book.assign(region=[t.region(r) for r in book.region], level=[level_label(lv) for lv in book.level])
+    return ("<p>Every school's classes above the standard, 56+ and 66+, and every oversized school in the base "
+            "year: the year each is cleared (销号) without and with the plan, and why an item stays.</p>"
+            + _table(book, t, table_id="ledger-table"))
 
 
 def _schools(t) -> str:

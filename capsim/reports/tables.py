@@ -18,7 +18,7 @@ REQUIRED = {"students_by_level": "students", "assessment": "before"}
 OPTIONAL = {"assessment_after_plan": "after", "schedule": "schedule", "spending": "spending",
             "shortfalls": "shortfalls", "seats_after_plan": "seats_after", "plan_summary": "summary",
             "seats_by_grade_after_plan": "seats_by_grade", "classrooms_after_plan": "classrooms",
-            "catchments": "catchments", "targets": "targets",
+            "catchments": "catchments", "targets": "targets", "ledger": "ledger",
             "assessment_schools": "schools_before", "assessment_schools_after_plan": "schools_after",
             "assessment_grades": "grades_before", "assessment_grades_after_plan": "grades_after"}
 
@@ -42,6 +42,7 @@ class ReportTables:
     classrooms: pd.DataFrame | None = None       # planning in classes: classrooms and classes per level
     catchments: pd.DataFrame | None = None       # where each area's pupils go (catchment plans)
     targets: pd.DataFrame | None = None          # the scenario's targets before and after (capsim.targets)
+    ledger: pd.DataFrame | None = None           # the 台账 of oversized classes and schools (capsim.ledger)
     sources: dict = field(default_factory=dict)   # data table -> provenance text (SOURCES.md) or ""
     region_names: dict = field(default_factory=dict)  # region id -> name as the regions table gives it
     schools_before: pd.DataFrame | None = None   # per school and year: students, seats, utilisation, ...
@@ -101,7 +102,7 @@ def from_results(res) -> ReportTables:
         seats_by_grade=plan.seats_by_grade if plan is not None else None,
         classrooms=plan.rooms if plan is not None else None,
         catchments=plan.catchments if plan is not None else None,
-        targets=res.targets if sc.targets else None,
+        targets=res.targets if sc.targets else None, ledger=res.ledger if len(res.ledger) else None,
         sources=_sources({k: getattr(sc.data, k) for k in type(sc.data).model_fields}),
         region_names=_region_names(sc.data.regions),
         places=_places({k: getattr(sc.data, k, None) for k in ("regions", "schools", "projects")}),
