@@ -2,6 +2,7 @@
 region's classrooms; hand-worked cases and optima checked by brute force."""
 
 import itertools
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -114,6 +115,7 @@ def _brute_force(inp: milp.PlanInputs) -> float:
     one more than its largest year needs), written independently of the model."""
     c, p, years = inp.cohorts, inp.projects, inp.years
     G, Y = c.pupils.shape[1], len(years)
+    size = c.std[:, None] * np.ones(Y) if c.size is None else c.size          # (G, Y) a class's most pupils
     d = (1 + inp.discount_rate) ** -(years - years[0]).astype(float)
     cohorts = {}                                    # entry year index -> [(grade index, year index)]
     for g in range(G):
@@ -122,7 +124,7 @@ def _brute_force(inp: milp.PlanInputs) -> float:
     options = []
     for cells in cohorts.values():
         lo = int(c.base[0, cells[0][0]]) if cells[0][1] == 0 else 0
-        hi = max(int(np.ceil(c.pupils[0, g, t] / c.std[g])) for g, t in cells) + 1
+        hi = max(int(np.ceil(c.pupils[0, g, t] / size[g, t])) for g, t in cells) + 1
         options.append([(cells, seq) for seq in itertools.combinations_with_replacement(range(lo, max(lo, hi) + 1),
                                                                                          len(cells))])
     plans = []
@@ -134,7 +136,7 @@ def _brute_force(inp: milp.PlanInputs) -> float:
         plans.append(K)
     K = np.array(plans)                                                          # (N, G, Y)
     present = K.sum(axis=1)                                                      # (N, Y)
-    short = np.maximum(c.pupils[0][None] - c.std[None, :, None] * K, 0).sum(axis=1) @ d   # (N,)
+    short = np.maximum(c.pupils[0][None] - size[None] * K, 0).sum(axis=1) @ d   # (N,)
     best = np.inf
     choices = [[None] + [y for y in range(Y) if p.earliest[i] <= years[y] <= p.latest[i]] for i in range(len(p.cost))]
     for choice in itertools.product(*choices):
@@ -165,9 +167,20 @@ def _random_instance(seed):
     return _inputs(pupils, rooms, base, std, projects, years, rate=0.03, penalty=rng.uniform(1e3, 8e3))
 
 
+def _capped(inp: milp.PlanInputs) -> milp.PlanInputs:
+    """A new-intake cap of 0.8 standard classes from 2022 on: the classes of the cohorts entering
+    in 2022 and 2023 hold fewer in every grade, the earlier cohorts' the standard."""
+    c = inp.cohorts
+    size = c.std[:, None] * np.ones(3)
+    intake = 2021 + np.arange(3)[None, :] - np.arange(3)[:, None]          # (grade, year) intake year
+    size[intake >= 2022] = np.floor(size[intake >= 2022] * 0.8)
+    return replace(inp, cohorts=replace(c, size=size))
+
+
+@pytest.mark.parametrize("capped", [False, True])
 @pytest.mark.parametrize("seed", range(6))
-def test_class_plan_cost_equals_brute_force(seed):
-    inp = _random_instance(seed)
+def test_class_plan_cost_equals_brute_force(seed, capped):
+    inp = _capped(_random_instance(seed)) if capped else _random_instance(seed)
     m = milp.build(inp)
     for formulation in FORMULATIONS:
         sol = solve_as(m, formulation, gap=1e-9)
@@ -179,8 +192,6 @@ def test_zones_pool_classrooms_apart_so_a_bulge_next_to_empty_rooms_needs_one():
     """Two zones of one region: the bulge school one classroom short, the other with two spare.
     Pooled over the region nothing is built; planned by zone, one temporary classroom is, in the
     bulge's zone, for the bulge's four years."""
-    from dataclasses import replace
-
     years, pupils, rooms, base = _bulge(Y=5, rooms=13)
     projects = _projects([1, 1], 45, [1e5, 1e5], [1, 1], [2021] * 2, [2025] * 2, [4, 4])
     one = _inputs(pupils, rooms, base, [45] * 6, projects, years).cohorts
@@ -296,3 +307,49 @@ def test_the_base_cohorts_keep_the_classes_the_school_list_gives_them(first):
     t = list(ctx.inputs.years).index(2023)
     want = schools[schools.type == "kindergarten"].groupby("region").classes.sum()
     np.testing.assert_array_equal(c.rooms[:, kinder, t], want.reindex(ctx.regions))
+
+
+def test_a_new_intake_cap_sizes_the_classes_of_the_cohorts_entering_from_its_year_in_every_grade():
+    """Three grades, standard 50, six classrooms, listed cohorts of 2 classes; every cohort 95
+    pupils but the 2022 entrants, 140 in grade 2 in 2023. With a cap of 45 from 2022 the 2022 and
+    2023 entrants form 3 classes (95 > 2 x 45) while the 2021 entrants keep 2 of 50 in grade 2;
+    the 2022 entrants keep classes of 45 in grade 2, so their 140 pupils need 4: 7 classes in
+    2022 and 9 in 2023, one room opened for 2022 and two for 2023. Without the cap the 140 need
+    3 classes of 50: 7 in 2023 alone, one room."""
+    years = np.arange(2021, 2024)
+    pupils = np.array([[95.0, 95, 95], [95, 95, 140], [95, 95, 95]])
+    projects = _projects([1, 1, 1], 50, [1e5] * 3, [1] * 3, [2021] * 3, [2023] * 3, [np.inf] * 3)
+    inp = _inputs(pupils, np.full(3, 6), [0, 2, 2], [50] * 3, projects, years, rate=0.03)
+    size = np.array([[50, 45, 45], [50, 50, 45], [50, 50, 50]])      # (grade, year): entered 2022 or later
+    got = {}
+    for name, c in (("standard", inp.cohorts), ("capped", replace(inp.cohorts, size=size))):
+        m = milp.build(replace(inp, cohorts=c))
+        sol = solve_as(m, "step", gap=1e-9)
+        assert sol.values[m.short_index].sum() == pytest.approx(0.0, abs=1e-6)
+        got[name] = (sol.objective, classes_of_cells(m, sol.values)[0])
+    assert got["standard"][0] == pytest.approx(1e5 / 1.03)
+    np.testing.assert_array_equal(got["standard"][1], [[2, 2, 2], [2, 2, 3], [2, 2, 2]])
+    assert got["capped"][0] == pytest.approx(1e5 + 2e5 / 1.03)
+    np.testing.assert_array_equal(got["capped"][1], [[2, 3, 3], [2, 2, 4], [2, 2, 2]])
+
+
+def test_the_intake_caps_of_a_scenario_size_each_cohorts_classes_from_its_intake_year():
+    """The tiny example (first plan year 2021) with a primary cap of 40 from 2023 and a
+    kindergarten cap of 20 from 2022: a primary cohort entering in 2023 or later has classes of 40
+    in every grade, an earlier one 45; kindergarten groups formed from 2022 hold 20 / 24 / 28
+    (the standards 25 / 30 / 35 scaled by 20 / 25), earlier ones the standard."""
+    from capsim.examples import tiny
+    from capsim.planner import plan_context
+
+    sc = tiny(use=["deterministic"], set={"standards.intake_class_size": {"primary": {2022: 45, 2023: 40},
+                                                                          "kindergarten": {2022: 20}}})
+    ctx = plan_context(sc)
+    c = ctx.inputs.cohorts
+    years = ctx.inputs.years
+    intake = years[None, :] - c.cell_grade[:, None] + 1
+    for level, std, cap, since in (("primary", [45] * 6, [40] * 6, 2023), ("kindergarten", [25, 30, 35], [20, 24, 28], 2022),
+                                   ("junior", [50] * 3, [50] * 3, 2022)):
+        k = np.flatnonzero(c.cell_level == ctx.levels.index(level))
+        want = np.where(intake[k] >= since, np.asarray(cap)[:, None], np.asarray(std)[:, None])
+        np.testing.assert_array_equal(c.class_size()[k], want)
+    assert (c.class_size()[c.cell_level == ctx.levels.index("primary")] == 40).any()

@@ -338,8 +338,8 @@ def _result(m, sol: Solution, ctx: PlanContext, evaluated=False) -> PlanResult:
 
 
 def _class_frames(m, sol: Solution, x, ctx: PlanContext, short, rented_rooms):
-    """The class model's plan by grade (students, the cohort's classes, their seats at the grade's
-    standard, shortfall) and by level (classrooms before, added, rented, and classes formed)."""
+    """The class model's plan by grade (students, the cohort's classes, their seats at its class
+    size: the grade's standard or the cohort's new-intake cap; shortfall) and by level (classrooms before, added, rented, and classes formed)."""
     from capsim.planner.classes import classes_of_cells
     from capsim.projection import tidy_columns
 
@@ -347,7 +347,7 @@ def _class_frames(m, sol: Solution, x, ctx: PlanContext, short, rented_rooms):
     years = m.inputs.years
     formed = classes_of_cells(m, sol.values) if np.isfinite(sol.values).all() else np.zeros(short.shape)
     Z = c.pupils.shape[0]
-    frame = tidy_columns({"students": c.pupils, "classes": formed, "class_seats": formed * c.std[None, :, None],
+    frame = tidy_columns({"students": c.pupils, "classes": formed, "class_seats": formed * c.class_size()[None],
                           "shortfall": short}, pool=np.arange(Z), cell=np.arange(len(c.cell_level)), year=years)
     frame.insert(2, "level", np.asarray(ctx.levels, dtype=object)[c.cell_level[frame.cell]])
     frame.insert(3, "grade", c.cell_grade[frame.cell])
