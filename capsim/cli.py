@@ -439,9 +439,10 @@ def _assessment_summary(result) -> str:
     """Per level: seat gap, oversized classes and schools in the first and last year."""
     t = result.regions
     first, last = t.year.min(), t.year.max()
+    large, huge = (f"{b}+" for b in result.scenario.standards.bands)
     lines = [f"{result.scenario.title or result.scenario.name}: assessment (all regions; gap < 0 is a shortage)",
-             f"{'level':<14}{'year':>6}{'students':>11}{'seats':>11}{'gap':>10}{'oversized':>11}{'56+':>7}"
-             f"{'66+':>7}{'big schools':>12}"]
+             f"{'level':<14}{'year':>6}{'students':>11}{'seats':>11}{'gap':>10}{'oversized':>11}{large:>7}"
+             f"{huge:>7}{'big schools':>12}"]
     sums = t[t.year.isin([first, last])].groupby(["level", "year"], sort=False).sum(numeric_only=True, min_count=1)
     for (level, year), row in sums.iterrows():
         lines.append(f"{level:<14}{year:>6}{row.students:>11,.0f}{row.seats:>11,.0f}{row.gap:>10,.0f}"
