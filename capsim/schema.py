@@ -225,6 +225,14 @@ class Plan(Strict):
                                      "yuan (large: a last resort; at most 1e10)")
     rent_cost: float | None = Field(None, gt=0, le=1e8, description="yuan per seat-year of temporary rented capacity "
                                     "(empty: none)")
+    salvage: bool = Field(False, description="true to credit each project still standing after the last plan year "
+                          "with the share of its life left then (plan.asset_life years, a temporary one's duration), "
+                          "discounted from the year after the plan")
+    asset_life: int = Field(50, ge=1, le=200, description="with plan.salvage: years a permanent project's classrooms "
+                            "last")
+    empty_room_cost: float | None = Field(None, ge=0, le=1e8, description="planning in classes: yuan a classroom "
+                                          "(existing or added) costs each year it stands without a class, discounted "
+                                          "(empty: nothing)")
     years: int | None = Field(None, ge=1, le=100, description="years planned from first_year (default: to end_year)")
     break_symmetry: bool = Field(False, description="true to make interchangeable candidates open in table order "
                                  "(helps when many alike schools are listed; slows easy instances)")

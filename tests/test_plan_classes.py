@@ -24,14 +24,16 @@ def _projects(rooms, std, cost, build, earliest, latest, duration):
         requires=np.full(P, -1), duration=np.asarray(duration, float))
 
 
-def _inputs(pupils, rooms, base, std, projects, years, rate=0.0, penalty=1e5, rent_cost=None):
+def _inputs(pupils, rooms, base, std, projects, years, rate=0.0, penalty=1e5, rent_cost=None, asset_life=None,
+            empty_room_cost=None):
     G = pupils.shape[0]
     c = Cohorts(grades=np.array([G]), cell_level=np.zeros(G, dtype=int), cell_grade=np.arange(1, G + 1),
                 std=np.asarray(std, float), pupils=pupils[None].astype(float),
                 rooms=np.asarray(rooms, float).reshape(1, 1, -1), base=np.asarray(base, float)[None],
                 project_rooms=np.rint(projects.seats / np.mean(std)).astype(int), room_seats=np.array([np.mean(std)]))
     return milp.PlanInputs(years=years, need=np.zeros(c.pupils.shape), projects=projects, discount_rate=rate,
-                           penalty=penalty, rent_cost=rent_cost, cohorts=c)
+                           penalty=penalty, rent_cost=rent_cost, cohorts=c, asset_life=asset_life,
+                           empty_room_cost=empty_room_cost)
 
 
 def _bulge(Y=8, rooms=14):
@@ -112,7 +114,11 @@ def test_kindergarten_groups_formed_at_25_hold_30_and_35_as_they_move_up():
 def _brute_force(inp: milp.PlanInputs) -> float:
     """Cheapest plan by enumerating every opening year (or none) of every project and, for every
     cohort, every non-decreasing number of classes over its years (from its listed classes up to
-    one more than its largest year needs), written independently of the model."""
+    one more than its largest year needs), written independently of the model: with
+    ``asset_life`` a project standing after the plan is credited its cost times its life's share
+    left, discounted from the year after; with ``empty_room_cost`` each room without a class in use
+    costs that a year (a class in use: one of the most a cohort has needed so far or was listed
+    with; a class more holds nobody)."""
     c, p, years = inp.cohorts, inp.projects, inp.years
     G, Y = c.pupils.shape[1], len(years)
     size = c.std[:, None] * np.ones(Y) if c.size is None else c.size          # (G, Y) a class's most pupils
@@ -122,8 +128,13 @@ def _brute_force(inp: milp.PlanInputs) -> float:
         for t in range(Y):
             cohorts.setdefault(t - g, []).append((g, t))
     options = []
+    in_use = np.zeros((G, Y))                       # the most classes a cohort can have in use
     for cells in cohorts.values():
         lo = int(c.base[0, cells[0][0]]) if cells[0][1] == 0 else 0
+        most = lo
+        for g, t in cells:
+            most = max(most, int(np.ceil(c.pupils[0, g, t] / size[g, t] - 1e-9)))
+            in_use[g, t] = most
         hi = max(int(np.ceil(c.pupils[0, g, t] / size[g, t])) for g, t in cells) + 1
         options.append([(cells, seq) for seq in itertools.combinations_with_replacement(range(lo, max(lo, hi) + 1),
                                                                                          len(cells))])
@@ -137,10 +148,11 @@ def _brute_force(inp: milp.PlanInputs) -> float:
     K = np.array(plans)                                                          # (N, G, Y)
     present = K.sum(axis=1)                                                      # (N, Y)
     short = np.maximum(c.pupils[0][None] - size[None] * K, 0).sum(axis=1) @ d   # (N,)
+    empty_cost = inp.empty_room_cost or 0.0
     best = np.inf
     choices = [[None] + [y for y in range(Y) if p.earliest[i] <= years[y] <= p.latest[i]] for i in range(len(p.cost))]
     for choice in itertools.product(*choices):
-        spend, rooms = np.zeros(Y), c.rooms[0, 0].copy()
+        spend, rooms, credit = np.zeros(Y), c.rooms[0, 0].copy(), 0.0
         for i, y in enumerate(choice):
             if y is None:
                 continue
@@ -148,9 +160,14 @@ def _brute_force(inp: milp.PlanInputs) -> float:
                 spend[max(y - k, 0)] += p.cost[i] / p.build_years[i]
             stands = (years >= years[y]) & (years < years[y] + p.duration[i])
             rooms += c.project_rooms[i, 0] * stands
+            if inp.asset_life:
+                life = p.duration[i] if np.isfinite(p.duration[i]) else inp.asset_life
+                left = max(0.0, life - (Y - y)) / life           # Y - y years standing in the plan
+                credit += p.cost[i] * left * (1 + inp.discount_rate) ** -Y
         fits = (present <= rooms[None, :]).all(axis=1)
         if fits.any():
-            best = min(best, spend @ d + inp.penalty * short[fits].min())
+            empty = np.maximum(rooms[None, :] - np.minimum(K, in_use[None]).sum(axis=1), 0) @ d   # (N,)
+            best = min(best, spend @ d - credit + (inp.penalty * short + empty_cost * empty)[fits].min())
     return best
 
 
@@ -177,10 +194,16 @@ def _capped(inp: milp.PlanInputs) -> milp.PlanInputs:
     return replace(inp, cohorts=replace(c, size=size))
 
 
-@pytest.mark.parametrize("capped", [False, True])
-@pytest.mark.parametrize("seed", range(6))
-def test_class_plan_cost_equals_brute_force(seed, capped):
-    inp = _capped(_random_instance(seed)) if capped else _random_instance(seed)
+@pytest.mark.parametrize("seed, variant", [(s, "plain") for s in range(6)] + [(s, "capped") for s in (1, 3, 4)]
+                         + [(s, "costs") for s in (0, 2, 5)])
+def test_class_plan_cost_equals_brute_force(seed, variant):
+    """Plain; with a new-intake cap; with salvage (5-year life) and empty rooms at 20,000 a year
+    (each changes the optimum of the instances it is tried on)."""
+    inp = _random_instance(seed)
+    if variant == "capped":
+        inp = _capped(inp)
+    if variant == "costs":
+        inp = replace(inp, asset_life=5, empty_room_cost=2e4)
     m = milp.build(inp)
     for formulation in FORMULATIONS:
         sol = solve_as(m, formulation, gap=1e-9)
@@ -353,3 +376,44 @@ def test_the_intake_caps_of_a_scenario_size_each_cohorts_classes_from_its_intake
         want = np.where(intake[k] >= since, np.asarray(cap)[:, None], np.asarray(std)[:, None])
         np.testing.assert_array_equal(c.class_size()[k], want)
     assert (c.class_size()[c.cell_level == ctx.levels.index("primary")] == 40).any()
+
+
+def test_with_salvage_a_permanent_classroom_beats_a_temporary_one_for_the_bulge():
+    """The bulge one classroom short for 2021-2024 (plan 2021-2025, 3 %): a temporary classroom
+    for four years at 100,000 against a permanent one at 120,000. Without salvage the temporary
+    one is cheaper. With a 50-year life the permanent one, open from 2021, has 45 of its 50 years
+    left after 2025: credited 120,000 x 0.9 x 1.03^-5 = 93,162, it costs 26,838 net; the temporary
+    one has nothing left."""
+    years, pupils, rooms, base = _bulge(Y=5, rooms=13)
+    projects = _projects([1, 1], 45, [1.2e5, 1e5], [1, 1], [2021] * 2, [2025] * 2, [np.inf, 4])
+    for life, chosen, objective in ((None, 1, 1e5), (50, 0, 1.2e5 - 1.2e5 * 0.9 * 1.03 ** -5)):
+        m = milp.build(_inputs(pupils, rooms, base, [45] * 6, projects, years, rate=0.03, asset_life=life))
+        sol = solve_as(m, "step", gap=1e-9)
+        x = np.rint(sol.values[np.maximum(m.x_index, 0)]) * (m.x_index >= 0)
+        assert x.sum() == 1 and x[chosen, 0] == 1
+        assert sol.objective == pytest.approx(objective)
+        assert sol.values[m.short_index].sum() == pytest.approx(0.0, abs=1e-6)
+
+
+def test_with_a_cost_of_empty_classrooms_a_one_year_bulge_is_met_by_a_temporary_or_rented_room():
+    """One grade, two classrooms, 90 pupils a year but 135 in 2022 (plan 2021-2025, no
+    discounting): a permanent classroom at 100,000 or one for a year at 120,000. Without a cost of
+    empty rooms the permanent one is built (for 2022) and stands empty 2023-2025 (priced at 1
+    yuan a year: 100,003). At 20,000 a year it would cost 160,000, so the one-year room is built;
+    renting a room for 2022 at 2,500 a place (112,500) is cheaper still."""
+    years = np.arange(2021, 2026)
+    pupils = np.array([[90.0, 135, 90, 90, 90]])
+    projects = _projects([1, 1], 45, [1e5, 1.2e5], [1, 1], [2021] * 2, [2025] * 2, [np.inf, 1])
+    cases = ((1.0, None, [1, 0], 1e5 + 3, [0, 0, 1, 1, 1]), (2e4, None, [0, 1], 1.2e5, [0] * 5),
+             (2e4, 2500.0, [0, 0], 2500 * 45, [0] * 5))
+    for empty_cost, rent, opened, objective, empty in cases:
+        m = milp.build(_inputs(pupils, np.full(5, 2), [0], [45], projects, years, rent_cost=rent,
+                               empty_room_cost=empty_cost))
+        sol = solve_as(m, "step", gap=1e-9)
+        x = np.rint(sol.values[np.maximum(m.x_index, 0)]) * (m.x_index >= 0)
+        np.testing.assert_array_equal(x.sum(axis=1), opened)
+        assert x[:, 1].sum() == sum(opened)                                  # what is built opens in 2022
+        assert sol.objective == pytest.approx(objective)
+        np.testing.assert_allclose(sol.values[m.empty_index][0, 0], empty, atol=1e-6)
+        if rent:
+            np.testing.assert_allclose(sol.values[m.rent_index][0, 0], [0, 1, 0, 0, 0], atol=1e-6)

@@ -11,11 +11,13 @@ each year are the forecast's (its progression). Variables::
     short[r, k, t] >= 0  its pupils no class takes
     rent[r, l, t] >= 0   classrooms rented for a year (only with plan.rent_cost)
 
-Families (:func:`define_class_seats`, :func:`define_keep_classes`, :func:`define_classrooms`)::
+Families (:func:`define_class_seats`, :func:`define_keep_classes`, :func:`define_classrooms`, and
+with ``plan.empty_room_cost`` :func:`define_empty_rooms` over ``empty[r, l, t] >= 0``)::
 
     size[(l, g), t] K[r, (l, g), t] + short[r, (l, g), t]                 >= pupils[r, (l, g), t]
     K[r, (l, g), t] - K[r, (l, g + 1), t + 1]                              <= 0
     sum_g K[r, (l, g), t] - sum_p rooms[p, l] open[p, t] - rent[r, l, t]   <= rooms0[r, l, t]
+    sum_g K[r, (l, g), t] - sum_p rooms[p, l] open[p, t] + empty[r, l, t]  >= rooms0[r, l, t]
 
 A cohort keeps the classes formed at its intake as it moves up and may gain one where a room is
 free (pupils arriving, a class split), never lose one: a cohort short of a class at intake is
@@ -288,7 +290,8 @@ def bounds(c: Cohorts) -> tuple[np.ndarray, np.ndarray]:
     """(lower, upper) bounds of the classes, shaped like ``pupils``: a base cohort has at least its
     listed classes in the first year (and so in every later one); no cohort more classes in a year
     than it has needed up to then (``max ceil(pupils / size)`` over its years so far, or its listed
-    classes): any plan with more keeps its cost and seats with fewer, cut to that non-decreasing cap."""
+    classes): any plan with more keeps its cost and seats with fewer, cut to that non-decreasing cap
+    (and, with an empty-room cost, no class without pupils is formed to fill an empty room)."""
     R, K, Y = c.pupils.shape
     lower = np.zeros((R, K, Y))
     lower[:, :, 0] = c.base
@@ -332,10 +335,9 @@ def define_keep_classes(m):
                  m.n, "<=", np.zeros(row.size))
 
 
-def define_classrooms(m):
-    """The classes present in a year share the region's classrooms of the level:
-    ``sum_g K[r, (l, g), t] - sum_p rooms[p, l] open[p, t] - rent[r, l, t] <= rooms0[r, l, t]``,
-    ``open[p, t]`` as in :func:`capsim.planner.model.define_capacity`."""
+def _classes_less_rooms(m):
+    """(rows, cols, data) of ``sum_g K[r, (l, g), t] - sum_p rooms[p, l] open[p, t]``, one row per
+    pool, level and year (``r * L + l) * Y + t``)."""
     from capsim.planner.model import _standing
 
     c = m.inputs.cohorts
@@ -351,10 +353,39 @@ def define_classrooms(m):
         adds = c.project_rooms[proj, lv]
         nz = adds > 0
         rows.append((region[nz] * L + lv) * Y + ty[nz]); cols.append(var[nz]); data.append(-adds[nz].astype(float))
+    return rows, cols, data
+
+
+def define_classrooms(m):
+    """The classes present in a year share the region's classrooms of the level:
+    ``sum_g K[r, (l, g), t] - sum_p rooms[p, l] open[p, t] - rent[r, l, t] <= rooms0[r, l, t]``,
+    ``open[p, t]`` as in :func:`capsim.planner.model.define_capacity`."""
+    c = m.inputs.cohorts
+    rows, cols, data = _classes_less_rooms(m)
+    n = c.rooms.size
     if m.rent_index is not None:
-        rows.append(np.arange(R * L * Y)); cols.append(m.rent_index.reshape(-1)); data.append(-np.ones(R * L * Y))
-    return _rows("classrooms", np.concatenate(rows), np.concatenate(cols), np.concatenate(data), R * L * Y, m.n,
+        rows.append(np.arange(n)); cols.append(m.rent_index.reshape(-1)); data.append(-np.ones(n))
+    return _rows("classrooms", np.concatenate(rows), np.concatenate(cols), np.concatenate(data), n, m.n,
                  "<=", c.rooms.reshape(-1))
+
+
+def define_empty_rooms(m):
+    """The classrooms of a pool and level standing empty in a year (only with
+    ``plan.empty_room_cost``): the lawful ones that exist and those the open projects add, less
+    the classes present, ``empty[r, l, t] >= rooms0[r, l, t] + sum_p rooms[p, l] open[p, t] -
+    sum_g K[r, (l, g), t]`` and ``empty >= 0``, written
+    ``sum_g K[r, (l, g), t] - sum_p rooms[p, l] open[p, t] + empty[r, l, t] >= rooms0[r, l, t]``.
+    Rented rooms are not counted: a rented room is taken only for a class. At least cost
+    ``empty`` is the empty rooms exactly, so a room built for a short peak costs every year it
+    stands empty after it."""
+    if m.empty_index is None:
+        return None
+    c = m.inputs.cohorts
+    rows, cols, data = _classes_less_rooms(m)
+    n = c.rooms.size
+    rows.append(np.arange(n)); cols.append(m.empty_index.reshape(-1)); data.append(np.ones(n))
+    return _rows("empty_rooms", np.concatenate(rows), np.concatenate(cols), np.concatenate(data), n, m.n,
+                 ">=", c.rooms.reshape(-1))
 
 
 def classes_of_cells(m, values) -> np.ndarray:
