@@ -5,7 +5,9 @@
 * ``regions`` — per year, region and level: students, placed, unplaced, seats, lawful seats
   (each school's seats within its maximum size), gap
   (seats - students: negative is a shortage), shortage, surplus, utilisation, classes
-  available and needed, oversized classes (over the standard; 56-65; 66+), oversized schools,
+  available and needed, oversized classes (over the standard; in the 大班额 and 超大班额 bands of
+  ``standards.bands``, by default 56-65 and 66+: the columns ``classes_56_65`` and
+  ``classes_66_plus`` keep China's names whatever the bands), oversized schools,
   teachers needed, places per 1,000 residents, gross enrolment ratio;
 * ``schools`` — per year and school: students, seats, maximum size, oversized, utilisation;
 * ``grades`` — per year, school, level and grade: students, classes, lawful seats (classes x the
@@ -140,7 +142,7 @@ def _without_schools(scenario, pupils, levels, regions, years, population, cap=N
     for name, level in levels.items():
         P = pupils[name]
         std = capacity.grade_standards(scenario.standards.class_size[name], level.grades)
-        counts = capacity.class_split(P, 0, std)
+        counts = capacity.class_split(P, 0, std, scenario.standards.bands)
         seats = cap.seats[name] if cap else np.full(P.shape[:2], np.nan)
         cols = _common(level, P, seats, population, years)
         cols["lawful_seats"] = seats
@@ -257,7 +259,7 @@ def _with_schools(scenario, schools: Schools, pupils, levels, regions, years, po
             units = replace(units, lawful=units.lawful * lawful_share[:, idx, None])
         S_alloc, unplaced = allocation.allocate(pupils[name], units)
         classes = by_year * units.is_open[..., None]
-        counts = capacity.class_split(S_alloc, classes, std)
+        counts = capacity.class_split(S_alloc, classes, std, scenario.standards.bands)
         seats_u = level_seats * units.is_open
         school_students[:, idx] += S_alloc.sum(axis=-1)
         school_seats[:, idx] += seats_u

@@ -68,6 +68,12 @@ def scenario_rules(scenario: Scenario, plan: bool = True) -> Problems:
     if plan and scenario.data.projects is not None and scenario.demography.step != 1:
         problems.add(f"{scenario.source}: demography.step", "the planner (data.projects) needs annual steps.",
                      scenario.demography.step, "use demography.step = 1, or remove data.projects to forecast only.")
+    cfg, data = scenario.plan, scenario.data
+    seats = cfg.capacity != "classes" or data.schools is None or data.areas is not None or data.travel is not None
+    if plan and data.projects is not None and cfg.empty_room_cost and seats:
+        problems.add(f"{scenario.source}: plan.empty_room_cost", "empty classrooms are counted when planning in "
+                     "classes: with a school list, plan.capacity = \"classes\" and without catchment areas.",
+                     cfg.empty_room_cost, "leave plan.empty_room_cost empty, or plan in classes.")
     return problems
 
 

@@ -185,7 +185,8 @@ class Standards(Strict):
     disperse: bool = Field(True, description="true to move pupils above a school's lawful seats in a grade "
                            "to schools of the region with room (分流), from the year after the base year; false keeps each school's share")
     bands: tuple[ClassSize, ClassSize] = Field((56, 66), description="lower limits of the 大班额 and 超大班额 bands, "
-                                               "the first below the second")
+                                               "the first below the second (the assessment counts the classes "
+                                               "in each: classes_56_65, classes_66_plus)")
     max_school_size: dict[str, Annotated[int, Field(ge=1, le=100_000)]] = Field(
         default_factory=lambda: dict(CHINA_MAX_SCHOOL_SIZE),
         description="most pupils a school of each type may have")
@@ -230,6 +231,14 @@ class Plan(Strict):
                                      "yuan (large: a last resort; at most 1e10)")
     rent_cost: float | None = Field(None, gt=0, le=1e8, description="yuan per seat-year of temporary rented capacity "
                                     "(empty: none)")
+    salvage: bool = Field(False, description="true to credit each project still standing after the last plan year "
+                          "with the share of its life left then (plan.asset_life years, a temporary one's duration), "
+                          "discounted from the year after the plan")
+    asset_life: int = Field(50, ge=1, le=200, description="with plan.salvage: years a permanent project's classrooms "
+                            "last")
+    empty_room_cost: float | None = Field(None, ge=0, le=1e8, description="planning in classes: yuan a classroom "
+                                          "(existing or added) costs each year it stands without a class, discounted "
+                                          "(empty: nothing)")
     years: int | None = Field(None, ge=1, le=100, description="years planned from first_year (default: to end_year)")
     break_symmetry: bool = Field(False, description="true to make interchangeable candidates open in table order "
                                  "(helps when many alike schools are listed; slows easy instances)")
@@ -263,8 +272,8 @@ INDICATORS = {
     "places_per_10000": ("每万人学位数", ">="),   # places (seats as rated) per 10,000 residents
     "pupils_per_10000": ("在校生万人比", ">="),   # pupils in lawful places per 10,000 residents
     "oversized_classes": ("超标准班额", "<="),     # classes above the standard class size
-    "classes_56_plus": ("大班额", "<="),           # classes of 56 or more (the lower band and above)
-    "classes_66_plus": ("超大班额", "<="),         # classes of 66 or more
+    "classes_56_plus": ("大班额", "<="),           # classes of 56 (standards.bands' first) or more
+    "classes_66_plus": ("超大班额", "<="),         # classes of 66 (standards.bands' second) or more
     "oversized_schools": ("超规模学校", "<="),     # schools above their type's maximum size
     "seat_shortage": ("学位缺口", "<="),           # pupils without a seat, region by region (never netted)
 }

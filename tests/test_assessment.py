@@ -41,6 +41,33 @@ def test_oversized_classes_hand_checked(result):
     assert (row.oversized_classes, row.classes_56_65, row.classes_66_plus) == (10, 0, 10)
 
 
+def test_the_band_limits_are_the_scenarios(result):
+    """standards.bands = [51, 61] moves classes between the bands: NJ1's grade 1 of 2020 (79 or
+    80 a class) stays in the upper band; each grade's classes are split evenly and counted by
+    hand in the new bands, and the region counts are their sums; the oversized count is unchanged."""
+    moved = capsim.assess(tiny(use=["deterministic"], set={"standards.bands": [51, 61]}))
+    g = moved.grades
+    n = np.rint(g.students.to_numpy()).astype(int)
+    c = g.classes.to_numpy().astype(int)
+    q, r = np.divmod(n, np.maximum(c, 1))
+    r = np.where(c > 0, r, 0)
+    big = np.where(c > 0, r * (q + 1 >= 51) + (c - r) * (q >= 51), 0)
+    huge = np.where(c > 0, r * (q + 1 >= 61) + (c - r) * (q >= 61), 0)
+    np.testing.assert_array_equal(g.classes_56_65 + g.classes_66_plus, big)
+    np.testing.assert_array_equal(g.classes_66_plus, huge)
+    row = g.query("year == 2020 and school == 'NJ1' and grade == 1").iloc[0]
+    assert row.classes_66_plus == 10
+    before, after = result.regions, moved.regions
+    banded = ["classes_56_65", "classes_66_plus"]
+    assert after[banded].to_numpy().sum() > before[banded].to_numpy().sum()
+    assert after.classes_66_plus.sum() > before.classes_66_plus.sum()
+    np.testing.assert_array_equal(after.oversized_classes, before.oversized_classes)
+    by_region = g.merge(moved.schools[["year", "school", "region"]], on=["year", "school"]) \
+        .groupby(["year", "region", "level"]).classes_66_plus.sum()
+    np.testing.assert_allclose(after.set_index(["year", "region", "level"]).classes_66_plus.reindex(by_region.index),
+                               by_region)
+
+
 def test_oversized_schools_flag_and_override(result, tmp_path):
     s = result.schools.query("year == 2020").set_index("school")
     assert s.loc["NP1", "students"] > 2000 and s.loc["NP1", "oversized"]

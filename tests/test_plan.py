@@ -245,6 +245,7 @@ def test_tiny_plan_classes_hold_students_or_name_the_shortfall(tiny_plan):
     assert (g.classes == np.rint(g.classes)).all() and (g.shortfall > 0.5).any()
     rooms = tiny_plan.rooms       # the classes present share the region's classrooms
     assert (rooms.classes <= rooms.rooms_before + rooms.rooms_added + rooms.rooms_rented + 1e-6).all()
+    np.testing.assert_allclose(rooms.rooms_empty, np.maximum(rooms.rooms_before + rooms.rooms_added - rooms.classes, 0))
     assert (rooms.rooms_added > 0).any()
     t = tiny_plan.seats
     by_level = g.groupby(["year", "region", "level"]).shortfall.sum()
@@ -255,6 +256,41 @@ def test_tiny_plan_classes_hold_students_or_name_the_shortfall(tiny_plan):
     assert set(short.cause) <= {"no candidate", "lead time", "size cap", "budget", "not enough candidates"}
     # no project serves northern primary pupils: that shortfall's cause says so
     assert (short.xs(("north", "primary"), level=(1, 2)).cause == "no candidate").all()
+
+
+def test_salvage_and_empty_classrooms_cost_nothing_by_default_and_price_the_tiny_plan(tiny_plan):
+    """By default the objective is the discounted build cost plus penalties; with salvage (50
+    years) and 10,000 yuan an empty classroom-year it is that, less each chosen project's credit,
+    plus the priced empty rooms of the plan's own classroom table. Empty rooms are counted only
+    when planning in classes."""
+    from dataclasses import replace
+
+    from capsim.errors import PlanError
+    from capsim.planner import plan_context
+
+    sc = tiny(use=["deterministic"], set={"plan.salvage": True, "plan.empty_room_cost": 1e4})
+    inputs = plan_context(sc).inputs
+    assert (inputs.asset_life, inputs.empty_room_cost) == (50, 1e4)
+    d = milp.discount(inputs)
+    built = milp.spending(inputs.projects, inputs.years) @ d                  # (P, Y) discounted cost
+    for result, m, credit, per_room in ((tiny_plan, milp.build(replace(inputs, asset_life=None, empty_room_cost=None)),
+                                         0.0, 0.0), (plan(sc), milp.build(inputs), milp.salvage(inputs), 1e4)):
+        x = _openings_of(result, m)
+        short = result.solution.values[m.short_index].sum(axis=(0, 1)) @ d * m.inputs.penalty
+        empty = result.rooms.groupby("year").rooms_empty.sum().to_numpy() @ d * per_room
+        assert result.solution.objective == pytest.approx(float(((built - credit) * x).sum()) + short + empty, rel=1e-6)
+    assert (milp.salvage(inputs) * x).sum() > 0 and empty > 0
+    with pytest.raises(PlanError, match="plan.empty_room_cost"):
+        plan(tiny(use=["deterministic"], set={"plan.capacity": "seats", "plan.empty_room_cost": 1e4}))
+
+
+def _openings_of(result, m) -> np.ndarray:
+    """(P, Y) 1 where the result's schedule opens project p in year y."""
+    x = np.zeros(m.x_index.shape)
+    ids = list(result.projects.ids)
+    for i, year in zip(result.schedule.id, result.schedule.open_year):
+        x[ids.index(i), list(m.inputs.years).index(year)] = 1
+    return x
 
 
 def test_evaluate_mode_opens_only_committed_projects():

@@ -2,6 +2,7 @@
 region's classrooms; hand-worked cases and optima checked by brute force."""
 
 import itertools
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -23,14 +24,16 @@ def _projects(rooms, std, cost, build, earliest, latest, duration):
         requires=np.full(P, -1), duration=np.asarray(duration, float))
 
 
-def _inputs(pupils, rooms, base, std, projects, years, rate=0.0, penalty=1e5, rent_cost=None):
+def _inputs(pupils, rooms, base, std, projects, years, rate=0.0, penalty=1e5, rent_cost=None, asset_life=None,
+            empty_room_cost=None):
     G = pupils.shape[0]
     c = Cohorts(grades=np.array([G]), cell_level=np.zeros(G, dtype=int), cell_grade=np.arange(1, G + 1),
                 std=np.asarray(std, float), pupils=pupils[None].astype(float),
                 rooms=np.asarray(rooms, float).reshape(1, 1, -1), base=np.asarray(base, float)[None],
                 project_rooms=np.rint(projects.seats / np.mean(std)).astype(int), room_seats=np.array([np.mean(std)]))
     return milp.PlanInputs(years=years, need=np.zeros(c.pupils.shape), projects=projects, discount_rate=rate,
-                           penalty=penalty, rent_cost=rent_cost, cohorts=c)
+                           penalty=penalty, rent_cost=rent_cost, cohorts=c, asset_life=asset_life,
+                           empty_room_cost=empty_room_cost)
 
 
 def _bulge(Y=8, rooms=14):
@@ -111,18 +114,28 @@ def test_kindergarten_groups_formed_at_25_hold_30_and_35_as_they_move_up():
 def _brute_force(inp: milp.PlanInputs) -> float:
     """Cheapest plan by enumerating every opening year (or none) of every project and, for every
     cohort, every non-decreasing number of classes over its years (from its listed classes up to
-    one more than its largest year needs), written independently of the model."""
+    one more than its largest year needs), written independently of the model: with
+    ``asset_life`` a project standing after the plan is credited its cost times its life's share
+    left, discounted from the year after; with ``empty_room_cost`` each room without a class in use
+    costs that a year (a class in use: one of the most a cohort has needed so far or was listed
+    with; a class more holds nobody)."""
     c, p, years = inp.cohorts, inp.projects, inp.years
     G, Y = c.pupils.shape[1], len(years)
+    size = c.std[:, None] * np.ones(Y) if c.size is None else c.size          # (G, Y) a class's most pupils
     d = (1 + inp.discount_rate) ** -(years - years[0]).astype(float)
     cohorts = {}                                    # entry year index -> [(grade index, year index)]
     for g in range(G):
         for t in range(Y):
             cohorts.setdefault(t - g, []).append((g, t))
     options = []
+    in_use = np.zeros((G, Y))                       # the most classes a cohort can have in use
     for cells in cohorts.values():
         lo = int(c.base[0, cells[0][0]]) if cells[0][1] == 0 else 0
-        hi = max(int(np.ceil(c.pupils[0, g, t] / c.std[g])) for g, t in cells) + 1
+        most = lo
+        for g, t in cells:
+            most = max(most, int(np.ceil(c.pupils[0, g, t] / size[g, t] - 1e-9)))
+            in_use[g, t] = most
+        hi = max(int(np.ceil(c.pupils[0, g, t] / size[g, t])) for g, t in cells) + 1
         options.append([(cells, seq) for seq in itertools.combinations_with_replacement(range(lo, max(lo, hi) + 1),
                                                                                          len(cells))])
     plans = []
@@ -134,11 +147,12 @@ def _brute_force(inp: milp.PlanInputs) -> float:
         plans.append(K)
     K = np.array(plans)                                                          # (N, G, Y)
     present = K.sum(axis=1)                                                      # (N, Y)
-    short = np.maximum(c.pupils[0][None] - c.std[None, :, None] * K, 0).sum(axis=1) @ d   # (N,)
+    short = np.maximum(c.pupils[0][None] - size[None] * K, 0).sum(axis=1) @ d   # (N,)
+    empty_cost = inp.empty_room_cost or 0.0
     best = np.inf
     choices = [[None] + [y for y in range(Y) if p.earliest[i] <= years[y] <= p.latest[i]] for i in range(len(p.cost))]
     for choice in itertools.product(*choices):
-        spend, rooms = np.zeros(Y), c.rooms[0, 0].copy()
+        spend, rooms, credit = np.zeros(Y), c.rooms[0, 0].copy(), 0.0
         for i, y in enumerate(choice):
             if y is None:
                 continue
@@ -146,9 +160,14 @@ def _brute_force(inp: milp.PlanInputs) -> float:
                 spend[max(y - k, 0)] += p.cost[i] / p.build_years[i]
             stands = (years >= years[y]) & (years < years[y] + p.duration[i])
             rooms += c.project_rooms[i, 0] * stands
+            if inp.asset_life:
+                life = p.duration[i] if np.isfinite(p.duration[i]) else inp.asset_life
+                left = max(0.0, life - (Y - y)) / life           # Y - y years standing in the plan
+                credit += p.cost[i] * left * (1 + inp.discount_rate) ** -Y
         fits = (present <= rooms[None, :]).all(axis=1)
         if fits.any():
-            best = min(best, spend @ d + inp.penalty * short[fits].min())
+            empty = np.maximum(rooms[None, :] - np.minimum(K, in_use[None]).sum(axis=1), 0) @ d   # (N,)
+            best = min(best, spend @ d - credit + (inp.penalty * short + empty_cost * empty)[fits].min())
     return best
 
 
@@ -165,9 +184,26 @@ def _random_instance(seed):
     return _inputs(pupils, rooms, base, std, projects, years, rate=0.03, penalty=rng.uniform(1e3, 8e3))
 
 
-@pytest.mark.parametrize("seed", range(6))
-def test_class_plan_cost_equals_brute_force(seed):
+def _capped(inp: milp.PlanInputs) -> milp.PlanInputs:
+    """A new-intake cap of 0.8 standard classes from 2022 on: the classes of the cohorts entering
+    in 2022 and 2023 hold fewer in every grade, the earlier cohorts' the standard."""
+    c = inp.cohorts
+    size = c.std[:, None] * np.ones(3)
+    intake = 2021 + np.arange(3)[None, :] - np.arange(3)[:, None]          # (grade, year) intake year
+    size[intake >= 2022] = np.floor(size[intake >= 2022] * 0.8)
+    return replace(inp, cohorts=replace(c, size=size))
+
+
+@pytest.mark.parametrize("seed, variant", [(s, "plain") for s in range(6)] + [(s, "capped") for s in (1, 3, 4)]
+                         + [(s, "costs") for s in (0, 2, 5)])
+def test_class_plan_cost_equals_brute_force(seed, variant):
+    """Plain; with a new-intake cap; with salvage (5-year life) and empty rooms at 20,000 a year
+    (each changes the optimum of the instances it is tried on)."""
     inp = _random_instance(seed)
+    if variant == "capped":
+        inp = _capped(inp)
+    if variant == "costs":
+        inp = replace(inp, asset_life=5, empty_room_cost=2e4)
     m = milp.build(inp)
     for formulation in FORMULATIONS:
         sol = solve_as(m, formulation, gap=1e-9)
@@ -179,8 +215,6 @@ def test_zones_pool_classrooms_apart_so_a_bulge_next_to_empty_rooms_needs_one():
     """Two zones of one region: the bulge school one classroom short, the other with two spare.
     Pooled over the region nothing is built; planned by zone, one temporary classroom is, in the
     bulge's zone, for the bulge's four years."""
-    from dataclasses import replace
-
     years, pupils, rooms, base = _bulge(Y=5, rooms=13)
     projects = _projects([1, 1], 45, [1e5, 1e5], [1, 1], [2021] * 2, [2025] * 2, [4, 4])
     one = _inputs(pupils, rooms, base, [45] * 6, projects, years).cohorts
@@ -296,3 +330,90 @@ def test_the_base_cohorts_keep_the_classes_the_school_list_gives_them(first):
     t = list(ctx.inputs.years).index(2023)
     want = schools[schools.type == "kindergarten"].groupby("region").classes.sum()
     np.testing.assert_array_equal(c.rooms[:, kinder, t], want.reindex(ctx.regions))
+
+
+def test_a_new_intake_cap_sizes_the_classes_of_the_cohorts_entering_from_its_year_in_every_grade():
+    """Three grades, standard 50, six classrooms, listed cohorts of 2 classes; every cohort 95
+    pupils but the 2022 entrants, 140 in grade 2 in 2023. With a cap of 45 from 2022 the 2022 and
+    2023 entrants form 3 classes (95 > 2 x 45) while the 2021 entrants keep 2 of 50 in grade 2;
+    the 2022 entrants keep classes of 45 in grade 2, so their 140 pupils need 4: 7 classes in
+    2022 and 9 in 2023, one room opened for 2022 and two for 2023. Without the cap the 140 need
+    3 classes of 50: 7 in 2023 alone, one room."""
+    years = np.arange(2021, 2024)
+    pupils = np.array([[95.0, 95, 95], [95, 95, 140], [95, 95, 95]])
+    projects = _projects([1, 1, 1], 50, [1e5] * 3, [1] * 3, [2021] * 3, [2023] * 3, [np.inf] * 3)
+    inp = _inputs(pupils, np.full(3, 6), [0, 2, 2], [50] * 3, projects, years, rate=0.03)
+    size = np.array([[50, 45, 45], [50, 50, 45], [50, 50, 50]])      # (grade, year): entered 2022 or later
+    got = {}
+    for name, c in (("standard", inp.cohorts), ("capped", replace(inp.cohorts, size=size))):
+        m = milp.build(replace(inp, cohorts=c))
+        sol = solve_as(m, "step", gap=1e-9)
+        assert sol.values[m.short_index].sum() == pytest.approx(0.0, abs=1e-6)
+        got[name] = (sol.objective, classes_of_cells(m, sol.values)[0])
+    assert got["standard"][0] == pytest.approx(1e5 / 1.03)
+    np.testing.assert_array_equal(got["standard"][1], [[2, 2, 2], [2, 2, 3], [2, 2, 2]])
+    assert got["capped"][0] == pytest.approx(1e5 + 2e5 / 1.03)
+    np.testing.assert_array_equal(got["capped"][1], [[2, 3, 3], [2, 2, 4], [2, 2, 2]])
+
+
+def test_the_intake_caps_of_a_scenario_size_each_cohorts_classes_from_its_intake_year():
+    """The tiny example (first plan year 2021) with a primary cap of 40 from 2023 and a
+    kindergarten cap of 20 from 2022: a primary cohort entering in 2023 or later has classes of 40
+    in every grade, an earlier one 45; kindergarten groups formed from 2022 hold 20 / 24 / 28
+    (the standards 25 / 30 / 35 scaled by 20 / 25), earlier ones the standard."""
+    from capsim.examples import tiny
+    from capsim.planner import plan_context
+
+    sc = tiny(use=["deterministic"], set={"standards.intake_class_size": {"primary": {2022: 45, 2023: 40},
+                                                                          "kindergarten": {2022: 20}}})
+    ctx = plan_context(sc)
+    c = ctx.inputs.cohorts
+    years = ctx.inputs.years
+    intake = years[None, :] - c.cell_grade[:, None] + 1
+    for level, std, cap, since in (("primary", [45] * 6, [40] * 6, 2023), ("kindergarten", [25, 30, 35], [20, 24, 28], 2022),
+                                   ("junior", [50] * 3, [50] * 3, 2022)):
+        k = np.flatnonzero(c.cell_level == ctx.levels.index(level))
+        want = np.where(intake[k] >= since, np.asarray(cap)[:, None], np.asarray(std)[:, None])
+        np.testing.assert_array_equal(c.class_size()[k], want)
+    assert (c.class_size()[c.cell_level == ctx.levels.index("primary")] == 40).any()
+
+
+def test_with_salvage_a_permanent_classroom_beats_a_temporary_one_for_the_bulge():
+    """The bulge one classroom short for 2021-2024 (plan 2021-2025, 3 %): a temporary classroom
+    for four years at 100,000 against a permanent one at 120,000. Without salvage the temporary
+    one is cheaper. With a 50-year life the permanent one, open from 2021, has 45 of its 50 years
+    left after 2025: credited 120,000 x 0.9 x 1.03^-5 = 93,162, it costs 26,838 net; the temporary
+    one has nothing left."""
+    years, pupils, rooms, base = _bulge(Y=5, rooms=13)
+    projects = _projects([1, 1], 45, [1.2e5, 1e5], [1, 1], [2021] * 2, [2025] * 2, [np.inf, 4])
+    for life, chosen, objective in ((None, 1, 1e5), (50, 0, 1.2e5 - 1.2e5 * 0.9 * 1.03 ** -5)):
+        m = milp.build(_inputs(pupils, rooms, base, [45] * 6, projects, years, rate=0.03, asset_life=life))
+        sol = solve_as(m, "step", gap=1e-9)
+        x = np.rint(sol.values[np.maximum(m.x_index, 0)]) * (m.x_index >= 0)
+        assert x.sum() == 1 and x[chosen, 0] == 1
+        assert sol.objective == pytest.approx(objective)
+        assert sol.values[m.short_index].sum() == pytest.approx(0.0, abs=1e-6)
+
+
+def test_with_a_cost_of_empty_classrooms_a_one_year_bulge_is_met_by_a_temporary_or_rented_room():
+    """One grade, two classrooms, 90 pupils a year but 135 in 2022 (plan 2021-2025, no
+    discounting): a permanent classroom at 100,000 or one for a year at 120,000. Without a cost of
+    empty rooms the permanent one is built (for 2022) and stands empty 2023-2025 (priced at 1
+    yuan a year: 100,003). At 20,000 a year it would cost 160,000, so the one-year room is built;
+    renting a room for 2022 at 2,500 a place (112,500) is cheaper still."""
+    years = np.arange(2021, 2026)
+    pupils = np.array([[90.0, 135, 90, 90, 90]])
+    projects = _projects([1, 1], 45, [1e5, 1.2e5], [1, 1], [2021] * 2, [2025] * 2, [np.inf, 1])
+    cases = ((1.0, None, [1, 0], 1e5 + 3, [0, 0, 1, 1, 1]), (2e4, None, [0, 1], 1.2e5, [0] * 5),
+             (2e4, 2500.0, [0, 0], 2500 * 45, [0] * 5))
+    for empty_cost, rent, opened, objective, empty in cases:
+        m = milp.build(_inputs(pupils, np.full(5, 2), [0], [45], projects, years, rent_cost=rent,
+                               empty_room_cost=empty_cost))
+        sol = solve_as(m, "step", gap=1e-9)
+        x = np.rint(sol.values[np.maximum(m.x_index, 0)]) * (m.x_index >= 0)
+        np.testing.assert_array_equal(x.sum(axis=1), opened)
+        assert x[:, 1].sum() == sum(opened)                                  # what is built opens in 2022
+        assert sol.objective == pytest.approx(objective)
+        np.testing.assert_allclose(sol.values[m.empty_index][0, 0], empty, atol=1e-6)
+        if rent:
+            np.testing.assert_allclose(sol.values[m.rent_index][0, 0], [0, 1, 0, 0, 0], atol=1e-6)

@@ -61,6 +61,15 @@ def test_oversized_bands_stack_to_the_oversized_classes(tiny_res):
     np.testing.assert_allclose(stacked, expected.to_numpy())
 
 
+def test_the_band_legend_follows_the_scenarios_bands():
+    from capsim.reports.plots import band_labels
+
+    assert [b[0] for b in band_labels({})] == ["over standard", "56–65", "66+"]
+    labels = band_labels({"standards": {"bands": [51, 61]}})
+    assert [b[0] for b in labels] == ["over standard", "51–60", "61+"]
+    assert [b[1] for b in labels] == ["oversized_only", "classes_56_65", "classes_66_plus"]
+
+
 def test_timeline_bars_run_from_works_to_opening(tiny_res):
     ax = capsim.plot.build_timeline(tiny_res)
     schedule = tiny_res.schedule.sort_values(["open_year", "id"])

@@ -44,6 +44,10 @@ def validate(folder, *args, capsys, command="validate"):
     ("plan.shortfall_penalty=1e300", "plan.shortfall_penalty"),
     ("plan.rent_cost=inf", "plan.rent_cost"),
     ("plan.rent_cost=1e300", "plan.rent_cost"),
+    ("plan.empty_room_cost=-1", "plan.empty_room_cost"),
+    ("plan.empty_room_cost=nan", "plan.empty_room_cost"),
+    ("plan.asset_life=0", "plan.asset_life"),
+    ("plan.salvage=1", "plan.salvage"),
     ("uncertainty.quantiles=[]", "uncertainty.quantiles"),
     ("education.primary.grade_rates=[1,1,1,1,1,nan]", "education.primary.grade_rates.5"),
     ("standards.cap_intake=1", "standards.cap_intake"),
@@ -54,6 +58,13 @@ def test_wrong_scenario_values_are_refused_by_validate(tiny, capsys, assignment,
     code, err = validate(tiny, "--set", assignment, capsys=capsys)
     assert code == 2, err
     assert f": {key}:" in err and "Got " in err and "Fix:" in err, err
+
+
+def test_validate_refuses_a_cost_of_empty_classrooms_where_the_plan_counts_seats(tiny, capsys):
+    code, err = validate(tiny, "--set", "plan.empty_room_cost=10000", "--set", "plan.capacity='seats'", capsys=capsys)
+    assert code == 2 and ": plan.empty_room_cost:" in err and "planning in classes" in err, err
+    code, err = validate(tiny, "--set", "plan.empty_room_cost=10000", capsys=capsys)
+    assert code == 0, err
 
 
 def test_union_values_get_one_message_per_key(tiny, capsys):

@@ -43,7 +43,7 @@ class PlanResult:
                                                  # seats_before, seats_added, rented, shortfall (lawful seats);
                                                  # with classes: students, classes, class_seats, shortfall
     rooms: pd.DataFrame | None = None            # with classes: year, region, level, rooms_before,
-                                                 # rooms_added, rooms_rented, classes
+                                                 # rooms_added, rooms_rented, classes, rooms_empty
 
     @property
     def summary(self) -> dict:
@@ -141,12 +141,19 @@ def plan_context(scenario, projection=None, assessment=None, evaluate: bool = Fa
     catch = _catchment(scenario, regions, levels, years, cells, assessment, schools, projects)
     cohorts = _cohorts(scenario, capacity or cfg.capacity, cells, catch, assessment, regions, levels, years, schools,
                        projects)
+    if cfg.empty_room_cost and cohorts is None and capacity is None:
+        raise PlanError([Problem(f"{scenario.source}: plan.empty_room_cost", "empty classrooms are counted when "
+                                 "planning in classes: with a school list, plan.capacity = \"classes\" and without "
+                                 "catchment areas.", cfg.empty_room_cost, "leave plan.empty_room_cost empty, or plan "
+                                 "in classes.")])
     need = np.maximum(cells.demand - cells.lawful, 0.0) if cohorts is None else cohorts.pupils
     inputs = milp.PlanInputs(
         years=years, need=need, projects=projects, cell_seats=cells.seats,
         school_room=_school_room(projects, schools, seats_now), budget_yearly=_yearly(cfg.budget_yearly, years),
         budget_total=cfg.budget_total, discount_rate=cfg.discount_rate, penalty=cfg.shortfall_penalty,
         rent_cost=cfg.rent_cost, break_symmetry=cfg.break_symmetry, catchment=catch, cohorts=cohorts,
+        asset_life=cfg.asset_life if cfg.salvage else None,
+        empty_room_cost=cfg.empty_room_cost if cohorts is not None else None,
     )
     inputs, over = _fit_committed_budgets(inputs)
     return PlanContext(inputs, regions, levels, demand, lawful, unplanned, cells, over)
@@ -338,8 +345,9 @@ def _result(m, sol: Solution, ctx: PlanContext, evaluated=False) -> PlanResult:
 
 
 def _class_frames(m, sol: Solution, x, ctx: PlanContext, short, rented_rooms):
-    """The class model's plan by grade (students, the cohort's classes, their seats at the grade's
-    standard, shortfall) and by level (classrooms before, added, rented, and classes formed)."""
+    """The class model's plan by grade (students, the cohort's classes, their seats at its class
+    size: the grade's standard or the cohort's new-intake cap; shortfall) and by level (classrooms
+    before, added, rented, the classes formed, and the classrooms before or added left empty)."""
     from capsim.planner.classes import classes_of_cells
     from capsim.projection import tidy_columns
 
@@ -347,14 +355,15 @@ def _class_frames(m, sol: Solution, x, ctx: PlanContext, short, rented_rooms):
     years = m.inputs.years
     formed = classes_of_cells(m, sol.values) if np.isfinite(sol.values).all() else np.zeros(short.shape)
     Z = c.pupils.shape[0]
-    frame = tidy_columns({"students": c.pupils, "classes": formed, "class_seats": formed * c.std[None, :, None],
+    frame = tidy_columns({"students": c.pupils, "classes": formed, "class_seats": formed * c.class_size()[None],
                           "shortfall": short}, pool=np.arange(Z), cell=np.arange(len(c.cell_level)), year=years)
     frame.insert(2, "level", np.asarray(ctx.levels, dtype=object)[c.cell_level[frame.cell]])
     frame.insert(3, "grade", c.cell_grade[frame.cell])
     added = _seats_added(m, x, c.project_rooms, Z, c.pool_of(m.inputs.projects))
+    in_use = ctx.cells.by_level(formed, len(ctx.levels))
     rooms = tidy_columns({"rooms_before": c.rooms, "rooms_added": added, "rooms_rented": rented_rooms,
-                          "classes": ctx.cells.by_level(formed, len(ctx.levels))}, pool=np.arange(Z), level=ctx.levels,
-                         year=years)
+                          "classes": in_use, "rooms_empty": np.maximum(c.rooms + added - in_use, 0.0)},
+                         pool=np.arange(Z), level=ctx.levels, year=years)
     zoned = c.pool_region is not None
     for f in (frame, rooms):
         region = c.pool_region[f.pool] if zoned else f.pool
@@ -363,7 +372,7 @@ def _class_frames(m, sol: Solution, x, ctx: PlanContext, short, rented_rooms):
             f.insert(2, "zone", np.asarray(c.pools, dtype=object)[f.pool])
     keys = ["year", "region"] + (["zone"] if zoned else [])
     by_grade = frame[keys + ["level", "grade", "students", "classes", "class_seats", "shortfall"]]
-    return by_grade, rooms[keys + ["level", "rooms_before", "rooms_added", "rooms_rented", "classes"]]
+    return by_grade, rooms[keys + ["level", "rooms_before", "rooms_added", "rooms_rented", "classes", "rooms_empty"]]
 
 
 def _grade_frame(ctx: PlanContext, added, rented, short) -> pd.DataFrame | None:

@@ -11,22 +11,26 @@ each year are the forecast's (its progression). Variables::
     short[r, k, t] >= 0  its pupils no class takes
     rent[r, l, t] >= 0   classrooms rented for a year (only with plan.rent_cost)
 
-Families (:func:`define_class_seats`, :func:`define_keep_classes`, :func:`define_classrooms`)::
+Families (:func:`define_class_seats`, :func:`define_keep_classes`, :func:`define_classrooms`, and
+with ``plan.empty_room_cost`` :func:`define_empty_rooms` over ``empty[r, l, t] >= 0``)::
 
-    std[l, g] K[r, (l, g), t] + short[r, (l, g), t]                       >= pupils[r, (l, g), t]
+    size[(l, g), t] K[r, (l, g), t] + short[r, (l, g), t]                 >= pupils[r, (l, g), t]
     K[r, (l, g), t] - K[r, (l, g + 1), t + 1]                              <= 0
     sum_g K[r, (l, g), t] - sum_p rooms[p, l] open[p, t] - rent[r, l, t]   <= rooms0[r, l, t]
+    sum_g K[r, (l, g), t] - sum_p rooms[p, l] open[p, t] + empty[r, l, t]  >= rooms0[r, l, t]
 
 A cohort keeps the classes formed at its intake as it moves up and may gain one where a room is
 free (pupils arriving, a class split), never lose one: a cohort short of a class at intake is
 not short for the rest of its school years once a classroom frees up.
 
-``std[l, g]`` is the standard class of the grade (kindergarten 25/30/35: a group formed at 25
-holds 30 a year later); ``rooms0`` the region's lawful classrooms (each open school's classes
-within its maximum size, rounded down, summed: :func:`school_rooms`); ``rooms[p, l]`` the classrooms a project adds
+``size[(l, g), t]`` is the standard class of the grade (kindergarten 25/30/35: a group formed at
+25 holds 30 a year later), or, for a cohort entering in or after the year of a new-intake cap
+(``standards.intake_class_size``), that cap, kept in every later grade (:func:`intake_sizes`);
+``rooms0`` the region's lawful classrooms (each open school's classes within its maximum size,
+rounded down, summed: :func:`school_rooms`); ``rooms[p, l]`` the classrooms a project adds
 (:func:`capsim.planner.network.lawful_classrooms`). Cohorts already in grades 2..G in the first
 plan year (base cohorts) keep at least the classes listed for them in the base year (the
-region's classes of their grade then, within each school's maximum size; ``ceil(pupils / std)``
+region's classes of their grade then, within each school's maximum size; ``ceil(pupils / size)``
 for a cohort that entered after the base year), scaled down where the lawful classrooms could
 not hold them all. Listed classes are kept even where they are more than the cohort needs (an
 estimated list of many small groups then holds rooms the next intakes lack). A cohort never gets
@@ -61,6 +65,13 @@ class Cohorts:
     project_pool: np.ndarray | None = None   # (P,) pool of each project (None: its region)
     pool_region: np.ndarray | None = None    # (Z,) region of each pool (None: pools are the regions)
     pools: tuple = ()                         # (Z,) zone of each pool ('' at region granularity)
+    size: np.ndarray | None = None            # (K, Y) most pupils a class of the cohort in cell k holds in
+                                              # year t (None: the grade's standard; :func:`intake_sizes`)
+
+    def class_size(self) -> np.ndarray:
+        """(K, Y) most pupils a class of the cohort in each cell and year holds."""
+        shape = (len(self.std), self.pupils.shape[2])
+        return np.broadcast_to(self.std[:, None], shape) if self.size is None else self.size
 
     def pool_of(self, projects) -> np.ndarray:
         return projects.region if self.project_pool is None else self.project_pool
@@ -135,14 +146,38 @@ def cohorts(scenario, cells, assessment, regions, levels, years, projects, pools
     rooms = school_rooms(assessment, cells, std, pool_of_school, Z, levels, years)
     pupils = cells.demand if pools is None else \
         cells.demand[pools.region] * zone_shares(scenario, cells, assessment, pools, regions, levels, years)
-    base = _base_classes(scenario, cells, std, pupils, assessment, pool_of_school, Z, levels, years[0])
+    size = intake_sizes(scenario, cells, std, levels, years)
+    base = _base_classes(scenario, cells, std, size, pupils, assessment, pool_of_school, Z, levels, years[0])
     base = _within_rooms(base, cells, G, rooms)
     room_seats = np.array([float(np.mean(scenario.standards.class_size[lv])) for lv in levels])
     if pools is None:
         return Cohorts(G, cells.level, cells.grade, std, pupils, rooms, base, lawful_classrooms(scenario, projects),
-                       room_seats)
+                       room_seats, size=size)
     return Cohorts(G, cells.level, cells.grade, std, pupils, rooms, base, lawful_classrooms(scenario, projects),
-                   room_seats, pools.project, pools.region, tuple(pools.zone))
+                   room_seats, pools.project, pools.region, tuple(pools.zone), size)
+
+
+def intake_sizes(scenario, cells, std, levels, years) -> np.ndarray:
+    """(K, Y) most pupils a class of the cohort in cell k holds in year t: its grade's standard,
+    or, for a cohort entering its level in or after the year of a new-intake cap
+    (``standards.intake_class_size``, e.g. {primary = {2021 = 45}}), the cap in force in its
+    intake year. The cap is the 新招生班额: it caps the classes formed at intake, and they keep
+    that size as they move up, so it holds in every later grade of the cohort too (with
+    per-grade standards, kindergarten 25/30/35, a later grade holds its standard scaled by the
+    cap over the intake grade's standard, rounded down: a cap of 20 gives 20/24/28). A cohort
+    that entered before the cap's year keeps the standard in every grade."""
+    K, Y = len(cells.level), len(years)
+    full = np.broadcast_to(np.asarray(std, dtype=float)[:, None], (K, Y))
+    size = full.copy()
+    intake = np.asarray(years)[None, :] - (cells.grade[:, None] - 1)             # (K, Y) intake year
+    for lv, name in enumerate(levels):
+        caps = scenario.standards.intake_class_size.get(name) or {}
+        ours = cells.level == lv
+        first = std[ours & (cells.grade == 1)]
+        for year in sorted(caps):                       # a later cap replaces an earlier one
+            capped = ours[:, None] & (intake >= int(year))
+            size[capped] = np.floor(full[capped] * caps[year] / first[0] + 1e-9)
+    return size
 
 
 def assessment_pools(assessment, regions, pools: Pools | None) -> pd.Series:
@@ -203,10 +238,10 @@ def zone_shares(scenario, cells, assessment, pools: Pools, regions, levels, year
     return share[:, cell_then]
 
 
-def _base_classes(scenario, cells, std, pupils, assessment, pool_of_school, Z, levels, first) -> np.ndarray:
+def _base_classes(scenario, cells, std, size, pupils, assessment, pool_of_school, Z, levels, first) -> np.ndarray:
     """(Z, K) classes of the cohort in each cell in the first plan year: the classes listed for it
     in the base year (its pool's schools' lawful classes of its grade then), or ``ceil(pupils /
-    std)`` if it entered later; 0 in grade 1 (formed by the plan)."""
+    size)`` if it entered later (``size``: :func:`intake_sizes`); 0 in grade 1 (formed by the plan)."""
     K = len(cells.level)
     shift = int(first - scenario.base_year)                   # grades moved up since the base year
     g = assessment.grades
@@ -218,7 +253,7 @@ def _base_classes(scenario, cells, std, pupils, assessment, pool_of_school, Z, l
     np.add.at(listed, (pool_of_school.reindex(g.school).to_numpy()[keep], cell[keep]),
               g.lawful_seats.to_numpy()[keep] / std[then[keep]])
     listed = np.rint(listed)
-    formed = np.ceil(pupils[:, :, 0] / std[None, :] - 1e-9)
+    formed = np.ceil(pupils[:, :, 0] / size[None, :, 0] - 1e-9)
     out = np.where(cells.grade[None, :] > shift, listed, formed)
     return np.where(cells.grade[None, :] > 1, out, 0.0)
 
@@ -254,12 +289,13 @@ def next_cell(c: Cohorts) -> np.ndarray:
 def bounds(c: Cohorts) -> tuple[np.ndarray, np.ndarray]:
     """(lower, upper) bounds of the classes, shaped like ``pupils``: a base cohort has at least its
     listed classes in the first year (and so in every later one); no cohort more classes in a year
-    than it has needed up to then (``max ceil(pupils / std)`` over its years so far, or its listed
-    classes): any plan with more keeps its cost and seats with fewer, cut to that non-decreasing cap."""
+    than it has needed up to then (``max ceil(pupils / size)`` over its years so far, or its listed
+    classes): any plan with more keeps its cost and seats with fewer, cut to that non-decreasing cap
+    (and, with an empty-room cost, no class without pupils is formed to fill an empty room)."""
     R, K, Y = c.pupils.shape
     lower = np.zeros((R, K, Y))
     lower[:, :, 0] = c.base
-    upper = np.ceil(c.pupils / c.std[None, :, None] - 1e-9)
+    upper = np.ceil(c.pupils / c.class_size()[None] - 1e-9)
     up = next_cell(c)
     has = up >= 0
     for t in range(1, Y):                          # along each cohort, from its first plan year
@@ -276,10 +312,11 @@ def _rows(name, rows, cols, data, n_rows, n, sense, rhs):
 
 def define_class_seats(m):
     """A cohort's classes hold its pupils, or the rest are short, in every cell and year:
-    ``std[l, g] K[r, (l, g), t] + short[r, (l, g), t] >= pupils[r, (l, g), t]``."""
+    ``size[(l, g), t] K[r, (l, g), t] + short[r, (l, g), t] >= pupils[r, (l, g), t]``, ``size``
+    the grade's standard or the cohort's new-intake cap (:func:`intake_sizes`)."""
     c = m.inputs.cohorts
     row = np.arange(c.pupils.size)
-    std = np.broadcast_to(c.std[None, :, None], c.pupils.shape).reshape(-1)
+    std = np.broadcast_to(c.class_size()[None], c.pupils.shape).reshape(-1)
     return _rows("class_seats", np.r_[row, row], np.r_[m.k_index.reshape(-1), m.short_index.reshape(-1)],
                  np.r_[std, np.ones(row.size)], row.size, m.n, ">=", c.pupils.reshape(-1))
 
@@ -298,10 +335,9 @@ def define_keep_classes(m):
                  m.n, "<=", np.zeros(row.size))
 
 
-def define_classrooms(m):
-    """The classes present in a year share the region's classrooms of the level:
-    ``sum_g K[r, (l, g), t] - sum_p rooms[p, l] open[p, t] - rent[r, l, t] <= rooms0[r, l, t]``,
-    ``open[p, t]`` as in :func:`capsim.planner.model.define_capacity`."""
+def _classes_less_rooms(m):
+    """(rows, cols, data) of ``sum_g K[r, (l, g), t] - sum_p rooms[p, l] open[p, t]``, one row per
+    pool, level and year (``r * L + l) * Y + t``)."""
     from capsim.planner.model import _standing
 
     c = m.inputs.cohorts
@@ -317,10 +353,39 @@ def define_classrooms(m):
         adds = c.project_rooms[proj, lv]
         nz = adds > 0
         rows.append((region[nz] * L + lv) * Y + ty[nz]); cols.append(var[nz]); data.append(-adds[nz].astype(float))
+    return rows, cols, data
+
+
+def define_classrooms(m):
+    """The classes present in a year share the region's classrooms of the level:
+    ``sum_g K[r, (l, g), t] - sum_p rooms[p, l] open[p, t] - rent[r, l, t] <= rooms0[r, l, t]``,
+    ``open[p, t]`` as in :func:`capsim.planner.model.define_capacity`."""
+    c = m.inputs.cohorts
+    rows, cols, data = _classes_less_rooms(m)
+    n = c.rooms.size
     if m.rent_index is not None:
-        rows.append(np.arange(R * L * Y)); cols.append(m.rent_index.reshape(-1)); data.append(-np.ones(R * L * Y))
-    return _rows("classrooms", np.concatenate(rows), np.concatenate(cols), np.concatenate(data), R * L * Y, m.n,
+        rows.append(np.arange(n)); cols.append(m.rent_index.reshape(-1)); data.append(-np.ones(n))
+    return _rows("classrooms", np.concatenate(rows), np.concatenate(cols), np.concatenate(data), n, m.n,
                  "<=", c.rooms.reshape(-1))
+
+
+def define_empty_rooms(m):
+    """The classrooms of a pool and level standing empty in a year (only with
+    ``plan.empty_room_cost``): the lawful ones that exist and those the open projects add, less
+    the classes present, ``empty[r, l, t] >= rooms0[r, l, t] + sum_p rooms[p, l] open[p, t] -
+    sum_g K[r, (l, g), t]`` and ``empty >= 0``, written
+    ``sum_g K[r, (l, g), t] - sum_p rooms[p, l] open[p, t] + empty[r, l, t] >= rooms0[r, l, t]``.
+    Rented rooms are not counted: a rented room is taken only for a class. At least cost
+    ``empty`` is the empty rooms exactly, so a room built for a short peak costs every year it
+    stands empty after it."""
+    if m.empty_index is None:
+        return None
+    c = m.inputs.cohorts
+    rows, cols, data = _classes_less_rooms(m)
+    n = c.rooms.size
+    rows.append(np.arange(n)); cols.append(m.empty_index.reshape(-1)); data.append(np.ones(n))
+    return _rows("empty_rooms", np.concatenate(rows), np.concatenate(cols), np.concatenate(data), n, m.n,
+                 ">=", c.rooms.reshape(-1))
 
 
 def classes_of_cells(m, values) -> np.ndarray:

@@ -5,6 +5,7 @@ Variables (``Y`` planning years, ``t``/``y``/``s`` years)::
     x[p, y] in {0, 1}   project p opens in year y (only y in its window; committed: y fixed, x = 1)
     rent[r, l, t] >= 0  seats rented for a year (only with plan.rent_cost)
     short[r, l, t] >= 0 seats missing: allowed, at plan.shortfall_penalty each per year
+    empty[r, l, t] >= 0 classrooms standing empty (only with plan.empty_room_cost and cohorts)
 
 Objective (``d(s) = (1 + rate)^-(s - first_year)``; a project's cost is spent evenly over the
 ``b`` years before it opens; a committed project's spending before the first planning year is
@@ -12,11 +13,23 @@ sunk, any other project's falls in the first year, see :func:`spending`; the pla
 uncommitted project open before ``first_year + b``, so that case only arises for inputs built
 by hand)::
 
-    min  sum_{p,y} x[p,y] sum_{s=y-b}^{y-1} d(s) cost_p / b
+    min  sum_{p,y} x[p,y] (sum_{s=y-b}^{y-1} d(s) cost_p / b - salvage[p, y])
        + sum rent_cost d(t) rent[r,l,t] + sum penalty d(t) short[r,l,t]
+       + sum empty_room_cost d(t) empty[r,l,t]
 
 The shortfall penalty is discounted like every other cost, so a seat-year short later weighs
 what the money to avoid it would then weigh.
+
+Salvage (``plan.salvage``, off by default; :func:`salvage`): a project still standing after the
+last plan year ``T`` is credited with the share of its life left then, valued at the end of the
+plan: ``salvage[p, y] = cost_p d(T + 1) max(0, life_p - (T + 1 - y)) / life_p``, ``life_p`` its
+duration (temporary classrooms) or ``plan.asset_life`` (a permanent building). Without it a
+permanent school opened late in the plan weighs its whole cost against a few years of use.
+
+Empty classrooms (``plan.empty_room_cost``, off by default; :func:`define_empty_rooms`): with
+cohorts, each classroom of a pool and level standing (existing or added by a project) without a
+class in a year costs ``empty_room_cost`` that year, so that a room built for a short peak is
+weighed against the years it will stand empty after it.
 
 With ``cohorts`` (:mod:`capsim.planner.classes`, the default with a school list) the capacity
 family is replaced by the cohort-class families: ``l`` counts (level, grade) cells, each
@@ -63,6 +76,8 @@ class PlanInputs:
     cell_seats: np.ndarray | None = None  # (P, L) lawful seats each project adds to each cell of need
                                           # (None: cells are levels, projects.seats)
     cohorts: classes.Cohorts | None = None   # the cohort-class model (need's cells are (level, grade))
+    asset_life: float | None = None    # salvage: years a permanent project lasts (None: no salvage)
+    empty_room_cost: float | None = None   # yuan an empty classroom costs a year (cohorts only; None: free)
 
 
 def cell_seats(inputs: PlanInputs) -> np.ndarray:
@@ -90,6 +105,7 @@ class Model:
     families: list               # (name, A csr, sense '<=' / '>=', rhs)
     assignment: catchment.Assignment | None = None    # the catchment level's variables
     k_index: np.ndarray | None = None   # (R, K, Y) classes of the cohort in each cell and year (the class model)
+    empty_index: np.ndarray | None = None   # (R, L, Y) empty classrooms (the class model, with empty_room_cost)
 
 
 def build(inputs: PlanInputs) -> Model:
@@ -113,6 +129,12 @@ def build(inputs: PlanInputs) -> Model:
             raise ValueError("the class model plans the region level for one demand path")
         k_index = classes.number(inputs.cohorts, n)
         n += k_index.size
+    empty_index = None
+    if inputs.empty_room_cost:
+        if inputs.cohorts is None:
+            raise ValueError("empty classrooms are counted by the class model only")
+        empty_index = n + np.arange(inputs.cohorts.rooms.size).reshape(inputs.cohorts.rooms.shape)
+        n += empty_index.size
     assignment = None
     if inputs.catchment is not None:
         if samples(inputs) > 1:
@@ -120,7 +142,7 @@ def build(inputs: PlanInputs) -> Model:
         assignment = catchment.number(inputs.catchment, cell_seats(inputs), x_index, n)
         n += catchment.n_variables(assignment)
     m = Model(inputs, x_index, rent_index, short_index, n, np.zeros(n), np.zeros(n), np.full(n, np.inf),
-              np.zeros(n, dtype=bool), [], assignment, k_index)
+              np.zeros(n, dtype=bool), [], assignment, k_index, empty_index)
     m.integer[: allowed.sum()] = True
     m.ub[: allowed.sum()] = 1.0
     committed = np.isfinite(p.committed)
@@ -147,7 +169,8 @@ def _families(m: Model) -> list:
     common = [define(m) for define in (define_opening_once, define_alternatives, define_prerequisites,
                                       define_yearly_budget, define_total_budget, define_school_size, define_symmetry)]
     if m.k_index is not None:
-        return [classes.define_class_seats(m), classes.define_keep_classes(m), classes.define_classrooms(m)] + common
+        return [classes.define_class_seats(m), classes.define_keep_classes(m), classes.define_classrooms(m),
+                classes.define_empty_rooms(m)] + common
     if m.assignment is None:
         return [define_capacity(m)] + common
     standing = _standing(m)
@@ -186,6 +209,19 @@ def spending(p: Projects, years) -> np.ndarray:
     return out
 
 
+def salvage(inputs: PlanInputs) -> np.ndarray:
+    """(P, Y open) the credit for what is left of project p opened in year y after the last plan
+    year ``T``: ``cost_p d(T + 1) max(0, life_p - (T + 1 - y)) / life_p``, ``life_p`` its duration
+    (temporary) or ``asset_life`` (permanent); all 0 without ``asset_life``."""
+    p, years = inputs.projects, inputs.years
+    if not inputs.asset_life:
+        return np.zeros((len(p.cost), len(years)))
+    life = np.where(np.isfinite(p.duration), p.duration, float(inputs.asset_life))[:, None]       # (P, 1)
+    used = (years[-1] + 1 - years)[None, :].astype(float)          # (1, Y) years it stands in the plan
+    end = (1 + inputs.discount_rate) ** -float(years[-1] + 1 - years[0])
+    return p.cost[:, None] * end * np.maximum(life - used, 0.0) / life
+
+
 def samples(inputs: PlanInputs) -> int:
     """S, the number of demand samples (1 for a plain ``(R, L, Y)`` need)."""
     return inputs.need.shape[3] if inputs.need.ndim == 4 else 1
@@ -213,13 +249,15 @@ def rent_price(m: Model) -> np.ndarray:
 def _objective(m: Model) -> None:
     inp = m.inputs
     d = discount(inp)
-    cost = spending(inp.projects, inp.years) @ d          # (P, Y open): discounted cost of opening then
+    cost = spending(inp.projects, inp.years) @ d - salvage(inp)   # (P, Y open): discounted cost of opening then
     ok = m.x_index >= 0
     m.c[m.x_index[ok]] = cost[ok]
     weight = 1.0 / samples(inp)
     if m.rent_index is not None:
         m.c[m.rent_index] = rent_price(m) * _by_year(d, inp) * weight
     m.c[m.short_index] = inp.penalty * _by_year(d, inp) * weight
+    if m.empty_index is not None:
+        m.c[m.empty_index] = inp.empty_room_cost * d[None, None, :]
     if m.assignment is not None:
         m.c[m.assignment.w_index] = catchment.travel_cost(inp.catchment, m.assignment, d)
         if m.assignment.u_index is not None:

@@ -190,6 +190,12 @@ def oversized_by_band(assessment: pd.DataFrame, region=None, level=None) -> pd.D
     return frame
 
 
+def band_labels(settings: dict) -> tuple:
+    """:data:`BANDS` labelled with the scenario's ``standards.bands`` (56-65 and 66+ by default)."""
+    low, high = settings.get("standards", {}).get("bands", (56, 66))
+    return (BANDS[0], (f"{low}–{high - 1}",) + BANDS[1][1:], (f"{high}+",) + BANDS[2][1:])
+
+
 def oversized_classes(results, region=None, level=None, ax=None):
     """Stacked bars of oversized classes per year by band, before (hatched) and after the plan."""
     t, ax, unknown = _start(results, ax, "大班额 oversized classes", region, level, "oversized_classes",
@@ -200,7 +206,7 @@ def oversized_classes(results, region=None, level=None, ax=None):
         f = oversized_by_band(table, region, level)
         x = f.index.to_numpy() + offset
         bottom = np.zeros(len(f))
-        for band, column, color in BANDS:
+        for band, column, color in band_labels(t.settings):
             ax.bar(x, f[column], width, bottom=bottom, color=color, hatch=hatch, edgecolor="white",
                    label=f"{band} ({name})")
             bottom += f[column].to_numpy()
