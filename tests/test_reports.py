@@ -440,3 +440,19 @@ def test_workbook_opens_in_libreoffice_and_shows_its_number_formats(written, tmp
     assert np1["最高使用率 utilisation max (规划前 before)"] == "109%"
     schedule = pd.read_csv(sheets["项目 schedule"], dtype=str, keep_default_na=False)
     assert "75,000,000" in set(schedule["投资（元） cost yuan"])
+
+
+def test_school_figures_worked_by_hand():
+    from capsim.reports.schools import _figures
+
+    frame = pd.DataFrame({"year": [2021, 2020, 2022, 2020, 2021, 2022], "school": ["A", "A", "A", "B", "B", "B"],
+                          "students": [900.0, 800, 700, np.nan, np.nan, np.nan], "seats": 850.0,
+                          "classes": [18.0, 17, 16, 5, 5, 5], "utilisation": [900 / 850, 800 / 850, 700 / 850, 0, 0, 0],
+                          "oversized_classes": [2.0, 0, 1, 0, 0, 0], "classes_56_65": [1.0, 0, 0, 0, 0, 0],
+                          "classes_66_plus": 0.0, "oversized": [False, False, True, False, False, False]})
+    f = _figures(frame)
+    assert f.loc["A", ["students_first", "students_peak", "peak_year", "classes_first"]].tolist() == [800, 900, 2021, 17]
+    assert f.loc["A", "oversized_classes_max"] == 2 and f.loc["A", "classes_56_65_max"] == 1
+    assert f.loc["A", "over_seats_years"] == "2021" and f.loc["A", "too_big_years"] == "2022"
+    assert "2021" in f.loc["A", "oversized_classes_years"] and "2022" in f.loc["A", "oversized_classes_years"]
+    assert f.loc["B", "peak_year"] == 2020 and f.loc["B", "over_seats_years"] == ""     # no pupils known: first year

@@ -27,24 +27,29 @@ def school_years(schools: pd.DataFrame, grades: pd.DataFrame | None) -> pd.DataF
     return frame
 
 
-def _years(frame: pd.DataFrame, mask: pd.Series) -> str:
-    years = frame.year[mask.fillna(False).astype(bool)]
-    return span(years.min(), years.max()) if len(years) else ""
+def _years(frame: pd.DataFrame, mask: pd.Series) -> pd.Series:
+    """Per school: the first–last year ``mask`` holds ('' where it never does)."""
+    years = frame.year.where(mask.fillna(False).astype(bool))
+    first, last = years.groupby(frame.school, sort=False).min(), years.groupby(frame.school, sort=False).max()
+    return pd.Series([span(a, b) if pd.notna(a) else "" for a, b in zip(first, last)], index=first.index)
 
 
-def _one(frame: pd.DataFrame) -> dict:
-    """The figures of one school over the years of ``frame`` (one stage)."""
-    first = frame[frame.year == frame.year.min()].iloc[0]
-    peak = frame.loc[frame.students.idxmax()] if frame.students.notna().any() else first
-    over_seats = frame.students > frame.seats + 0.5
-    return {"students_first": first.students, "students_peak": peak.students, "peak_year": peak.year,
-            "seats_first": first.seats, "classes_first": first.classes,
-            "utilisation_max": frame.utilisation.max(),
-            "oversized_classes_max": frame.oversized_classes.max(), "classes_56_65_max": frame.classes_56_65.max(),
-            "classes_66_plus_max": frame.classes_66_plus.max(),
-            "over_seats_years": _years(frame, over_seats),
-            "oversized_classes_years": _years(frame, frame.oversized_classes > 0.5),
-            "too_big_years": _years(frame, frame.oversized)}
+def _figures(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per school: its figures over the years of ``frame`` (one stage), all schools at once."""
+    frame = frame.sort_values(["school", "year"], kind="stable")
+    by = frame.groupby("school", sort=False)
+    first = frame.drop_duplicates("school").set_index("school")
+    known = frame[frame.students.notna()]
+    peak = known.loc[known.groupby("school", sort=False).students.idxmax()].set_index("school").reindex(first.index)
+    peak = peak.fillna(first[["students", "year"]]) if len(peak) else first   # no pupils known: the first year
+    return pd.DataFrame({
+        "students_first": first.students, "students_peak": peak.students, "peak_year": peak.year,
+        "seats_first": first.seats, "classes_first": first.classes, "utilisation_max": by.utilisation.max(),
+        "oversized_classes_max": by.oversized_classes.max(), "classes_56_65_max": by.classes_56_65.max(),
+        "classes_66_plus_max": by.classes_66_plus.max(),
+        "over_seats_years": _years(frame, frame.students > frame.seats + 0.5),
+        "oversized_classes_years": _years(frame, frame.oversized_classes > 0.5),
+        "too_big_years": _years(frame, frame.oversized)})
 
 
 def school_table(t) -> pd.DataFrame | None:
@@ -61,8 +66,7 @@ def school_table(t) -> pd.DataFrame | None:
     parts = []
     for stage, frame in stages:
         frame = frame[frame.year.isin(t.before.year.unique())]
-        rows = {school: _one(g) for school, g in frame.groupby("school", sort=False)}
-        parts.append(pd.DataFrame.from_dict(rows, orient="index").add_suffix(f"_{stage}"))
+        parts.append(_figures(frame).add_suffix(f"_{stage}"))
     ident = pd.concat([f for _, f in stages]).drop_duplicates("school").set_index("school")[["name", "region", "type"]]
     table = ident.join(parts, how="left")
     table["region"] = [t.region(r) for r in table.region]
