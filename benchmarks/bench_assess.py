@@ -45,11 +45,12 @@ def run(P, units, years):
     t0 = time.perf_counter()
     S, unplaced = allocate(P, units)
     t1 = time.perf_counter()
-    counts = class_split(S, units.classes[None] * units.is_open[..., None], 45)
+    classes = units.classes[None] * units.is_open[..., None]
+    counts = class_split(S, classes, 45)
     t2 = time.perf_counter()
     ids = tuple(f"s{i}" for i in range(len(units.region)))
-    frame = _grade_frame(S, units.classes[None] * units.is_open[..., None], counts, ids,
-                         np.arange(len(ids)), "primary", list(range(2020, 2021 + years)))
+    frame = _grade_frame(S, classes, classes * 45.0, counts, ids, np.arange(len(ids)), "primary",
+                         list(range(2020, 2021 + years)))      # lawful seats: every class at the standard
     t3 = time.perf_counter()
     assert np.allclose(S.sum(axis=1) + unplaced.sum(axis=1), P.sum(axis=1))
     return t1 - t0, t2 - t1, t3 - t2, len(frame)
