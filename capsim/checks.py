@@ -42,10 +42,25 @@ def validate(scenario: Scenario, upto: str = "run"):
     levels = {lv.name: lv.grades for lv in level_specs(scenario)}
     if stage:
         network_rules(scenario, list(inputs.regions), levels, problems, seats=bool(methods_ok), plan=stage == 2)
+    if stage == 2:
+        problems.extend(target_rules(scenario, list(inputs.regions), levels).items)
     if problems:
         tables = any(p.where.lower().split(":")[0].endswith(".csv") for p in problems.items)
         raise (DataError if tables else ScenarioError)(problems.items)
     return inputs
+
+
+def target_rules(scenario: Scenario, regions: list, levels: dict) -> Problems:
+    """Each target names a region of the regions table (or none) and a level the scenario forecasts."""
+    problems = Problems()
+    for i, target in enumerate(scenario.targets):
+        if target.region is not None and regions and target.region not in regions:
+            problems.add(f"{scenario.source}: targets[{i}].region", "is not a region of the regions table.",
+                         target.region, f"use one of: {', '.join(regions[:12])}, or leave it out for the whole area.")
+        if target.level not in levels:
+            problems.add(f"{scenario.source}: targets[{i}].level", "is a level the scenario does not forecast.",
+                         target.level, f"use one of: {', '.join(levels)}, or enable the level under [education].")
+    return problems
 
 
 def _collect(problems: Problems, check):

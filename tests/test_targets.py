@@ -122,3 +122,22 @@ def test_pupils_per_10000_count_only_pupils_in_lawful_places():
     v = _values(Target(indicator="pupils_per_10000", level="primary", threshold=100, year=2024), t)
     assert v[(2024, "a")] == pytest.approx(150) and v[(2024, "b")] == pytest.approx(100)
     assert v[(2024, "all")] == pytest.approx(450 / 40_000 * 10_000)
+
+
+def test_a_target_for_an_unknown_region_or_a_level_not_forecast_is_refused_before_work(tiny, capsys):
+    from capsim.cli import main
+
+    scenario = tiny / "scenario.toml"
+    text = scenario.read_text(encoding="utf-8")
+    text = text.replace('region = "south"', 'region = "east"')
+    text += '\n[education.kindergarten]\nenabled = false\n' if "[education.kindergarten]" not in text else ""
+    text = text.replace('indicator = "oversized_classes"\nlevel = "primary"', 'indicator = "oversized_classes"\n'
+                                                                            'level = "kindergarten"')
+    scenario.write_text(text, encoding="utf-8")
+    validated = main(["validate", str(scenario), "--set", "education.kindergarten.enabled=false"])
+    err = capsys.readouterr().err
+    assert validated == 2
+    assert "targets[2].region: is not a region of the regions table. Got 'east'" in err
+    assert "targets[1].level: is a level the scenario does not forecast. Got 'kindergarten'" in err
+    assert main(["run", str(scenario), "--set", "education.kindergarten.enabled=false", "--out",
+                 str(tiny.parent / "o")]) == 2 and not (tiny.parent / "o").exists()
