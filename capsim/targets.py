@@ -29,7 +29,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from capsim.errors import Problem, ScenarioError
+from capsim.checks import target_rules
+from capsim.errors import ScenarioError
 from capsim.schema import INDICATORS
 
 ALL = "all"          # the whole area's row
@@ -48,13 +49,11 @@ def label(target, i: int) -> str:
     return f"{i + 1}. {zh} {target.level}{where} {'≥' if sense == '>=' else '≤'} {target.threshold:g} from {target.year}"
 
 
-def check_regions(scenario, regions) -> None:
-    """Every target's region is a region of the scenario."""
-    bad = [Problem(f"{scenario.source}: targets[{i}].region", "is not a region of the regions table.", t.region,
-                   f"use one of: {', '.join(list(regions)[:12])}, or leave it out for the whole area.")
-           for i, t in enumerate(scenario.targets) if t.region is not None and t.region not in set(regions)]
-    if bad:
-        raise ScenarioError(bad)
+def cell_shortage(assessment: pd.DataFrame) -> pd.Series:
+    """Per row (region, level, year): students above lawful seats (rated seats where lawful
+    seats are unknown); NaN where the seats are unknown. Never summed against a surplus."""
+    seats = assessment.lawful_seats.fillna(assessment.seats)
+    return (assessment.students - seats).clip(lower=0).where(seats.notna())
 
 
 def evaluate(scenario, residents: pd.DataFrame, stages: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -65,7 +64,8 @@ def evaluate(scenario, residents: pd.DataFrame, stages: dict[str, pd.DataFrame])
     for stage, table in stages.items():
         if table is None or table.empty:
             continue
-        check_regions(scenario, table.region.unique())
+        problems = target_rules(scenario, list(table.region.unique()), dict.fromkeys(table.level.unique()))
+        problems.raise_if_any(ScenarioError)
         for i, target in enumerate(scenario.targets):
             values = _values(target, table, residents)
             values = values[values.year >= target.year]
@@ -99,7 +99,7 @@ def _values(target, table: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFram
         return _ratio(parts, 10_000.0)
     columns = _COUNTS[target.indicator]
     if target.indicator == "seat_shortage":
-        t = t.assign(lawful_shortage=(t.students - t.lawful_seats).clip(lower=0))
+        t = t.assign(lawful_shortage=cell_shortage(t))
     parts = t.assign(value=t[list(columns)].sum(axis=1, min_count=len(columns)) if isinstance(columns, tuple)
                      else t[columns])
     each = parts[["year", "region", "value"]]

@@ -55,7 +55,7 @@ def test_places_per_10000_residents():
 
 
 def test_seat_shortage_is_never_netted_across_regions():
-    t = _table(students=[110, 40] * 3, lawful_seats=[100, 100] * 3)
+    t = _table(students=[110, 40] * 3, lawful_seats=[100, 100] * 3, seats=[100, 100] * 3)
     target = Target(indicator="seat_shortage", level="primary", threshold=0, year=2024)
     v = _values(target, t)
     assert v[(2024, "a")] == 10 and v[(2024, "b")] == 0 and v[(2024, "all")] == 10   # net would be -50
@@ -83,7 +83,7 @@ def test_verdicts_say_from_when_a_target_holds_and_the_worst_miss():
 
 
 def test_a_target_for_one_region_is_judged_there():
-    t = _table(students=[110, 40] * 3, lawful_seats=[100, 100] * 3)
+    t = _table(students=[110, 40] * 3, lawful_seats=[100, 100] * 3, seats=[100, 100] * 3)
     target = Target(indicator="seat_shortage", level="primary", threshold=0, year=2024, region="b")
     got = evaluate(_Scenario(target), RESIDENTS, {"before": t})
     assert set(got.region) == {"b"} and got.met.all()
@@ -130,7 +130,6 @@ def test_a_target_for_an_unknown_region_or_a_level_not_forecast_is_refused_befor
     scenario = tiny / "scenario.toml"
     text = scenario.read_text(encoding="utf-8")
     text = text.replace('region = "south"', 'region = "east"')
-    text += '\n[education.kindergarten]\nenabled = false\n' if "[education.kindergarten]" not in text else ""
     text = text.replace('indicator = "oversized_classes"\nlevel = "primary"', 'indicator = "oversized_classes"\n'
                                                                             'level = "kindergarten"')
     scenario.write_text(text, encoding="utf-8")

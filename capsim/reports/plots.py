@@ -276,7 +276,7 @@ def seat_gap_map(results, year, stage="before", ax=None):
     district as a circle at its point, its area the seats short in ``year`` (summed over the
     levels short, red) or, with no shortage, the surplus (blue); existing schools as grey dots
     and, after the plan, the chosen projects with coordinates as black triangles."""
-    from capsim.reports.summary import cell_shortage
+    from capsim.targets import cell_shortage
 
     t = tables_of(results)
     check_choice("seat_gap_map", "stage", stage, ["before", "after"] if t.after is not None else ["before"])

@@ -12,13 +12,7 @@ import numpy as np
 import pandas as pd
 
 from capsim.reports.labels import is_chinese, level_label, money, people, region_label, span
-
-
-def cell_shortage(assessment: pd.DataFrame) -> pd.Series:
-    """Per row (district, level, year): students above lawful seats (rated seats where lawful
-    seats are unknown); NaN where the seats are unknown."""
-    seats = assessment.lawful_seats.fillna(assessment.seats)
-    return (assessment.students - seats).clip(lower=0).where(seats.notna())
+from capsim.targets import cell_shortage
 
 
 def worst(assessment: pd.DataFrame, by: str = "shortage", n: int = 5) -> pd.DataFrame:
