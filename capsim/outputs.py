@@ -63,7 +63,7 @@ def write_files(out_dir, tables: dict, figures: dict | None = None, texts: dict 
         if keep_existing and out_dir.is_dir():
             shutil.copytree(out_dir, tmp, dirs_exist_ok=True)
         names = _write_into(tmp, tables, figures or {}, texts or {}, blobs or {})
-        _mark(tmp, command, scenario, sorted(set(names) | set(os.listdir(tmp)) - {MARKER}))
+        _mark(tmp, command, scenario, sorted(set(os.listdir(tmp)) - {MARKER}))
         swap_in(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
