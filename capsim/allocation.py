@@ -18,6 +18,8 @@ the level (region ``r(u)``)::
                   schools of the region with room, in proportion to their room; what no school can
                   take stays where it was (and shows as oversized classes)
     unplaced      pupils no open school can take: carried forward with the same progression
+    planned       in the years of a plan that seats pupils school by school (``plan.granularity =
+                  "school"``), each school has the plan's pupils; those it seats nowhere are unplaced
 
 so that ``sum_u S(t, u, g) + unplaced(t, r, g) = P(t, r, g)`` in every year: no pupil is lost.
 Only years are looped over; schools, regions and grades are array axes.
@@ -42,6 +44,7 @@ class Units:
     weight_new: np.ndarray    # (U,) intake capacity, used as the weight of schools opening later
     growth: np.ndarray | None = None   # (T+1, U) intake weight multiplier (an expanded school takes more)
     lawful: np.ndarray | None = None   # (T+1, U, G) seats per grade; given, pupils above them are dispersed
+    planned: np.ndarray | None = None  # (T+1, U, G) pupils a plan seats at each school (NaN: years it does not)
 
 
 def group_sum(values, groups, n_groups):
@@ -96,6 +99,9 @@ def allocate(P, units: Units):
             unplaced[t, :, g] += left
         if units.lawful is not None:
             S[t], unplaced[t] = disperse(S[t], unplaced[t], units.lawful[t] * units.is_open[t][:, None], units.region, R)
+        if units.planned is not None and np.isfinite(units.planned[t]).all():
+            S[t] = units.planned[t]
+            unplaced[t] = np.maximum(P[t] - group_sum(S[t], units.region, R), 0.0)
     return S, unplaced
 
 

@@ -198,8 +198,19 @@ def _units(scenario, schools: Schools, level, years, std, grades: dict):
         lawful[0] = np.inf  # the base year is as listed
     units = allocation.Units(region=schools.region[idx], is_open=is_open, base=schools.base_students[level.name][idx],
                              classes=classes, intake_cap=intake_cap, weight_new=classes[:, 0] * std[0],
-                             growth=growth, lawful=lawful)
+                             growth=growth, lawful=lawful, planned=_planned_pupils(schools, idx, level, years))
     return idx, units, by_year
+
+
+def _planned_pupils(schools: Schools, idx, level, years):
+    """(T+1, U, G) pupils a plan by school seats at the units ``idx`` in its years (NaN in the
+    others; None without such a plan)."""
+    planned = (schools.pupil_plan or {}).get(level.name)
+    if planned is None:
+        return None
+    out = np.full((len(years), len(idx), level.grades), np.nan)
+    out[np.searchsorted(years, planned[0])] = planned[1][:, idx]
+    return out
 
 
 def _expansion_classes(schools: Schools, idx, level, years, grades: dict):

@@ -257,10 +257,11 @@ class Plan(Strict):
         "classes", description="what covers pupils at the region level with a school list: 'classes' (default: "
         "whole classes formed at intake roll up with their cohort and share the region's classrooms of the level) "
         "or 'seats' (each grade's seats fixed at the base year; the catchment level and robust plans use it)")
-    granularity: Literal["region", "zone"] = Field(
+    granularity: Literal["region", "zone", "school"] = Field(
         "region", description="planning in classes, the pools of classrooms: 'region' (default: a whole region "
-        "shares its classrooms of a level) or 'zone' (the zones of a region: the schools table's zone column; a new "
-        "project's zone is the projects table's zone column)")
+        "shares its classrooms of a level), 'zone' (the zones of a region: the schools table's zone column; a new "
+        "project's zone is the projects table's zone column) or 'school' (each school its own classrooms; the plan "
+        "chooses the school of each entering cohort, which keeps it as it moves up)")
     formulation: Literal["step", "pulse"] = Field(
         "step", description="variables the solver branches on: 'step' (project open by year t, default) or "
         "'pulse' (opens in year t); the same plans, step is much faster to prove (benchmarks/README.md)")

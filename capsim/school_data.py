@@ -33,6 +33,8 @@ class Schools:
     base_classes: dict        # level -> (S, G)
     expansions: tuple = ()    # Expansion entries: classrooms and seats added to a school for some years
     zone: np.ndarray | None = None   # (S,) zone (学区/片区) of each school ('' for none), None: no zone column
+    pupil_plan: dict | None = None   # level -> (years (Y,), pupils (Y, S, G)): where a plan by school seats its
+                                     # pupils (the network after a plan at school granularity)
     class_plan: dict | None = None   # level -> (years (Y,), classes (Y, S, G)): a class plan's classes of each
                                      # school and grade in those years (the network after a class plan)
 

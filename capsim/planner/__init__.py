@@ -164,16 +164,24 @@ def _cohorts(scenario, capacity, cells, catch, assessment, regions, levels, year
     'seats', the catchment level, or no school list)."""
     from capsim.planner.classes import cohorts, zone_pools
 
-    zones = scenario.plan.granularity == "zone"
+    from capsim.planner.entrants import school_pools
+
+    granularity = scenario.plan.granularity
     if capacity != "classes" or not cells.by_grade or catch is not None:
-        if zones:
-            raise PlanError([Problem(f"{scenario.source}: plan.granularity", "zones are pools of classrooms, "
-                                     "planned in classes with a school list and without catchment areas.", "zone",
-                                     "use plan.capacity = \"classes\" and data.schools, or plan.granularity = "
-                                     "\"region\".")])
+        if granularity != "region":
+            raise PlanError([Problem(f"{scenario.source}: plan.granularity", f"{granularity}s are pools of "
+                                     "classrooms, planned in classes with a school list and without catchment "
+                                     "areas.", granularity, "use plan.capacity = \"classes\" and data.schools, or "
+                                     "plan.granularity = \"region\".")])
         return None
-    pools = zone_pools(scenario, schools, projects, regions) if zones else None
-    return cohorts(scenario, cells, assessment, regions, levels, years, projects, pools)
+    pools = {"region": lambda: None, "zone": lambda: zone_pools(scenario, schools, projects, regions),
+             "school": lambda: school_pools(schools, projects)}[granularity]()
+    most = None
+    if granularity == "school":    # each school's maximum size, a new one's its type's
+        caps = scenario.standards.max_school_size
+        new = [i for i in range(len(projects.ids)) if projects.school[i] < 0 and projects.region[i] >= 0]
+        most = np.concatenate([schools.max_students, [caps.get(projects.type[i], np.inf) for i in new]])
+    return cohorts(scenario, cells, assessment, regions, levels, years, projects, pools, granularity, most)
 
 
 def _catchment(scenario, regions, levels, years, cells, assessment, schools, projects):
@@ -317,10 +325,14 @@ def _result(m, sol: Solution, ctx: PlanContext, evaluated=False) -> PlanResult:
     short = np.nan_to_num(sol.values[m.short_index]) if np.isfinite(sol.values).all() else inp.need.copy()
     L, R = len(ctx.levels), len(ctx.regions)
     rented = np.nan_to_num(sol.values[m.rent_index]) if m.rent_index is not None else None
+    pool_pupils = unseated = None
     if inp.cohorts is not None:
         c = inp.cohorts
         pool_short = short
         short = c.to_regions(short, R)
+        if c.entrants is not None:
+            pool_pupils, unseated = _entrants_solved(m, sol, c)
+            short = short + unseated
         rented_rooms = rented if rented is not None else np.zeros(c.rooms.shape)
         rented_seats = c.to_regions(rented_rooms, R) * c.room_seats[None, :, None]
         rented = np.zeros_like(short)
@@ -334,17 +346,53 @@ def _result(m, sol: Solution, ctx: PlanContext, evaluated=False) -> PlanResult:
     added = _seats_added(m, x, None, R)                              # (R, K, Y) lawful seats per cell
     timed_out = sol.status == COMMITTED_ONLY
     missing = shortfalls(m, x, short, added, ctx.regions, ctx.levels, ctx.cells, evaluated, timed_out)
+    if pool_pupils is not None:
+        missing = shortfalls_by_school(missing, pool_short, unseated, inp.cohorts, ctx, years)
     notes = [ctx.over_budget] + (["the solver found no plan within plan.time_limit: the plan is the committed "
                                   "projects alone"] if timed_out else [])
     if inp.cohorts is not None:
-        by_grade, rooms = _class_frames(m, sol, x, ctx, pool_short, rented_rooms)
+        by_grade, rooms = _class_frames(m, sol, x, ctx, pool_short, rented_rooms, pool_pupils)
     else:
         by_grade, rooms = _grade_frame(ctx, added, rented, short), None
     return PlanResult(schedule, spending, seats, missing, sol, p, opening, tuple(ctx.unplanned),
                       "; ".join(filter(None, notes)), _catchment_frame(m, sol, ctx.levels), by_grade, rooms)
 
 
-def _class_frames(m, sol: Solution, x, ctx: PlanContext, short, rented_rooms):
+def _entrants_solved(m, sol: Solution, c):
+    """(pupils at each pool, unseated pupils) of a school-granularity plan; without a solution, the
+    base year's shares and nothing unseated."""
+    from capsim.planner.entrants import solved
+
+    if np.isfinite(sol.values).all():
+        return solved(m, sol.values)
+    return c.pupils, np.zeros(c.entrants.region_pupils.shape)
+
+
+def shortfalls_by_school(missing: pd.DataFrame, short, unseated, c, ctx: PlanContext, years) -> pd.DataFrame:
+    """The shortfalls of a school-granularity plan named by school: one row per year, region,
+    school, level and the grades short there, with the cause found for its region, level and
+    year (``school`` empty for pupils no school of the region teaches)."""
+    from capsim.projection import tidy_columns
+
+    K = len(c.cell_level)
+    at = tidy_columns({"seats": short}, pool=np.arange(short.shape[0]), cell=np.arange(K), year=years)
+    at["region"] = np.asarray(ctx.regions, dtype=object)[c.pool_region[at.pool]]
+    at["school"] = np.asarray(c.pools, dtype=object)[at.pool]
+    left = tidy_columns({"seats": unseated}, region=ctx.regions, cell=np.arange(K), year=years).assign(school="")
+    rows = pd.concat([at.drop(columns="pool"), left], ignore_index=True)
+    rows = rows[rows.seats > 0.5]
+    rows["level"] = np.asarray(ctx.levels, dtype=object)[c.cell_level[rows.cell]]
+    rows["grade"] = c.cell_grade[rows.cell]
+    keys = ["year", "region", "level"]
+    out = rows.groupby(keys + ["school"], sort=False).agg(
+        grades=("grade", lambda g: " ".join(str(v) for v in sorted(g))), seats=("seats", "sum")).reset_index()
+    out = out.merge(missing[keys + ["cause"]], on=keys, how="left")
+    order = missing[keys].assign(order=np.arange(len(missing)))
+    out = out.merge(order, on=keys, how="left").sort_values(["order", "seats"], ascending=[True, False], kind="stable")
+    return out[["year", "region", "school", "level", "grades", "seats", "cause"]].reset_index(drop=True)
+
+
+def _class_frames(m, sol: Solution, x, ctx: PlanContext, short, rented_rooms, pupils=None):
     """The class model's plan by grade (students, the cohort's classes, their seats at its class
     size: the grade's standard or the cohort's new-intake cap; shortfall) and by level (classrooms
     before, added, rented, the classes formed, and the classrooms before or added left empty)."""
@@ -355,7 +403,7 @@ def _class_frames(m, sol: Solution, x, ctx: PlanContext, short, rented_rooms):
     years = m.inputs.years
     formed = classes_of_cells(m, sol.values) if np.isfinite(sol.values).all() else np.zeros(short.shape)
     Z = c.pupils.shape[0]
-    frame = tidy_columns({"students": c.pupils, "classes": formed, "class_seats": formed * c.class_size()[None],
+    frame = tidy_columns({"students": c.pupils if pupils is None else pupils, "classes": formed, "class_seats": formed * c.class_size()[None],
                           "shortfall": short}, pool=np.arange(Z), cell=np.arange(len(c.cell_level)), year=years)
     frame.insert(2, "level", np.asarray(ctx.levels, dtype=object)[c.cell_level[frame.cell]])
     frame.insert(3, "grade", c.cell_grade[frame.cell])
@@ -369,8 +417,8 @@ def _class_frames(m, sol: Solution, x, ctx: PlanContext, short, rented_rooms):
         region = c.pool_region[f.pool] if zoned else f.pool
         f.insert(1, "region", np.asarray(ctx.regions, dtype=object)[region])
         if zoned:
-            f.insert(2, "zone", np.asarray(c.pools, dtype=object)[f.pool])
-    keys = ["year", "region"] + (["zone"] if zoned else [])
+            f.insert(2, c.pool_kind, np.asarray(c.pools, dtype=object)[f.pool])
+    keys = ["year", "region"] + ([c.pool_kind] if zoned else [])
     by_grade = frame[keys + ["level", "grade", "students", "classes", "class_seats", "shortfall"]]
     return by_grade, rooms[keys + ["level", "rooms_before", "rooms_added", "rooms_rented", "classes", "rooms_empty"]]
 

@@ -67,6 +67,9 @@ class Cohorts:
     pools: tuple = ()                         # (Z,) zone of each pool ('' at region granularity)
     size: np.ndarray | None = None            # (K, Y) most pupils a class of the cohort in cell k holds in
                                               # year t (None: the grade's standard; :func:`intake_sizes`)
+    entrants: object = None                   # at school granularity, where cohorts go
+                                              # (:class:`capsim.planner.entrants.Entrants`; None: ``pupils`` fixed)
+    pool_kind: str = "zone"                   # what a pool is when there are pools: 'zone' or 'school'
 
     def class_size(self) -> np.ndarray:
         """(K, Y) most pupils a class of the cohort in each cell and year holds."""
@@ -129,11 +132,14 @@ def zone_pools(scenario, schools, projects, regions) -> Pools:
                  np.array([index[k] for k in zip(schools.region.tolist(), schools.zone.tolist())]), project)
 
 
-def cohorts(scenario, cells, assessment, regions, levels, years, projects, pools: Pools | None = None) -> Cohorts:
+def cohorts(scenario, cells, assessment, regions, levels, years, projects, pools: Pools | None = None,
+            kind: str = "zone", max_pupils=None) -> Cohorts:
     """The class model's inputs from the by-grade ``cells`` and the ``assessment`` (its
     ``grades``: each school's pupils and lawful seats per grade and year), per region or, with
     ``pools``, per zone (a region's pupils shared among its zones as their schools' pupils were in
-    the base year, a cohort keeping its zone's share as it moves up: :func:`zone_shares`)."""
+    the base year, a cohort keeping its zone's share as it moves up: :func:`zone_shares`) or, with
+    ``kind = "school"``, per school, the shares then chosen by the plan
+    (:mod:`capsim.planner.entrants`; the base year's shares only bound the enrolled cohorts)."""
     from capsim import capacity
     from capsim.enrolment import grades_by_level
     from capsim.planner.network import lawful_classrooms
@@ -153,8 +159,16 @@ def cohorts(scenario, cells, assessment, regions, levels, years, projects, pools
     if pools is None:
         return Cohorts(G, cells.level, cells.grade, std, pupils, rooms, base, lawful_classrooms(scenario, projects),
                        room_seats, size=size)
-    return Cohorts(G, cells.level, cells.grade, std, pupils, rooms, base, lawful_classrooms(scenario, projects),
-                   room_seats, pools.project, pools.region, tuple(pools.zone), size)
+    added = lawful_classrooms(scenario, projects)
+    chosen = None
+    if kind == "school":
+        from capsim.planner.entrants import entrants
+
+        chosen = entrants(scenario, cells, pools, pupils / np.where(cells.demand[pools.region] > 0,
+                                                                    cells.demand[pools.region], 1.0),
+                          rooms, added, years, max_pupils)
+    return Cohorts(G, cells.level, cells.grade, std, pupils, rooms, base, added, room_seats, pools.project,
+                   pools.region, tuple(pools.zone), size, chosen, kind)
 
 
 def intake_sizes(scenario, cells, std, levels, years) -> np.ndarray:
@@ -286,16 +300,24 @@ def next_cell(c: Cohorts) -> np.ndarray:
     return cells.get_indexer(pd.MultiIndex.from_arrays([c.cell_level, c.cell_grade + 1]))
 
 
-def bounds(c: Cohorts) -> tuple[np.ndarray, np.ndarray]:
+def bounds(c: Cohorts, rent: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(lower, upper) bounds of the classes, shaped like ``pupils``: a base cohort has at least its
     listed classes in the first year (and so in every later one); no cohort more classes in a year
     than it has needed up to then (``max ceil(pupils / size)`` over its years so far, or its listed
     classes): any plan with more keeps its cost and seats with fewer, cut to that non-decreasing cap
-    (and, with an empty-room cost, no class without pupils is formed to fill an empty room)."""
+    (and, with an empty-room cost, no class without pupils is formed to fill an empty room). At
+    school granularity a pool's pupils are chosen, so the cap counts its region's pupils and,
+    without rent, no more classes than the classrooms the pool could ever have."""
     R, K, Y = c.pupils.shape
     lower = np.zeros((R, K, Y))
     lower[:, :, 0] = c.base
-    upper = np.ceil(c.pupils / c.class_size()[None] - 1e-9)
+    pupils = c.pupils if c.entrants is None else c.entrants.region_pupils[c.pool_region]
+    upper = np.ceil(pupils / c.class_size()[None] - 1e-9)
+    if c.entrants is not None and not rent:
+        most = c.rooms.copy()
+        keep = c.project_pool >= 0
+        np.add.at(most, c.project_pool[keep], np.repeat(c.project_rooms[keep][:, :, None], Y, axis=2))
+        upper = np.minimum(upper, most[:, c.cell_level, :])
     up = next_cell(c)
     has = up >= 0
     for t in range(1, Y):                          # along each cohort, from its first plan year
@@ -313,12 +335,23 @@ def _rows(name, rows, cols, data, n_rows, n, sense, rhs):
 def define_class_seats(m):
     """A cohort's classes hold its pupils, or the rest are short, in every cell and year:
     ``size[(l, g), t] K[r, (l, g), t] + short[r, (l, g), t] >= pupils[r, (l, g), t]``, ``size``
-    the grade's standard or the cohort's new-intake cap (:func:`intake_sizes`)."""
+    the grade's standard or the cohort's new-intake cap (:func:`intake_sizes`). At school
+    granularity the pupils are the pool's chosen share of its region's
+    (:mod:`capsim.planner.entrants`): ``size K + short - P[r(z), (l, g), t] share[z, l, j] >= 0``."""
     c = m.inputs.cohorts
     row = np.arange(c.pupils.size)
     std = np.broadcast_to(c.class_size()[None], c.pupils.shape).reshape(-1)
-    return _rows("class_seats", np.r_[row, row], np.r_[m.k_index.reshape(-1), m.short_index.reshape(-1)],
-                 np.r_[std, np.ones(row.size)], row.size, m.n, ">=", c.pupils.reshape(-1))
+    rows, cols = [row, row], [m.k_index.reshape(-1), m.short_index.reshape(-1)]
+    data, rhs = [std, np.ones(row.size)], c.pupils.reshape(-1)
+    if c.entrants is not None:    # the pool's pupils are its chosen share of its region's
+        e = c.entrants
+        share = m.share_index[:, c.cell_level[:, None], e.cohort]                    # (Z, K, Y)
+        pupils = e.region_pupils[c.pool_region]
+        ok = (share >= 0).reshape(-1)
+        rows.append(row[ok]); cols.append(share.reshape(-1)[ok]); data.append(-pupils.reshape(-1)[ok])
+        rhs = np.zeros(row.size)
+    return _rows("class_seats", np.concatenate(rows), np.concatenate(cols), np.concatenate(data), row.size, m.n,
+                 ">=", rhs)
 
 
 def define_keep_classes(m):

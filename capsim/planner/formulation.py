@@ -89,7 +89,12 @@ def solve_as(m, formulation: str = "step", solver: str = "highs", **options) -> 
 
 def solve_arrays(a: Arrays, m, solver: str = "highs", **options) -> Solution:
     """Solve the arrays ``a`` of model ``m`` with ``solver``: from a start under single
-    assignment (:mod:`capsim.planner.single`), else as they are; values in ``a``'s variables."""
+    assignment (:mod:`capsim.planner.single`) or at school granularity
+    (:mod:`capsim.planner.by_school`), else as they are; values in ``a``'s variables."""
+    if m.share_index is not None:           # school granularity: from the region plan (by_school)
+        from capsim.planner.by_school import solve_schools
+
+        return solve_schools(a, m, "pulse" if a.D is None else "step", solver=solver, **options)
     zoning = m.assignment.z_index if m.assignment is not None else None
     if zoning is not None:
         links = m.assignment.u_index

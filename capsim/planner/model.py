@@ -54,7 +54,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from capsim.planner import catchment, classes
+from capsim.planner import catchment, classes, entrants
 from capsim.planner.projects import Projects
 
 
@@ -106,6 +106,8 @@ class Model:
     assignment: catchment.Assignment | None = None    # the catchment level's variables
     k_index: np.ndarray | None = None   # (R, K, Y) classes of the cohort in each cell and year (the class model)
     empty_index: np.ndarray | None = None   # (R, L, Y) empty classrooms (the class model, with empty_room_cost)
+    share_index: np.ndarray | None = None   # (Z, L, J) share of each cohort seated at each school (school granularity)
+    unseated_index: np.ndarray | None = None   # (R, L, J) share of each cohort no school can take
 
 
 def build(inputs: PlanInputs) -> Model:
@@ -129,6 +131,9 @@ def build(inputs: PlanInputs) -> Model:
             raise ValueError("the class model plans the region level for one demand path")
         k_index = classes.number(inputs.cohorts, n)
         n += k_index.size
+    share_index = unseated_index = None
+    if inputs.cohorts is not None and inputs.cohorts.entrants is not None:
+        share_index, unseated_index, n = entrants.number(inputs.cohorts.entrants, n)
     empty_index = None
     if inputs.empty_room_cost:
         if inputs.cohorts is None:
@@ -142,7 +147,7 @@ def build(inputs: PlanInputs) -> Model:
         assignment = catchment.number(inputs.catchment, cell_seats(inputs), x_index, n)
         n += catchment.n_variables(assignment)
     m = Model(inputs, x_index, rent_index, short_index, n, np.zeros(n), np.zeros(n), np.full(n, np.inf),
-              np.zeros(n, dtype=bool), [], assignment, k_index, empty_index)
+              np.zeros(n, dtype=bool), [], assignment, k_index, empty_index, share_index, unseated_index)
     m.integer[: allowed.sum()] = True
     m.ub[: allowed.sum()] = 1.0
     committed = np.isfinite(p.committed)
@@ -156,7 +161,12 @@ def build(inputs: PlanInputs) -> Model:
             m.ub[assignment.u_index] = 1.0
     if k_index is not None:
         m.integer[k_index] = True
-        m.lb[k_index], m.ub[k_index] = classes.bounds(inputs.cohorts)
+        m.lb[k_index], m.ub[k_index] = classes.bounds(inputs.cohorts, rent_index is not None)
+    if share_index is not None:
+        e = inputs.cohorts.entrants
+        ok, uk = share_index >= 0, unseated_index >= 0
+        m.lb[share_index[ok]], m.ub[share_index[ok]] = e.lower[ok], e.upper[ok]
+        m.ub[unseated_index[uk]] = e.unseated_upper[uk]
     _objective(m)
     for family in _families(m):
         if family is not None and family[1].shape[0]:
@@ -169,8 +179,9 @@ def _families(m: Model) -> list:
     common = [define(m) for define in (define_opening_once, define_alternatives, define_prerequisites,
                                       define_yearly_budget, define_total_budget, define_school_size, define_symmetry)]
     if m.k_index is not None:
+        chosen = [*entrants.define_shares(m), entrants.define_open_intake(m), entrants.define_school_pupils(m)] if m.share_index is not None else []
         return [classes.define_class_seats(m), classes.define_keep_classes(m), classes.define_classrooms(m),
-                classes.define_empty_rooms(m)] + common
+                classes.define_empty_rooms(m)] + chosen + common
     if m.assignment is None:
         return [define_capacity(m)] + common
     standing = _standing(m)
@@ -258,6 +269,10 @@ def _objective(m: Model) -> None:
     m.c[m.short_index] = inp.penalty * _by_year(d, inp) * weight
     if m.empty_index is not None:
         m.c[m.empty_index] = inp.empty_room_cost * d[None, None, :]
+    if m.unseated_index is not None:
+        uk = m.unseated_index >= 0
+        weight_u = entrants.unseated_weight(inp.cohorts.entrants, inp.cohorts.cell_level, d)
+        m.c[m.unseated_index[uk]] = inp.penalty * weight_u[uk]
     if m.assignment is not None:
         m.c[m.assignment.w_index] = catchment.travel_cost(inp.catchment, m.assignment, d)
         if m.assignment.u_index is not None:

@@ -139,7 +139,8 @@ def assess_after(scenario, projection, result):
             return assess(scenario, projection, schools=after)
         rooms = assess(scenario, projection, schools=after)
         plan = class_plan(scenario, after, rooms, result.seats_by_grade, regions)
-        return assess(scenario, projection, schools=replace(after, class_plan=plan))
+        return assess(scenario, projection, schools=replace(after, class_plan=plan,
+                                                             pupil_plan=pupil_plan(after, result.seats_by_grade)))
     years = sorted(projection.students.year.unique())
     capacity = read_capacity(scenario, regions, levels, years)
     return assess(scenario, projection, capacity=planned_capacity(capacity, result.seats, regions, years))
@@ -159,7 +160,10 @@ def class_plan(scenario, schools: Schools, assessment, by_grade: pd.DataFrame, r
     years = np.sort(by_grade.year.unique())
     grades_of = assessment.grades[assessment.grades.year.isin(years)]
     names = np.asarray(regions, dtype=object)[np.asarray(schools.region)]
-    if "zone" in by_grade:  # zones pool the classrooms: a school's classes come from its zone's
+    if "school" in by_grade:  # each school its own pool
+        pools = pd.Index(list(dict.fromkeys(by_grade.school)))
+        pool, pool_of_row = pools.get_indexer(list(schools.ids)), pools.get_indexer(by_grade.school)
+    elif "zone" in by_grade:  # zones pool the classrooms: a school's classes come from its zone's
         pools = pd.Index(list(dict.fromkeys(zip(by_grade.region, by_grade.zone))))
         pool = pools.get_indexer(list(zip(names, schools.zone)))
         pool_of_row = pools.get_indexer(list(zip(by_grade.region, by_grade.zone)))
@@ -185,6 +189,21 @@ def class_plan(scenario, schools: Schools, assessment, by_grade: pd.DataFrame, r
                 s = np.flatnonzero((pool == z) & (rooms[t] > 0))
                 classes[t][np.ix_(s, np.arange(G))] = _share(K[t, z], rooms[t, s])
         out[level] = (years, classes)
+    return out
+
+
+def pupil_plan(schools: Schools, by_grade: pd.DataFrame) -> dict | None:
+    """Level -> (plan years, (Y, S, G) pupils of each school and grade) of a plan by school
+    (``by_grade`` with a ``school`` column: its ``students``); None for a plan by region or zone."""
+    if "school" not in by_grade:
+        return None
+    years = np.sort(by_grade.year.unique())
+    out = {}
+    for level, part in by_grade.groupby("level", sort=False):
+        pupils = np.zeros((len(years), len(schools.ids), int(part.grade.max())))
+        at = np.searchsorted(years, part.year), pd.Index(schools.ids).get_indexer(part.school), part.grade - 1
+        np.add.at(pupils, at, part.students.to_numpy())
+        out[level] = (years, pupils)
     return out
 
 
