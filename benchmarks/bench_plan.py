@@ -49,6 +49,8 @@ SIZES = {"xining": dict(P=171, R=7, Y=10, budget=8.8e9, gap=1e-3),
          "xining_grades": dict(P=171, R=7, Y=10, budget=8.8e9, gap=1e-3, grades=(3, 6, 3, 3)),
          "xining_classes": dict(P=171, R=7, Y=10, budget=8.8e9, gap=1e-3, grades=(3, 6, 3, 3), classes=True),
          "xining_zones": dict(P=171, R=7, Y=10, budget=8.8e9, gap=1e-3, grades=(3, 6, 3, 3), classes=True, zones=5),
+         "xining_schools": dict(P=171, R=7, Y=10, budget=8.8e9, gap=1e-2, grades=(3, 6, 3, 3), classes=True,
+                                schools=25),
          "province": dict(P=2000, R=200, Y=15, budget=8.8e9 * 2000 / 171, gap=1e-2),
          "city_single": dict(A=120, S=40, N=15, Y=10, radius=3.0, single=True, gap=1e-2),
          "city_split": dict(A=120, S=40, N=15, Y=10, radius=3.0, single=False, gap=1e-2)}
@@ -94,9 +96,10 @@ def city(A, S, N, Y, radius, single, seed=0, rezoning=300.0, **_):
                            catchment=catch)
 
 
-def regions(P, R, Y, budget, seed=0, grades=None, classes=False, zones=1, **_):
+def regions(P, R, Y, budget, seed=0, grades=None, classes=False, zones=1, schools=0, **_):
     """A region-level instance (see the module docstring); ``grades`` per level plans by grade,
-    ``classes`` in whole classes (in ``zones`` zones of each region)."""
+    ``classes`` in whole classes (in ``zones`` zones of each region, or ``schools`` schools of each
+    level in each region, each its own pool)."""
     rng = np.random.default_rng(seed)
     kinds = rng.choice(list(TYPES), P, p=[0.25, 0.3, 0.2, 0.1, 0.15])
     seats = rng.integers(4, 30, P) * 45.0
@@ -116,13 +119,15 @@ def regions(P, R, Y, budget, seed=0, grades=None, classes=False, zones=1, **_):
     need = np.cumsum(rng.uniform(0, 2 * per_region / Y, size=(R, len(LEVELS), Y)), axis=2)
     years = np.arange(first, first + Y)
     fixed = np.flatnonzero(np.isfinite(committed))
-    committed_spend = sum(milp.spending(projects, years)[i, np.searchsorted(years, committed[i])] for i in fixed)
+    committed_spend = sum((milp.spending(projects, years)[i, np.searchsorted(years, committed[i])] for i in fixed),
+                          np.zeros(Y))
     yearly = np.maximum(budget / 4, 1.1 * committed_spend)  # the commitments must fit, or no plan exists
     cell_seats = cohorts = None
     if grades:
         need, cell_seats = by_grade(need, split, grades, rng)
     if classes:
-        cohorts = class_pools(need, split, grades, zones, projects.region, rng)
+        cohorts = class_pools(need, split, grades, zones, projects.region, rng) if not schools else \
+            school_pools(need, split, grades, schools, projects.region, rng, years)
         need, cell_seats = cohorts.pupils, None
     return milp.PlanInputs(years=years, need=need, projects=projects, budget_yearly=yearly,
                            budget_total=max(budget, 1.1 * committed_spend.sum()), discount_rate=0.03,
@@ -156,6 +161,38 @@ def class_pools(growth, seats, grades, zones, region, rng):
                    np.rint(seats / means[None, :]).astype(int), means,
                    project_pool=region * zones + rng.integers(0, zones, len(region)),
                    pool_region=np.repeat(np.arange(R), zones), pools=tuple(f"z{i}" for i in range(zones)) * R)
+
+
+def school_pools(growth, seats, grades, n, region, rng, years):
+    """The class model's inputs at school granularity: the pupils of :func:`class_pools` (one zone),
+    ``n`` schools of each level in each region, each taking a random share of its region's
+    pupils of the level in the first year and classrooms for them at the standard (so that the
+    base year fits), every project a new school of its own; enrolled cohorts stay where they are."""
+    from types import SimpleNamespace
+
+    from capsim.planner.classes import Cohorts, Pools
+    from capsim.planner.entrants import entrants
+
+    one = class_pools(growth, seats, grades, 1, region, rng)
+    R, K, Y = one.pupils.shape
+    L = len(grades)
+    Z0, P = R * L * n, len(region)
+    pool_region = np.r_[np.repeat(np.arange(R), L * n), region]
+    pool_level = np.tile(np.repeat(np.arange(L), n), R)
+    share = np.zeros((Z0 + P, K, Y))
+    split = rng.dirichlet(np.ones(n), (R, L)).reshape(-1)                          # (Z0,) within its level
+    share[:Z0] = np.where(one.cell_level[None, :] == pool_level[:, None], split[:, None], 0.0)[:, :, None]
+    pupils = one.pupils[pool_region] * share
+    rooms = np.zeros((Z0 + P, L, Y))
+    np.add.at(rooms, (slice(None), one.cell_level), np.ceil(pupils[:, :, :1] / one.std[None, :, None] - 1e-9))
+    rooms = np.broadcast_to(rooms[:, :, :1], rooms.shape).copy()
+    base = np.where(one.cell_grade[None, :] > 1, np.ceil(pupils[:, :, 0] / one.std[None, :] - 1e-9), 0.0)
+    pools = Pools(pool_region, tuple(f"s{i}" for i in range(Z0 + P)), tuple(f"s{i}" for i in range(Z0)),
+                  np.arange(Z0), Z0 + np.arange(P))
+    cells = SimpleNamespace(level=one.cell_level, grade=one.cell_grade, demand=one.pupils)
+    e = entrants(False, cells, pools, share, rooms, one.project_rooms, years)
+    return Cohorts(one.grades, one.cell_level, one.cell_grade, one.std, pupils, rooms, base, one.project_rooms,
+                   one.room_seats, pools.project, pool_region, pools.zone, None, e, "school")
 
 
 def by_grade(need, seats, grades, rng):

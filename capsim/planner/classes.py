@@ -164,9 +164,9 @@ def cohorts(scenario, cells, assessment, regions, levels, years, projects, pools
     if kind == "school":
         from capsim.planner.entrants import entrants
 
-        chosen = entrants(scenario, cells, pools, pupils / np.where(cells.demand[pools.region] > 0,
-                                                                    cells.demand[pools.region], 1.0),
-                          rooms, added, years, max_pupils)
+        region = cells.demand[pools.region]
+        chosen = entrants(bool(scenario.standards.disperse), cells, pools,
+                          pupils / np.where(region > 0, region, 1.0), rooms, added, years, max_pupils)
     return Cohorts(G, cells.level, cells.grade, std, pupils, rooms, base, added, room_seats, pools.project,
                    pools.region, tuple(pools.zone), size, chosen, kind)
 

@@ -75,10 +75,12 @@ def cohort_of(cells, years) -> np.ndarray:
     return np.arange(len(years))[None, :] - (cells.grade[:, None] - 1) + G - 1
 
 
-def entrants(scenario, cells, pools: Pools, share, rooms, project_rooms, years, max_pupils=None) -> Entrants:
+def entrants(disperse: bool, cells, pools: Pools, share, rooms, project_rooms, years, max_pupils=None) -> Entrants:
     """The shares' bounds from the base year's ``share`` ((Z, K, Y), :func:`capsim.planner.classes.
     zone_shares` over the school pools), the pools' ``rooms`` (Z, L, Y) and the ``project_rooms``
-    (P, L) each project adds."""
+    (P, L) each project adds; ``disperse`` (``standards.disperse``) lets enrolled cohorts be
+    re-seated in the first plan year; ``cells`` gives each cell's level and grade and each
+    region's pupils (``demand``, (R, K, Y))."""
     Z, K, Y = share.shape
     L = rooms.shape[1]
     G = int(cells.grade.max())
@@ -96,7 +98,6 @@ def entrants(scenario, cells, pools: Pools, share, rooms, project_rooms, years, 
     teaches = (rooms.sum(axis=2) > 0) | (base.sum(axis=2) > 0) | (added > 0)      # (Z, L)
     intake = np.arange(J) - (G - 1)
     enrolled = intake < 0
-    disperse = bool(scenario.standards.disperse)
     free = teaches[:, :, None] & (~enrolled[None, None, :] | (disperse & existing[:, None, None]))
     fixed = enrolled[None, None, :] & ~free
     upper = np.where(free, 1.0, np.where(fixed, base, 0.0)) * valid[None]

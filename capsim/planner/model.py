@@ -179,7 +179,8 @@ def _families(m: Model) -> list:
     common = [define(m) for define in (define_opening_once, define_alternatives, define_prerequisites,
                                       define_yearly_budget, define_total_budget, define_school_size, define_symmetry)]
     if m.k_index is not None:
-        chosen = [*entrants.define_shares(m), entrants.define_open_intake(m), entrants.define_school_pupils(m)] if m.share_index is not None else []
+        chosen = [*entrants.define_shares(m), entrants.define_open_intake(m),
+                  entrants.define_school_pupils(m)] if m.share_index is not None else []
         return [classes.define_class_seats(m), classes.define_keep_classes(m), classes.define_classrooms(m),
                 classes.define_empty_rooms(m)] + chosen + common
     if m.assignment is None:
