@@ -189,16 +189,16 @@ def _frames(scenario: Scenario, inputs: Inputs, arrays: _Arrays, calibration) ->
     spec = scenario.uncertainty
     q = list(spec.quantiles) if spec.draws > 1 else [0.5]
     years, regions = list(inputs.years), list(inputs.regions)
-    pop = tidy(np.quantile(arrays.population, q, axis=1), "population",
+    pop = tidy(uncertainty.quantiles_over_draws(arrays.population, q), "population",
                quantile=q, year=years, region=regions, sex=list(SEXES), age=list(inputs.ages))
-    births = tidy(np.quantile(arrays.births.sum(axis=-1), q, axis=1), "births",
+    births = tidy(uncertainty.quantiles_over_draws(arrays.births.sum(axis=-1), q), "births",
                   quantile=q, year=years[:-1], region=regions)
     students, totals, draws = [], [], []
     for level, arr in arrays.students.items():
         grades = list(range(1, arr.shape[-1] + 1))
-        students.append(tidy(np.quantile(arr, q, axis=1), "students", quantile=q, year=years,
+        students.append(tidy(uncertainty.quantiles_over_draws(arr, q), "students", quantile=q, year=years,
                              region=regions, grade=grades).assign(level=level))
-        totals.append(tidy(np.quantile(arr.sum(axis=-1), q, axis=1), "students", quantile=q, year=years,
+        totals.append(tidy(uncertainty.quantiles_over_draws(arr.sum(axis=-1), q), "students", quantile=q, year=years,
                            region=regions).assign(level=level))
         if spec.keep_draws:
             draws.append(tidy(arr, "students", year=years, draw=list(range(spec.draws)), region=regions,

@@ -47,3 +47,35 @@ def migration_draws(migration, spec: Uncertainty, u):
     factor = 1.0 + spec.migration_sd * u
     return migration[:, None] * factor[None, :, None, None, None]
 
+
+
+def quantiles_over_draws(array, q, out: np.ndarray | None = None) -> np.ndarray:
+    """Quantiles over the draw axis (axis 1) of a ``(T, D, ...)`` array, one year at a time.
+
+    The same numbers as ``np.quantile(array, q, axis=1)`` (linear interpolation), shape
+    ``(Q, T, ...)``, written into ``out`` if given. ``np.quantile`` over the whole array copies
+    all of it before partitioning; here one year is copied at a time, draws last (so each
+    partition runs along contiguous memory), into one reused buffer: the extra memory is one
+    year's state. Years are the only Python loop.
+    """
+    array = np.asarray(array)
+    q = np.asarray(q, dtype=np.float64)
+    if array.ndim < 2 or q.ndim != 1:
+        raise ValueError("The 'array' parameter of quantiles_over_draws must have a year and a draw axis "
+                         f"and 'q' must be a list of quantiles. Got shapes {array.shape} and {q.shape} instead.")
+    T, D, rest = array.shape[0], array.shape[1], array.shape[2:]
+    shape = (len(q), T) + rest
+    dtype = np.quantile(np.zeros(1, dtype=array.dtype), q).dtype
+    if out is None:
+        out = np.empty(shape, dtype=dtype)
+    elif out.shape != shape or out.dtype != dtype:
+        raise ValueError(f"The 'out' parameter of quantiles_over_draws must be a {dtype} array of shape "
+                         f"{shape}. Got {out.dtype} {out.shape} instead.")
+    cells = int(np.prod(rest, dtype=np.int64))
+    work = np.empty((cells, D), dtype=array.dtype)
+    year_out = np.empty((len(q), cells), dtype=dtype)
+    for t in range(T):
+        np.copyto(work, array[t].reshape(D, cells).T)
+        np.quantile(work, q, axis=1, out=year_out, overwrite_input=True)
+        out[:, t] = year_out.reshape((len(q),) + rest)
+    return out

@@ -1,6 +1,7 @@
 """The benchmark scripts run as documented (at a tiny size, so that none can rot)."""
 
 import importlib.util
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,7 @@ BENCHMARKS = Path(__file__).parent.parent / "benchmarks"
 def _script(name):
     spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault(name, module)  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
@@ -31,7 +33,7 @@ def test_bench_report_times_model_and_report_of_a_scenario(capsys):
 @pytest.mark.parametrize("script, args, says", [
     ("bench_assess", ["--schools", "50", "--years", "3", "--repeats", "1"], "tidy per-grade table"),
     ("bench_core", ["--sizes", "1x2", "--years", "3", "--repeats", "1", "--no-leslie", "--engines", "numpy",
-                    "--dtypes", "float64"], "total benchmark time"),
+                    "--dtypes", "float64", "--tables", "throughput,memory,scaling"], "total benchmark time"),
     ("bench_plan", ["--sizes", "xining", "--seeds", "0", "--solvers", "highs", "--formulations", "step",
                     "--repeats", "1", "--time-limit", "10"], "optimal"),
     ("bench_province", ["--regions", "20", "--draws", "2", "--years", "3", "--repeats", "1", "--workers", "1"],
@@ -42,3 +44,38 @@ def test_every_benchmark_runs_as_documented_at_a_tiny_size(script, args, says):
                           timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert says in done.stdout
+
+
+def test_bench_core_saves_what_it_measured_and_the_report_renders_it(tmp_path):
+    """A tiny run with the references: the Leslie forms pass their check against the core, every
+    reference row is saved with one time per round, and the README section renders from the file."""
+    saved = tmp_path / "core.json"
+    done = subprocess.run([sys.executable, str(BENCHMARKS / "bench_core.py"), "--sizes", "1x2", "--years", "2",
+                           "--repeats", "2", "--tables", "reference", "--json", str(saved), "--note", "a test"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Leslie check" in done.stdout and "best Leslie" in done.stdout
+    res = json.loads(saved.read_text())
+    rounds = res["reference"]["rounds"]
+    assert set(rounds) == {"float64", "float32"}
+    for per_dtype in rounds.values():
+        assert set(per_dtype) == {"read", "pcopy", "copy", "core", "core1", "dense", "sparse"}
+        assert all(len(times) == 2 and min(times) > 0 for times in per_dtype.values())
+    assert "--json" not in res["command"] and res["note"] == "a test"
+    report = _script("core_report")
+    text = report.markdown(res)
+    assert "Table 4. References" in text and "need >= 0.9" in text and "note    : a test" in text
+    readme = f"before\n{report.BEGIN}\nold\n{report.END}\nafter\n"
+    assert report.replace_section(readme, res) == f"before\n{report.section(res)}\nafter\n"
+
+
+def test_core_report_ratios_come_from_the_rounds():
+    """Hand-made rounds: the headline's ratios are medians over medians, against the faster of the
+    two copies and of the two Leslie forms, and their ranges are per round."""
+    report = _script("core_report")
+    rounds = {"read": [1.0, 1.0, 1.0], "pcopy": [2.0, 4.0, 2.0], "copy": [3.0, 3.0, 3.0],
+              "core": [4.0, 5.0, 8.0], "core1": [8.0, 10.0, 16.0], "dense": [40.0, 60.0, 80.0],
+              "sparse": [50.0, 45.0, 90.0]}
+    assert report._ratio(rounds, report.COPIES, "core") == (2.0 / 5.0, 2.0 / 8.0, 3.0 / 5.0)
+    best_leslie, low, high = report._ratio(rounds, report.LESLIES, "core")
+    assert best_leslie == 50.0 / 5.0 and (low, high) == (9.0, 10.0)

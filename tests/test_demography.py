@@ -134,3 +134,32 @@ def test_bad_arguments_are_named():
         project_population(BASE5, np.ones(7), BIRTH_SURV, ASFR5, 1.5, 1)
     with pytest.raises(ValueError, match="'base' parameter"):
         project_population(np.ones((2, 4)), SURV5, BIRTH_SURV, ASFR5, 1.5, 1)
+
+
+_CACHE_PROBE = """
+import json, numpy as np
+from capsim import project_population
+from capsim._kernels import fused_step
+base = np.arange(2 * 3 * 2 * 5, dtype=float).reshape(2, 3, 2, 5) + 1.0
+pop = project_population(base, np.full(5, 0.99), 0.99, np.full(5, 0.05), 1.05, 2, engine="numba").population
+print(json.dumps({"hits": sum(fused_step.stats.cache_hits.values()),
+                  "misses": sum(fused_step.stats.cache_misses.values()), "total": float(pop[-1].sum())}))
+"""
+
+
+def test_the_compiled_step_is_cached_on_disk_for_the_next_process(tmp_path):
+    """The first process compiles the fused step and saves it; a second one loads it instead of
+    compiling again (numba's cache statistics), and both compute the same numbers."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    runs = [json.loads(subprocess.run([sys.executable, "-c", _CACHE_PROBE], env=env, capture_output=True,
+                                      text=True, check=True, timeout=300).stdout.strip().splitlines()[-1])
+            for _ in range(2)]
+    assert (runs[0]["hits"], runs[0]["misses"]) == (0, 1)
+    assert (runs[1]["hits"], runs[1]["misses"]) == (1, 0)
+    assert runs[0]["total"] == runs[1]["total"]
+    assert any(tmp_path.rglob("*.nbi"))
