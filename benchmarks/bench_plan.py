@@ -16,6 +16,12 @@ Synthetic instances shaped like the seed plans:
   of 15 grades, 150-300 pupils a grade per district 10-20 % above or below the mean as they move
   up, plus the growth of ``xining``; classrooms for the first year's pupils at the standard
   (45, 50; kindergarten 25/30/35); a project's seats as classrooms of its levels;
+* xining_schools: the same at school granularity (:mod:`capsim.planner.entrants`): 25 schools of
+  each level in each district, each its own pool with a random share of the district's pupils
+  in the first year and classrooms for them, every candidate a new school of its own; the plan
+  chooses where each entering cohort goes; xining_pooled: the same instance with each
+  district's schools pooled (:func:`capsim.planner.by_school.region_relaxation`), whose optimum
+  bounds the school plan's cost;
 * province: 2,000 projects, 200 regions, 4 levels, 15 years, budgets scaled alike;
 * city_single, city_split: the catchment level, 120 areas, 40 schools and 15 candidate new
   schools in one city, 2 levels, 10 years, pairs within 3 km (:func:`city`), single or split
@@ -35,6 +41,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import statistics
+import sys
 import time
 from dataclasses import replace
 
@@ -51,6 +58,8 @@ SIZES = {"xining": dict(P=171, R=7, Y=10, budget=8.8e9, gap=1e-3),
          "xining_zones": dict(P=171, R=7, Y=10, budget=8.8e9, gap=1e-3, grades=(3, 6, 3, 3), classes=True, zones=5),
          "xining_schools": dict(P=171, R=7, Y=10, budget=8.8e9, gap=1e-2, grades=(3, 6, 3, 3), classes=True,
                                 schools=25),
+         "xining_pooled": dict(P=171, R=7, Y=10, budget=8.8e9, gap=1e-2, grades=(3, 6, 3, 3), classes=True,
+                               schools=25, pooled=True),
          "province": dict(P=2000, R=200, Y=15, budget=8.8e9 * 2000 / 171, gap=1e-2),
          "city_single": dict(A=120, S=40, N=15, Y=10, radius=3.0, single=True, gap=1e-2),
          "city_split": dict(A=120, S=40, N=15, Y=10, radius=3.0, single=False, gap=1e-2)}
@@ -209,12 +218,29 @@ def by_grade(need, seats, grades, rng):
     return need[:, level] * share[None, :, None] * swing, seats[:, level] * share[None, :]
 
 
+def model(spec, seed):
+    """The model of a size of SIZES (its schools pooled by district for ``pooled``)."""
+    from capsim.planner.by_school import region_relaxation
+
+    m = milp.build(instance(seed=seed, **spec))
+    return region_relaxation(m) if spec.get("pooled") else m
+
+
+def short(m, values) -> float:
+    """Pupil-years (seat-years without classes) the plan leaves short, unseated pupils included."""
+    out = float(values[m.short_index].sum())
+    if m.share_index is not None:
+        from capsim.planner.entrants import solved
+
+        out += float(solved(m, values)[1].sum())
+    return out
+
+
 def run(spec, seed, solver, formulation, time_limit):
     """(solution in the model's variables, seconds spent building the model's arrays in the
     formulation, the model)."""
-    inputs = instance(seed=seed, **spec)
     t0 = time.perf_counter()
-    m = milp.build(inputs)
+    m = model(spec, seed)
     a = arrays(m, formulation)
     arrays_seconds = time.perf_counter() - t0
     sol = solve_arrays(a, m, solver, time_limit=time_limit, gap=spec["gap"])
@@ -251,12 +277,14 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--rezoning-cost", type=float, default=300.0,
                         help="yuan per pupil rezoned in the city instances (0: zoning chosen anew every year)")
+    parser.add_argument("--json", help="also write every row to this file (for benchmarks/plan_report.py)")
     args = parser.parse_args(argv)
     print(f"{'instance':<14}{'seed':>4} {'solver':<7}{'form':<6}{'vars':>7}{'rows':>7}{'nonzeros':>9}{'build s':>8}"
-          f"{'solve s':>8}{'build %':>8}{'status':>9}{'gap':>7}{'objective':>17}{'rezoned':>9}")
+          f"{'solve s':>8}{'build %':>8}{'status':>9}{'gap':>7}{'objective':>17}{'short':>9}{'rezoned':>9}")
+    results = []
     for name, seed, solver, formulation in itertools.product(args.sizes, args.seeds, args.solvers, args.formulations):
         spec = {**SIZES[name], "rezoning": args.rezoning_cost}
-        a = arrays(milp.build(instance(seed=seed, **spec)), formulation)
+        a = arrays(model(spec, seed), formulation)
         rows = sum(A.shape[0] for _, A, _, _ in a.families)
         nonzeros = sum(A.nnz for _, A, _, _ in a.families)
         runs = [run(spec, seed, solver, formulation, args.time_limit) for _ in range(args.repeats)]
@@ -265,7 +293,20 @@ def main(argv=None):
         last, _, m = runs[-1]
         print(f"{name:<14}{seed:>4} {solver:<7}{formulation:<6}{len(a.c):>7}{rows:>7}{nonzeros:>9}{build:>8.2f}"
               f"{solve_s:>8.2f}{build / (build + solve_s):>8.0%}{last.status:>9}{last.gap:>7.2%}"
-              f"{last.objective:>17,.0f}{zoning_changes(m, last.values):>9}", flush=True)
+              f"{last.objective:>17,.0f}{short(m, last.values):>9,.0f}{zoning_changes(m, last.values):>9}", flush=True)
+        results.append(dict(instance=name, seed=seed, solver=solver, formulation=formulation, variables=len(a.c),
+                            rows=rows, nonzeros=nonzeros, build_seconds=build, solve_seconds=solve_s,
+                            status=last.status, gap=last.gap, objective=last.objective, short=short(m, last.values),
+                            time_limit=args.time_limit, repeats=args.repeats))
+    if args.json:
+        import json
+        import os
+
+        given = list(sys.argv[1:] if argv is None else argv)
+        at = given.index("--json")
+        command = " ".join(["python benchmarks/bench_plan.py"] + given[:at] + given[at + 2:])
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump({"command": command.strip(), "cpus": os.cpu_count(), "rows": results}, f, indent=1)
 
 
 if __name__ == "__main__":

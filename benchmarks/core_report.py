@@ -276,13 +276,18 @@ def section(res: dict) -> str:
     return f"{BEGIN}\n{markdown(res)}\n{END}"
 
 
+def span(text: str, begin: str, end: str) -> tuple[int, int]:
+    """Where the section from the marker ``begin`` to the marker ``end`` (both included) lies."""
+    return text.index(begin), text.index(end) + len(end)
+
+
 def replace_section(readme_text: str, res: dict) -> str:
-    start, end = readme_text.index(BEGIN), readme_text.index(END) + len(END)
+    start, end = span(readme_text, BEGIN, END)
     return readme_text[:start] + section(res) + readme_text[end:]
 
 
 def readme_section(readme_text: str) -> str:
-    start, end = readme_text.index(BEGIN), readme_text.index(END) + len(END)
+    start, end = span(readme_text, BEGIN, END)
     return readme_text[start:end]
 
 

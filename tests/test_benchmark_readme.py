@@ -39,3 +39,18 @@ def test_stored_results_are_a_full_run_of_the_shipped_command():
     for rounds in ref["rounds"].values():
         assert set(rounds) == {"read", "pcopy", "copy", "core", "core1", "dense", "sparse"}
         assert {len(times) for times in rounds.values()} == {res["repeats"]}
+
+
+def test_readme_granularity_section_is_what_the_renderer_makes_of_the_stored_results():
+    _report()
+    spec = importlib.util.spec_from_file_location("plan_report", BENCHMARKS / "plan_report.py")
+    plan_report = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(plan_report)
+    res = json.loads((BENCHMARKS / "results" / "plan_schools.json").read_text(encoding="utf-8"))
+    readme = (BENCHMARKS / "README.md").read_text(encoding="utf-8")
+    start, end = plan_report.span(readme, plan_report.BEGIN, plan_report.END)
+    assert readme[start:end] == plan_report.section(res), (
+        "benchmarks/README.md's granularity section differs from benchmarks/results/plan_schools.json: "
+        "run `python benchmarks/plan_report.py`")
+    assert {r["instance"] for r in res["rows"]} == {"xining_pooled", "xining_schools"}
+    assert res["command"].startswith("python benchmarks/bench_plan.py --sizes xining_pooled xining_schools")
