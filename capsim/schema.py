@@ -239,6 +239,15 @@ class Plan(Strict):
     empty_room_cost: float | None = Field(None, ge=0, le=1e8, description="planning in classes: yuan a classroom "
                                           "(existing or added) costs each year it stands without a class, discounted "
                                           "(empty: nothing)")
+    closures: bool = Field(False, description="planning in classes by region or zone: true to let the plan close "
+                           "listed schools (closed from the second plan year on, for good; their pupils are seated "
+                           "in the rest of the pool), where the running cost saved outweighs the rooms lost")
+    school_running_cost: float | None = Field(None, ge=0, le=1e10, description="planning in classes: yuan a year an "
+                                              "open school costs beyond its classrooms (upkeep, a head, a caretaker), "
+                                              "discounted; a closure saves it, a new school pays it from its opening "
+                                              "(empty: nothing)")
+    closure_cost: float = Field(0.0, ge=0, le=1e10, description="with plan.closures: yuan, once, to close a school "
+                                "(moving pupils and staff), discounted to the year it closes")
     years: int | None = Field(None, ge=1, le=100, description="years planned from first_year (default: to end_year)")
     break_symmetry: bool = Field(False, description="true to make interchangeable candidates open in table order "
                                  "(helps when many alike schools are listed; slows easy instances)")

@@ -44,6 +44,8 @@ class PlanResult:
                                                  # with classes: students, classes, class_seats, shortfall
     rooms: pd.DataFrame | None = None            # with classes: year, region, level, rooms_before,
                                                  # rooms_added, rooms_rented, classes, rooms_empty
+    closures: pd.DataFrame | None = None         # with plan.closures: year (first closed), region, school,
+                                                 # classrooms (lawful, the year before it closes)
 
     @property
     def summary(self) -> dict:
@@ -141,6 +143,11 @@ def plan_context(scenario, projection=None, assessment=None, evaluate: bool = Fa
     catch = _catchment(scenario, regions, levels, years, cells, assessment, schools, projects)
     cohorts = _cohorts(scenario, capacity or cfg.capacity, cells, catch, assessment, regions, levels, years, schools,
                        projects)
+    if cfg.closures and (cohorts is None or cohorts.entrants is not None) and capacity is None:
+        raise PlanError([Problem(f"{scenario.source}: plan.closures", "closures are chosen when planning in classes "
+                                 "by region or zone: with a school list, plan.capacity = \"classes\", no catchment "
+                                 "areas and plan.granularity \"region\" or \"zone\".", True,
+                                 "leave plan.closures false, or plan in classes by region or zone.")])
     if cfg.empty_room_cost and cohorts is None and capacity is None:
         raise PlanError([Problem(f"{scenario.source}: plan.empty_room_cost", "empty classrooms are counted when "
                                  "planning in classes: with a school list, plan.capacity = \"classes\" and without "
@@ -154,6 +161,7 @@ def plan_context(scenario, projection=None, assessment=None, evaluate: bool = Fa
         rent_cost=cfg.rent_cost, break_symmetry=cfg.break_symmetry, catchment=catch, cohorts=cohorts,
         asset_life=cfg.asset_life if cfg.salvage else None,
         empty_room_cost=cfg.empty_room_cost if cohorts is not None else None,
+        school_running_cost=cfg.school_running_cost if cohorts is not None else None, closure_cost=cfg.closure_cost,
     )
     inputs, over = _fit_committed_budgets(inputs)
     return PlanContext(inputs, regions, levels, demand, lawful, unplanned, cells, over)
@@ -355,7 +363,8 @@ def _result(m, sol: Solution, ctx: PlanContext, evaluated=False) -> PlanResult:
     else:
         by_grade, rooms = _grade_frame(ctx, added, rented, short), None
     return PlanResult(schedule, spending, seats, missing, sol, p, opening, tuple(ctx.unplanned),
-                      "; ".join(filter(None, notes)), _catchment_frame(m, sol, ctx.levels), by_grade, rooms)
+                      "; ".join(filter(None, notes)), _catchment_frame(m, sol, ctx.levels), by_grade, rooms,
+                      _closure_frame(m, sol, ctx.regions))
 
 
 def _entrants_solved(m, sol: Solution, c):
@@ -421,6 +430,20 @@ def _class_frames(m, sol: Solution, x, ctx: PlanContext, short, rented_rooms, pu
     keys = ["year", "region"] + ([c.pool_kind] if zoned else [])
     by_grade = frame[keys + ["level", "grade", "students", "classes", "class_seats", "shortfall"]]
     return by_grade, rooms[keys + ["level", "rooms_before", "rooms_added", "rooms_rented", "classes", "rooms_empty"]]
+
+
+def _closure_frame(m, sol: Solution, regions) -> pd.DataFrame | None:
+    """The schools a plan closes: the first year each is closed, its region and the lawful
+    classrooms it held the year before (None without ``plan.closures``)."""
+    if m.shut_index is None:
+        return None
+    c, years = m.inputs.cohorts, m.inputs.years
+    shut = np.rint(sol.values[m.shut_index]) > 0.5 if np.isfinite(sol.values).all() else np.zeros(m.shut_index.shape, bool)
+    s = np.flatnonzero(shut.any(axis=1))
+    t = np.argmax(shut[s], axis=1)
+    region = c.closable_pool[s] if c.pool_region is None else c.pool_region[c.closable_pool[s]]
+    return pd.DataFrame({"year": years[t], "region": np.asarray(regions, dtype=object)[region],
+                         "school": c.closable[s], "classrooms": c.closable_rooms[s, :, t - 1].sum(axis=1)})
 
 
 def _grade_frame(ctx: PlanContext, added, rented, short) -> pd.DataFrame | None:

@@ -70,6 +70,9 @@ class Cohorts:
     entrants: object = None                   # at school granularity, where cohorts go
                                               # (:class:`capsim.planner.entrants.Entrants`; None: ``pupils`` fixed)
     pool_kind: str = "zone"                   # what a pool is when there are pools: 'zone' or 'school'
+    closable: np.ndarray | None = None        # (C,) with plan.closures: the schools the plan may close (school ids)
+    closable_pool: np.ndarray | None = None   # (C,) pool of each
+    closable_rooms: np.ndarray | None = None  # (C, L, Y) lawful classrooms each holds
 
     def class_size(self) -> np.ndarray:
         """(K, Y) most pupils a class of the cohort in each cell and year holds."""
@@ -156,9 +159,10 @@ def cohorts(scenario, cells, assessment, regions, levels, years, projects, pools
     base = _base_classes(scenario, cells, std, size, pupils, assessment, pool_of_school, Z, levels, years[0])
     base = _within_rooms(base, cells, G, rooms)
     room_seats = np.array([float(np.mean(scenario.standards.class_size[lv])) for lv in levels])
+    shut = closable(scenario, assessment, cells, std, pool_of_school, levels, years)
     if pools is None:
         return Cohorts(G, cells.level, cells.grade, std, pupils, rooms, base, lawful_classrooms(scenario, projects),
-                       room_seats, size=size)
+                       room_seats, size=size, **shut)
     added = lawful_classrooms(scenario, projects)
     chosen = None
     if kind == "school":
@@ -168,7 +172,7 @@ def cohorts(scenario, cells, assessment, regions, levels, years, projects, pools
         chosen = entrants(bool(scenario.standards.disperse), cells, pools,
                           pupils / np.where(region > 0, region, 1.0), rooms, added, years, max_pupils)
     return Cohorts(G, cells.level, cells.grade, std, pupils, rooms, base, added, room_seats, pools.project,
-                   pools.region, tuple(pools.zone), size, chosen, kind)
+                   pools.region, tuple(pools.zone), size, chosen, kind, **({} if chosen is not None else shut))
 
 
 def intake_sizes(scenario, cells, std, levels, years) -> np.ndarray:
@@ -207,19 +211,39 @@ def _cell_of(cells, levels, level, grade) -> np.ndarray:
     return pd.MultiIndex.from_arrays([cells.level, cells.grade]).get_indexer(pd.MultiIndex.from_arrays([lv, grade]))
 
 
-def school_rooms(assessment, cells, std, pool_of_school, Z, levels, years) -> np.ndarray:
-    """(Z, L, Y) lawful classrooms: each open school's classrooms of the level within its maximum
-    size (its lawful seats of each grade over the grade's standard, summed over the grades and
-    rounded down: a school holds whole classrooms), summed over the pool's (region's) schools."""
+def rooms_by_school(assessment, cells, std, levels, years) -> tuple[pd.Index, np.ndarray]:
+    """(school ids, (S, L, Y) lawful classrooms): each open school's classrooms of the level
+    within its maximum size (its lawful seats of each grade over the grade's standard, summed
+    over the grades and rounded down: a school holds whole classrooms)."""
     g = assessment.grades
     g = g[g.year.isin(years) & g.level.isin(levels)]
     cell = _cell_of(cells, levels, g.level, g.grade)
     per = g.assign(rooms=g.lawful_seats.to_numpy() / std[cell]).groupby(["year", "school", "level"], sort=False).rooms.sum()
     per = np.floor(per + 1e-6).reset_index()
-    out = np.zeros((Z, len(levels), len(years)))
-    np.add.at(out, (pool_of_school.reindex(per.school).to_numpy(), pd.Index(levels).get_indexer(per.level),
+    ids = pd.Index(list(dict.fromkeys(per.school)))
+    out = np.zeros((len(ids), len(levels), len(years)))
+    np.add.at(out, (ids.get_indexer(per.school), pd.Index(levels).get_indexer(per.level),
                     np.searchsorted(years, per.year)), per.rooms.to_numpy())
+    return ids, out
+
+
+def school_rooms(assessment, cells, std, pool_of_school, Z, levels, years) -> np.ndarray:
+    """(Z, L, Y) lawful classrooms (:func:`rooms_by_school`) summed over the pool's (region's) schools."""
+    ids, per = rooms_by_school(assessment, cells, std, levels, years)
+    out = np.zeros((Z,) + per.shape[1:])
+    np.add.at(out, pool_of_school.reindex(ids).to_numpy(), per)
     return out
+
+
+def closable(scenario, assessment, cells, std, pool_of_school, levels, years) -> dict:
+    """With ``plan.closures``, the schools the plan may close: every listed school holding a
+    lawful classroom in the plan's years, with its pool and classrooms (Cohorts fields)."""
+    if not scenario.plan.closures:
+        return {}
+    ids, per = rooms_by_school(assessment, cells, std, levels, years)
+    keep = per.sum(axis=(1, 2)) > 0
+    return dict(closable=np.asarray(ids[keep], dtype=object), closable_pool=pool_of_school.reindex(ids[keep]).to_numpy(),
+                closable_rooms=per[keep])
 
 
 def zone_shares(scenario, cells, assessment, pools: Pools, regions, levels, years) -> np.ndarray:
@@ -369,8 +393,9 @@ def define_keep_classes(m):
 
 
 def _classes_less_rooms(m):
-    """(rows, cols, data) of ``sum_g K[r, (l, g), t] - sum_p rooms[p, l] open[p, t]``, one row per
-    pool, level and year (``r * L + l) * Y + t``)."""
+    """(rows, cols, data) of ``sum_g K[r, (l, g), t] - sum_p rooms[p, l] open[p, t] + sum_s
+    rooms[s, l, t] shut[s, t]`` (the last with ``plan.closures``: the rooms of the pool's schools
+    closed by then), one row per pool, level and year (``r * L + l) * Y + t``)."""
     from capsim.planner.model import _standing
 
     c = m.inputs.cohorts
@@ -386,13 +411,19 @@ def _classes_less_rooms(m):
         adds = c.project_rooms[proj, lv]
         nz = adds > 0
         rows.append((region[nz] * L + lv) * Y + ty[nz]); cols.append(var[nz]); data.append(-adds[nz].astype(float))
+    if m.shut_index is not None:       # a closed school's classrooms are gone: + rooms_s shut[s, t]
+        s, lv, t = np.nonzero(c.closable_rooms)
+        rows.append((c.closable_pool[s] * L + lv) * Y + t); cols.append(m.shut_index[s, t])
+        data.append(c.closable_rooms[s, lv, t])
     return rows, cols, data
 
 
 def define_classrooms(m):
     """The classes present in a year share the region's classrooms of the level:
     ``sum_g K[r, (l, g), t] - sum_p rooms[p, l] open[p, t] - rent[r, l, t] <= rooms0[r, l, t]``,
-    ``open[p, t]`` as in :func:`capsim.planner.model.define_capacity`."""
+    ``open[p, t]`` as in :func:`capsim.planner.model.define_capacity`; with ``plan.closures`` the
+    rooms of the pool's schools closed by then leave it (``+ sum_s rooms[s, l, t] shut[s, t]``,
+    :func:`_classes_less_rooms`)."""
     c = m.inputs.cohorts
     rows, cols, data = _classes_less_rooms(m)
     n = c.rooms.size
@@ -419,6 +450,18 @@ def define_empty_rooms(m):
     rows.append(np.arange(n)); cols.append(m.empty_index.reshape(-1)); data.append(np.ones(n))
     return _rows("empty_rooms", np.concatenate(rows), np.concatenate(cols), np.concatenate(data), n, m.n,
                  ">=", c.rooms.reshape(-1))
+
+
+def define_stay_closed(m):
+    """A school closed stays closed: ``shut[s, t] - shut[s, t + 1] <= 0`` (``shut[s, t]`` = 1 from
+    the year it closes; never in the first plan year, which is already under way)."""
+    if m.shut_index is None:
+        return None
+    C, Y = m.shut_index.shape
+    s, t = (a.reshape(-1) for a in np.indices((C, Y - 1)))
+    row = np.arange(s.size)
+    return _rows("stay_closed", np.r_[row, row], np.r_[m.shut_index[s, t], m.shut_index[s, t + 1]],
+                 np.r_[np.ones(row.size), -np.ones(row.size)], row.size, m.n, "<=", np.zeros(row.size))
 
 
 def classes_of_cells(m, values) -> np.ndarray:

@@ -26,6 +26,13 @@ plan: ``salvage[p, y] = cost_p d(T + 1) max(0, life_p - (T + 1 - y)) / life_p``,
 duration (temporary classrooms) or ``plan.asset_life`` (a permanent building). Without it a
 permanent school opened late in the plan weighs its whole cost against a few years of use.
 
+Closures (``plan.closures``, off by default; :func:`capsim.planner.classes.define_stay_closed`):
+with cohorts, ``shut[s, t] in {0, 1}`` closes listed school ``s`` from year ``t`` for good (not
+in the first plan year); its classrooms leave its pool's. It saves ``school_running_cost d(t)``
+each year closed and costs ``closure_cost`` once, discounted to the year it closes (the term
+``closure_cost (d(t) - d(t + 1)) shut[s, t]`` summed over ``t``); a new school pays
+``school_running_cost d(t)`` each year it stands. Neither counts against the budgets.
+
 Empty classrooms (``plan.empty_room_cost``, off by default; :func:`define_empty_rooms`): with
 cohorts, each classroom of a pool and level standing (existing or added by a project) without a
 class in a year costs ``empty_room_cost`` that year, so that a room built for a short peak is
@@ -78,6 +85,8 @@ class PlanInputs:
     cohorts: classes.Cohorts | None = None   # the cohort-class model (need's cells are (level, grade))
     asset_life: float | None = None    # salvage: years a permanent project lasts (None: no salvage)
     empty_room_cost: float | None = None   # yuan an empty classroom costs a year (cohorts only; None: free)
+    school_running_cost: float | None = None   # yuan a year an open school costs (cohorts only; None: nothing)
+    closure_cost: float = 0.0          # yuan, once, to close a school (cohorts with closable schools)
 
 
 def cell_seats(inputs: PlanInputs) -> np.ndarray:
@@ -108,6 +117,7 @@ class Model:
     empty_index: np.ndarray | None = None   # (R, L, Y) empty classrooms (the class model, with empty_room_cost)
     share_index: np.ndarray | None = None   # (Z, L, J) share of each cohort seated at each school (school granularity)
     unseated_index: np.ndarray | None = None   # (R, L, J) share of each cohort no school can take
+    shut_index: np.ndarray | None = None   # (C, Y) school c closed by year t (the class model, with plan.closures)
 
 
 def build(inputs: PlanInputs) -> Model:
@@ -140,6 +150,10 @@ def build(inputs: PlanInputs) -> Model:
             raise ValueError("empty classrooms are counted by the class model only")
         empty_index = n + np.arange(inputs.cohorts.rooms.size).reshape(inputs.cohorts.rooms.shape)
         n += empty_index.size
+    shut_index = None
+    if inputs.cohorts is not None and inputs.cohorts.closable is not None and len(inputs.cohorts.closable):
+        shut_index = n + np.arange(len(inputs.cohorts.closable) * len(years)).reshape(-1, len(years))
+        n += shut_index.size
     assignment = None
     if inputs.catchment is not None:
         if samples(inputs) > 1:
@@ -147,7 +161,7 @@ def build(inputs: PlanInputs) -> Model:
         assignment = catchment.number(inputs.catchment, cell_seats(inputs), x_index, n)
         n += catchment.n_variables(assignment)
     m = Model(inputs, x_index, rent_index, short_index, n, np.zeros(n), np.zeros(n), np.full(n, np.inf),
-              np.zeros(n, dtype=bool), [], assignment, k_index, empty_index, share_index, unseated_index)
+              np.zeros(n, dtype=bool), [], assignment, k_index, empty_index, share_index, unseated_index, shut_index)
     m.integer[: allowed.sum()] = True
     m.ub[: allowed.sum()] = 1.0
     committed = np.isfinite(p.committed)
@@ -162,6 +176,10 @@ def build(inputs: PlanInputs) -> Model:
     if k_index is not None:
         m.integer[k_index] = True
         m.lb[k_index], m.ub[k_index] = classes.bounds(inputs.cohorts, rent_index is not None)
+    if shut_index is not None:
+        m.integer[shut_index] = True
+        m.ub[shut_index] = 1.0
+        m.ub[shut_index[:, 0]] = 0.0                 # the first plan year is under way
     if share_index is not None:
         e = inputs.cohorts.entrants
         ok, uk = share_index >= 0, unseated_index >= 0
@@ -182,7 +200,7 @@ def _families(m: Model) -> list:
         chosen = [*entrants.define_shares(m), entrants.define_open_intake(m),
                   entrants.define_school_pupils(m)] if m.share_index is not None else []
         return [classes.define_class_seats(m), classes.define_keep_classes(m), classes.define_classrooms(m),
-                classes.define_empty_rooms(m)] + chosen + common
+                classes.define_empty_rooms(m), classes.define_stay_closed(m)] + chosen + common
     if m.assignment is None:
         return [define_capacity(m)] + common
     standing = _standing(m)
@@ -270,6 +288,11 @@ def _objective(m: Model) -> None:
     m.c[m.short_index] = inp.penalty * _by_year(d, inp) * weight
     if m.empty_index is not None:
         m.c[m.empty_index] = inp.empty_room_cost * d[None, None, :]
+    if m.shut_index is not None:                  # saves the running cost; pays the closure once, when it closes
+        later = np.r_[d[1:], 0.0]
+        m.c[m.shut_index] = -(inp.school_running_cost or 0.0) * d[None, :] + inp.closure_cost * (d - later)[None, :]
+    if inp.school_running_cost:
+        _new_school_running_cost(m, d)
     if m.unseated_index is not None:
         uk = m.unseated_index >= 0
         weight_u = entrants.unseated_weight(inp.cohorts.entrants, inp.cohorts.cell_level, d)
@@ -278,6 +301,15 @@ def _objective(m: Model) -> None:
         m.c[m.assignment.w_index] = catchment.travel_cost(inp.catchment, m.assignment, d)
         if m.assignment.u_index is not None:
             m.c[m.assignment.u_index] = catchment.rezoning_cost(inp.catchment, m.assignment, d)
+
+
+def _new_school_running_cost(m: Model, d) -> None:
+    """A new school (not an expansion, not temporary classrooms) pays ``school_running_cost`` each
+    year it stands in the plan: ``x[p, y]`` costs ``running sum_{t >= y} d(t)`` more."""
+    p = m.inputs.projects
+    var, proj, t = _standing(m)
+    new = (p.school[proj] < 0) & ~np.isfinite(p.duration[proj]) & (p.kind[proj] != "expansion")
+    np.add.at(m.c, var[new], m.inputs.school_running_cost * d[t[new]])
 
 
 def _rows(name, rows, cols, data, n_rows, n, sense, rhs):

@@ -56,6 +56,16 @@ def planned_schools(scenario, schools: Schools, projects, opening) -> Schools:
     )
 
 
+def closed_schools(schools: Schools, closures: pd.DataFrame | None) -> Schools:
+    """``schools`` with those a plan closes (``PlanResult.closures``) closed from their year on."""
+    if closures is None or not len(closures):
+        return schools
+    closed = schools.closed.copy()
+    at = pd.Index(schools.ids).get_indexer(closures.school)
+    closed[at] = np.minimum(closed[at], closures.year.to_numpy(dtype=float))
+    return replace(schools, closed=closed)
+
+
 def planned_capacity(capacity: Capacity, seats_frame, regions, years) -> Capacity:
     """Region seats plus the plan's seats added and rented (``PlanResult.seats``)."""
     out = {}
@@ -134,7 +144,7 @@ def assess_after(scenario, projection, result):
     levels = {lv.name: lv for lv in level_specs(scenario)}
     schools = read_schools(scenario, regions, {k: v.grades for k, v in levels.items()})
     if schools is not None:
-        after = planned_schools(scenario, schools, result.projects, result.opening)
+        after = closed_schools(planned_schools(scenario, schools, result.projects, result.opening), result.closures)
         if result.rooms is None:
             return assess(scenario, projection, schools=after)
         rooms = assess(scenario, projection, schools=after)
