@@ -479,3 +479,20 @@ def test_school_figures_worked_by_hand():
     assert "2021" in f.loc["A", "oversized_classes_years"] and "2022" in f.loc["A", "oversized_classes_years"]
     assert f.loc["B", "peak_year"] == 2020 and f.loc["B", "over_seats_years"] == ""     # no pupils known: first year
 
+
+def test_district_problems_worked_by_hand():
+    from capsim.reports.summary import district_problems
+
+    a = pd.DataFrame({"year": [2031, 2030, 2032, 2030, 2031, 2032], "region": ["b", "b", "b", "a", "a", "a"],
+                      "level": "primary", "students": [1200.0, 1100, 1200, 500, 500, 500], "seats": np.nan,
+                      "lawful_seats": [1000.0, 1000, 1000, np.nan, np.nan, np.nan],
+                      "oversized_classes": [2.0, 0, 3, np.nan, np.nan, np.nan]})
+    p = district_problems(a).set_index("region")
+    assert list(p.index) == ["b", "a"]                                       # in the order of the table
+    b = p.loc["b"]
+    assert (b.shortage_max, b.shortage_max_year, b.shortage_years, b.shortage_seat_years) == (200, 2031, "2030–2032",
+                                                                                             500)
+    assert (b.oversized_max, b.oversized_max_year, b.oversized_years) == (3, 2032, "2031–2032")
+    unknown = p.loc["a"]                                                     # no seats, no classes: unknown, not 0
+    assert np.isnan(unknown.shortage_max) and np.isnan(unknown.shortage_max_year) and unknown.shortage_years == ""
+    assert np.isnan(unknown.shortage_seat_years) and np.isnan(unknown.oversized_max) and unknown.oversized_years == ""
