@@ -496,3 +496,17 @@ def test_district_problems_worked_by_hand():
     unknown = p.loc["a"]                                                     # no seats, no classes: unknown, not 0
     assert np.isnan(unknown.shortage_max) and np.isnan(unknown.shortage_max_year) and unknown.shortage_years == ""
     assert np.isnan(unknown.shortage_seat_years) and np.isnan(unknown.oversized_max) and unknown.oversized_years == ""
+
+
+def test_a_district_without_seats_says_so_in_its_band(tiny_res):
+    from dataclasses import replace
+
+    from capsim.reports.figures import districts_figure
+
+    t = from_results(tiny_res)
+    before = t.before.copy()
+    before.loc[(before.level == "senior") & (before.region == "south"), ["lawful_seats", "seats"]] = np.nan
+    fig = districts_figure(replace(t, before=before), ["north", "south"], list(dict.fromkeys(t.before.level)))
+    said = [(ax.get_title().split("\n")[0], tx.get_position()[1], tx.get_text()) for ax in fig.axes for tx in ax.texts]
+    assert len(said) == 1 and said[0][:2] == ("高中 senior", -1) and "seats unknown" in said[0][2]
+    matplotlib.pyplot.close(fig)

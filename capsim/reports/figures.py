@@ -134,6 +134,7 @@ def districts_figure(t, regions, levels):
     fig.subplots_adjust(left=left / width, right=1 - MARGINS["right"] / width, top=1 - head / height,
                         bottom=MARGINS["bottom"] / height, wspace=0.25 / 3.4)
     gaps = _district_gaps(t)
+    known = t.before.lawful_seats.notna().groupby([t.before.region, t.before.level]).any()   # seats known
     years = np.sort(t.before.year.unique())
     rows = {r: i for i, r in enumerate(regions)}
     zero = -np.arange(len(regions), dtype=float)        # district i: the band -i - 0.5 .. -i + 0.5
@@ -156,7 +157,7 @@ def districts_figure(t, regions, levels):
                                          linewidths=0.7))
         ax.add_collection(LineCollection([[(span[0], y), (span[1], y)] for y in zero[1:] + 0.5], colors="#777",
                                          linewidths=0.6))
-        unknown = [rows[r] for r in regions if _select_unknown(t.before, r, level)]
+        unknown = [rows[r] for r in regions if not known.get((r, level), False)]
         for i in unknown:
             ax.text(np.mean(span), -i, "seats unknown 无学位数据", ha="center", va="center", fontsize=7, color="#666")
         ax.set_xlim(*span)
@@ -184,11 +185,6 @@ def _district_gaps(t) -> dict:
         frame = table[["region", "level", "year"]].assign(shortage=np.maximum(-gap, 0), surplus=np.maximum(gap, 0))
         out[name] = frame.groupby(["region", "level", "year"], sort=False)[["shortage", "surplus"]].sum().reset_index()
     return out
-
-
-def _select_unknown(assessment, region, level) -> bool:
-    part = assessment[(assessment.region == region) & (assessment.level == level)]
-    return not part.lawful_seats.notna().any()
 
 
 def _bars(x, base, heights, width):

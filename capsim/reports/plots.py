@@ -101,6 +101,26 @@ def _side_by_side(t, styles):
             for k, (name, table, style) in enumerate(stages)]
 
 
+def _bar(ax, x, height, width, bottom=None, label=None, color=None, **style):
+    """Vertical bars as :meth:`Axes.bar` draws them (a BarContainer of Rectangles, ``label`` on
+    the container), with the data limits grown once for all bars instead of once per bar."""
+    from matplotlib.container import BarContainer
+    from matplotlib.patches import Rectangle
+
+    x, height = np.asarray(x, float), np.asarray(height, float)
+    bottom = np.zeros_like(x) if bottom is None else np.array(bottom, float)
+    patches = []
+    for xi, b, h in zip(x, bottom, height):
+        patch = Rectangle((xi - width / 2, b), width, h, facecolor=color, label="_nolegend_", **style)
+        patch.sticky_edges.y.append(b)        # as Axes.bar: no margin below the base of a bar
+        ax.add_artist(patch)
+        patches.append(patch)
+    if len(x):
+        ax.update_datalim(np.column_stack([np.r_[x - width / 2, x + width / 2], np.r_[bottom, bottom + height]]))
+        ax.autoscale_view()
+    return ax.add_container(BarContainer(patches, datavalues=height, orientation="vertical", label=label))
+
+
 def gap_by_year(assessment: pd.DataFrame, region=None, level=None) -> pd.DataFrame:
     """Per year: shortage (lawful seats short of students, summed over the cells short) and
     surplus (summed over the cells with room), over the selected regions and levels."""
@@ -118,8 +138,8 @@ def seat_gap(results, region=None, level=None, ax=None):
     for name, table, shade, offset, width in _side_by_side(t, (0, 1)):
         g = gap_by_year(table, region, level)
         x = g.index.to_numpy() + offset
-        ax.bar(x, g.surplus, width, color=SURPLUS[shade], label=f"surplus {name}")
-        ax.bar(x, -g.shortage, width, color=SHORT[shade], label=f"shortage {name}")
+        _bar(ax, x, g.surplus, width, color=SURPLUS[shade], label=f"surplus {name}")
+        _bar(ax, x, -g.shortage, width, color=SHORT[shade], label=f"shortage {name}")
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_ylabel("seats (lawful − students)", fontsize=8)
     ax.legend(fontsize=7, ncol=2)
@@ -208,8 +228,8 @@ def oversized_classes(results, region=None, level=None, ax=None):
         x = f.index.to_numpy() + offset
         bottom = np.zeros(len(f))
         for band, column, color in band_labels(t.settings):
-            ax.bar(x, f[column], width, bottom=bottom, color=color, hatch=hatch, edgecolor="white",
-                   label=f"{band} ({name})")
+            _bar(ax, x, f[column], width, bottom=bottom, color=color, hatch=hatch, edgecolor="white",
+                 label=f"{band} ({name})")
             bottom += f[column].to_numpy()
         top = max(top, bottom.max(initial=0))
     ax.set_ylim(0, max(top, 1) * 1.05)          # a margin above the tallest stack (stacked bars stop autoscale at it)
