@@ -21,13 +21,57 @@ def _script(name):
     return module
 
 
-def test_bench_report_times_model_and_report_of_a_scenario(capsys):
+def test_bench_report_times_model_and_report_of_a_scenario_and_a_synthetic_one(capsys):
     bench = _script("bench_report")
-    assert bench.main(["--repeats", "1", "--draws", "1", str(tiny_path())]) == 0
+    assert bench.main(["--repeats", "1", "--draws", "1", "--scaling", "3", str(tiny_path())]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("| scenario | regions | draws | model (s) | report (s)")
     cells = [c.strip() for c in lines[2].strip("|").split("|")]
     assert cells[:3] == ["tiny", "2", "1"] and float(cells[3]) > 0 and float(cells[4]) > 0
+    cells = [c.strip() for c in lines[3].strip("|").split("|")]
+    assert cells[:3] == ["tiny × 3 districts", "3", "1"] and float(cells[4]) > 0
+
+
+def test_synthetic_scenario_copies_the_tiny_districts_with_their_schools_and_projects(tmp_path):
+    import capsim
+
+    from csvedit import read_rows
+
+    bench = _script("bench_report")
+    path = bench.synthetic_scenario(5, tmp_path / "five")
+    regions = read_rows(tmp_path / "five" / "regions.csv")[1:]
+    assert regions == [["north", "北区"], ["south", "南区"], ["north2", "北区2"], ["south2", "南区2"], ["north3", "北区3"]]
+    tiny = tiny_path().parent
+    by_region = [r[2] for r in read_rows(tiny / "schools.csv")[1:]]
+    schools = read_rows(tmp_path / "five" / "schools.csv")[1:]
+    assert len(schools) == 3 * by_region.count("north") + 2 * by_region.count("south")
+    assert len({r[0] for r in schools}) == len(schools)            # ids stay unique
+    projects = {r[0]: r for r in read_rows(tmp_path / "five" / "projects.csv")[1:]}
+    assert projects["J-N1b3"][-2] == "J-N13" and projects["NJ2-X2"][5] == "NJ22"   # references follow the copy
+    capsim.validate(capsim.load_scenario(path))                    # every reference resolves
+
+
+def test_bench_report_renders_runs_medians_and_the_scaling_ratio():
+    bench = _script("bench_report")
+    rows = [{"scenario": "a", "synthetic": False, "regions": 1, "draws": 5, "model_s": 2.0, "report_s": 3.0},
+            {"scenario": "s7", "synthetic": True, "regions": 7, "draws": 5, "model_s": 1.0, "report_s": 2.0},
+            {"scenario": "s56", "synthetic": True, "regions": 56, "draws": 5, "model_s": 4.0, "report_s": 5.0}]
+    faster = [dict(r, report_s=r["report_s"] / 2) for r in rows]
+    text = bench.render({"runs": [{"label": "old", "note": "n", "repeats": 3, "rows": rows},
+                                  {"label": "new", "note": "m", "repeats": 3, "rows": faster}]})
+    assert "| a | 1 | 5 | 2.00 | 3.00 | 5.00 | 1.5× |" in text
+    assert "Report at 56 districts / at 7: 2.5× (model 4.0×)." in text
+    assert "| a | 1.5× | 0.8× |" in text and "| s56 | 1.2× | 0.6× |" in text
+
+
+def test_benchmarks_readme_shows_the_stored_report_results():
+    """benchmarks/README.md's bench_report section is the rendering of bench_report.json."""
+    import json
+
+    bench = _script("bench_report")
+    results = json.loads(bench.RESULTS.read_text(encoding="utf-8"))
+    assert [run["label"] for run in results["runs"]][:1] == ["before"]
+    assert bench.readme_section() == bench.render(results), "run python benchmarks/bench_report.py --render"
 
 
 @pytest.mark.parametrize("script, args, says", [

@@ -270,18 +270,40 @@ def test_cli_summary_names_districts_by_name_and_reconciles_the_cost(tiny_res):
     assert "3.03 亿元 in total, 3.03 亿元 of it inside the plan years" in text
 
 
-def test_district_panels_share_a_scale_per_level_and_show_few_year_ticks(tiny_res):
+def test_district_bands_share_a_scale_per_level_and_show_few_year_ticks(tiny_res):
     from capsim.reports.figures import districts_figure
+    from capsim.reports.plots import gap_by_year
 
     t = from_results(tiny_res)
     levels = list(dict.fromkeys(t.before.level))
     fig = districts_figure(t, ["north", "south"], levels)
-    axes = fig.axes[:2 * len(levels)]
-    for k in range(len(levels)):
-        assert axes[k].get_ylim() == axes[k + len(levels)].get_ylim()
-    assert axes[0].get_title().startswith("北区") and axes[len(levels)].get_title().startswith("南区")
+    assert [ax.get_title().split("\n")[0] for ax in fig.axes] == ["幼儿园 kindergarten", "小学 primary", "初中 junior",
+                                                                  "高中 senior"]
+    assert [tk.get_text() for tk in fig.axes[0].get_yticklabels()] == ["北区", "南区"]    # a band per district
+    for ax, level in zip(fig.axes, levels):
+        bars = {c.get_label(): [p.vertices for p in c.get_paths()] for c in ax.collections
+                if not c.get_label().startswith("_")}
+        units = []
+        for stage, table in (("before", tiny_res.assessment), ("after", tiny_res.assessment_planned)):
+            for kind, sign in (("surplus", 1), ("shortage", -1)):
+                drawn = bars[f"{kind} {stage}"]
+                for centre, region in ((0.0, "north"), (-1.0, "south")):
+                    gap = gap_by_year(table, region=region, level=level)[kind]
+                    mine = [v for v in drawn if v[0, 1] == centre]               # the district's band: its zero
+                    assert [(v[0, 0] + v[2, 0]) / 2 for v in mine] == pytest.approx(gap.index + (-0.2 if stage ==
+                                                                                     "before" else 0.2))
+                    heights = np.array([v[1, 1] - v[0, 1] for v in mine])
+                    assert np.all(np.abs(heights) <= 0.45 + 1e-9)              # within the band
+                    units += list(sign * heights[gap > 0] / gap[gap > 0])
+        np.testing.assert_allclose(units, units[0])                            # one scale for every band of a level
+        scale = float(ax.get_title().split("±")[1].split(" ")[0].replace(",", ""))
+        dotted = [seg[0, 1] for c in ax.collections if c.get_label() == "_scale" for seg in c.get_segments()]
+        assert sorted(dotted) == pytest.approx(sorted([0 + scale * units[0], 0 - scale * units[0], -1 + scale * units[0],
+                                                       -1 - scale * units[0]]))   # the dotted lines are where it says
     fig.canvas.draw()
-    ticks = [tk.get_text() for tk in axes[0].get_xticklabels() if tk.get_text()]
+    low, high = fig.axes[0].get_xlim()
+    ticks = [tk.get_text() for tk in fig.axes[0].get_xticklabels()          # below the bands (also above them)
+             if tk.get_position()[1] == 0 and low <= tk.get_position()[0] <= high]
     assert 2 <= len(ticks) <= 6 and all(len(tk) == 4 and tk.isdigit() for tk in ticks)
     matplotlib.pyplot.close(fig)
 
@@ -456,3 +478,35 @@ def test_school_figures_worked_by_hand():
     assert f.loc["A", "over_seats_years"] == "2021" and f.loc["A", "too_big_years"] == "2022"
     assert "2021" in f.loc["A", "oversized_classes_years"] and "2022" in f.loc["A", "oversized_classes_years"]
     assert f.loc["B", "peak_year"] == 2020 and f.loc["B", "over_seats_years"] == ""     # no pupils known: first year
+
+
+def test_district_problems_worked_by_hand():
+    from capsim.reports.summary import district_problems
+
+    a = pd.DataFrame({"year": [2031, 2030, 2032, 2030, 2031, 2032], "region": ["b", "b", "b", "a", "a", "a"],
+                      "level": "primary", "students": [1200.0, 1100, 1200, 500, 500, 500], "seats": np.nan,
+                      "lawful_seats": [1000.0, 1000, 1000, np.nan, np.nan, np.nan],
+                      "oversized_classes": [2.0, 0, 3, np.nan, np.nan, np.nan]})
+    p = district_problems(a).set_index("region")
+    assert list(p.index) == ["b", "a"]                                       # in the order of the table
+    b = p.loc["b"]
+    assert (b.shortage_max, b.shortage_max_year, b.shortage_years, b.shortage_seat_years) == (200, 2031, "2030–2032",
+                                                                                             500)
+    assert (b.oversized_max, b.oversized_max_year, b.oversized_years) == (3, 2032, "2031–2032")
+    unknown = p.loc["a"]                                                     # no seats, no classes: unknown, not 0
+    assert np.isnan(unknown.shortage_max) and np.isnan(unknown.shortage_max_year) and unknown.shortage_years == ""
+    assert np.isnan(unknown.shortage_seat_years) and np.isnan(unknown.oversized_max) and unknown.oversized_years == ""
+
+
+def test_a_district_without_seats_says_so_in_its_band(tiny_res):
+    from dataclasses import replace
+
+    from capsim.reports.figures import districts_figure
+
+    t = from_results(tiny_res)
+    before = t.before.copy()
+    before.loc[(before.level == "senior") & (before.region == "south"), ["lawful_seats", "seats"]] = np.nan
+    fig = districts_figure(replace(t, before=before), ["north", "south"], list(dict.fromkeys(t.before.level)))
+    said = [(ax.get_title().split("\n")[0], tx.get_position()[1], tx.get_text()) for ax in fig.axes for tx in ax.texts]
+    assert len(said) == 1 and said[0][:2] == ("高中 senior", -1) and "seats unknown" in said[0][2]
+    matplotlib.pyplot.close(fig)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
 import pandas as pd
 
 from capsim.reports import columns
@@ -26,23 +27,21 @@ def workbook_sheets(t) -> dict[str, pd.DataFrame]:
     and after, by ``stage``), then after a plan the schedule, shortfalls, spending and plan
     summary, the plan's seats by grade and the catchments where the plan has them. The last,
     ``columns``, documents every column of the others."""
-    from capsim.reports.schools import school_table
     from capsim.reports.summary import district_problems, worst
 
     stages = [("before", t.before)] + ([("after", t.after_in_plan)] if t.after is not None else [])
     ranked = [worst(table, by, 20).assign(stage=stage, ranked_by=by) for by in ("shortage", "oversized_classes")
               for stage, table in stages]
-    from capsim.reports.headlines import headlines
     from capsim.reports.html import card_items
 
-    h = headlines(t)
+    h = t.headline_figures
     cards = card_items(t, h) + ([("说明 note", h["notes"], "")] if h.get("notes") else [])
     sheets = {"headline": pd.DataFrame(cards, columns=["headline", "figure", "detail"]),
               "worst": pd.concat(ranked, ignore_index=True)[["ranked_by", "stage", "region", "level", "year", "value",
                                                              "years"]],
               "districts": pd.concat([district_problems(table).assign(stage=stage) for stage, table in stages],
                                      ignore_index=True)}
-    schools = school_table(t)
+    schools = t.school_summary
     if schools is not None:
         sheets["schools"] = schools
     sheets["students"] = t.students
@@ -81,34 +80,52 @@ def column_sheet(sheets: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def workbook_bytes(t) -> bytes:
+def workbook_bytes(t, sheets: dict | None = None) -> bytes:
     """The workbook as .xlsx bytes (xlsxwriter): bilingual headings, number formats by column,
-    header row frozen with a filter, columns sized to fit."""
+    header row frozen with a filter, columns sized to fit. ``sheets``: :func:`workbook_sheets`
+    of ``t`` when the caller has them already."""
+    import xlsxwriter
+
     buf = io.BytesIO()
     # Text is stored as text: a name starting with '=' must not become a live formula.
-    with pd.ExcelWriter(buf, engine="xlsxwriter",
-                        engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False,
-                                                   "nan_inf_to_errors": True}}) as writer:
-        book = writer.book
-        formats = {kind: book.add_format({"num_format": f}) for kind, f in FORMATS.items()}
-        head = book.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#f3f3f3",
-                                "border": 1})
-        for name, frame in workbook_sheets(t).items():
-            sheet_name = SHEETS[name]
-            documenting = name == "columns"
-            frame.to_excel(writer, sheet_name=sheet_name, index=False, startrow=1, header=False)
-            sheet = writer.sheets[sheet_name]
-            for i, column in enumerate(frame.columns):
-                kind = "text" if documenting else columns.kind(str(column))
-                title = str(column) if documenting else columns.heading(str(column))
-                sheet.write(0, i, title, head)
-                width = max(10, min(40, max(len(title) + 2, _width(frame[column]))))
-                sheet.set_column(i, i, width, formats.get(kind))
-            sheet.set_row(0, 32)
-            sheet.freeze_panes(1, 0)
-            if len(frame.columns):
-                sheet.autofilter(0, 0, max(len(frame), 1), len(frame.columns) - 1)
+    book = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                                     "nan_inf_to_errors": True})
+    formats = {kind: book.add_format({"num_format": f}) for kind, f in FORMATS.items()}
+    head = book.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#f3f3f3", "border": 1})
+    for name, frame in (workbook_sheets(t) if sheets is None else sheets).items():
+        sheet = book.add_worksheet(SHEETS[name])
+        documenting = name == "columns"
+        for i, column in enumerate(frame.columns):
+            kind = "text" if documenting else columns.kind(str(column))
+            title = str(column) if documenting else columns.heading(str(column))
+            sheet.write_string(0, i, title, head)
+            width = max(10, min(40, max(len(title) + 2, _width(frame[column]))))
+            sheet.set_column(i, i, width, formats.get(kind))    # the column's format: every cell below takes it
+        _write_cells(sheet, frame)
+        sheet.set_row(0, 32)
+        sheet.freeze_panes(1, 0)
+        if len(frame.columns):
+            sheet.autofilter(0, 0, max(len(frame), 1), len(frame.columns) - 1)
+    book.close()
     return buf.getvalue()
+
+
+def _write_cells(sheet, frame: pd.DataFrame) -> None:
+    """The values of ``frame`` from the second row down, one column at a time, each with the
+    writer of its type: numbers, booleans, else by value (text stays text); a missing value is
+    an empty cell."""
+    for j, column in enumerate(frame.columns):
+        values = frame[column]
+        if values.dtype.kind == "b":
+            write, cells = sheet.write_boolean, values.tolist()
+        elif values.dtype.kind in "iuf":
+            write, cells = sheet.write_number, values.to_numpy(dtype=float, na_value=np.nan).tolist()
+        else:
+            write, cells = sheet.write, values.astype(object).tolist()
+        for i, value in enumerate(cells, start=1):
+            if value is None or value is pd.NA or value != value:     # None, NA, NaN: left empty
+                continue
+            write(i, j, value)
 
 
 def _width(values: pd.Series) -> int:

@@ -11,10 +11,8 @@ import pandas as pd
 
 from capsim.reports import columns
 from capsim.reports.fonts import FAMILY, font_face_css
-from capsim.reports.headlines import headlines
 from capsim.reports.labels import level_label, money, people, span, word, year
 from capsim.reports.plots import gap_by_year
-from capsim.reports.schools import school_table
 from capsim.reports.summary import district_problems, worst
 
 CAPTIONS = {
@@ -53,7 +51,7 @@ window.addEventListener('load', function () {
 
 def render(t, images: dict) -> str:
     """The page for ReportTables ``t`` and PNG ``images`` (name -> bytes)."""
-    h = headlines(t)
+    h = t.headline_figures
     main = {k: v for k, v in images.items() if k not in DISTRICT_FIGURES}
     body = "\n".join([
         f"<h1>{html.escape(t.title)}</h1>",
@@ -219,7 +217,7 @@ def _ledger(t) -> str:
 
 
 def _schools(t) -> str:
-    table = school_table(t)
+    table = t.school_summary
     if table is None:
         return "<p>No school list in the scenario (seats by district only): no per-school figures.</p>"
     from capsim.reports.schools import FIGURES
@@ -279,14 +277,15 @@ def _numeric(text) -> bool:
 def _table(frame: pd.DataFrame, t, kinds: dict | None = None, table_id: str = "") -> str:
     """An HTML table with bilingual headings and each column formatted by its kind."""
     kinds = {c: (kinds or {}).get(c) or columns.kind(str(c)) for c in frame.columns}
+    chinese = t.chinese
     # money is shown in 万元/亿元 (or million yuan) per cell, so the heading drops the yuan unit
     head = "".join(f"<th>{html.escape(columns.heading(str(c), unit=kinds[c] != 'yuan'))}</th>" for c in frame.columns)
     rows = []
     for values in frame.itertuples(index=False):
         rows.append("<tr>" + "".join(
-            f"<td class='text'>{html.escape(cell(v, kinds[c], t.chinese))}</td>" if kinds[c] == "text"
+            f"<td class='text'>{html.escape(cell(v, kinds[c], chinese))}</td>" if kinds[c] == "text"
             and not _numeric(v)
-            else f"<td>{html.escape(cell(v, kinds[c], t.chinese))}</td>" for c, v in zip(frame.columns, values))
+            else f"<td>{html.escape(cell(v, kinds[c], chinese))}</td>" for c, v in zip(frame.columns, values))
             + "</tr>")
     ident = f" id='{table_id}'" if table_id else ""
     return f"<div class='scroll'><table{ident}><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"

@@ -76,7 +76,7 @@ def _start(results, ax, title, region, level, func, column="lawful_seats"):
     t = tables_of(results)
     _check(t, func, region, level)
     ax = _axes(ax)
-    ax.set_title(f"{title} · {label(region, level, t)}", fontsize=9)
+    ax.set_title(f"{title} · {label(region, level, t)}", fontsize=9, y=1.0)
     return t, ax, _unknown(ax, t.before, region, level, column)
 
 
@@ -101,6 +101,26 @@ def _side_by_side(t, styles):
             for k, (name, table, style) in enumerate(stages)]
 
 
+def _bar(ax, x, height, width, bottom=None, label=None, color=None, **style):
+    """Vertical bars as :meth:`Axes.bar` draws them (a BarContainer of Rectangles, ``label`` on
+    the container), with the data limits grown once for all bars instead of once per bar."""
+    from matplotlib.container import BarContainer
+    from matplotlib.patches import Rectangle
+
+    x, height = np.asarray(x, float), np.asarray(height, float)
+    bottom = np.zeros_like(x) if bottom is None else np.array(bottom, float)
+    patches = []
+    for xi, b, h in zip(x, bottom, height):
+        patch = Rectangle((xi - width / 2, b), width, h, facecolor=color, label="_nolegend_", **style)
+        patch.sticky_edges.y.append(b)        # as Axes.bar: no margin below the base of a bar
+        ax.add_artist(patch)
+        patches.append(patch)
+    if len(x):
+        ax.update_datalim(np.column_stack([np.r_[x - width / 2, x + width / 2], np.r_[bottom, bottom + height]]))
+        ax.autoscale_view()
+    return ax.add_container(BarContainer(patches, datavalues=height, orientation="vertical", label=label))
+
+
 def gap_by_year(assessment: pd.DataFrame, region=None, level=None) -> pd.DataFrame:
     """Per year: shortage (lawful seats short of students, summed over the cells short) and
     surplus (summed over the cells with room), over the selected regions and levels."""
@@ -118,8 +138,8 @@ def seat_gap(results, region=None, level=None, ax=None):
     for name, table, shade, offset, width in _side_by_side(t, (0, 1)):
         g = gap_by_year(table, region, level)
         x = g.index.to_numpy() + offset
-        ax.bar(x, g.surplus, width, color=SURPLUS[shade], label=f"surplus {name}")
-        ax.bar(x, -g.shortage, width, color=SHORT[shade], label=f"shortage {name}")
+        _bar(ax, x, g.surplus, width, color=SURPLUS[shade], label=f"surplus {name}")
+        _bar(ax, x, -g.shortage, width, color=SHORT[shade], label=f"shortage {name}")
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_ylabel("seats (lawful − students)", fontsize=8)
     ax.legend(fontsize=7, ncol=2)
@@ -151,7 +171,7 @@ def fan_chart(results, level, region=None, ax=None, band=None):
         if table is not None:
             seats = _select(table, region, level).groupby("year").lawful_seats.sum(min_count=1)
             ax.step(seats.index, seats, where="mid", linestyle=style, color="#2e7d32", label=name)
-    ax.set_title(f"学生与学位 students and seats · {label(region, level, t)}", fontsize=9)
+    ax.set_title(f"学生与学位 students and seats · {label(region, level, t)}", fontsize=9, y=1.0)
     ax.set_ylabel("persons / seats", fontsize=8)
     ax.legend(fontsize=7)
     ax.grid(alpha=0.3)
@@ -175,8 +195,8 @@ def build_timeline(results, ax=None):
                     va="center", fontsize=6.5)
         ax.set_yticks(y, schedule.id, fontsize=6.5)
         ax.set_xlim(start.min() - 0.5, schedule.open_year.max() + 6)
-        ax.invert_yaxis()
-    ax.set_title("建设时间表 build timeline (works → opening; purple = committed)", fontsize=9)
+        ax.set_ylim(len(schedule) - 0.5, -0.5)       # first project on top, no empty band above or below
+    ax.set_title("建设时间表 build timeline (works → opening; purple = committed)", fontsize=9, y=1.0)
     ax.set_xlabel("year", fontsize=8)
     ax.grid(axis="x", alpha=0.3)
     return ax
@@ -202,14 +222,17 @@ def oversized_classes(results, region=None, level=None, ax=None):
                                     "oversized_classes")
     if unknown:
         return ax
+    top = 0.0
     for name, table, hatch, offset, width in _side_by_side(t, ("//", None)):
         f = oversized_by_band(table, region, level)
         x = f.index.to_numpy() + offset
         bottom = np.zeros(len(f))
         for band, column, color in band_labels(t.settings):
-            ax.bar(x, f[column], width, bottom=bottom, color=color, hatch=hatch, edgecolor="white",
-                   label=f"{band} ({name})")
+            _bar(ax, x, f[column], width, bottom=bottom, color=color, hatch=hatch, edgecolor="white",
+                 label=f"{band} ({name})")
             bottom += f[column].to_numpy()
+        top = max(top, bottom.max(initial=0))
+    ax.set_ylim(0, max(top, 1) * 1.05)          # a margin above the tallest stack (stacked bars stop autoscale at it)
     ax.set_ylabel("classes", fontsize=8)
     ax.legend(fontsize=6.5, ncol=2)
     ax.grid(axis="y", alpha=0.3)
@@ -248,7 +271,7 @@ def spending(results, ax=None):
     text = f"spent in these years {money(spent.sum(), t.chinese)} of the chosen projects' {money(total, t.chinese)}"
     if t.budget_total:
         text += f"; budget {money(t.budget_total, t.chinese)}"
-    ax.set_title(f"年度投资 money per year ({name})\n{text}", fontsize=8.5)
+    ax.set_title(f"年度投资 money per year ({name})\n{text}", fontsize=8.5, y=1.0)
     ax.set_ylabel(name, fontsize=8)
     ax.legend(fontsize=7)
     ax.grid(axis="y", alpha=0.3)
@@ -264,7 +287,7 @@ def teachers(results, region=None, ax=None):
     need = _select(table, region).groupby(["year", "level"], sort=False).teachers_needed.sum(min_count=1).unstack()
     for level in need.columns:
         ax.plot(need.index, need[level], marker="o", markersize=3, label=f"{LEVEL_NAMES.get(level, '')} {level}")
-    ax.set_title(f"teachers needed 教师需求 · {label(region, t=t)}", fontsize=9)
+    ax.set_title(f"teachers needed 教师需求 · {label(region, t=t)}", fontsize=9, y=1.0)
     ax.set_ylabel("teachers", fontsize=8)
     ax.legend(fontsize=7)
     ax.grid(alpha=0.3)
@@ -306,7 +329,7 @@ def seat_gap_map(results, year, stage="before", ax=None):
         pts = t.places["projects"]
         pts = pts[pts.id.isin(t.schedule[t.schedule.open_year <= year].id)]
         ax.scatter(pts.x, pts.y, s=30, marker="^", color="black", label="new sites 新校址")
-    ax.set_title(f"{year} · {'规划前 before' if stage == 'before' else '规划后 after'}", fontsize=9)
+    ax.set_title(f"{year} · {'规划前 before' if stage == 'before' else '规划后 after'}", fontsize=9, y=1.0)
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_aspect("equal", adjustable="datalim")

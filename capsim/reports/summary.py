@@ -40,18 +40,23 @@ def district_problems(assessment: pd.DataFrame) -> pd.DataFrame:
     """Per district and level: the largest shortage and its year, the years short (first–last),
     the seat-years short, the most oversized classes and their year, and the years with any."""
     frame = assessment[["region", "level", "year", "oversized_classes"]].assign(shortage=cell_shortage(assessment))
-    rows = []
-    for (region, level), g in frame.groupby(["region", "level"], sort=False):
-        short, over = g[g.shortage > 0.5], g[g.oversized_classes > 0.5]
-        rows.append({"region": region, "level": level,
-                     "shortage_max": g.shortage.max() if g.shortage.notna().any() else np.nan,
-                     "shortage_max_year": g.year[g.shortage.idxmax()] if len(short) else np.nan,
-                     "shortage_years": span(short.year.min(), short.year.max()) if len(short) else "",
-                     "shortage_seat_years": g.shortage.sum(min_count=1),
-                     "oversized_max": g.oversized_classes.max(),
-                     "oversized_max_year": g.year[g.oversized_classes.idxmax()] if len(over) else np.nan,
-                     "oversized_years": span(over.year.min(), over.year.max()) if len(over) else ""})
-    return pd.DataFrame(rows)
+    by = frame.groupby(["region", "level"], sort=False)
+    out = pd.DataFrame({"shortage_max": by.shortage.max()})
+    for name, column in (("shortage", "shortage"), ("oversized", "oversized_classes")):
+        present = frame[column] > 0.5
+        years = frame.year.where(present).groupby([frame.region, frame.level], sort=False).agg(["min", "max"])
+        peak = frame[column].fillna(-np.inf).groupby([frame.region, frame.level], sort=False).idxmax()
+        any_present = present.groupby([frame.region, frame.level], sort=False).any()
+        out[f"{name}_max_year"] = frame.year.loc[peak].to_numpy(float)
+        out[f"{name}_max_year"] = out[f"{name}_max_year"].where(any_present)
+        out[f"{name}_years"] = [span(a, b) for a, b in zip(years["min"], years["max"])]
+        if name == "shortage":
+            out["shortage_seat_years"] = by.shortage.sum(min_count=1)
+        else:
+            out["oversized_max"] = by.oversized_classes.max()
+    columns = ["shortage_max", "shortage_max_year", "shortage_years", "shortage_seat_years", "oversized_max",
+               "oversized_max_year", "oversized_years"]
+    return out[columns].reset_index()
 
 
 def worst_lines(assessment: pd.DataFrame, names: dict, n: int = 5, indent: str = "  ") -> list[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -51,12 +52,28 @@ class ReportTables:
     grades_after: pd.DataFrame | None = None
     places: dict = field(default_factory=dict)   # "regions"/"schools"/"projects" -> id, x, y (where the data give them)
 
-    @property
+    @cached_property
     def chinese(self) -> bool:
         """Region names in Chinese: money in 万元/亿元."""
         from capsim.reports.labels import is_chinese
 
         return is_chinese(self.region_names)
+
+    # The tables below are pure functions of the fields, which never change: each is made once
+    # per ReportTables (the page and the workbook both show it) and kept with it.
+    @cached_property
+    def headline_figures(self) -> dict:
+        """:func:`capsim.reports.headlines.headlines` of these tables."""
+        from capsim.reports.headlines import headlines
+
+        return headlines(self)
+
+    @cached_property
+    def school_summary(self) -> pd.DataFrame | None:
+        """:func:`capsim.reports.schools.school_table` of these tables (None without a school list)."""
+        from capsim.reports.schools import school_table
+
+        return school_table(self)
 
     def region(self, region) -> str:
         """The region's name as the regions table gives it."""
