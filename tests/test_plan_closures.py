@@ -70,3 +70,20 @@ def test_closures_on_the_tiny_example_leave_no_closed_school_with_pupils_and_are
     with pytest.raises(PlanError, match="plan.closures"):
         capsim.run(capsim.load_scenario(tiny_path(), use=["deterministic"],
                                         set={"plan.closures": True, "plan.granularity": "school"}))
+
+
+def test_the_schools_closed_are_saved_read_back_and_shown(tmp_path):
+    """closures.csv in the run's folder, the same table from the folder, a sheet and a section."""
+    import capsim
+    from capsim.examples import tiny_path
+    from capsim.reports.excel import workbook_sheets
+    from capsim.reports.tables import from_folder
+
+    res = capsim.run(capsim.load_scenario(tiny_path(), use=["deterministic"],
+                                          set={"plan.closures": True, "plan.school_running_cost": 3e6}))
+    capsim.report(res, tmp_path / "out")
+    t = from_folder(tmp_path / "out")
+    assert t.closures[["year", "region", "school"]].equals(res.plan.closures[["year", "region", "school"]])
+    assert "closures" in workbook_sheets(t)
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "Schools closed" in page and all(str(s) in page for s in res.plan.closures.school)

@@ -27,7 +27,8 @@ def result_tables(res) -> dict:
                       assessment_after_plan=res.assessment_planned,
                       assessment_schools_after_plan=res.assessment_after.schools,
                       assessment_grades_after_plan=res.assessment_after.grades, catchments=res.plan.catchments,
-                      seats_by_grade_after_plan=res.plan.seats_by_grade, classrooms_after_plan=res.plan.rooms)
+                      seats_by_grade_after_plan=res.plan.seats_by_grade, classrooms_after_plan=res.plan.rooms,
+                      closures=res.plan.closures)
     if res.scenario.targets:
         tables["targets"] = res.targets
     if len(res.ledger):

@@ -61,6 +61,7 @@ COLUMNS = {
     "shortfall": ("缺口", "pupils without a seat", "people"),
     "classes": ("班级数", "classes the plan forms for the cohort (or the level) in the year", "people"),
     "class_seats": ("班级学位", "the cohort's classes × the grade's standard class size", "people"),
+    "classrooms": ("教室", "lawful classrooms the school held the year before it closes", "people"),
     "rooms_before": ("规划前教室", "lawful classrooms before the plan", "people"),
     "rooms_added": ("新增教室", "classrooms the plan's projects add", "people"),
     "rooms_rented": ("借用教室", "classrooms rented for the year", "people"),

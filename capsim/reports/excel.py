@@ -16,7 +16,8 @@ from capsim.reports.labels import level_label, word
 SHEETS = {"headline": "概要 headline", "worst": "最突出 worst", "districts": "区域 districts", "schools": "学校 schools",
           "students": "学生 students", "assessment": "评估 assessment", "schedule": "项目 schedule",
           "shortfalls": "缺口 shortfalls", "spending": "投资 spending", "summary": "求解 plan summary",
-          "seats_by_grade": "分年级学位 seats by grade", "catchments": "学区 catchments", "targets": "目标 targets",
+          "seats_by_grade": "分年级学位 seats by grade", "catchments": "学区 catchments", "closures": "撤并 closures",
+          "targets": "目标 targets",
           "ledger": "台账 ledger", "columns": "字段说明 columns"}
 FORMATS = {"people": "#,##0", "year": "0", "whole": "0", "share": "0%", "yuan": "#,##0", "number": "#,##0.00", "seconds": "0.0"}
 
@@ -48,7 +49,8 @@ def workbook_sheets(t) -> dict[str, pd.DataFrame]:
     full = [("before", t.before)] + ([("after", t.after)] if t.after is not None else [])
     assessment = pd.concat([table.assign(stage=stage) for stage, table in full], ignore_index=True)
     sheets["assessment"] = assessment[["stage"] + [c for c in assessment if c != "stage"]]
-    for name in ("schedule", "shortfalls", "spending", "summary", "seats_by_grade", "catchments", "targets", "ledger"):
+    for name in ("schedule", "shortfalls", "spending", "summary", "seats_by_grade", "catchments", "closures", "targets",
+                 "ledger"):
         frame = getattr(t, name)
         if frame is not None:
             sheets[name] = frame

@@ -66,7 +66,7 @@ def render(t, images: dict) -> str:
         _section("台账 Ledger of oversized classes and schools", _ledger(t), "ledger"),
         _section("项目安排 Schedule", _schedule(t, h), "schedule"),
         _section("分学段学位缺口 Seat gap by level and year", _gap_table(t)),
-        _section("未解决缺口 Shortfalls left", _shortfalls(t)), *_catchments(t),
+        _section("未解决缺口 Shortfalls left", _shortfalls(t)), *_closures(t), *_catchments(t),
         _section("假设 Assumptions", _assumptions(t)),
         _section("数据来源 Data provenance", _provenance(t)),
         _section("完整情景 Resolved scenario", f"<pre>{html.escape(t.scenario_text)}</pre>"),
@@ -344,6 +344,20 @@ def _shortfalls(t) -> str:
         first_year=("year", "min"), last_year=("year", "max"), seat_years=("seats", "sum")).reset_index()
     by = by.assign(region=[t.region(r) for r in by.region], level=[level_label(lv) for lv in by.level])
     return _table(by, t)
+
+
+def _closures(t) -> list[str]:
+    """The schools the plan closes, by year (no section unless the scenario lets it close any)."""
+    c = t.closures
+    if c is None:
+        return []
+    if not len(c):
+        return [_section("撤并学校 Schools closed", "<p>None 无: no closure saves more than it costs.</p>", "closures")]
+    c = c.sort_values(["year", "region", "school"])
+    c = c.assign(region=[t.region(r) for r in c.region])
+    intro = ("<p>所列学校自该年起撤并，学生由本区其余学校接收。Closed from the year shown, for good; their "
+             "pupils are seated in the rest of the district.</p>")
+    return [_section("撤并学校 Schools closed", intro + _table(c, t, {"school": "text", "region": "text"}), "closures")]
 
 
 def _catchments(t) -> list[str]:
