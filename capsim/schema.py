@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal, Union, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 YearPath = dict[int, float] | float
 ClassSize = Annotated[int, Field(ge=1, le=200)]
@@ -215,6 +215,25 @@ class Standards(Strict):
         return bands
 
 
+class Conversion(Strict):
+    """Schools of one level that the plan may convert into schools of another (改建), whole:
+    ``{ school_type = "kindergarten", into = "primary", cost_per_classroom = 150000 }``."""
+
+    school_type: Literal["kindergarten", "primary", "junior", "senior"] = Field(
+        description="the type of the listed schools that may be converted (a school teaching one level)")
+    into: Literal["kindergarten", "primary", "junior", "senior"] = Field(description="the type each becomes")
+    cost_per_classroom: float = Field(ge=0, le=1e9, description="yuan to refit one of its classrooms, spent in the "
+                                      "year it converts (counted in the budgets)")
+    classrooms_per_classroom: float = Field(1.0, gt=0, le=4, description="classrooms of the new level each "
+                                            "classroom gives (rounded down; within the new type's maximum size)")
+
+    @model_validator(mode="after")
+    def _another_level(self):
+        if self.school_type == self.into:
+            raise ValueError(f"a conversion changes the school's level: into must differ from {self.school_type!r}")
+        return self
+
+
 class Plan(Strict):
     """The optimiser's settings: solver, budgets, money and the price of a missing seat."""
 
@@ -248,6 +267,9 @@ class Plan(Strict):
                                               "(empty: nothing)")
     closure_cost: float = Field(0.0, ge=0, le=1e10, description="with plan.closures: yuan, once, to close a school "
                                 "(moving pupils and staff), discounted to the year it closes")
+    conversions: list[Conversion] = Field(default_factory=list, description="planning in classes by region or zone: "
+                                          "the conversions the plan may choose, each school converted whole from the "
+                                          "second plan year on, for good (empty: none)")
     years: int | None = Field(None, ge=1, le=100, description="years planned from first_year (default: to end_year)")
     break_symmetry: bool = Field(False, description="true to make interchangeable candidates open in table order "
                                  "(helps when many alike schools are listed; slows easy instances)")

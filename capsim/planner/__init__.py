@@ -46,6 +46,8 @@ class PlanResult:
                                                  # rooms_added, rooms_rented, classes, rooms_empty
     closures: pd.DataFrame | None = None         # with plan.closures: year (first closed), region, school,
                                                  # classrooms (lawful, the year before it closes)
+    conversions: pd.DataFrame | None = None      # with plan.conversions: year (first converted), region, school,
+                                                 # level, into, classrooms, classrooms_after, cost_yuan
 
     @property
     def summary(self) -> dict:
@@ -143,11 +145,15 @@ def plan_context(scenario, projection=None, assessment=None, evaluate: bool = Fa
     catch = _catchment(scenario, regions, levels, years, cells, assessment, schools, projects)
     cohorts = _cohorts(scenario, capacity or cfg.capacity, cells, catch, assessment, regions, levels, years, schools,
                        projects)
-    if cfg.closures and (cohorts is None or cohorts.entrants is not None) and capacity is None:
-        raise PlanError([Problem(f"{scenario.source}: plan.closures", "closures are chosen when planning in classes "
-                                 "by region or zone: with a school list, plan.capacity = \"classes\", no catchment "
-                                 "areas and plan.granularity \"region\" or \"zone\".", True,
-                                 "leave plan.closures false, or plan in classes by region or zone.")])
+    decided = [("closures", cfg.closures, "false"), ("conversions", bool(cfg.conversions), "empty")]
+    problems = [Problem(f"{scenario.source}: plan.{key}", f"{key} are chosen when planning in classes by region or "
+                        "zone: with a school list, plan.capacity = \"classes\", no catchment areas and "
+                        "plan.granularity \"region\" or \"zone\".", True,
+                        f"leave plan.{key} {off}, or plan in classes by region or zone.")
+                for key, on, off in decided if on and (cohorts is None or cohorts.entrants is not None)
+                and capacity is None]
+    if problems:
+        raise PlanError(problems)
     if cfg.empty_room_cost and cohorts is None and capacity is None:
         raise PlanError([Problem(f"{scenario.source}: plan.empty_room_cost", "empty classrooms are counted when "
                                  "planning in classes: with a school list, plan.capacity = \"classes\" and without "
@@ -330,6 +336,12 @@ def _result(m, sol: Solution, ctx: PlanContext, evaluated=False) -> PlanResult:
     schedule = schedule_frame(m, x, ctx.regions)
     k, s = np.nonzero(spend)
     spending = pd.DataFrame({"year": years[s], "project": [p.ids[i] for i in chosen_p[k]], "cost_yuan": spend[k, s]})
+    conversions = _conversion_frame(m, sol, ctx.regions, ctx.levels)
+    if conversions is not None and len(conversions):
+        spending = pd.concat([spending, pd.DataFrame({"year": conversions.year, "project": [
+            f"{school} → {into}" for school, into in zip(conversions.school, conversions.into)],
+            "cost_yuan": conversions.cost_yuan})], ignore_index=True)
+    changed = _decided_rooms(m, sol)
     short = np.nan_to_num(sol.values[m.short_index]) if np.isfinite(sol.values).all() else inp.need.copy()
     L, R = len(ctx.levels), len(ctx.regions)
     rented = np.nan_to_num(sol.values[m.rent_index]) if m.rent_index is not None else None
@@ -347,8 +359,11 @@ def _result(m, sol: Solution, ctx: PlanContext, evaluated=False) -> PlanResult:
     else:
         rented = rented if rented is not None else np.zeros_like(short)
         rented_seats = ctx.cells.by_level(rented, L)
-    seats = _seat_frame(ctx.regions, ctx.levels, years, ctx.demand, ctx.lawful, _seats_added(m, x, p.seats, R),
-                        rented_seats, ctx.cells.by_level(short, L))
+    seats_added = _seats_added(m, x, p.seats, R)
+    if changed is not None:                # net of the schools closed or converted
+        seats_added = seats_added + inp.cohorts.to_regions(changed, R) * inp.cohorts.room_seats[None, :, None]
+    seats = _seat_frame(ctx.regions, ctx.levels, years, ctx.demand, ctx.lawful, seats_added, rented_seats,
+                        ctx.cells.by_level(short, L))
     opening = np.full(len(p.ids), np.nan)
     opening[chosen_p] = years[chosen_y]
     added = _seats_added(m, x, None, R)                              # (R, K, Y) lawful seats per cell
@@ -359,12 +374,12 @@ def _result(m, sol: Solution, ctx: PlanContext, evaluated=False) -> PlanResult:
     notes = [ctx.over_budget] + (["the solver found no plan within plan.time_limit: the plan is the committed "
                                   "projects alone"] if timed_out else [])
     if inp.cohorts is not None:
-        by_grade, rooms = _class_frames(m, sol, x, ctx, pool_short, rented_rooms, pool_pupils)
+        by_grade, rooms = _class_frames(m, sol, x, ctx, pool_short, rented_rooms, pool_pupils, changed)
     else:
         by_grade, rooms = _grade_frame(ctx, added, rented, short), None
     return PlanResult(schedule, spending, seats, missing, sol, p, opening, tuple(ctx.unplanned),
                       "; ".join(filter(None, notes)), _catchment_frame(m, sol, ctx.levels), by_grade, rooms,
-                      _closure_frame(m, sol, ctx.regions))
+                      _closure_frame(m, sol, ctx.regions), conversions)
 
 
 def _entrants_solved(m, sol: Solution, c):
@@ -401,10 +416,11 @@ def shortfalls_by_school(missing: pd.DataFrame, short, unseated, c, ctx: PlanCon
     return out[["year", "region", "school", "level", "grades", "seats", "cause"]].reset_index(drop=True)
 
 
-def _class_frames(m, sol: Solution, x, ctx: PlanContext, short, rented_rooms, pupils=None):
+def _class_frames(m, sol: Solution, x, ctx: PlanContext, short, rented_rooms, pupils=None, changed=None):
     """The class model's plan by grade (students, the cohort's classes, their seats at its class
     size: the grade's standard or the cohort's new-intake cap; shortfall) and by level (classrooms
-    before, added, rented, the classes formed, and the classrooms before or added left empty)."""
+    before, added, rented, gained (+) or lost (-) by the schools closed or converted, the classes
+    formed, and the classrooms before, added or gained left empty)."""
     from capsim.planner.classes import classes_of_cells
     from capsim.projection import tidy_columns
 
@@ -418,8 +434,10 @@ def _class_frames(m, sol: Solution, x, ctx: PlanContext, short, rented_rooms, pu
     frame.insert(3, "grade", c.cell_grade[frame.cell])
     added = _seats_added(m, x, c.project_rooms, Z, c.pool_of(m.inputs.projects))
     in_use = ctx.cells.by_level(formed, len(ctx.levels))
+    changed = np.zeros(c.rooms.shape) if changed is None else changed
     rooms = tidy_columns({"rooms_before": c.rooms, "rooms_added": added, "rooms_rented": rented_rooms,
-                          "classes": in_use, "rooms_empty": np.maximum(c.rooms + added - in_use, 0.0)},
+                          "rooms_changed": changed, "classes": in_use,
+                          "rooms_empty": np.maximum(c.rooms + added + changed - in_use, 0.0)},
                          pool=np.arange(Z), level=ctx.levels, year=years)
     zoned = c.pool_region is not None
     for f in (frame, rooms):
@@ -429,7 +447,51 @@ def _class_frames(m, sol: Solution, x, ctx: PlanContext, short, rented_rooms, pu
             f.insert(2, c.pool_kind, np.asarray(c.pools, dtype=object)[f.pool])
     keys = ["year", "region"] + ([c.pool_kind] if zoned else [])
     by_grade = frame[keys + ["level", "grade", "students", "classes", "class_seats", "shortfall"]]
-    return by_grade, rooms[keys + ["level", "rooms_before", "rooms_added", "rooms_rented", "classes", "rooms_empty"]]
+    return by_grade, rooms[keys + ["level", "rooms_before", "rooms_added", "rooms_rented", "rooms_changed", "classes",
+                                   "rooms_empty"]]
+
+
+def _decided(sol: Solution, index) -> np.ndarray:
+    """(I, Y) the closures or conversions a solution makes by each year (none without a solution)."""
+    if not np.isfinite(sol.values).all():
+        return np.zeros(index.shape)
+    return (np.rint(sol.values[index]) > 0.5).astype(float)
+
+
+def _decided_rooms(m, sol: Solution) -> np.ndarray | None:
+    """(Z, L, Y) classrooms the schools closed or converted by each year add to (+) or take
+    from (-) each pool and level (None without closures or conversions)."""
+    c = m.inputs.cohorts
+    if m.shut_index is None and m.convert_index is None:
+        return None
+    out = np.zeros(c.rooms.shape)
+    if m.shut_index is not None:
+        np.add.at(out, c.closable_pool, -c.closable_rooms * _decided(sol, m.shut_index)[:, None, :])
+    if m.convert_index is not None:
+        v, made = c.conversions, _decided(sol, m.convert_index)
+        np.add.at(out, (v.pool, v.level_from), -v.rooms * made)
+        np.add.at(out, (v.pool, v.level_to), v.gain * made)
+    return out
+
+
+def _conversion_frame(m, sol: Solution, regions, levels) -> pd.DataFrame | None:
+    """The schools a plan converts: the first year each teaches its new level, its region, the
+    level it left and the one it teaches, its classrooms before and after, and the refit's cost
+    (None without ``plan.conversions``)."""
+    if m.convert_index is None:
+        return None
+    from capsim.planner.model import conversion_spend
+
+    c, years = m.inputs.cohorts, m.inputs.years
+    v = c.conversions
+    made = (_decided(sol, m.convert_index) > 0) & (v.rooms > 0)      # while it stands
+    i = np.flatnonzero(made.any(axis=1))
+    t = np.argmax(made[i], axis=1)
+    region = v.pool[i] if c.pool_region is None else c.pool_region[v.pool[i]]
+    names = np.asarray(levels, dtype=object)
+    return pd.DataFrame({"year": years[t], "region": np.asarray(regions, dtype=object)[region], "school": v.school[i],
+                         "level": names[v.level_from[i]], "into": names[v.level_to[i]], "classrooms": v.rooms[i, t],
+                         "classrooms_after": v.gain[i, t], "cost_yuan": conversion_spend(m)[i, t]})
 
 
 def _closure_frame(m, sol: Solution, regions) -> pd.DataFrame | None:
@@ -438,7 +500,7 @@ def _closure_frame(m, sol: Solution, regions) -> pd.DataFrame | None:
     if m.shut_index is None:
         return None
     c, years = m.inputs.cohorts, m.inputs.years
-    shut = np.rint(sol.values[m.shut_index]) > 0.5 if np.isfinite(sol.values).all() else np.zeros(m.shut_index.shape, bool)
+    shut = (_decided(sol, m.shut_index) > 0) & (c.closable_rooms.sum(axis=1) > 0)   # while it stands
     s = np.flatnonzero(shut.any(axis=1))
     t = np.argmax(shut[s], axis=1)
     region = c.closable_pool[s] if c.pool_region is None else c.pool_region[c.closable_pool[s]]

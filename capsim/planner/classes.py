@@ -47,6 +47,20 @@ import pandas as pd
 
 
 @dataclass(frozen=True)
+class Conversions:
+    """The conversions a plan may choose (``plan.conversions``): one row per school and
+    conversion its type allows."""
+
+    school: np.ndarray        # (V,) school id
+    pool: np.ndarray          # (V,) its pool
+    level_from: np.ndarray    # (V,) level index it teaches
+    level_to: np.ndarray      # (V,) level index it would teach
+    rooms: np.ndarray         # (V, Y) lawful classrooms of its level
+    gain: np.ndarray          # (V, Y) classrooms of the new level it would give
+    cost_per_room: np.ndarray   # (V,) yuan to refit a classroom
+
+
+@dataclass(frozen=True)
 class Cohorts:
     """What the class model adds to the region level's inputs (cells are (level, grade) pairs).
 
@@ -73,6 +87,7 @@ class Cohorts:
     closable: np.ndarray | None = None        # (C,) with plan.closures: the schools the plan may close (school ids)
     closable_pool: np.ndarray | None = None   # (C,) pool of each
     closable_rooms: np.ndarray | None = None  # (C, L, Y) lawful classrooms each holds
+    conversions: Conversions | None = None   # with plan.conversions: the schools the plan may convert
 
     def class_size(self) -> np.ndarray:
         """(K, Y) most pupils a class of the cohort in each cell and year holds."""
@@ -160,6 +175,7 @@ def cohorts(scenario, cells, assessment, regions, levels, years, projects, pools
     base = _within_rooms(base, cells, G, rooms)
     room_seats = np.array([float(np.mean(scenario.standards.class_size[lv])) for lv in levels])
     shut = closable(scenario, assessment, cells, std, pool_of_school, levels, years)
+    shut["conversions"] = convertible(scenario, assessment, cells, std, pool_of_school, levels, years)
     if pools is None:
         return Cohorts(G, cells.level, cells.grade, std, pupils, rooms, base, lawful_classrooms(scenario, projects),
                        room_seats, size=size, **shut)
@@ -244,6 +260,31 @@ def closable(scenario, assessment, cells, std, pool_of_school, levels, years) ->
     keep = per.sum(axis=(1, 2)) > 0
     return dict(closable=np.asarray(ids[keep], dtype=object), closable_pool=pool_of_school.reindex(ids[keep]).to_numpy(),
                 closable_rooms=per[keep])
+
+
+def convertible(scenario, assessment, cells, std, pool_of_school, levels, years) -> Conversions | None:
+    """With ``plan.conversions``, each listed school of a conversion's type that holds a lawful
+    classroom of its level in the plan's years, once per conversion: its classrooms ``rooms[v, t]``
+    and those it would give the new level, ``gain[v, t] = min(floor(rooms[v, t] f), floor(M /
+    standard))`` (``f`` the conversion's ``classrooms_per_classroom``, ``M`` the new type's maximum
+    size, ``standard`` the new level's mean class). Conversions between levels the plan does not
+    plan are left out."""
+    options = [c for c in scenario.plan.conversions if c.school_type in levels and c.into in levels]
+    if not options:
+        return None
+    ids, per = rooms_by_school(assessment, cells, std, levels, years)
+    kind = assessment.schools.drop_duplicates("school").set_index("school").type.reindex(ids).to_numpy()
+    parts = []
+    for c in options:
+        f, t = levels.index(c.school_type), levels.index(c.into)
+        s = np.flatnonzero((kind == c.school_type) & (per[:, f].sum(axis=1) > 0))
+        most = np.floor(scenario.standards.max_school_size.get(c.into, np.inf)
+                        / float(np.mean(scenario.standards.class_size[c.into])))
+        gain = np.minimum(np.floor(per[s, f] * c.classrooms_per_classroom + 1e-9), most)
+        parts.append((ids[s], np.full(s.size, f), np.full(s.size, t), per[s, f], gain, np.full(s.size, c.cost_per_classroom)))
+    school, f, t, rooms, gain, cost = (np.concatenate(x) for x in zip(*parts))
+    return Conversions(np.asarray(school, dtype=object), pool_of_school.reindex(school).to_numpy(), f, t, rooms, gain,
+                       cost)
 
 
 def zone_shares(scenario, cells, assessment, pools: Pools, regions, levels, years) -> np.ndarray:
@@ -394,8 +435,10 @@ def define_keep_classes(m):
 
 def _classes_less_rooms(m):
     """(rows, cols, data) of ``sum_g K[r, (l, g), t] - sum_p rooms[p, l] open[p, t] + sum_s
-    rooms[s, l, t] shut[s, t]`` (the last with ``plan.closures``: the rooms of the pool's schools
-    closed by then), one row per pool, level and year (``r * L + l) * Y + t``)."""
+    rooms[s, l, t] shut[s, t] + sum_{v from l} rooms[v, t] conv[v, t] - sum_{v to l} gain[v, t]
+    conv[v, t]`` (the third with ``plan.closures``: the rooms of the pool's schools closed by
+    then; the last two with ``plan.conversions``: a converted school's rooms leave its old level
+    and give the new one its gain), one row per pool, level and year (``r * L + l) * Y + t``)."""
     from capsim.planner.model import _standing
 
     c = m.inputs.cohorts
@@ -415,6 +458,13 @@ def _classes_less_rooms(m):
         s, lv, t = np.nonzero(c.closable_rooms)
         rows.append((c.closable_pool[s] * L + lv) * Y + t); cols.append(m.shut_index[s, t])
         data.append(c.closable_rooms[s, lv, t])
+    if m.convert_index is not None:    # a converted school's rooms leave its level and join another's
+        v = c.conversions
+        i, t = np.nonzero(np.ones(m.convert_index.shape, dtype=bool))
+        rows.append((v.pool[i] * L + v.level_from[i]) * Y + t); cols.append(m.convert_index[i, t])
+        data.append(v.rooms[i, t])
+        rows.append((v.pool[i] * L + v.level_to[i]) * Y + t); cols.append(m.convert_index[i, t])
+        data.append(-v.gain[i, t])
     return rows, cols, data
 
 
@@ -455,13 +505,45 @@ def define_empty_rooms(m):
 def define_stay_closed(m):
     """A school closed stays closed: ``shut[s, t] - shut[s, t + 1] <= 0`` (``shut[s, t]`` = 1 from
     the year it closes; never in the first plan year, which is already under way)."""
-    if m.shut_index is None:
-        return None
-    C, Y = m.shut_index.shape
+    return None if m.shut_index is None else _for_good("stay_closed", m.shut_index, m.n)
+
+
+def define_stay_converted(m):
+    """A school converted stays converted: ``conv[v, t] - conv[v, t + 1] <= 0`` (``conv[v, t]`` = 1
+    from the year it converts; never in the first plan year)."""
+    return None if m.convert_index is None else _for_good("stay_converted", m.convert_index, m.n)
+
+
+def _for_good(name, index, n):
+    """Rows ``z[i, t] - z[i, t + 1] <= 0`` for the (I, Y) decision variables ``index``."""
+    C, Y = index.shape
     s, t = (a.reshape(-1) for a in np.indices((C, Y - 1)))
     row = np.arange(s.size)
-    return _rows("stay_closed", np.r_[row, row], np.r_[m.shut_index[s, t], m.shut_index[s, t + 1]],
-                 np.r_[np.ones(row.size), -np.ones(row.size)], row.size, m.n, "<=", np.zeros(row.size))
+    return _rows(name, np.r_[row, row], np.r_[index[s, t], index[s, t + 1]],
+                 np.r_[np.ones(row.size), -np.ones(row.size)], row.size, n, "<=", np.zeros(row.size))
+
+
+def define_one_fate(m):
+    """A school is closed or converted (by one of its conversions), not both: ``shut[s, t] +
+    sum_{v of s} conv[v, t] <= 1`` for each school with more than one such choice."""
+    if m.convert_index is None:
+        return None
+    c = m.inputs.cohorts
+    Y = m.convert_index.shape[1]
+    owners = [(c.conversions.school, m.convert_index)]
+    if m.shut_index is not None:
+        owners.append((c.closable, m.shut_index))
+    school = np.concatenate([o[0] for o in owners])
+    index = np.concatenate([o[1] for o in owners])
+    ids, of = np.unique(school.astype(str), return_inverse=True)
+    several = np.bincount(of, minlength=len(ids)) > 1
+    keep = several[of]
+    if not keep.any():
+        return None
+    row_of = np.cumsum(several) - 1
+    rows = (row_of[of[keep]][:, None] * Y + np.arange(Y)).reshape(-1)
+    n_rows = int(several.sum()) * Y
+    return _rows("one_fate", rows, index[keep].reshape(-1), np.ones(rows.size), n_rows, m.n, "<=", np.ones(n_rows))
 
 
 def classes_of_cells(m, values) -> np.ndarray:

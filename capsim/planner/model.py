@@ -29,9 +29,17 @@ permanent school opened late in the plan weighs its whole cost against a few yea
 Closures (``plan.closures``, off by default; :func:`capsim.planner.classes.define_stay_closed`):
 with cohorts, ``shut[s, t] in {0, 1}`` closes listed school ``s`` from year ``t`` for good (not
 in the first plan year); its classrooms leave its pool's. It saves ``school_running_cost d(t)``
-each year closed and costs ``closure_cost`` once, discounted to the year it closes (the term
+each year closed that it would otherwise stand and costs ``closure_cost`` once, discounted to the year it closes (the term
 ``closure_cost (d(t) - d(t + 1)) shut[s, t]`` summed over ``t``); a new school pays
 ``school_running_cost d(t)`` each year it stands. Neither counts against the budgets.
+
+Conversions (``plan.conversions``, none by default; :func:`capsim.planner.classes.define_stay_converted`,
+:func:`capsim.planner.classes.define_one_fate`): ``conv[v, t] in {0, 1}`` converts listed school
+``v`` whole into a school of another level from year ``t`` for good (not in the first plan year):
+its classrooms leave its level's pool and ``gain[v, t]`` join the new level's. The refit costs
+``spend[v, t] = rooms[v, t] cost_per_room`` once, in that year, discounted (``spend[v, t] d(t)
+- spend[v, t + 1] d(t + 1)`` on ``conv[v, t]``), and counts in that year's and the total budget.
+A school is closed or converted, not both; a converted school keeps its running cost.
 
 Empty classrooms (``plan.empty_room_cost``, off by default; :func:`define_empty_rooms`): with
 cohorts, each classroom of a pool and level standing (existing or added by a project) without a
@@ -118,6 +126,7 @@ class Model:
     share_index: np.ndarray | None = None   # (Z, L, J) share of each cohort seated at each school (school granularity)
     unseated_index: np.ndarray | None = None   # (R, L, J) share of each cohort no school can take
     shut_index: np.ndarray | None = None   # (C, Y) school c closed by year t (the class model, with plan.closures)
+    convert_index: np.ndarray | None = None   # (V, Y) conversion v made by year t (the class model, plan.conversions)
 
 
 def build(inputs: PlanInputs) -> Model:
@@ -154,6 +163,10 @@ def build(inputs: PlanInputs) -> Model:
     if inputs.cohorts is not None and inputs.cohorts.closable is not None and len(inputs.cohorts.closable):
         shut_index = n + np.arange(len(inputs.cohorts.closable) * len(years)).reshape(-1, len(years))
         n += shut_index.size
+    convert_index = None
+    if inputs.cohorts is not None and inputs.cohorts.conversions is not None:
+        convert_index = n + np.arange(len(inputs.cohorts.conversions.school) * len(years)).reshape(-1, len(years))
+        n += convert_index.size
     assignment = None
     if inputs.catchment is not None:
         if samples(inputs) > 1:
@@ -161,7 +174,8 @@ def build(inputs: PlanInputs) -> Model:
         assignment = catchment.number(inputs.catchment, cell_seats(inputs), x_index, n)
         n += catchment.n_variables(assignment)
     m = Model(inputs, x_index, rent_index, short_index, n, np.zeros(n), np.zeros(n), np.full(n, np.inf),
-              np.zeros(n, dtype=bool), [], assignment, k_index, empty_index, share_index, unseated_index, shut_index)
+              np.zeros(n, dtype=bool), [], assignment, k_index, empty_index, share_index, unseated_index, shut_index,
+              convert_index)
     m.integer[: allowed.sum()] = True
     m.ub[: allowed.sum()] = 1.0
     committed = np.isfinite(p.committed)
@@ -176,10 +190,11 @@ def build(inputs: PlanInputs) -> Model:
     if k_index is not None:
         m.integer[k_index] = True
         m.lb[k_index], m.ub[k_index] = classes.bounds(inputs.cohorts, rent_index is not None)
-    if shut_index is not None:
-        m.integer[shut_index] = True
-        m.ub[shut_index] = 1.0
-        m.ub[shut_index[:, 0]] = 0.0                 # the first plan year is under way
+    for decided in (shut_index, convert_index):      # closed or converted for good, from the second plan year
+        if decided is not None:
+            m.integer[decided] = True
+            m.ub[decided] = 1.0
+            m.ub[decided[:, 0]] = 0.0                # the first plan year is under way
     if share_index is not None:
         e = inputs.cohorts.entrants
         ok, uk = share_index >= 0, unseated_index >= 0
@@ -200,7 +215,8 @@ def _families(m: Model) -> list:
         chosen = [*entrants.define_shares(m), entrants.define_open_intake(m),
                   entrants.define_school_pupils(m)] if m.share_index is not None else []
         return [classes.define_class_seats(m), classes.define_keep_classes(m), classes.define_classrooms(m),
-                classes.define_empty_rooms(m), classes.define_stay_closed(m)] + chosen + common
+                classes.define_empty_rooms(m), classes.define_stay_closed(m), classes.define_stay_converted(m),
+                classes.define_one_fate(m)] + chosen + common
     if m.assignment is None:
         return [define_capacity(m)] + common
     standing = _standing(m)
@@ -290,9 +306,13 @@ def _objective(m: Model) -> None:
         m.c[m.empty_index] = inp.empty_room_cost * d[None, None, :]
     if m.shut_index is not None:                  # saves the running cost; pays the closure once, when it closes
         later = np.r_[d[1:], 0.0]
-        m.c[m.shut_index] = -(inp.school_running_cost or 0.0) * d[None, :] + inp.closure_cost * (d - later)[None, :]
+        standing = inp.cohorts.closable_rooms.sum(axis=1) > 0        # (C, Y) the school is open then
+        m.c[m.shut_index] = (-(inp.school_running_cost or 0.0) * d[None, :] * standing
+                             + inp.closure_cost * (d - later)[None, :])
     if inp.school_running_cost:
         _new_school_running_cost(m, d)
+    if m.convert_index is not None:               # the refit, paid once, in the year it converts
+        m.c[m.convert_index] = _once(conversion_spend(m) * d[None, :])
     if m.unseated_index is not None:
         uk = m.unseated_index >= 0
         weight_u = entrants.unseated_weight(inp.cohorts.entrants, inp.cohorts.cell_level, d)
@@ -301,6 +321,20 @@ def _objective(m: Model) -> None:
         m.c[m.assignment.w_index] = catchment.travel_cost(inp.catchment, m.assignment, d)
         if m.assignment.u_index is not None:
             m.c[m.assignment.u_index] = catchment.rezoning_cost(inp.catchment, m.assignment, d)
+
+
+def conversion_spend(m: Model) -> np.ndarray:
+    """(V, Y) yuan conversion ``v`` costs if made in year ``t``: its classrooms then times the
+    refit of one."""
+    v = m.inputs.cohorts.conversions
+    return v.rooms * v.cost_per_room[:, None]
+
+
+def _once(paid: np.ndarray) -> np.ndarray:
+    """Coefficients of a decision ``z[i, t]`` held for good from the year it is made (``z[i, t] -
+    z[i, t - 1]`` = 1 in that year alone) that pay ``paid[i, t]`` in that year: ``paid[i, t] -
+    paid[i, t + 1]`` (``paid[i, T - 1]`` in the last year)."""
+    return paid - np.concatenate([paid[:, 1:], np.zeros((paid.shape[0], 1))], axis=1)
 
 
 def _new_school_running_cost(m: Model, d) -> None:
@@ -399,6 +433,14 @@ def define_yearly_budget(m: Model):
         t = np.broadcast_to(np.arange(Y)[:, None], (Y, S))
         rows.append(np.broadcast_to(t * S + np.arange(S), (R, L, Y, S)).reshape(-1))
         cols.append(m.rent_index.reshape(-1)); data.append(rent_price(m).reshape(-1))
+    if m.convert_index is not None:   # conversion v made in year t spends in t: spend_t (conv[v, t] - conv[v, t - 1])
+        spend = conversion_spend(m)
+        V, Y = spend.shape
+        i, t = np.nonzero(np.ones((V, Y), dtype=bool))
+        later = t + 1 < Y
+        rows += [t * S, (t[later] + 1) * S]
+        cols += [m.convert_index[i, t], m.convert_index[i[later], t[later]]]
+        data += [spend[i, t], -spend[i[later], t[later] + 1]]
     limited = np.repeat(np.isfinite(inp.budget_yearly), S)
     name, A, sense, rhs = _rows("yearly_budget", np.concatenate(rows), np.concatenate(cols), np.concatenate(data),
                                 len(inp.years) * S, m.n, "<=", np.repeat(inp.budget_yearly, S))
@@ -419,6 +461,9 @@ def define_total_budget(m: Model):
     if m.rent_index is not None:
         rows.append(np.broadcast_to(np.arange(S), m.rent_index.shape).reshape(-1))
         cols.append(m.rent_index.reshape(-1)); data.append(rent_price(m).reshape(-1))
+    if m.convert_index is not None:
+        rows.append(np.zeros(m.convert_index.size, dtype=int)); cols.append(m.convert_index.reshape(-1))
+        data.append(_once(conversion_spend(m)).reshape(-1))
     return _rows("total_budget", np.concatenate(rows), np.concatenate(cols), np.concatenate(data), S, m.n, "<=",
                  np.full(S, inp.budget_total))
 

@@ -66,6 +66,47 @@ def closed_schools(schools: Schools, closures: pd.DataFrame | None) -> Schools:
     return replace(schools, closed=closed)
 
 
+def converted_schools(scenario, schools: Schools, conversions: pd.DataFrame | None) -> Schools:
+    """``schools`` with those a plan converts (``PlanResult.conversions``) closed from their year and
+    each added again as a school of its new level, in the same buildings: id ``"ID→LEVEL"``, its
+    classrooms after (``classrooms_after``, spread over the grades as a project's,
+    :func:`classes_by_grade`), each of the level's mean standard class."""
+    if conversions is None or not len(conversions):
+        return schools
+    from capsim.enrolment import grades_by_level
+
+    grades = grades_by_level(scenario)
+    at = pd.Index(schools.ids).get_indexer(conversions.school)
+    year = conversions.year.to_numpy(dtype=float)
+    rooms = conversions.classrooms_after.to_numpy(dtype=float)
+    into = conversions["into"].to_numpy(dtype=object)
+    std = np.array([float(np.mean(scenario.standards.class_size[lv])) for lv in into])
+    caps = scenario.standards.max_school_size
+    n = len(at)
+
+    def spread(level, G):
+        per, extra = np.divmod(np.where(into == level, rooms, 0.0), G)
+        return per[:, None] + (np.arange(G)[None, :] < extra[:, None])
+
+    closed = schools.closed.copy()
+    closed[at] = np.minimum(closed[at], year)
+    return replace(
+        schools,
+        ids=schools.ids + tuple(f"{schools.ids[s]}→{lv}" for s, lv in zip(at, into)),
+        names=schools.names + tuple(f"{schools.names[s]} → {lv}" for s, lv in zip(at, into)),
+        region=np.concatenate([schools.region, schools.region[at]]),
+        type=np.concatenate([schools.type, into.astype(schools.type.dtype)]),
+        classes=np.concatenate([schools.classes, rooms]),
+        seats=np.concatenate([schools.seats, rooms * std]),
+        opened=np.concatenate([schools.opened, year]),
+        closed=np.concatenate([closed, schools.closed[at]]),
+        max_students=np.concatenate([schools.max_students, [caps.get(lv, np.inf) for lv in into]]),
+        base_students={lv: np.vstack([a, np.full((n, a.shape[1]), np.nan)]) for lv, a in schools.base_students.items()},
+        base_classes={lv: np.vstack([a, spread(lv, grades[lv])]) for lv, a in schools.base_classes.items()},
+        zone=None if schools.zone is None else np.concatenate([schools.zone, schools.zone[at]]),
+    )
+
+
 def planned_capacity(capacity: Capacity, seats_frame, regions, years) -> Capacity:
     """Region seats plus the plan's seats added and rented (``PlanResult.seats``)."""
     out = {}
@@ -144,7 +185,8 @@ def assess_after(scenario, projection, result):
     levels = {lv.name: lv for lv in level_specs(scenario)}
     schools = read_schools(scenario, regions, {k: v.grades for k, v in levels.items()})
     if schools is not None:
-        after = closed_schools(planned_schools(scenario, schools, result.projects, result.opening), result.closures)
+        after = planned_schools(scenario, schools, result.projects, result.opening)
+        after = converted_schools(scenario, closed_schools(after, result.closures), result.conversions)
         if result.rooms is None:
             return assess(scenario, projection, schools=after)
         rooms = assess(scenario, projection, schools=after)

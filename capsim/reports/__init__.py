@@ -28,7 +28,7 @@ def result_tables(res) -> dict:
                       assessment_schools_after_plan=res.assessment_after.schools,
                       assessment_grades_after_plan=res.assessment_after.grades, catchments=res.plan.catchments,
                       seats_by_grade_after_plan=res.plan.seats_by_grade, classrooms_after_plan=res.plan.rooms,
-                      closures=res.plan.closures)
+                      closures=res.plan.closures, conversions=res.plan.conversions)
     if res.scenario.targets:
         tables["targets"] = res.targets
     if len(res.ledger):

@@ -17,6 +17,7 @@ SHEETS = {"headline": "概要 headline", "worst": "最突出 worst", "districts"
           "students": "学生 students", "assessment": "评估 assessment", "schedule": "项目 schedule",
           "shortfalls": "缺口 shortfalls", "spending": "投资 spending", "summary": "求解 plan summary",
           "seats_by_grade": "分年级学位 seats by grade", "catchments": "学区 catchments", "closures": "撤并 closures",
+          "conversions": "改建 conversions",
           "targets": "目标 targets",
           "ledger": "台账 ledger", "columns": "字段说明 columns"}
 FORMATS = {"people": "#,##0", "year": "0", "whole": "0", "share": "0%", "yuan": "#,##0", "number": "#,##0.00", "seconds": "0.0"}
@@ -49,7 +50,8 @@ def workbook_sheets(t) -> dict[str, pd.DataFrame]:
     full = [("before", t.before)] + ([("after", t.after)] if t.after is not None else [])
     assessment = pd.concat([table.assign(stage=stage) for stage, table in full], ignore_index=True)
     sheets["assessment"] = assessment[["stage"] + [c for c in assessment if c != "stage"]]
-    for name in ("schedule", "shortfalls", "spending", "summary", "seats_by_grade", "catchments", "closures", "targets",
+    for name in ("schedule", "shortfalls", "spending", "summary", "seats_by_grade", "catchments", "closures", "conversions",
+                 "targets",
                  "ledger"):
         frame = getattr(t, name)
         if frame is not None:
@@ -64,8 +66,9 @@ def _named(frame: pd.DataFrame, t) -> pd.DataFrame:
     out = frame.copy()
     if "region" in out:
         out["region"] = [t.region(r) for r in out.region]
-    if "level" in out:
-        out["level"] = [level_label(lv) if isinstance(lv, str) else lv for lv in out.level]
+    for column in ("level", "into"):
+        if column in out:
+            out[column] = [level_label(lv) if isinstance(lv, str) else lv for lv in out[column]]
     for column in ("kind", "type"):
         if column in out and out[column].dtype == object:
             out[column] = [word(x) for x in out[column]]

@@ -66,7 +66,7 @@ def render(t, images: dict) -> str:
         _section("台账 Ledger of oversized classes and schools", _ledger(t), "ledger"),
         _section("项目安排 Schedule", _schedule(t, h), "schedule"),
         _section("分学段学位缺口 Seat gap by level and year", _gap_table(t)),
-        _section("未解决缺口 Shortfalls left", _shortfalls(t)), *_closures(t), *_catchments(t),
+        _section("未解决缺口 Shortfalls left", _shortfalls(t)), *_closures(t), *_conversions(t), *_catchments(t),
         _section("假设 Assumptions", _assumptions(t)),
         _section("数据来源 Data provenance", _provenance(t)),
         _section("完整情景 Resolved scenario", f"<pre>{html.escape(t.scenario_text)}</pre>"),
@@ -358,6 +358,24 @@ def _closures(t) -> list[str]:
     intro = ("<p>所列学校自该年起撤并，学生由本区其余学校接收。Closed from the year shown, for good; their "
              "pupils are seated in the rest of the district.</p>")
     return [_section("撤并学校 Schools closed", intro + _table(c, t, {"school": "text", "region": "text"}), "closures")]
+
+
+def _conversions(t) -> list[str]:
+    """The schools the plan converts to another level, by year (no section unless the scenario
+    lets it convert any)."""
+    c = t.conversions
+    if c is None:
+        return []
+    if not len(c):
+        return [_section("改建学校 Schools converted", "<p>None 无: no conversion is cheaper than what it "
+                         "replaces.</p>", "conversions")]
+    c = c.sort_values(["year", "region", "school"])
+    c = c.assign(region=[t.region(r) for r in c.region], level=[level_label(lv) for lv in c.level],
+                 into=[level_label(lv) for lv in c["into"]])
+    intro = ("<p>所列学校自该年起整体改建为另一学段的学校，校舍不变。Converted whole from the year shown, for "
+             "good, in the same buildings; the refit is in the spending.</p>")
+    kinds = {"school": "text", "region": "text", "level": "text", "into": "text"}
+    return [_section("改建学校 Schools converted", intro + _table(c, t, kinds), "conversions")]
 
 
 def _catchments(t) -> list[str]:

@@ -19,7 +19,7 @@ REQUIRED = {"students_by_level": "students", "assessment": "before"}
 OPTIONAL = {"assessment_after_plan": "after", "schedule": "schedule", "spending": "spending",
             "shortfalls": "shortfalls", "seats_after_plan": "seats_after", "plan_summary": "summary",
             "seats_by_grade_after_plan": "seats_by_grade", "classrooms_after_plan": "classrooms",
-            "catchments": "catchments", "closures": "closures", "targets": "targets", "ledger": "ledger",
+            "catchments": "catchments", "closures": "closures", "conversions": "conversions", "targets": "targets", "ledger": "ledger",
             "assessment_schools": "schools_before", "assessment_schools_after_plan": "schools_after",
             "assessment_grades": "grades_before", "assessment_grades_after_plan": "grades_after"}
 
@@ -43,6 +43,7 @@ class ReportTables:
     classrooms: pd.DataFrame | None = None       # planning in classes: classrooms and classes per level
     catchments: pd.DataFrame | None = None       # where each area's pupils go (catchment plans)
     closures: pd.DataFrame | None = None         # schools the plan closes (plan.closures): year, region, school, classrooms
+    conversions: pd.DataFrame | None = None      # schools the plan converts (plan.conversions)
     targets: pd.DataFrame | None = None          # the scenario's targets before and after (capsim.targets)
     ledger: pd.DataFrame | None = None           # the 台账 of oversized classes and schools (capsim.ledger)
     sources: dict = field(default_factory=dict)   # data table -> provenance text (SOURCES.md) or ""
@@ -121,6 +122,7 @@ def from_results(res) -> ReportTables:
         classrooms=plan.rooms if plan is not None else None,
         catchments=plan.catchments if plan is not None else None,
         closures=plan.closures if plan is not None else None,
+        conversions=plan.conversions if plan is not None else None,
         targets=res.targets if sc.targets else None, ledger=res.ledger if len(res.ledger) else None,
         sources=_sources({k: getattr(sc.data, k) for k in type(sc.data).model_fields}),
         region_names=_region_names(sc.data.regions),

@@ -1,0 +1,154 @@
+"""Converting schools between levels (``plan.conversions``): a kindergarten whose roll has fallen
+becomes a primary school; a hand-worked case checked by brute force, and the tiny example."""
+
+import itertools
+
+import numpy as np
+import pytest
+
+from capsim.planner import model as milp
+from capsim.planner.classes import Cohorts, Conversions
+from capsim.planner.formulation import FORMULATIONS, solve_as
+from capsim.planner.projects import Projects
+
+YEARS = np.arange(2021, 2024)
+KG = np.array([120.0, 60, 60])       # kindergarten (one grade, groups of 30): 4, 2, 2 groups
+PRIMARY = np.array([90.0, 180, 180])  # primary (one grade, classes of 45): 2, 4, 4 classes
+PENALTY = 1e4                         # a pupil-year without a class
+
+
+def _case(room_cost=1.5e5, running=1e5, budget_2022=np.inf):
+    """One pool: kindergartens A and B of 2 rooms each, 2 primary classrooms. A 2-room primary
+    expansion costs 1,000,000, built in a year, opening 2022 or 2023; each school costs
+    ``running`` a year; either kindergarten may close, or become a primary school of 2 rooms
+    at ``room_cost`` a room."""
+    c = Cohorts(grades=np.array([1, 1]), cell_level=np.array([0, 1]), cell_grade=np.array([1, 1]),
+                std=np.array([30.0, 45.0]), pupils=np.stack([KG, PRIMARY])[None],
+                rooms=np.array([[[4.0] * 3, [2.0] * 3]]), base=np.array([[4.0, 2.0]]),
+                project_rooms=np.array([[0, 2]]), room_seats=np.array([30.0, 45.0]),
+                closable=np.array(["A", "B"], dtype=object), closable_pool=np.array([0, 0]),
+                closable_rooms=np.array([[[2.0] * 3, [0.0] * 3]] * 2),
+                conversions=Conversions(np.array(["A", "B"], dtype=object), np.array([0, 0]), np.array([0, 0]),
+                                        np.array([1, 1]), np.full((2, 3), 2.0), np.full((2, 3), 2.0),
+                                        np.full(2, room_cost)))
+    p = Projects(ids=("x",), names=("x",), region=np.zeros(1, dtype=int), kind=np.array(["expansion"]),
+                 type=np.array(["primary"]), school=np.array([-1]), levels=("kindergarten", "primary"),
+                 seats=np.array([[0.0, 90.0]]), cost=np.array([1e6]), build_years=np.array([1.0]),
+                 earliest=np.array([2022.0]), latest=np.array([2023.0]), committed=np.array([np.nan]),
+                 group=np.array([""]), requires=np.array([-1]), duration=np.array([np.inf]))
+    budget = np.array([np.inf, budget_2022, np.inf])
+    return milp.PlanInputs(years=YEARS, need=np.zeros(c.pupils.shape), projects=p, penalty=PENALTY, cohorts=c,
+                           school_running_cost=running, budget_yearly=None if np.isinf(budget_2022) else budget)
+
+
+def _brute_force(inp) -> tuple[float, tuple]:
+    """Every fate of A and B (open, closed from 2022 or 2023, converted from 2022 or 2023) and
+    every opening of the expansion, priced by hand: one grade a level, so each year's classes are
+    the rooms' worth and the pupils beyond them are short."""
+    c, running = inp.cohorts, inp.school_running_cost
+    best = (np.inf, None)
+    fates = [None] + [(kind, t) for kind in ("close", "convert") for t in (1, 2)]
+    for fa, fb, opens in itertools.product(fates, fates, [None, 1, 2]):
+        rooms = np.array([[4.0] * 3, [2.0] * 3])
+        spend, saved = np.zeros(3), 0.0              # capital by year (the budgets count it); running saved
+        for fate in (fa, fb):
+            if fate is None:
+                continue
+            kind, t = fate
+            rooms[0, t:] -= 2
+            if kind == "convert":
+                rooms[1, t:] += 2
+                spend[t] += 2 * c.conversions.cost_per_room[0]
+            else:
+                saved += running * (3 - t)
+        if opens is not None:
+            rooms[1, opens:] += 2
+            spend[opens - 1] += 1e6
+        if (rooms[0] < 0).any():
+            continue
+        if inp.budget_yearly is not None and (spend > inp.budget_yearly + 1e-6).any():
+            continue
+        short = np.maximum(KG - 30 * rooms[0], 0) + np.maximum(PRIMARY - 45 * rooms[1], 0)
+        cost = spend.sum() - saved + PENALTY * short.sum()
+        if cost < best[0] - 1e-6:
+            best = (cost, (fa, fb, opens))
+    return best
+
+
+@pytest.mark.parametrize("room_cost, budget, want", [
+    (1.5e5, np.inf, "convert"),        # 300,000 to convert against 1,000,000 - 200,000 to build and close
+    (6e5, np.inf, "build"),            # 1,200,000 to convert: building and closing is cheaper
+    (1.5e5, 2e5, "build"),             # the conversion's 300,000 in 2022 is over that year's budget
+])
+def test_converting_a_kindergarten_beats_building_and_closing_unless_dearer_or_over_budget(room_cost, budget, want):
+    """Kindergarten rolls halve in 2022 while primary's double. Converting one kindergarten costs
+    2 x ``room_cost`` in 2022; building a primary expansion costs 1,000,000 (spent in 2021) and
+    closing the idle kindergarten from 2022 saves 2 x 100,000. The optimum is checked by brute force."""
+    inp = _case(room_cost, budget_2022=budget)
+    cost, fates = _brute_force(inp)
+    m = milp.build(inp)
+    for formulation in FORMULATIONS:
+        sol = solve_as(m, formulation, gap=1e-9)
+        assert sol.objective == pytest.approx(cost)
+        converted = np.rint(sol.values[m.convert_index])
+        closed = np.rint(sol.values[m.shut_index])
+        built = np.rint(sol.values[m.x_index[m.x_index >= 0]]).sum()
+        assert sol.values[m.short_index].sum() == pytest.approx(0.0, abs=1e-9)
+        if want == "convert":
+            assert cost == pytest.approx(3e5) and converted.sum(axis=0).tolist() == [0, 1, 1] and built == 0
+            assert closed.sum() == 0
+        else:
+            assert converted.sum() == 0 and built == 1 and closed.sum(axis=0).tolist() == [0, 1, 1]
+            assert cost == pytest.approx(1e6 - 2e5)
+    assert (want == "convert") == any(f is not None and f[0] == "convert" for f in fates[:2])
+
+
+def test_a_school_is_closed_or_converted_not_both():
+    """With a running cost so high that closing pays for anything, each school is still closed
+    or converted, never both (its rooms would be counted twice)."""
+    inp = _case(room_cost=1.0, running=1e7)
+    m = milp.build(inp)
+    sol = solve_as(m, "step", gap=1e-9)
+    both = np.rint(sol.values[m.shut_index]) + np.rint(sol.values[m.convert_index])
+    assert both.max() <= 1
+    assert sol.objective == pytest.approx(_brute_force(inp)[0])
+
+
+def test_conversions_on_the_tiny_example_are_saved_and_the_network_after_teaches_the_new_level(tmp_path):
+    """The tiny example's kindergartens may become primary schools: each conversion's school
+    is closed in its year and a primary school of its classrooms opens in the same buildings;
+    the refit is in the spending; the table is saved and read back."""
+    import capsim
+    from capsim.errors import PlanError
+    from capsim.examples import tiny_path
+    from capsim.reports.tables import from_folder
+
+    option = [{"school_type": "kindergarten", "into": "primary", "cost_per_classroom": 1000.0}]
+    res = capsim.run(capsim.load_scenario(tiny_path(), use=["deterministic"], set={"plan.conversions": option}))
+    conv = res.plan.conversions
+    assert conv is not None and len(conv), "a refit at 1,000 yuan a room should convert some idle kindergarten"
+    s = res.assessment_after.schools
+    for school, year, rooms in zip(conv.school, conv.year, conv.classrooms_after):
+        old = s[(s.school == school) & (s.year >= year)]
+        assert len(old) and not old.open.any()
+        new = s[(s.school == f"{school}→primary") & (s.year >= year)]
+        assert len(new) and new.open.all() and (new.type == "primary").all()
+        assert rooms >= 1
+    spent = res.plan.spending
+    assert spent[spent.project.str.contains("→")].cost_yuan.sum() == pytest.approx(conv.cost_yuan.sum())
+    assert conv.cost_yuan.tolist() == pytest.approx((conv.classrooms * 1000.0).tolist())
+    capsim.report(res, tmp_path / "out")
+    back = from_folder(tmp_path / "out").conversions
+    assert back[["year", "school", "into"]].equals(conv[["year", "school", "into"]].reset_index(drop=True))
+    with pytest.raises(PlanError, match="plan.conversions"):
+        capsim.run(capsim.load_scenario(tiny_path(), use=["deterministic"],
+                                        set={"plan.conversions": option, "plan.capacity": "seats"}))
+
+
+def test_a_conversion_must_change_the_level():
+    from pydantic import ValidationError
+
+    from capsim.schema import Conversion
+
+    with pytest.raises(ValidationError, match="into must differ"):
+        Conversion(school_type="primary", into="primary", cost_per_classroom=1.0)
