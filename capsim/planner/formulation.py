@@ -95,9 +95,33 @@ def solve_arrays(a: Arrays, m, solver: str = "highs", **options) -> Solution:
         from capsim.planner.by_school import solve_schools
 
         return solve_schools(a, m, "pulse" if a.D is None else "step", solver=solver, **options)
+    if getattr(m, "shut_index", None) is not None or getattr(m, "convert_index", None) is not None:
+        return _from_building_only(a, m, solver, **options)
     zoning = m.assignment.z_index if m.assignment is not None else None
     if zoning is not None:
         links = m.assignment.u_index
         years = variable_years(m) if links is not None else None       # zone year by year only if tied
         return solve_single(a, zoning, years, links, solver=solver, **options)
     return solve_with((a.c, a.families, a.lb, a.ub, a.integer), solver, **options)
+
+
+def _from_building_only(a: Arrays, m, solver: str = "highs", time_limit: float = 60.0, gap: float = 1e-3,
+                        **options) -> Solution:
+    """Closures and conversions solved from the plan that makes none: that plan first (their
+    variables held at 0, within a third of the time), then the whole model from it, and the
+    cheaper of the two, so that allowing them never returns a dearer plan than building alone.
+    The variables after the openings are the model's own in both formulations."""
+    import time
+
+    from capsim.planner.single import _best
+
+    t0 = time.perf_counter()
+    decided = np.concatenate([i.reshape(-1) for i in (m.shut_index, m.convert_index) if i is not None])
+    ub = a.ub.copy()
+    ub[decided] = 0.0
+    first = solve_with((a.c, a.families, a.lb, ub, a.integer), solver, time_limit=time_limit / 3, gap=gap, **options)
+    start = first.values if first.status in ("optimal", "feasible") else None
+    left = max(time_limit - (time.perf_counter() - t0), min(1.0, time_limit))
+    full = solve_with((a.c, a.families, a.lb, a.ub, a.integer), solver, time_limit=left, gap=gap, start=start,
+                      **options)
+    return _best(full, start, a.c, np.nan, gap, time.perf_counter() - t0)
