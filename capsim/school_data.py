@@ -33,6 +33,7 @@ class Schools:
     base_classes: dict        # level -> (S, G)
     expansions: tuple = ()    # Expansion entries: classrooms and seats added to a school for some years
     zone: np.ndarray | None = None   # (S,) zone (学区/片区) of each school ('' for none), None: no zone column
+    keep: np.ndarray | None = None   # (S,) true: the plan may not close or convert it (None: no keep column)
     pupil_plan: dict | None = None   # level -> (years (Y,), pupils (Y, S, G)): where a plan by school seats its
                                      # pupils (the network after a plan at school granularity)
     class_plan: dict | None = None   # level -> (years (Y,), classes (Y, S, G)): a class plan's classes of each
@@ -119,6 +120,8 @@ def _school_rows(table: Table, scenario: Scenario, regions: list, levels: dict) 
         base_students={lv: np.full((n, g), np.nan) for lv, g in levels.items()},
         base_classes={lv: np.full((n, g), np.nan) for lv, g in levels.items()},
         zone=table.frame["zone"].to_numpy().astype(str) if table.has("zone") else None,
+        keep=table.choice("keep", ("yes", "no", ""), fix="write yes (the plan may not close or convert it), no, or "
+                          "leave it empty.") == "yes" if table.has("keep") else None,
     )
 
 

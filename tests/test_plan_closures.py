@@ -166,3 +166,34 @@ def test_the_guarantee_holds_on_the_seeds_that_close_and_convert(name):
     if res.plan.conversions is not None:
         decided |= set(res.plan.conversions.school)
     assert not decided & expanded
+
+
+def test_a_school_marked_keep_is_never_closed(tiny):
+    """The tiny example's plan closes some kindergartens; marked ``keep = yes`` in the schools
+    table, the first of them stays open, and the plan costs no less."""
+    import pandas as pd
+
+    import capsim
+
+    settings = {"plan.closures": True, "plan.school_running_cost": 3e6}
+    free = capsim.run(capsim.load_scenario(tiny / "scenario.toml", use=["deterministic"], set=settings))
+    first = free.plan.closures.school.iloc[0]
+    schools = pd.read_csv(tiny / "schools.csv", dtype=str, keep_default_na=False)
+    schools["keep"] = ["yes" if i == first else "" for i in schools.id]
+    schools.to_csv(tiny / "schools.csv", index=False)
+    kept = capsim.run(capsim.load_scenario(tiny / "scenario.toml", use=["deterministic"], set=settings))
+    assert first not in set(kept.plan.closures.school)
+    assert kept.plan.solution.objective >= free.plan.solution.bound * (1 - 1e-9)
+
+
+def test_a_keep_value_other_than_yes_or_no_is_refused_naming_the_row(tiny):
+    import pandas as pd
+
+    import capsim
+    from capsim.errors import DataError
+
+    schools = pd.read_csv(tiny / "schools.csv", dtype=str, keep_default_na=False)
+    schools["keep"] = ["maybe" if i == 2 else "" for i in range(len(schools))]
+    schools.to_csv(tiny / "schools.csv", index=False)
+    with pytest.raises(DataError, match=r"schools.csv: row 4.*keep.*maybe"):
+        capsim.run(capsim.load_scenario(tiny / "scenario.toml", use=["deterministic"]))

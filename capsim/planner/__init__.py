@@ -195,8 +195,10 @@ def _cohorts(scenario, capacity, cells, catch, assessment, regions, levels, year
         caps = scenario.standards.max_school_size
         new = [i for i in range(len(projects.ids)) if projects.school[i] < 0 and projects.region[i] >= 0]
         most = np.concatenate([schools.max_students, [caps.get(projects.type[i], np.inf) for i in new]])
-    expanded = {schools.ids[s] for s in projects.school[projects.school >= 0]} if projects is not None else set()
-    return cohorts(scenario, cells, assessment, regions, levels, years, projects, pools, granularity, most, expanded)
+    kept = {schools.ids[s] for s in projects.school[projects.school >= 0]} if projects is not None else set()
+    if schools.keep is not None:           # marked in the schools table
+        kept |= {i for i, k in zip(schools.ids, schools.keep) if k}
+    return cohorts(scenario, cells, assessment, regions, levels, years, projects, pools, granularity, most, kept)
 
 
 def _catchment(scenario, regions, levels, years, cells, assessment, schools, projects):

@@ -151,14 +151,15 @@ def zone_pools(scenario, schools, projects, regions) -> Pools:
 
 
 def cohorts(scenario, cells, assessment, regions, levels, years, projects, pools: Pools | None = None,
-            kind: str = "zone", max_pupils=None, expanded=frozenset()) -> Cohorts:
+            kind: str = "zone", max_pupils=None, kept=frozenset()) -> Cohorts:
     """The class model's inputs from the by-grade ``cells`` and the ``assessment`` (its
     ``grades``: each school's pupils and lawful seats per grade and year), per region or, with
     ``pools``, per zone (a region's pupils shared among its zones as their schools' pupils were in
     the base year, a cohort keeping its zone's share as it moves up: :func:`zone_shares`) or, with
     ``kind = "school"``, per school, the shares then chosen by the plan
     (:mod:`capsim.planner.entrants`; the base year's shares only bound the enrolled cohorts).
-    A school some project would expand (``expanded``, ids) is never closed or converted."""
+    A school in ``kept`` (ids: those a project would expand, whose added rooms would go with
+    it, and those the schools table marks ``keep``) is never closed or converted."""
     from capsim import capacity
     from capsim.enrolment import grades_by_level
     from capsim.planner.network import lawful_classrooms
@@ -175,8 +176,8 @@ def cohorts(scenario, cells, assessment, regions, levels, years, projects, pools
     base = _base_classes(scenario, cells, std, size, pupils, assessment, pool_of_school, Z, levels, years[0])
     base = _within_rooms(base, cells, G, rooms)
     room_seats = np.array([float(np.mean(scenario.standards.class_size[lv])) for lv in levels])
-    shut = closable(scenario, assessment, cells, std, pool_of_school, levels, years, expanded)
-    shut["conversions"] = convertible(scenario, assessment, cells, std, pool_of_school, levels, years, expanded)
+    shut = closable(scenario, assessment, cells, std, pool_of_school, levels, years, kept)
+    shut["conversions"] = convertible(scenario, assessment, cells, std, pool_of_school, levels, years, kept)
     if pools is None:
         return Cohorts(G, cells.level, cells.grade, std, pupils, rooms, base, lawful_classrooms(scenario, projects),
                        room_seats, size=size, **shut)
@@ -252,26 +253,26 @@ def school_rooms(assessment, cells, std, pool_of_school, Z, levels, years) -> np
     return out
 
 
-def closable(scenario, assessment, cells, std, pool_of_school, levels, years, expanded=frozenset()) -> dict:
+def closable(scenario, assessment, cells, std, pool_of_school, levels, years, kept=frozenset()) -> dict:
     """With ``plan.closures``, the schools the plan may close: every listed school holding a
     lawful classroom in the plan's years, with its pool and classrooms (Cohorts fields); not one
-    that a project would expand (``expanded``: its added rooms would close with it)."""
+    in ``kept`` (:func:`cohorts`)."""
     if not scenario.plan.closures:
         return {}
     ids, per = rooms_by_school(assessment, cells, std, levels, years)
-    keep = (per.sum(axis=(1, 2)) > 0) & ~ids.isin(list(expanded))
+    keep = (per.sum(axis=(1, 2)) > 0) & ~ids.isin(list(kept))
     return dict(closable=np.asarray(ids[keep], dtype=object), closable_pool=pool_of_school.reindex(ids[keep]).to_numpy(),
                 closable_rooms=per[keep])
 
 
 def convertible(scenario, assessment, cells, std, pool_of_school, levels, years,
-                expanded=frozenset()) -> Conversions | None:
+                kept=frozenset()) -> Conversions | None:
     """With ``plan.conversions``, each listed school of a conversion's type that holds a lawful
     classroom of its level in the plan's years, once per conversion: its classrooms ``rooms[v, t]``
     and those it would give the new level, ``gain[v, t] = min(floor(rooms[v, t] f), floor(M /
     standard))`` (``f`` the conversion's ``classrooms_per_classroom``, ``M`` the new type's maximum
     size, ``standard`` the new level's mean class). Conversions between levels the plan does not
-    plan are left out, and so is a school a project would expand (``expanded``)."""
+    plan are left out, and so are the schools in ``kept`` (:func:`cohorts`)."""
     options = [c for c in scenario.plan.conversions if c.school_type in levels and c.into in levels]
     if not options:
         return None
@@ -280,7 +281,7 @@ def convertible(scenario, assessment, cells, std, pool_of_school, levels, years,
     parts = []
     for c in options:
         f, t = levels.index(c.school_type), levels.index(c.into)
-        s = np.flatnonzero((kind == c.school_type) & (per[:, f].sum(axis=1) > 0) & ~ids.isin(list(expanded)))
+        s = np.flatnonzero((kind == c.school_type) & (per[:, f].sum(axis=1) > 0) & ~ids.isin(list(kept)))
         most = np.floor(scenario.standards.max_school_size.get(c.into, np.inf)
                         / float(np.mean(scenario.standards.class_size[c.into])))
         gain = np.minimum(np.floor(per[s, f] * c.classrooms_per_classroom + 1e-9), most)

@@ -52,6 +52,7 @@ def planned_schools(scenario, schools: Schools, projects, opening) -> Schools:
                       for lv, a in schools.base_classes.items()},
         zone=None if schools.zone is None else np.concatenate(
             [schools.zone, projects.zone[new] if projects.zone is not None else np.full(n, "")]),
+        keep=None if schools.keep is None else np.concatenate([schools.keep, np.zeros(n, dtype=bool)]),
         expansions=schools.expansions + expansions,
     )
 
@@ -104,6 +105,7 @@ def converted_schools(scenario, schools: Schools, conversions: pd.DataFrame | No
         base_students={lv: np.vstack([a, np.full((n, a.shape[1]), np.nan)]) for lv, a in schools.base_students.items()},
         base_classes={lv: np.vstack([a, spread(lv, grades[lv])]) for lv, a in schools.base_classes.items()},
         zone=None if schools.zone is None else np.concatenate([schools.zone, schools.zone[at]]),
+        keep=None if schools.keep is None else np.concatenate([schools.keep, np.zeros(n, dtype=bool)]),
     )
 
 

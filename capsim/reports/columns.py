@@ -63,6 +63,10 @@ COLUMNS = {
     "class_seats": ("班级学位", "the cohort's classes × the grade's standard class size", "people"),
     "classrooms": ("教室", "lawful classrooms the school held (the year before it closes; the year it converts)", "people"),
     "classrooms_after": ("改建后教室", "classrooms of the new level a converted school gives", "people"),
+    "pupils_moved": ("需转移学生", "pupils the school would hold that year without the closure or conversion: "
+                     "seated by the district's other schools", "people"),
+    "running_cost_saved_yuan": ("年节约运行经费（元）", "running cost a closure saves each year (plan.school_running_cost)",
+                                "yuan"),
     "into": ("改建为", "the level a converted school teaches from its year", "text"),
     "rooms_changed": ("撤并改建增减教室", "classrooms gained (+) or lost (-) by the schools the plan closes or converts", "people"),
     "rooms_before": ("规划前教室", "lawful classrooms before the plan", "people"),

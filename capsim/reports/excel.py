@@ -20,6 +20,7 @@ SHEETS = {"headline": "概要 headline", "worst": "最突出 worst", "districts"
           "conversions": "改建 conversions",
           "targets": "目标 targets",
           "ledger": "台账 ledger", "columns": "字段说明 columns"}
+READ = {"closures": "closures_read", "conversions": "conversions_read"}   # sheets shown as a reader reads them
 FORMATS = {"people": "#,##0", "year": "0", "whole": "0", "share": "0%", "yuan": "#,##0", "number": "#,##0.00", "seconds": "0.0"}
 
 
@@ -53,7 +54,7 @@ def workbook_sheets(t) -> dict[str, pd.DataFrame]:
     for name in ("schedule", "shortfalls", "spending", "summary", "seats_by_grade", "catchments", "closures", "conversions",
                  "targets",
                  "ledger"):
-        frame = getattr(t, name)
+        frame = getattr(t, READ.get(name, name))
         if frame is not None:
             sheets[name] = frame
     sheets = {name: _named(frame, t) for name, frame in sheets.items()}

@@ -348,7 +348,7 @@ def _shortfalls(t) -> str:
 
 def _closures(t) -> list[str]:
     """The schools the plan closes, by year (no section unless the scenario lets it close any)."""
-    c = t.closures
+    c = t.closures_read
     if c is None:
         return []
     if not len(c):
@@ -357,13 +357,14 @@ def _closures(t) -> list[str]:
     c = c.assign(region=[t.region(r) for r in c.region])
     intro = ("<p>所列学校自该年起撤并，学生由本区其余学校接收。Closed from the year shown, for good; their "
              "pupils are seated in the rest of the district.</p>")
-    return [_section("撤并学校 Schools closed", intro + _table(c, t, {"school": "text", "region": "text"}), "closures")]
+    kinds = {"school": "text", "region": "text", "name": "text"}
+    return [_section("撤并学校 Schools closed", intro + _table(c, t, kinds), "closures")]
 
 
 def _conversions(t) -> list[str]:
     """The schools the plan converts to another level, by year (no section unless the scenario
     lets it convert any)."""
-    c = t.conversions
+    c = t.conversions_read
     if c is None:
         return []
     if not len(c):
@@ -374,7 +375,7 @@ def _conversions(t) -> list[str]:
                  into=[level_label(lv) for lv in c["into"]])
     intro = ("<p>所列学校自该年起整体改建为另一学段的学校，校舍不变。Converted whole from the year shown, for "
              "good, in the same buildings; the refit is in the spending.</p>")
-    kinds = {"school": "text", "region": "text", "level": "text", "into": "text"}
+    kinds = {"school": "text", "region": "text", "name": "text", "level": "text", "into": "text"}
     return [_section("改建学校 Schools converted", intro + _table(c, t, kinds), "conversions")]
 
 

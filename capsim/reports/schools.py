@@ -79,3 +79,21 @@ FIGURES = ["students_first", "students_peak", "peak_year", "seats_first", "class
             "oversized_classes_max", "classes_56_65_max", "classes_66_plus_max", "over_seats_years",
             "oversized_classes_years", "too_big_years"]
 _ORDER = [f"{f}_{stage}" for f in FIGURES for stage in ("before", "after")]
+
+
+def decided(t, frame: pd.DataFrame | None, closing: bool) -> pd.DataFrame | None:
+    """The schools a plan closes or converts (``frame``: year, region, school, ...) as a director
+    reads them: with the name, the pupils each would hold that year without the plan's decision
+    (``pupils_moved``: to the rest of its district or zone, or to its level's other schools) and,
+    for a closure, the running cost it saves a year (``plan.school_running_cost``)."""
+    if frame is None or not len(frame) or t.schools_before is None:
+        return frame
+    before = t.schools_before[["year", "school", "name", "students"]].rename(columns={"students": "pupils_moved"})
+    out = frame.merge(before, on=["year", "school"], how="left")
+    out["pupils_moved"] = out.pupils_moved.fillna(0.0)
+    columns = ["year", "region", "school", "name"] + [c for c in frame if c not in ("year", "region", "school")]
+    columns.append("pupils_moved")
+    if closing:
+        out["running_cost_saved_yuan"] = float(t.settings.get("plan", {}).get("school_running_cost") or 0.0)
+        columns.append("running_cost_saved_yuan")
+    return out.sort_values(["year", "region", "school"])[columns].reset_index(drop=True)

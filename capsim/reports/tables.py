@@ -77,6 +77,21 @@ class ReportTables:
 
         return school_table(self)
 
+    @cached_property
+    def closures_read(self) -> pd.DataFrame | None:
+        """The schools closed, with their names, pupils moved and running cost saved
+        (:func:`capsim.reports.schools.decided`)."""
+        from capsim.reports.schools import decided
+
+        return decided(self, self.closures, closing=True)
+
+    @cached_property
+    def conversions_read(self) -> pd.DataFrame | None:
+        """The schools converted, with their names and pupils moved (:func:`capsim.reports.schools.decided`)."""
+        from capsim.reports.schools import decided
+
+        return decided(self, self.conversions, closing=False)
+
     def region(self, region) -> str:
         """The region's name as the regions table gives it."""
         from capsim.reports.labels import region_label
