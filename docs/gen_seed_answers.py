@@ -65,25 +65,30 @@ def table(results: dict | None = None) -> str:
     return "\n".join(rows)
 
 
-def replaced(text: str, new_table: str) -> str:
-    """README ``text`` with the generated section replaced by ``new_table``."""
-    pattern = re.compile(re.escape(START) + r".*?" + re.escape(END), flags=re.S)
+def replaced(text: str, new_table: str, start: str = START, end: str = END) -> str:
+    """README ``text`` with the section between ``start`` and ``end`` replaced by ``new_table``."""
+    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), flags=re.S)
     if not pattern.search(text):
-        raise SystemExit(f"README.md has no generated section ({START} ... {END}).")
-    return pattern.sub(lambda _: f"{START}\n{new_table}\n{END}", text)
+        raise SystemExit(f"README.md has no generated section ({start} ... {end}).")
+    return pattern.sub(lambda _: f"{start}\n{new_table}\n{end}", text)
 
 
-def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+def write_or_check(argv, new_table, start: str = START, end: str = END, script: str = "docs/gen_seed_answers.py") -> int:
+    """Write ``new_table`` into README's section, or with ``--check`` in ``argv`` only compare
+    (exit status 1 if it differs)."""
     text = README.read_text(encoding="utf-8")
-    new = replaced(text, table())
+    new = replaced(text, new_table, start, end)
     if "--check" in argv:
         if new != text:
-            print("README.md's seed answers differ from the runs: run python docs/gen_seed_answers.py", file=sys.stderr)
+            print(f"README.md differs from the runs: run python {script}", file=sys.stderr)
             return 1
         return 0
     README.write_text(new, encoding="utf-8")
     return 0
+
+
+def main(argv=None) -> int:
+    return write_or_check(sys.argv[1:] if argv is None else argv, table())
 
 
 if __name__ == "__main__":
