@@ -89,6 +89,12 @@ def scenario_rules(scenario: Scenario, plan: bool = True) -> Problems:
         problems.add(f"{scenario.source}: plan.empty_room_cost", "empty classrooms are counted when planning in "
                      "classes: with a school list, plan.capacity = \"classes\" and without catchment areas.",
                      cfg.empty_room_cost, "leave plan.empty_room_cost empty, or plan in classes.")
+    for key, value, off in (("closures", cfg.closures, "false"), ("conversions", cfg.conversions, "empty")):
+        if plan and data.projects is not None and value and (seats or cfg.granularity == "school"):
+            problems.add(f"{scenario.source}: plan.{key}", f"{key} are chosen when planning in classes by region or "
+                         "zone: with a school list, plan.capacity = \"classes\", no catchment areas and "
+                         "plan.granularity \"region\" or \"zone\".", True,
+                         f"leave plan.{key} {off}, or plan in classes by region or zone.")
     return problems
 
 

@@ -197,3 +197,22 @@ def test_a_keep_value_other_than_yes_or_no_is_refused_naming_the_row(tiny):
     schools.to_csv(tiny / "schools.csv", index=False)
     with pytest.raises(DataError, match=r"schools.csv: row 4.*keep.*maybe"):
         capsim.run(capsim.load_scenario(tiny / "scenario.toml", use=["deterministic"]))
+
+
+@pytest.mark.parametrize("settings", [{"plan.closures": True, "plan.capacity": "seats"},
+                                      {"plan.closures": True, "plan.granularity": "school"},
+                                      {"plan.conversions": [{"school_type": "kindergarten", "into": "primary",
+                                                             "cost_per_classroom": 1.0}], "plan.capacity": "seats"}])
+def test_validate_refuses_closures_and_conversions_where_run_would(settings):
+    """What ``capsim run`` refuses, ``capsim validate`` refuses first, by key."""
+    import capsim
+    from capsim.checks import validate
+    from capsim.errors import CapsimError
+    from capsim.examples import tiny_path
+
+    scenario = capsim.load_scenario(tiny_path(), use=["deterministic"], set=settings)
+    key = "plan.closures" if "plan.closures" in settings else "plan.conversions"
+    with pytest.raises(CapsimError, match=key):
+        capsim.run(scenario)
+    with pytest.raises(CapsimError, match=key):
+        validate(scenario)
