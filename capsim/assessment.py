@@ -61,6 +61,8 @@ class Assessment:
     base_check: pd.DataFrame | None
     school_levels: pd.DataFrame | None = None   # year, school, level, seats, lawful_seats
     region_grades: pd.DataFrame | None = None   # year, region, level, grade, students, lawful_seats
+    network: Schools | None = None              # the school list assessed (read once: the planner and the
+                                                # network after the plan start from it)
 
 
 def assess(scenario: Scenario, projection: Projection | None = None, schools: Schools | None = None,
@@ -79,7 +81,7 @@ def assess(scenario: Scenario, projection: Projection | None = None, schools: Sc
     if schools is None:
         table = _without_schools(scenario, pupils, levels, regions, years, population, capacity)
         return Assessment(scenario, table, None, None, None)
-    return _with_schools(scenario, schools, pupils, levels, regions, years, population)
+    return replace(_with_schools(scenario, schools, pupils, levels, regions, years, population), network=schools)
 
 
 def _quantile(scenario: Scenario, projection: Projection) -> float:

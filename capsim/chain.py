@@ -77,9 +77,11 @@ class Results:
         return rows[rows.short.isna() & (rows.oversized_classes > 0)].drop(columns="short")
 
 
-def run(scenario, progress: bool = False, evaluate: bool = False) -> Results:
+def run(scenario, progress: bool = False, evaluate: bool = False, inputs=None) -> Results:
     """Forecast, assess, plan when the scenario has projects (else the plan is None), and
-    assess the network after the plan. ``progress`` shows a bar over these steps."""
+    assess the network after the plan. ``progress`` shows a bar over these steps; ``inputs``
+    (:class:`capsim.data.Inputs`, e.g. what ``capsim.checks.validate`` read) spares the
+    forecast reading its tables again."""
     from tqdm.auto import tqdm
 
     from capsim.assessment import assess
@@ -90,10 +92,10 @@ def run(scenario, progress: bool = False, evaluate: bool = False) -> Results:
     steps = 4 if scenario.data.projects else 2
     with tqdm(total=steps, desc="capsim run", unit="step", disable=not progress or None, leave=False) as bar:
         bar.set_postfix_str("forecast")
-        projection = project(scenario, progress=progress)
+        projection = project(scenario, inputs, progress=progress)
         bar.update()
         bar.set_postfix_str("assess")
-        before = assess(scenario, projection)
+        before = assess(scenario, projection, schools=inputs.schools if inputs is not None else None)
         bar.update()
         if not scenario.data.projects:
             return Results(scenario, projection, before, None)
@@ -101,6 +103,6 @@ def run(scenario, progress: bool = False, evaluate: bool = False) -> Results:
         planned = plan(scenario, projection, before, evaluate=evaluate)
         bar.update()
         bar.set_postfix_str("assess after the plan")
-        after = assess_after(scenario, projection, planned)
+        after = assess_after(scenario, projection, planned, before.network)
         bar.update()
     return Results(scenario, projection, before, planned, after)

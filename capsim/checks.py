@@ -11,6 +11,7 @@ Each problem names the file, the key or row, the value and the fix.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 from capsim.errors import CapsimError, DataError, Problems, ScenarioError
 from capsim.schema import Scenario
@@ -40,14 +41,16 @@ def validate(scenario: Scenario, upto: str = "run"):
     inputs = read_tables(scenario, problems)
     problems.extend(memory_rules(scenario, len(inputs.regions)).items)
     levels = {lv.name: lv.grades for lv in level_specs(scenario)}
+    schools = None
     if stage:
-        network_rules(scenario, list(inputs.regions), levels, problems, seats=bool(methods_ok), plan=stage == 2)
+        schools = network_rules(scenario, list(inputs.regions), levels, problems, seats=bool(methods_ok),
+                                plan=stage == 2)
     if stage == 2:
         problems.extend(target_rules(scenario, list(inputs.regions), levels).items)
     if problems:
         tables = any(p.where.lower().split(":")[0].endswith(".csv") for p in problems.items)
         raise (DataError if tables else ScenarioError)(problems.items)
-    return inputs
+    return replace(inputs, schools=schools)
 
 
 def target_rules(scenario: Scenario, regions: list, levels: dict) -> Problems:
@@ -149,11 +152,12 @@ def _gb(n: float) -> str:
 
 
 def network_rules(scenario: Scenario, regions: list, levels: dict, problems: Problems, seats: bool = True,
-                  plan: bool = True) -> None:
+                  plan: bool = True):
     """Read the capacity, schools, school grades, projects, areas and travel tables, adding
     every problem: each table is read whatever is wrong with the others (the projects, areas and
     travel only with ``plan``). ``seats`` false: the
-    class standards are wrong (reported), so expansions are not checked against school sizes."""
+    class standards are wrong (reported), so expansions are not checked against school sizes.
+    Returns the school list read (None without one)."""
     from capsim.planner import plan_years
     from capsim.school_data import read_capacity, read_schools
 
@@ -161,12 +165,13 @@ def network_rules(scenario: Scenario, regions: list, levels: dict, problems: Pro
     _collect(problems, lambda: read_capacity(scenario, regions, levels, years))
     schools = read_schools(scenario, regions, levels, problems)
     if scenario.data.projects is None or not plan:
-        return
+        return schools
     projects = _read_projects(scenario, regions, levels, schools if seats else None, problems, plan_years(scenario))
     if projects is not None and (scenario.data.areas is not None or scenario.data.travel is not None):
         from capsim.planner.areas import read_tables
 
         _collect(problems, lambda: read_tables(scenario, regions, levels, schools, projects))
+    return schools
 
 
 def _read_projects(scenario, regions, levels, schools, problems, span):

@@ -194,13 +194,17 @@ def _force_option(p: argparse.ArgumentParser) -> None:
 def _load(args, check: str | None = "run"):
     """The scenario of ``args``, checked for the stages up to ``check`` (``"run"``: every check
     of ``capsim validate``; None: the scenario file only)."""
+    return _load_read(args, check)[0]
+
+
+def _load_read(args, check: str = "run"):
+    """(the scenario of ``args``, the forecast's inputs the checks read): checked for the stages
+    up to ``check``, so that the forecast does not read its tables again."""
     from capsim.checks import validate
     from capsim.scenario import load_scenario
 
     scenario = load_scenario(args.scenario, use=args.use, set=_assignments(args.assign), data_roots=args.data_root)
-    if check:
-        validate(scenario, upto=check)
-    return scenario
+    return scenario, validate(scenario, upto=check) if check else None
 
 
 def _out_folder(args, scenario, command: str):
@@ -245,9 +249,9 @@ def _validate(args) -> int:
 def _project(args) -> int:
     from capsim.projection import project
 
-    scenario = _load(args, check="project")
+    scenario, inputs = _load_read(args, check="project")
     out = _out_folder(args, scenario, "project")
-    result = project(scenario, progress=not args.quiet)
+    result = project(scenario, inputs, progress=not args.quiet)
     tables = {"population": result.population, "births": result.births, "students": result.students,
               "students_by_level": result.level_totals, "calibration": result.calibration,
               "student_draws": result.student_draws}
@@ -258,10 +262,10 @@ def _assess(args) -> int:
     from capsim.assessment import assess
     from capsim.projection import project
 
-    scenario = _load(args, check="assess")
+    scenario, inputs = _load_read(args, check="assess")
     out = _out_folder(args, scenario, "assess")
-    projection = project(scenario, progress=not args.quiet)
-    result = assess(scenario, projection)
+    projection = project(scenario, inputs, progress=not args.quiet)
+    result = assess(scenario, projection, schools=inputs.schools)
     tables = {"assessment": result.regions, "students_by_level": projection.level_totals,
               "assessment_schools": result.schools, "assessment_grades": result.grades,
               "assessment_base_check": result.base_check}
@@ -272,9 +276,9 @@ def _run(args) -> int:
     from capsim.chain import run
     from capsim.reports import build, from_results, result_tables
 
-    scenario = _load(args)
+    scenario, inputs = _load_read(args)
     out = _out_folder(args, scenario, args.command)
-    res = run(scenario, progress=not args.quiet, evaluate=args.evaluate)
+    res = run(scenario, progress=not args.quiet, evaluate=args.evaluate, inputs=inputs)
     blobs = build(from_results(res), progress=not args.quiet) if args.command == "run" else None
     return _write(args, out, args.command, scenario, result_tables(res), lambda: _plan_summary(res), blobs)
 

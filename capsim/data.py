@@ -36,6 +36,8 @@ class Inputs:
     housing: np.ndarray             # (T, R, 2, A) newcomers per step from new housing
     enrolment: pd.DataFrame | None  # region, level, grade, year, students
     births: pd.DataFrame | None     # region, year, births
+    schools: object = None          # the school list (capsim.school_data.Schools) when the checks read it
+                                    # (capsim.checks.validate), so that the assessment does not read it again
 
 
 def read_inputs(scenario: Scenario) -> Inputs:

@@ -133,7 +133,8 @@ def plan_context(scenario, projection=None, assessment=None, evaluate: bool = Fa
     cfg = scenario.plan
     first, last = plan_years(scenario)
     years = np.arange(first, last + 1)
-    schools, seats_now, projects = read_network(scenario, regions, levels)
+    same = regions == list(assessment.regions.region.unique())      # the assessed list's region indices hold
+    schools, seats_now, projects = read_network(scenario, regions, levels, assessment.network if same else None)
     if evaluate:
         projects = _only_committed(projects)
     projects = _with_lead_time(projects, scenario.base_year + cfg.lead_time, first)
@@ -217,14 +218,15 @@ def plan_years(scenario) -> tuple[int, int]:
     return first, scenario.end_year if cfg.years is None else min(scenario.end_year, first + cfg.years - 1)
 
 
-def read_network(scenario, regions, levels):
-    """(schools or None, each school's seats now, projects), every table checked."""
+def read_network(scenario, regions, levels, schools=None):
+    """(schools or None, each school's seats now, projects), every table checked; ``schools``
+    (read for ``regions`` already, e.g. by the assessment) is used as given."""
     from capsim.assessment import school_seats
     from capsim.enrolment import grades_by_level, level_specs
     from capsim.school_data import read_schools
 
-    schools = read_schools(scenario, regions, {lv.name: lv.grades for lv in level_specs(scenario)}) \
-        if scenario.data.schools else None
+    if schools is None and scenario.data.schools:
+        schools = read_schools(scenario, regions, {lv.name: lv.grades for lv in level_specs(scenario)})
     seats_now = school_seats(scenario, schools) if schools is not None else None
     first, last = plan_years(scenario)
     projects = read_projects(scenario.data.projects, regions, levels, first, last, schools,

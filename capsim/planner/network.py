@@ -176,16 +176,18 @@ def _new_rows(per_grade, level, new, G):
     return per_grade[level][new] if level in per_grade else np.zeros((len(new), G))
 
 
-def assess_after(scenario, projection, result):
-    """The assessment of the network after the plan ``result`` (a PlanResult); after a class plan,
-    each school teaches the classes :func:`class_plan` gives it."""
+def assess_after(scenario, projection, result, schools: Schools | None = None):
+    """The assessment of the network after the plan ``result`` (a PlanResult), from the school
+    list ``schools`` before it (read here if not given); after a class plan, each school teaches
+    the classes :func:`class_plan` gives it."""
     from capsim.assessment import assess
     from capsim.enrolment import level_specs
     from capsim.school_data import read_capacity, read_schools
 
     regions = list(projection.population.region.unique())
     levels = {lv.name: lv for lv in level_specs(scenario)}
-    schools = read_schools(scenario, regions, {k: v.grades for k, v in levels.items()})
+    if schools is None:
+        schools = read_schools(scenario, regions, {k: v.grades for k, v in levels.items()})
     if schools is not None:
         after = planned_schools(scenario, schools, result.projects, result.opening)
         after = converted_schools(scenario, closed_schools(after, result.closures), result.conversions)

@@ -1,0 +1,57 @@
+"""Each input table is read once: the stages take what the earlier ones read (issue 21's first
+step). Opens are counted through ``open``, which pandas' readers use for a path."""
+
+import builtins
+import collections
+import io
+
+import pytest
+
+
+@pytest.fixture
+def opens(monkeypatch):
+    """Counts of the CSV files opened, by path."""
+    counts = collections.Counter()
+    real = builtins.open
+
+    def counting(file, *args, **kwargs):
+        if str(file).endswith(".csv"):
+            counts[str(file)] += 1
+        return real(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", counting)
+    monkeypatch.setattr(io, "open", counting)
+    return counts
+
+
+def _read(opens, folder) -> dict:
+    """File name -> opens, of the input tables in ``folder`` (outputs of the same name aside)."""
+    return {name.rsplit("/", 1)[-1]: n for name, n in opens.items() if name.rsplit("/", 1)[0] == str(folder)}
+
+
+def test_a_run_of_the_api_opens_each_input_table_once(tiny, opens):
+    """``capsim.run``: the forecast tables once, the schools and their grades once (the
+    assessment's list serves the planner and the network after the plan), the projects once."""
+    import capsim
+
+    scenario = capsim.load_scenario(tiny / "scenario.toml", use=["deterministic"])
+    opens.clear()
+    capsim.run(scenario)
+    read = _read(opens, tiny)
+    assert read and set(read) >= {"schools.csv", "school_grades.csv", "projects.csv", "population.csv"}
+    assert all(n == 1 for n in read.values()), read
+
+
+def test_the_command_line_forecasts_and_assesses_from_the_tables_its_checks_read(tiny, opens, tmp_path):
+    """``capsim run``: the checks read every table; the forecast and the assessment use what
+    they read, so the forecast tables and the school grades are opened once. (The planner still
+    reads the projects for its levels, and the report the regions, schools and projects for
+    names and coordinates.)"""
+    from capsim.cli import main
+
+    assert main(["run", str(tiny / "scenario.toml"), "--use", "deterministic", "--out", str(tmp_path / "o"),
+                 "--quiet"]) == 0
+    read = _read(opens, tiny)
+    once = set(read) - {"regions.csv", "schools.csv", "projects.csv"}
+    assert {"population.csv", "school_grades.csv"} <= once and all(read[name] == 1 for name in once), read
+    assert read["schools.csv"] <= 2
