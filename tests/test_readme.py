@@ -31,3 +31,13 @@ def test_readme_backtest_tables_are_what_their_commands_print(tmp_path, capsys):
         assert main(args + ["--out", str(tmp_path / f"bt{i}")]) == 0
         printed = capsys.readouterr().out.strip()
         assert printed == table.strip(), f"README's table under `capsim {command}` differs from its output"
+
+
+def test_the_api_doc_is_what_its_script_makes_of_the_docstrings(capsys):
+    """docs/api.md is generated (python docs/gen_api_doc.py > docs/api.md): it cannot drift."""
+    import runpy
+    from pathlib import Path
+
+    runpy.run_path(str(Path(__file__).parents[1] / "docs" / "gen_api_doc.py"), run_name="__main__")
+    assert capsys.readouterr().out == (Path(__file__).parents[1] / "docs" / "api.md").read_text("utf-8"), (
+        "docs/api.md differs from the docstrings: run python docs/gen_api_doc.py > docs/api.md")
