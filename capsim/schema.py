@@ -73,7 +73,9 @@ class DataFiles(Strict):
     projects: Path | None = Field(None, description="CSV of candidate and committed projects (docs/data-tables.md)")
     areas: Path | None = Field(None, description="CSV of residential areas: area, region, share (+ level); plans "
                                "catchments (with travel and schools)")
-    travel: Path | None = Field(None, description="CSV of area-to-site distances or costs: area, site, km and/or cost")
+    travel: Path | None = Field(None, description="CSV of area-to-site distances or costs: area, site, km and/or cost "
+                                "(empty, with data.areas: straight-line distances from the areas', schools' and new "
+                                "sites' coordinates)")
 
 
 class Demography(Strict):
@@ -278,6 +280,8 @@ class Plan(Strict):
         "as zoning requires; those it cannot seat are short) or 'split'")
     max_distance_km: float | None = Field(None, gt=0, le=10_000, description="with data.areas: farthest a pupil may be sent, km "
                                           "(empty: every pair listed in data.travel)")
+    detour_factor: float = Field(1.0, ge=1, le=5, description="with data.areas and no data.travel: road km per "
+                                 "straight-line km between the coordinates (1: straight lines)")
     travel_cost_per_km: float = Field(1.0, ge=0, le=1e6, description="with data.areas: yuan per pupil, km and year for travel "
                                       "rows without a cost (the default 1 only prefers the nearer school)")
     rezoning_cost: float | None = Field(None, ge=0, le=1e8, description="with data.areas and single assignment: yuan per "

@@ -13,6 +13,7 @@ import numpy as np
 
 from capsim.errors import DataError, Problems
 from capsim.schema import LEVELS, SCHOOL_TYPES, Scenario
+from capsim.geo import read_points
 from capsim.tables import MAX_PUPILS, Table
 
 
@@ -34,6 +35,7 @@ class Schools:
     expansions: tuple = ()    # Expansion entries: classrooms and seats added to a school for some years
     zone: np.ndarray | None = None   # (S,) zone (学区/片区) of each school ('' for none), None: no zone column
     keep: np.ndarray | None = None   # (S,) true: the plan may not close or convert it (None: no keep column)
+    points: object = None            # capsim.geo.Points: where each school is (None: no lon, lat or x, y columns)
     pupil_plan: dict | None = None   # level -> (years (Y,), pupils (Y, S, G)): where a plan by school seats its
                                      # pupils (the network after a plan at school granularity)
     class_plan: dict | None = None   # level -> (years (Y,), classes (Y, S, G)): a class plan's classes of each
@@ -122,6 +124,7 @@ def _school_rows(table: Table, scenario: Scenario, regions: list, levels: dict) 
         zone=table.frame["zone"].to_numpy().astype(str) if table.has("zone") else None,
         keep=table.choice("keep", ("yes", "no", ""), fix="write yes (the plan may not close or convert it), no, or "
                           "leave it empty.") == "yes" if table.has("keep") else None,
+        points=read_points(table),
     )
 
 

@@ -306,7 +306,10 @@ def test_areas_without_travel_is_an_error_that_says_what_to_add(tiny, capsys):
     (tiny / "scenario.toml").write_text(text)
     assert main(["validate", str(tiny / "scenario.toml"), "--use", "catchments"]) == 2
     err = capsys.readouterr().err
-    assert "data.travel" in err and "their distances to schools" in err
+    # without a travel table distances come from coordinates, which none of the three tables gives
+    for table in ("areas", "schools", "projects"):
+        assert f"data.travel: is not given and the {table} table has no coordinates" in err, err
+    assert "or give data.travel" in err
 
 
 def test_a_shortfall_with_seats_out_of_reach_is_named_so(tiny):

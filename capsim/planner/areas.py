@@ -10,6 +10,9 @@
   of a pupil of the area at the site is ``cost`` (yuan a year) where given, else
   ``km x plan.travel_cost_per_km``; pairs not listed, or further than ``plan.max_distance_km``,
   are out of reach.
+* without ``data.travel``, the areas, schools and new sites give their points (``lon, lat`` or
+  ``x, y`` in metres, :mod:`capsim.geo`) and every pair is ``km = straight-line km x
+  plan.detour_factor`` apart, within ``plan.max_distance_km``.
 
 Pupils by area are the forecast's pupils of the region (at the assessed quantile) times the
 area's share, grade by grade; a site's seats are its lawful seats of each grade
@@ -25,6 +28,7 @@ import pandas as pd
 
 from capsim.enrolment import level_specs
 from capsim.errors import PlanError, Problem, Problems
+from capsim.geo import Points, distance_km, read_points
 from capsim.planner.catchment import Catchment
 from capsim.tables import Table
 
@@ -69,8 +73,7 @@ class Tables:
 def read_tables(scenario, regions, levels, schools, projects) -> Tables:
     """Read and check the areas and travel tables (and that schools are listed); all problems at once."""
     d = scenario.data
-    needs = (("areas", "the residential areas"), ("travel", "their distances to schools"),
-             ("schools", "the schools they are assigned to"))
+    needs = (("areas", "the residential areas"), ("schools", "the schools they are assigned to"))
     missing = [Problem(f"{scenario.source}: data.{key}", f"planning catchments needs {why}.", None,
                        f"add data.{key} (docs/data-tables.md), or drop data.areas and data.travel to plan by region.")
                for key, why in needs if getattr(d, key) is None]
@@ -78,9 +81,13 @@ def read_tables(scenario, regions, levels, schools, projects) -> Tables:
         raise PlanError(missing)
     problems = Problems()
     regions, levels = list(regions), list(levels)
-    area_ids, area_region, share = _areas(scenario, regions, levels, problems)
+    area_ids, area_region, share, points = _areas(scenario, regions, levels, problems)
     site_ids, site_of = sites(schools, projects)
-    cost = _travel(scenario, area_ids, site_ids, problems)
+    if d.travel is None:
+        cost = _straight(scenario, (area_ids, points), (site_ids, _site_points(scenario, schools, projects, problems)),
+                         problems)
+    else:
+        cost = _travel(scenario, area_ids, site_ids, problems)
     problems.raise_if_any(PlanError)
     return Tables(area_ids, area_region, share, site_ids, site_of, cost)
 
@@ -113,7 +120,9 @@ def _areas(scenario, regions, levels, problems):
         cols = [levels.index(lv)] if lv else slice(None)
         out[i, cols] = np.nan_to_num(s)
     _check_shares(table, ids, home, out, regions, levels, problems)
-    return ids, np.maximum(home, 0), out
+    points = read_points(table)
+    first = pd.Index(f["area"]).get_indexer(ids) if points is not None else None
+    return ids, np.maximum(home, 0), out, None if points is None else points.take(first)
 
 
 def _check_shares(table, ids, home, share, regions, levels, problems):
@@ -133,6 +142,54 @@ def _check_shares(table, ids, home, share, regions, levels, problems):
         for lv, total in zip(np.asarray(named)[off], totals[:len(off)][off]):
             problems.add(str(table.path), f"the shares of region {name}'s areas add to {total:.3f} for {lv}.",
                          round(float(total), 4), "make each region's shares add to 1.")
+
+
+def _site_points(scenario, schools, projects, problems) -> Points | None:
+    """The points of the sites (:func:`sites`): the schools', then each new site's."""
+    named = [("schools", schools.points if schools is not None else None),
+             ("projects", projects.points if (projects.school < 0).any() else Points(np.zeros((0, 2)), True))]
+    for key, points in named:
+        if points is None:
+            problems.add(f"{scenario.source}: data.travel", f"is not given and the {key} table has no coordinates.",
+                         None, f"add lon, lat (or x, y in metres) to the {key} table, or give data.travel.")
+    if any(p is None for _, p in named):
+        return None
+    school, new = named[0][1], named[1][1]
+    if len(new.xy) and new.geographic != school.geographic:
+        problems.add(f"{scenario.source}: data.projects", "gives x, y where the schools give lon, lat (or the "
+                     "reverse).", None, "give every table's points the same way.")
+        return None
+    rows = np.flatnonzero(projects.school < 0)
+    return Points(np.vstack([school.xy, new.xy[rows] if len(new.xy) else np.zeros((0, 2))]), school.geographic)
+
+
+def _straight(scenario, named_areas, named_sites, problems) -> np.ndarray | None:
+    """(A, J) yuan per pupil a year from the (ids, points) of the areas and sites: ``km x detour x
+    travel_cost_per_km``, inf beyond ``plan.max_distance_km`` (None after a problem: a table
+    without points, points of two kinds, an area or site without one)."""
+    (area_ids, areas), (site_ids, sites) = named_areas, named_sites
+    if areas is None:
+        problems.add(f"{scenario.source}: data.travel", "is not given and the areas table has no coordinates.",
+                     None, "add lon, lat (or x, y in metres) to the areas table, or give data.travel.")
+        return None
+    if sites is None:
+        return None
+    if areas.geographic != sites.geographic:
+        problems.add(f"{scenario.source}: data.areas", "gives x, y where the schools give lon, lat (or the reverse).",
+                     None, "give every table's points the same way.")
+        return None
+    for what, ids, points in (("area", area_ids, areas), ("site", site_ids, sites)):
+        missing = np.flatnonzero(np.isnan(points.xy).any(axis=1))
+        if len(missing):
+            shown = ", ".join(str(ids[i]) for i in missing[:10]) + (" ..." if len(missing) > 10 else "")
+            problems.add(f"{scenario.source}: data.travel", f"is not given and {len(missing)} {what}(s) have no "
+                         f"coordinates: {shown}.", None, f"give every {what} its point, or give data.travel.")
+    if problems:
+        return None
+    plan = scenario.plan
+    km = distance_km(areas, sites) * plan.detour_factor
+    reach = km <= (plan.max_distance_km if plan.max_distance_km is not None else np.inf)
+    return np.where(reach, km * plan.travel_cost_per_km, np.inf)
 
 
 def _travel(scenario, area_ids, site_ids, problems) -> np.ndarray:

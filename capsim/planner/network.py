@@ -17,6 +17,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from capsim.geo import Points
 from capsim.school_data import Capacity, Expansion, Schools
 
 
@@ -53,8 +54,18 @@ def planned_schools(scenario, schools: Schools, projects, opening) -> Schools:
         zone=None if schools.zone is None else np.concatenate(
             [schools.zone, projects.zone[new] if projects.zone is not None else np.full(n, "")]),
         keep=None if schools.keep is None else np.concatenate([schools.keep, np.zeros(n, dtype=bool)]),
+        points=_new_points(schools.points, projects.points, new),
         expansions=schools.expansions + expansions,
     )
+
+
+def _new_points(points, project_points, new) -> Points | None:
+    """The schools' points and the new schools' (``new`` projects'), NaN where a project has none."""
+    if points is None:
+        return None
+    if project_points is None or project_points.geographic != points.geographic:
+        return points.extended(len(new))
+    return Points(np.vstack([points.xy, project_points.xy[new]]), points.geographic)
 
 
 def closed_schools(schools: Schools, closures: pd.DataFrame | None) -> Schools:
@@ -106,6 +117,8 @@ def converted_schools(scenario, schools: Schools, conversions: pd.DataFrame | No
         base_classes={lv: np.vstack([a, spread(lv, grades[lv])]) for lv, a in schools.base_classes.items()},
         zone=None if schools.zone is None else np.concatenate([schools.zone, schools.zone[at]]),
         keep=None if schools.keep is None else np.concatenate([schools.keep, np.zeros(n, dtype=bool)]),
+        points=None if schools.points is None else Points(np.vstack([schools.points.xy, schools.points.xy[at]]),
+                                                            schools.points.geographic),    # the same buildings
     )
 
 

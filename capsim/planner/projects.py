@@ -14,6 +14,7 @@ import numpy as np
 
 from capsim.errors import PlanError, Problems
 from capsim.schema import SCHOOL_TYPES
+from capsim.geo import read_points
 from capsim.tables import MAX_YUAN, Table
 
 KINDS = ("new", "expansion", "temporary")
@@ -41,6 +42,7 @@ class Projects:
     requires: np.ndarray      # (P,) index of the prerequisite, -1 for none
     duration: np.ndarray      # (P,) years the seats stand (inf: permanent)
     zone: np.ndarray | None = None   # (P,) zone of a new school or temporary classrooms ('' for none)
+    points: object = None            # capsim.geo.Points: where each new site is (None: no lon, lat or x, y columns)
 
 
 def read_projects(path, regions, levels, first_year: int, last_year: int, schools=None, grades=None,
@@ -89,6 +91,7 @@ def read_projects(path, regions, levels, first_year: int, last_year: int, school
         build_years=build, earliest=earliest, latest=latest, committed=committed,
         group=group, requires=requires, duration=np.where(kind == "temporary", duration, np.inf),
         zone=table.frame["zone"].to_numpy().astype(str) if table.has("zone") else np.full(n, ""),
+        points=read_points(table),
     )
     if schools is not None:
         _check_school_size(table, projects, schools, school_seats)

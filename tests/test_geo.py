@@ -1,0 +1,90 @@
+"""Distances from coordinates (capsim.geo) and catchments planned from them without a travel table."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from capsim.geo import EARTH_RADIUS_KM, Points, distance_km
+
+
+def test_a_degree_of_latitude_and_of_longitude_at_the_equator_are_a_360th_of_the_great_circle():
+    """2 pi 6371.0088 / 360 = 111.1951 km; one degree of longitude at 60 degrees north is half that."""
+    a = Points(np.array([[0.0, 0.0], [0.0, 60.0]]), True)
+    b = Points(np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 60.0]]), True)
+    km = distance_km(a, b)
+    degree = 2 * np.pi * EARTH_RADIUS_KM / 360
+    assert degree == pytest.approx(111.1951, abs=1e-4)
+    assert km[0, 0] == pytest.approx(degree) and km[0, 1] == pytest.approx(degree)
+    # along the 60th parallel: 2 R asin(cos 60 sin 0.5 deg) = 55.5970 km, a little shorter than
+    # the parallel's own arc (degree / 2 = 55.5975)
+    assert km[1, 2] == pytest.approx(55.5970, abs=1e-3) and km[1, 2] < degree / 2
+
+
+def test_beijing_to_shanghai_is_about_1070_km():
+    """Tiananmen (116.3975 E, 39.9087 N) to the Bund (121.4903 E, 31.2397 N): about 1,070 km as
+    the crow flies (1,068 km by the haversine on the mean sphere)."""
+    km = distance_km(Points(np.array([[116.3975, 39.9087]]), True), Points(np.array([[121.4903, 31.2397]]), True))
+    assert 1060 < km[0, 0] < 1075
+
+
+def test_projected_points_are_metres_and_kinds_do_not_mix():
+    km = distance_km(Points(np.array([[0.0, 0.0]]), False), Points(np.array([[3000.0, 4000.0]]), False))
+    assert km[0, 0] == pytest.approx(5.0)
+    with pytest.raises(ValueError):
+        distance_km(Points(np.zeros((1, 2)), False), Points(np.zeros((1, 2)), True))
+
+
+def _placed(tiny):
+    """The tiny example's catchments without a travel table: every area, school and new site
+    given x, y in metres (areas along y = 0 two km apart, sites along y = 3000 one km apart)."""
+    areas = pd.read_csv(tiny / "areas.csv", dtype=str, keep_default_na=False)
+    areas["x"] = [str(2000 * i) for i in range(len(areas))]
+    areas["y"] = "0"
+    areas.to_csv(tiny / "areas.csv", index=False)
+    for name in ("schools", "projects"):
+        t = pd.read_csv(tiny / f"{name}.csv", dtype=str, keep_default_na=False)
+        t["x"] = [str(1000 * i) for i in range(len(t))]
+        t["y"] = "3000"
+        t.to_csv(tiny / f"{name}.csv", index=False)
+    text = (tiny / "scenario.toml").read_text(encoding="utf-8")
+    (tiny / "scenario.toml").write_text(text.replace('travel = "travel.csv"\n', ""), encoding="utf-8")
+    return tiny / "scenario.toml"
+
+
+def test_without_a_travel_table_the_costs_are_the_straight_lines_between_the_points(tiny):
+    """N-west (0, 0) to NP1 (0, 3000): 3 km; to NP5 (4000, 3000): 5 km; x 1.2 detour x 200 yuan a
+    pupil-km: 720 and 1,200 yuan; NK14 (23,000, 3000) is 23.2 km x 1.2 away, beyond the 8 km
+    limit. The plan is made and seats pupils only within reach."""
+    import capsim
+    from capsim.planner import plan_context
+
+    path = _placed(tiny)
+    sc = capsim.load_scenario(path, use=["deterministic", "catchments"], set={"plan.detour_factor": 1.2})
+    assert sc.data.travel is None
+    c = plan_context(sc).inputs.catchment
+    area, site = list(c.areas), list(c.sites)
+    cost = c.cost
+    assert cost[area.index("N-west"), site.index("NP1")] == pytest.approx(3 * 1.2 * 200)
+    assert cost[area.index("N-west"), site.index("NP5")] == pytest.approx(5 * 1.2 * 200)
+    assert np.isinf(cost[area.index("N-west"), site.index("NK14")])
+    res = capsim.run(sc)
+    served = res.plan.catchments[res.plan.catchments.school.fillna("") != ""]
+    assert len(served)
+    km = {(a, s): cost[area.index(a), site.index(s)] / (1.2 * 200) for a, s in zip(served.area, served.school)}
+    assert max(km.values()) <= 8 + 1e-9
+
+
+def test_a_catchment_without_travel_or_coordinates_is_refused_naming_the_table(tiny):
+    import capsim
+    from capsim.errors import CapsimError
+
+    path = _placed(tiny)
+    schools = pd.read_csv(tiny / "schools.csv", dtype=str, keep_default_na=False)
+    schools.loc[3, "x"] = ""
+    schools.to_csv(tiny / "schools.csv", index=False)
+    with pytest.raises(CapsimError, match="1 site\\(s\\) have no coordinates: NP4"):
+        capsim.run(capsim.load_scenario(path, use=["deterministic", "catchments"]))
+    areas = pd.read_csv(tiny / "areas.csv", dtype=str, keep_default_na=False).drop(columns=["x", "y"])
+    areas.to_csv(tiny / "areas.csv", index=False)
+    with pytest.raises(CapsimError, match="areas table has no coordinates"):
+        capsim.run(capsim.load_scenario(path, use=["deterministic", "catchments"]))
