@@ -88,3 +88,15 @@ def test_a_catchment_without_travel_or_coordinates_is_refused_naming_the_table(t
     areas.to_csv(tiny / "areas.csv", index=False)
     with pytest.raises(CapsimError, match="areas table has no coordinates"):
         capsim.run(capsim.load_scenario(path, use=["deterministic", "catchments"]))
+
+
+def test_an_area_given_two_points_is_refused(tiny):
+    import capsim
+    from capsim.errors import CapsimError
+
+    path = _placed(tiny)
+    areas = pd.read_csv(tiny / "areas.csv", dtype=str, keep_default_na=False)
+    extra = areas.iloc[[0]].assign(level="primary", x="999")
+    areas.assign(level="").pipe(lambda a: pd.concat([a, extra])).to_csv(tiny / "areas.csv", index=False)
+    with pytest.raises(CapsimError, match="area N-west is given two points"):
+        capsim.run(capsim.load_scenario(path, use=["deterministic", "catchments"]))

@@ -121,8 +121,14 @@ def _areas(scenario, regions, levels, problems):
         out[i, cols] = np.nan_to_num(s)
     _check_shares(table, ids, home, out, regions, levels, problems)
     points = read_points(table)
-    first = pd.Index(f["area"]).get_indexer(ids) if points is not None else None
-    return ids, np.maximum(home, 0), out, None if points is None else points.take(first)
+    if points is None:
+        return ids, np.maximum(home, 0), out, None
+    xy = pd.DataFrame(points.xy, columns=["x", "y"]).assign(area=f["area"].to_numpy())
+    for area in xy.groupby("area").nunique(dropna=False).query("x > 1 or y > 1").index:
+        problems.add(str(table.path), f"area {area} is given two points.", area, "give each area one point (the same "
+                     "coordinates on each of its rows).")
+    first = np.flatnonzero(~f["area"].duplicated().to_numpy())      # each area's first row, in the order of ids
+    return ids, np.maximum(home, 0), out, points.take(first)
 
 
 def _check_shares(table, ids, home, share, regions, levels, problems):
