@@ -3,7 +3,8 @@
 See :mod:`capsim.reports.plots` for what each draws.
 """
 
-from capsim.reports.plots import (build_timeline, fan_chart, oversized_classes, seat_gap, seat_gap_map, spending,
-                                   teachers)
+from capsim.reports.plots import (build_timeline, catchment_map, fan_chart, oversized_classes, seat_gap, seat_gap_map,
+                                   spending, teachers)
 
-__all__ = ["build_timeline", "fan_chart", "oversized_classes", "seat_gap", "seat_gap_map", "spending", "teachers"]
+__all__ = ["build_timeline", "catchment_map", "fan_chart", "oversized_classes", "seat_gap", "seat_gap_map", "spending",
+           "teachers"]

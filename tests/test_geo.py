@@ -100,3 +100,24 @@ def test_an_area_given_two_points_is_refused(tiny):
     areas.assign(level="").pipe(lambda a: pd.concat([a, extra])).to_csv(tiny / "areas.csv", index=False)
     with pytest.raises(CapsimError, match="area N-west is given two points"):
         capsim.run(capsim.load_scenario(path, use=["deterministic", "catchments"]))
+
+
+def test_the_report_draws_the_zoning_where_areas_and_schools_have_points(tiny, tmp_path):
+    """One line per area and school an area's pupils go to in that level and year."""
+    from matplotlib.collections import LineCollection
+
+    import capsim
+    from capsim.reports.plots import catchment_map
+    from capsim.reports.tables import from_results
+
+    res = capsim.run(capsim.load_scenario(_placed(tiny), use=["deterministic", "catchments"]))
+    t = from_results(res)
+    c = t.catchments
+    level, year = c.level.iloc[0], int(c.year.max())
+    ax = catchment_map(t, level, year)
+    lines = [col for col in ax.collections if isinstance(col, LineCollection)]
+    part = c[(c.level == level) & (c.year == year) & c.school.fillna("").ne("")]
+    assert len(lines) == 1 and len(lines[0].get_segments()) == len(part) > 0
+    capsim.report(res, tmp_path / "out")
+    assert (tmp_path / "out" / "catchments_map.png").is_file()
+    assert "catchments_map.png" in (tmp_path / "out" / "report.html").read_text(encoding="utf-8")

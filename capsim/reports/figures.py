@@ -82,6 +82,8 @@ def report_figures(t) -> dict:
         figs["seat_gap_by_region.png"] = districts_figure(t, regions, levels)
     if "regions" in t.places:
         figs["map.png"] = map_figure(t)
+    if t.catchments is not None and len(t.catchments) and {"areas", "schools"} <= set(t.places):
+        figs["catchments_map.png"] = catchment_figure(t)
     fig, axes = _grid(len(levels), 2)
     for ax, level in zip(axes, levels):
         plots.fan_chart(t, level, ax=ax)
@@ -219,6 +221,17 @@ def map_figure(t):
     _one_legend(fig, axes[:len(stages) * len(years)])
     for handle in fig.legends[0].legend_handles if fig.legends else []:
         handle.set_sizes([30])               # one legend size: the circles' areas are the data
+    return fig
+
+
+def catchment_figure(t):
+    """The plan's zoning on the map: a row per level, the first and the last plan year."""
+    c = t.catchments
+    levels, years = list(dict.fromkeys(c.level)), [int(c.year.min()), int(c.year.max())]
+    fig, axes = _grid(len(levels) * len(years), len(years), width=3.8, height=3.8)
+    for ax, (level, year) in zip(axes, [(lv, y) for lv in levels for y in years]):
+        plots.catchment_map(t, level, year, ax=ax)
+    _one_legend(fig, axes[:len(levels) * len(years)])
     return fig
 
 

@@ -28,6 +28,10 @@ CAPTIONS = {
     "teachers.png": "教师需求 Teachers needed per year and level.",
     "map.png": "地图 Map: each district at the point the regions table gives, its circle the seats short (red, summed "
                "over the levels short) or spare (blue); grey dots: schools; triangles: the plan's new sites open by then.",
+    "catchments_map.png": "学区划分 Zoning: a line from each residential area to each school its pupils go to "
+                          "(wider: more pupils), each area in the colour of its main school; squares: schools; "
+                          "triangles: the plan's new sites open by then; crosses: pupils no school in reach takes. "
+                          "First and last plan year, one row per level.",
 }
 DISTRICT_FIGURES = ("seat_gap_by_region.png", "map.png")
 # Checks the browser test reads: every image decoded, counted into <body data-images>; text nodes

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from capsim.reports.fonts import use_cjk_font
-from capsim.reports.labels import money
+from capsim.reports.labels import level_label, money
 from capsim.reports.tables import median_quantile
 
 SHORT, SURPLUS = ("#f4a6a6", "#c62828"), ("#a8c8ec", "#1f5fa8")   # (before, after)
@@ -291,6 +291,62 @@ def teachers(results, region=None, ax=None):
     ax.set_ylabel("teachers", fontsize=8)
     ax.legend(fontsize=7)
     ax.grid(alpha=0.3)
+    return ax
+
+
+def catchment_map(results, level, year, ax=None):
+    """Where the scenario's areas, schools and new sites give coordinates: the plan's zoning (划片)
+    of ``level`` in ``year``, a line from each area to each school its pupils go to (the wider,
+    the more pupils), each area's dot in the colour of its main school; the schools teaching the
+    level as grey squares, the plan's new sites of the level open by then as black triangles,
+    areas with pupils no school takes as red crosses."""
+    from matplotlib import colormaps
+    from matplotlib.collections import LineCollection
+
+    t = tables_of(results)
+    if t.catchments is None or "areas" not in t.places or "schools" not in t.places:
+        raise ValueError("This run has no catchments with coordinates for its areas and schools: no zoning map.")
+    c = t.catchments
+    check_choice("catchment_map", "level", level, sorted(c.level.unique()))
+    check_choice("catchment_map", "year", year, sorted(c.year.unique()))
+    ax = _axes(ax, size=(4.5, 4.5))
+    part = c[(c.level == level) & (c.year == year)]
+    sites = pd.concat([t.places["schools"], t.places.get("projects", pd.DataFrame(columns=["id", "x", "y"]))])
+    sites = sites.drop_duplicates("id").set_index("id")
+    areas = t.places["areas"].set_index("id")
+    served = part[part.school.fillna("").ne("") & part.school.isin(sites.index) & part.area.isin(areas.index)]
+    a, s = areas.loc[served.area], sites.loc[served.school]
+    widths = 0.5 + 3.5 * served.pupils.to_numpy() / max(float(served.pupils.max()), 1.0) if len(served) else []
+    segments = np.stack([a[["x", "y"]].to_numpy(), s[["x", "y"]].to_numpy()], axis=1) if len(served) else []
+    ax.add_collection(LineCollection(segments, linewidths=widths, colors="#999", alpha=0.7, zorder=1))
+    main = served.sort_values("pupils").drop_duplicates("area", keep="last").set_index("area").school
+    palette = colormaps["tab20"]
+    colour = {school: palette(i % 20) for i, school in enumerate(sorted(main.unique()))}
+    shown = areas.loc[areas.index.intersection(part.area.unique())]
+    ax.scatter(shown.x, shown.y, s=18, zorder=3, label="areas 小区",
+               color=[colour.get(main.get(area), "#ccc") for area in shown.index])
+    schools = t.places["schools"]
+    if t.schools_before is not None:             # the schools teaching the level
+        from capsim.schema import SCHOOL_TYPES
+
+        kind = t.schools_before.drop_duplicates("school").set_index("school").type
+        schools = schools[[level in SCHOOL_TYPES.get(kind.get(i), (level,)) for i in schools.id]]
+    ax.scatter(schools.x, schools.y, s=22, marker="s", color="#555", zorder=2, label="schools 学校")
+    if t.schedule is not None and "projects" in t.places:
+        new = t.places["projects"]
+        opened = t.schedule[(t.schedule.open_year <= year) & (t.schedule.level == level)]
+        new = new[new.id.isin(opened.id)]
+        ax.scatter(new.x, new.y, s=40, marker="^", color="black", zorder=4, label="new sites 新校址")
+    short = part[part.school.fillna("").eq("") & (part.pupils > 0.5)]
+    if len(short):
+        lost = areas.loc[areas.index.intersection(short.area)]
+        ax.scatter(lost.x, lost.y, s=60, marker="x", color="#c62828", zorder=5, label="unserved 无学位")
+    ax.set_title(f"{level_label(level)} · {year}", fontsize=9, y=1.0)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.autoscale()
+    ax.margins(0.1)
     return ax
 
 

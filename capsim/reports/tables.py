@@ -141,7 +141,7 @@ def from_results(res) -> ReportTables:
         targets=res.targets if sc.targets else None, ledger=res.ledger if len(res.ledger) else None,
         sources=_sources({k: getattr(sc.data, k) for k in type(sc.data).model_fields}),
         region_names=_region_names(sc.data.regions),
-        places=_places({k: getattr(sc.data, k, None) for k in ("regions", "schools", "projects")}),
+        places=_places({k: getattr(sc.data, k, None) for k in ("regions", "schools", "projects", "areas")}),
         schools_before=res.assessment_before.schools, grades_before=res.assessment_before.grades,
         schools_after=res.assessment_after.schools if plan is not None else None,
         grades_after=res.assessment_after.grades if plan is not None else None,
@@ -192,7 +192,7 @@ def _places(data: dict) -> dict:
     ``lon, lat`` or ``x, y``, one pair for every row): table -> DataFrame(id, x, y). A table
     without them is left out: no map, no error."""
     out = {}
-    for key, ident in (("regions", "region"), ("schools", "id"), ("projects", "id")):
+    for key, ident in (("regions", "region"), ("schools", "id"), ("projects", "id"), ("areas", "area")):
         path = data.get(key)
         if path is None or not Path(path).is_file():
             continue
@@ -201,6 +201,7 @@ def _places(data: dict) -> dict:
             if {ident, x, y} <= set(table.columns):
                 xy = pd.DataFrame({"id": table[ident], "x": pd.to_numeric(table[x], errors="coerce"),
                                    "y": pd.to_numeric(table[y], errors="coerce")})
+                xy = xy.drop_duplicates("id")          # an area's rows (one per level) share its point
                 if len(xy) and xy[["x", "y"]].notna().all().all():
                     out[key] = xy
                 break
