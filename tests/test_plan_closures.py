@@ -80,8 +80,11 @@ def test_the_schools_closed_are_saved_read_back_and_shown(tmp_path):
     from capsim.reports.excel import workbook_sheets
     from capsim.reports.tables import from_folder
 
+    from capsim.reports.summary import plan_summary
+
     res = capsim.run(capsim.load_scenario(tiny_path(), use=["deterministic"],
                                           set={"plan.closures": True, "plan.school_running_cost": 3e6}))
+    assert f"closes {len(res.plan.closures)} schools 撤并 (closures.csv)" in plan_summary(res)
     capsim.report(res, tmp_path / "out")
     t = from_folder(tmp_path / "out")
     assert t.closures[["year", "region", "school"]].equals(res.plan.closures[["year", "region", "school"]])

@@ -137,6 +137,9 @@ def test_conversions_on_the_tiny_example_are_saved_and_the_network_after_teaches
     spent = res.plan.spending
     assert spent[spent.project.str.contains("→")].cost_yuan.sum() == pytest.approx(conv.cost_yuan.sum())
     assert conv.cost_yuan.tolist() == pytest.approx((conv.classrooms * 1000.0).tolist())
+    from capsim.reports.summary import plan_summary
+
+    assert f"converts {len(conv)} schools 改建 (conversions.csv): {len(conv)} kindergarten → primary" in plan_summary(res)
     capsim.report(res, tmp_path / "out")
     back = from_folder(tmp_path / "out").conversions
     assert back[["year", "school", "into"]].equals(conv[["year", "school", "into"]].reset_index(drop=True))

@@ -111,6 +111,21 @@ def pad(text: str, width: int) -> str:
     return text + " " * max(width - _width(text), 0)
 
 
+def decision_lines(plan, chinese: bool) -> list[str]:
+    """The schools the plan closes and converts, counted by year and by conversion (none: no line)."""
+    lines = []
+    if plan.closures is not None and len(plan.closures):
+        by_year = plan.closures.groupby("year").size()
+        lines.append(f"closes {len(plan.closures)} schools 撤并 (closures.csv): "
+                     + ", ".join(f"{n} from {year}" for year, n in by_year.items()))
+    if plan.conversions is not None and len(plan.conversions):
+        by_kind = plan.conversions.groupby(["level", "into"]).size()
+        lines.append(f"converts {len(plan.conversions)} schools 改建 (conversions.csv): "
+                     + ", ".join(f"{n} {a} → {b}" for (a, b), n in by_kind.items())
+                     + f"; refit {money(plan.conversions.cost_yuan.sum(), chinese)}")
+    return lines
+
+
 def plan_summary(res, most: int = 10) -> str:
     """One screen after ``capsim run``: the worst district-years before the plan, the plan's
     headline (cost inside the plan years and in total), its largest projects and what is left."""
@@ -149,6 +164,7 @@ def plan_summary(res, most: int = 10) -> str:
                      f"{money(row.cost_yuan, chinese):>14}{'  (committed)' if row.committed else ''}")
     if len(schedule) > most:
         lines.append(f"  ... and {len(schedule) - most} smaller projects (schedule.csv)")
+    lines += decision_lines(res.plan, chinese)
     if len(res.shortfalls):
         by = res.shortfalls.groupby(["level", "cause"]).seats.sum()
         lines.append("shortfalls (seat-years) by level and cause:")
