@@ -88,10 +88,13 @@ def scenario_rules(scenario: Scenario, plan: bool = True) -> Problems:
                      scenario.demography.step, "use demography.step = 1, or remove data.projects to forecast only.")
     cfg, data = scenario.plan, scenario.data
     seats = cfg.capacity != "classes" or data.schools is None or data.areas is not None or data.travel is not None
-    if plan and data.projects is not None and cfg.empty_room_cost and seats:
-        problems.add(f"{scenario.source}: plan.empty_room_cost", "empty classrooms are counted when planning in "
-                     "classes: with a school list, plan.capacity = \"classes\" and without catchment areas.",
-                     cfg.empty_room_cost, "leave plan.empty_room_cost empty, or plan in classes.")
+    from capsim.planner import room_cost_set
+
+    for key, what in (("empty_room_cost", "empty classrooms are counted"), ("mothball_cost", "classrooms are mothballed")):
+        if plan and data.projects is not None and room_cost_set(cfg, key) and seats:
+            problems.add(f"{scenario.source}: plan.{key}", f"{what} when planning in classes: with a school list, "
+                         "plan.capacity = \"classes\" and without catchment areas.", getattr(cfg, key),
+                         f"leave plan.{key} empty, or plan in classes.")
     for key, value, off in (("closures", cfg.closures, "false"), ("conversions", cfg.conversions, "empty")):
         if plan and data.projects is not None and value and (seats or cfg.granularity == "school"):
             problems.add(f"{scenario.source}: plan.{key}", f"{key} are chosen when planning in classes by region or "

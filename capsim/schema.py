@@ -260,6 +260,12 @@ class Plan(Strict):
     empty_room_cost: float | None = Field(None, ge=0, le=1e8, description="planning in classes: yuan a classroom "
                                           "(existing or added) costs each year it stands without a class, discounted "
                                           "(empty: nothing)")
+    mothball_cost: float | None = Field(None, ge=0, le=1e8, description="planning in classes: yuan a year a "
+                                        "classroom costs while mothballed (taken out of use and kept, from the second "
+                                        "plan year), against plan.empty_room_cost for one left empty (empty: no "
+                                        "mothballing)")
+    reopen_cost: float = Field(0.0, ge=0, le=1e8, description="with plan.mothball_cost: yuan, once, to bring a "
+                               "mothballed classroom back into use")
     closures: bool = Field(False, description="planning in classes by region or zone: true to let the plan close "
                            "listed schools (closed from the second plan year on, for good; their pupils are seated "
                            "in the rest of the pool), where the running cost saved outweighs the rooms lost")

@@ -155,11 +155,13 @@ def plan_context(scenario, projection=None, assessment=None, evaluate: bool = Fa
                 and capacity is None]
     if problems:
         raise PlanError(problems)
-    if cfg.empty_room_cost and cohorts is None and capacity is None:
-        raise PlanError([Problem(f"{scenario.source}: plan.empty_room_cost", "empty classrooms are counted when "
-                                 "planning in classes: with a school list, plan.capacity = \"classes\" and without "
-                                 "catchment areas.", cfg.empty_room_cost, "leave plan.empty_room_cost empty, or plan "
-                                 "in classes.")])
+    rooms = [("empty_room_cost", "empty classrooms are counted"), ("mothball_cost", "classrooms are mothballed")]
+    problems = [Problem(f"{scenario.source}: plan.{key}", f"{what} when planning in classes: with a school list, "
+                        "plan.capacity = \"classes\" and without catchment areas.", getattr(cfg, key),
+                        f"leave plan.{key} empty, or plan in classes.")
+                for key, what in rooms if room_cost_set(cfg, key) and cohorts is None and capacity is None]
+    if problems:
+        raise PlanError(problems)
     need = np.maximum(cells.demand - cells.lawful, 0.0) if cohorts is None else cohorts.pupils
     inputs = milp.PlanInputs(
         years=years, need=need, projects=projects, cell_seats=cells.seats,
@@ -168,6 +170,7 @@ def plan_context(scenario, projection=None, assessment=None, evaluate: bool = Fa
         rent_cost=cfg.rent_cost, break_symmetry=cfg.break_symmetry, catchment=catch, cohorts=cohorts,
         asset_life=cfg.asset_life if cfg.salvage else None,
         empty_room_cost=cfg.empty_room_cost if cohorts is not None else None,
+        mothball_cost=cfg.mothball_cost if cohorts is not None else None, reopen_cost=cfg.reopen_cost,
         school_running_cost=cfg.school_running_cost if cohorts is not None else None, closure_cost=cfg.closure_cost,
     )
     inputs, over = _fit_committed_budgets(inputs)
@@ -315,6 +318,12 @@ def _demand_and_seats(table, regions, levels, years):
     return demand, lawful
 
 
+def room_cost_set(cfg, key: str) -> bool:
+    """A cost of classrooms the scenario sets: an empty-room cost above 0 (0 is free, as unset), a
+    mothballing cost at all (0: mothballing is free)."""
+    return bool(cfg.empty_room_cost) if key == "empty_room_cost" else getattr(cfg, key) is not None
+
+
 def _school_room(p: Projects, schools, seats_now) -> dict:
     """Seats each expanded school may still add before reaching its maximum size."""
     if schools is None:
@@ -424,8 +433,8 @@ def shortfalls_by_school(missing: pd.DataFrame, short, unseated, c, ctx: PlanCon
 def _class_frames(m, sol: Solution, x, ctx: PlanContext, short, rented_rooms, pupils=None, changed=None):
     """The class model's plan by grade (students, the cohort's classes, their seats at its class
     size: the grade's standard or the cohort's new-intake cap; shortfall) and by level (classrooms
-    before, added, rented, gained (+) or lost (-) by the schools closed or converted, the classes
-    formed, and the classrooms before, added or gained left empty)."""
+    before, added, rented, gained (+) or lost (-) by the schools closed or converted, mothballed,
+    the classes formed, and the classrooms before, added or gained left empty, not mothballed)."""
     from capsim.planner.classes import classes_of_cells
     from capsim.projection import tidy_columns
 
@@ -440,9 +449,12 @@ def _class_frames(m, sol: Solution, x, ctx: PlanContext, short, rented_rooms, pu
     added = _seats_added(m, x, c.project_rooms, Z, c.pool_of(m.inputs.projects))
     in_use = ctx.cells.by_level(formed, len(ctx.levels))
     changed = np.zeros(c.rooms.shape) if changed is None else changed
+    mothballed = np.zeros(c.rooms.shape)
+    if m.mothball_index is not None and np.isfinite(sol.values).all():
+        mothballed = np.rint(sol.values[m.mothball_index])
     rooms = tidy_columns({"rooms_before": c.rooms, "rooms_added": added, "rooms_rented": rented_rooms,
-                          "rooms_changed": changed, "classes": in_use,
-                          "rooms_empty": np.maximum(c.rooms + added + changed - in_use, 0.0)},
+                          "rooms_changed": changed, "rooms_mothballed": mothballed, "classes": in_use,
+                          "rooms_empty": np.maximum(c.rooms + added + changed - mothballed - in_use, 0.0)},
                          pool=np.arange(Z), level=ctx.levels, year=years)
     zoned = c.pool_region is not None
     for f in (frame, rooms):
@@ -452,8 +464,8 @@ def _class_frames(m, sol: Solution, x, ctx: PlanContext, short, rented_rooms, pu
             f.insert(2, c.pool_kind, np.asarray(c.pools, dtype=object)[f.pool])
     keys = ["year", "region"] + ([c.pool_kind] if zoned else [])
     by_grade = frame[keys + ["level", "grade", "students", "classes", "class_seats", "shortfall"]]
-    return by_grade, rooms[keys + ["level", "rooms_before", "rooms_added", "rooms_rented", "rooms_changed", "classes",
-                                   "rooms_empty"]]
+    return by_grade, rooms[keys + ["level", "rooms_before", "rooms_added", "rooms_rented", "rooms_changed",
+                                   "rooms_mothballed", "classes", "rooms_empty"]]
 
 
 def _decided(sol: Solution, index) -> np.ndarray:

@@ -440,9 +440,10 @@ def define_keep_classes(m):
 def _classes_less_rooms(m):
     """(rows, cols, data) of ``sum_g K[r, (l, g), t] - sum_p rooms[p, l] open[p, t] + sum_s
     rooms[s, l, t] shut[s, t] + sum_{v from l} rooms[v, t] conv[v, t] - sum_{v to l} gain[v, t]
-    conv[v, t]`` (the third with ``plan.closures``: the rooms of the pool's schools closed by
-    then; the last two with ``plan.conversions``: a converted school's rooms leave its old level
-    and give the new one its gain), one row per pool, level and year (``r * L + l) * Y + t``)."""
+    conv[v, t] + mb[r, l, t]`` (the third with ``plan.closures``: the rooms of the pool's schools
+    closed by then; the next two with ``plan.conversions``: a converted school's rooms leave its
+    old level and give the new one its gain; the last with ``plan.mothball_cost``: the rooms
+    mothballed), one row per pool, level and year (``r * L + l) * Y + t``)."""
     from capsim.planner.model import _standing
 
     c = m.inputs.cohorts
@@ -462,6 +463,9 @@ def _classes_less_rooms(m):
         s, lv, t = np.nonzero(c.closable_rooms)
         rows.append((c.closable_pool[s] * L + lv) * Y + t); cols.append(m.shut_index[s, t])
         data.append(c.closable_rooms[s, lv, t])
+    if m.mothball_index is not None:   # mothballed rooms hold no class and are not empty: + mb[r, l, t]
+        n = c.rooms.size
+        rows.append(np.arange(n)); cols.append(m.mothball_index.reshape(-1)); data.append(np.ones(n))
     if m.convert_index is not None:    # a converted school's rooms leave its level and join another's
         v = c.conversions
         i, t = np.nonzero(np.ones(m.convert_index.shape, dtype=bool))
@@ -525,6 +529,20 @@ def _for_good(name, index, n):
     row = np.arange(s.size)
     return _rows(name, np.r_[row, row], np.r_[index[s, t], index[s, t + 1]],
                  np.r_[np.ones(row.size), -np.ones(row.size)], row.size, n, "<=", np.zeros(row.size))
+
+
+def define_reopening(m):
+    """Mothballed classrooms brought back into use are counted in the year they reopen:
+    ``mb[r, l, t - 1] - mb[r, l, t] - reopen[r, l, t] <= 0`` for t >= 1 (``reopen >= 0``; at least
+    cost it is the rooms reopened exactly)."""
+    if m.mothball_index is None:
+        return None
+    mb, re = m.mothball_index[:, :, 1:].reshape(-1), m.reopen_index[:, :, 1:].reshape(-1)
+    before = m.mothball_index[:, :, :-1].reshape(-1)
+    row = np.arange(mb.size)
+    return _rows("reopening", np.r_[row, row, row], np.r_[before, mb, re],
+                 np.r_[np.ones(row.size), -np.ones(row.size), -np.ones(row.size)], row.size, m.n, "<=",
+                 np.zeros(row.size))
 
 
 def define_one_fate(m):

@@ -33,6 +33,12 @@ each year closed that it would otherwise stand and costs ``closure_cost`` once, 
 ``closure_cost (d(t) - d(t + 1)) shut[s, t]`` summed over ``t``); a new school pays
 ``school_running_cost d(t)`` each year it stands. Neither counts against the budgets.
 
+Mothballing (``plan.mothball_cost``, off by default; :func:`capsim.planner.classes.define_reopening`):
+with cohorts, ``mb[r, l, t] >= 0`` classrooms of a pool and level are taken out of use in year
+``t`` (not the first plan year): they hold no class and are not counted empty, and cost
+``mothball_cost d(t)`` each instead of ``empty_room_cost``; reopening them costs ``reopen_cost``
+each, once (``reopen[r, l, t] >= mb[r, l, t - 1] - mb[r, l, t]``).
+
 Conversions (``plan.conversions``, none by default; :func:`capsim.planner.classes.define_stay_converted`,
 :func:`capsim.planner.classes.define_one_fate`): ``conv[v, t] in {0, 1}`` converts listed school
 ``v`` whole into a school of another level from year ``t`` for good (not in the first plan year):
@@ -93,6 +99,8 @@ class PlanInputs:
     cohorts: classes.Cohorts | None = None   # the cohort-class model (need's cells are (level, grade))
     asset_life: float | None = None    # salvage: years a permanent project lasts (None: no salvage)
     empty_room_cost: float | None = None   # yuan an empty classroom costs a year (cohorts only; None: free)
+    mothball_cost: float | None = None     # yuan a mothballed classroom costs a year (cohorts only; None: no mothballing)
+    reopen_cost: float = 0.0               # yuan to reopen a mothballed classroom
     school_running_cost: float | None = None   # yuan a year an open school costs (cohorts only; None: nothing)
     closure_cost: float = 0.0          # yuan, once, to close a school (cohorts with closable schools)
 
@@ -127,6 +135,8 @@ class Model:
     unseated_index: np.ndarray | None = None   # (R, L, J) share of each cohort no school can take
     shut_index: np.ndarray | None = None   # (C, Y) school c closed by year t (the class model, with plan.closures)
     convert_index: np.ndarray | None = None   # (V, Y) conversion v made by year t (the class model, plan.conversions)
+    mothball_index: np.ndarray | None = None  # (R, L, Y) classrooms mothballed (the class model, plan.mothball_cost)
+    reopen_index: np.ndarray | None = None    # (R, L, Y) mothballed classrooms reopened in year t
 
 
 def build(inputs: PlanInputs) -> Model:
@@ -167,6 +177,12 @@ def build(inputs: PlanInputs) -> Model:
     if inputs.cohorts is not None and inputs.cohorts.conversions is not None:
         convert_index = n + np.arange(len(inputs.cohorts.conversions.school) * len(years)).reshape(-1, len(years))
         n += convert_index.size
+    mothball_index = reopen_index = None
+    if inputs.mothball_cost is not None and inputs.cohorts is not None:
+        shape = inputs.cohorts.rooms.shape
+        mothball_index = n + np.arange(inputs.cohorts.rooms.size).reshape(shape)
+        reopen_index = mothball_index + inputs.cohorts.rooms.size
+        n += 2 * inputs.cohorts.rooms.size
     assignment = None
     if inputs.catchment is not None:
         if samples(inputs) > 1:
@@ -175,7 +191,7 @@ def build(inputs: PlanInputs) -> Model:
         n += catchment.n_variables(assignment)
     m = Model(inputs, x_index, rent_index, short_index, n, np.zeros(n), np.zeros(n), np.full(n, np.inf),
               np.zeros(n, dtype=bool), [], assignment, k_index, empty_index, share_index, unseated_index, shut_index,
-              convert_index)
+              convert_index, mothball_index, reopen_index)
     m.integer[: allowed.sum()] = True
     m.ub[: allowed.sum()] = 1.0
     committed = np.isfinite(p.committed)
@@ -190,6 +206,9 @@ def build(inputs: PlanInputs) -> Model:
     if k_index is not None:
         m.integer[k_index] = True
         m.lb[k_index], m.ub[k_index] = classes.bounds(inputs.cohorts, rent_index is not None)
+    if mothball_index is not None:
+        m.integer[mothball_index] = True
+        m.ub[mothball_index[:, :, 0]] = 0.0          # the first plan year is under way
     for decided in (shut_index, convert_index):      # closed or converted for good, from the second plan year
         if decided is not None:
             m.integer[decided] = True
@@ -216,7 +235,7 @@ def _families(m: Model) -> list:
                   entrants.define_school_pupils(m)] if m.share_index is not None else []
         return [classes.define_class_seats(m), classes.define_keep_classes(m), classes.define_classrooms(m),
                 classes.define_empty_rooms(m), classes.define_stay_closed(m), classes.define_stay_converted(m),
-                classes.define_one_fate(m)] + chosen + common
+                classes.define_one_fate(m), classes.define_reopening(m)] + chosen + common
     if m.assignment is None:
         return [define_capacity(m)] + common
     standing = _standing(m)
@@ -311,6 +330,9 @@ def _objective(m: Model) -> None:
                              + inp.closure_cost * (d - later)[None, :])
     if inp.school_running_cost:
         _new_school_running_cost(m, d)
+    if m.mothball_index is not None:              # a mothballed room costs less a year; reopening costs once
+        m.c[m.mothball_index] = inp.mothball_cost * d[None, None, :]
+        m.c[m.reopen_index] = inp.reopen_cost * d[None, None, :]
     if m.convert_index is not None:               # the refit, paid once, in the year it converts
         m.c[m.convert_index] = _once(conversion_spend(m) * d[None, :])
     if m.unseated_index is not None:

@@ -68,6 +68,7 @@ COLUMNS = {
     "running_cost_saved_yuan": ("年节约运行经费（元）", "running cost a closure saves each year (plan.school_running_cost)",
                                 "yuan"),
     "into": ("改建为", "the level a converted school teaches from its year", "text"),
+    "rooms_mothballed": ("封存教室", "classrooms taken out of use and kept (plan.mothball_cost)", "people"),
     "rooms_changed": ("撤并改建增减教室", "classrooms gained (+) or lost (-) by the schools the plan closes or converts", "people"),
     "rooms_before": ("规划前教室", "lawful classrooms before the plan", "people"),
     "rooms_added": ("新增教室", "classrooms the plan's projects add", "people"),
