@@ -62,7 +62,12 @@ SIZES = {"xining": dict(P=171, R=7, Y=10, budget=8.8e9, gap=1e-3),
                                schools=25, pooled=True),
          "province": dict(P=2000, R=200, Y=15, budget=8.8e9 * 2000 / 171, gap=1e-2),
          "city_single": dict(A=120, S=40, N=15, Y=10, radius=3.0, single=True, gap=1e-2),
-         "city_split": dict(A=120, S=40, N=15, Y=10, radius=3.0, single=False, gap=1e-2)}
+         "city_split": dict(A=120, S=40, N=15, Y=10, radius=3.0, single=False, gap=1e-2),
+         # issue 25's one-year cities: pupils scaled to the sites' seats, the city grown with them
+         "city200_split": dict(A=200, S=50, N=10, Y=1, radius=np.inf, single=False, gap=1e-4, scaled=True),
+         "city200_single": dict(A=200, S=50, N=10, Y=1, radius=np.inf, single=True, gap=1e-2, scaled=True),
+         "city1000_split": dict(A=1000, S=80, N=20, Y=1, radius=np.inf, single=False, gap=1e-4, scaled=True),
+         "city1000_single": dict(A=1000, S=80, N=20, Y=1, radius=np.inf, single=True, gap=1e-2, scaled=True)}
 LEVELS = ("kindergarten", "primary", "junior", "senior")
 TYPES = {"kindergarten": (1, 0, 0, 0), "primary": (0, 1, 0, 0), "junior": (0, 0, 1, 0), "senior": (0, 0, 0, 1),
          "nine_year": (0, 2 / 3, 1 / 3, 0)}
@@ -73,18 +78,22 @@ def instance(seed=0, **spec):
     return city(seed=seed, **spec) if "A" in spec else regions(seed=seed, **spec)
 
 
-def city(A, S, N, Y, radius, single, seed=0, rezoning=300.0, **_):
+def city(A, S, N, Y, radius, single, seed=0, rezoning=300.0, scaled=False, **_):
     """A catchment instance: a 12 x 12 km city of A areas (100-600 pupils of primary and of junior
     school age, growing up to 40 % over Y years), S schools (primary or junior, 900-2,700 seats)
     and N candidate new schools (1,350 or 2,250 seats, 60,000 yuan a seat); 300 yuan per pupil-km
     a year and ``rezoning`` yuan per pupil rezoned (capsim's default: a pupil-km of travel a
-    year); pairs within ``radius`` km only; a total budget of a third of all candidates."""
+    year); pairs within ``radius`` km only; a total budget of a third of all candidates.
+    ``scaled``: the city's side grows with the square root of the sites (as many sites per km2 as
+    the 40-school city) and each area's pupils shrink so that all the areas hold as many pupils
+    as 120 areas per 40 schools would."""
     rng = np.random.default_rng(seed)
-    where = rng.uniform(0, 12, (A + S + N, 2))
+    side = 12 * np.sqrt(S / 40) if scaled else 12
+    where = rng.uniform(0, side, (A + S + N, 2))
     km = np.hypot(*(where[:A, None, :] - where[None, A:, :]).transpose(2, 0, 1))
     level = rng.integers(0, 2, S + N)
     growth = rng.uniform(0, 0.4, (A, 1, 1)) * np.linspace(0, 1, Y)      # (A, 1, Y)
-    pupils = rng.uniform(100, 600, (A, 2))[:, :, None] * (1 + growth)
+    pupils = rng.uniform(100, 600, (A, 2))[:, :, None] * (1 + growth) * (120 / A * S / 40 if scaled else 1)
     seats = np.zeros((S + N, 2, Y))
     seats[np.arange(S), level[:S]] = rng.integers(20, 60, S)[:, None] * 45.0
     new_seats = rng.choice([1350.0, 2250.0], N)
@@ -95,7 +104,7 @@ def city(A, S, N, Y, radius, single, seed=0, rezoning=300.0, **_):
                         region=np.zeros(N, int), kind=np.full(N, "new"),
                         type=np.where(level[S:] == 0, "primary", "junior"), school=np.full(N, -1),
                         levels=("primary", "junior"), seats=split, cost=new_seats * 60_000,
-                        build_years=np.full(N, 2.0), earliest=np.full(N, first + 1.0),
+                        build_years=np.full(N, 2.0), earliest=np.full(N, first + (1.0 if Y > 1 else 0.0)),
                         latest=np.full(N, first + Y - 1.0), committed=np.full(N, np.nan), group=np.full(N, ""),
                         requires=np.full(N, -1), duration=np.full(N, np.inf))
     catch = Catchment(pupils=pupils, area_region=np.zeros(A, int), seats=seats, project_site=S + np.arange(N),
@@ -294,7 +303,8 @@ def main(argv=None):
         print(f"{name:<14}{seed:>4} {solver:<7}{formulation:<6}{len(a.c):>7}{rows:>7}{nonzeros:>9}{build:>8.2f}"
               f"{solve_s:>8.2f}{build / (build + solve_s):>8.0%}{last.status:>9}{last.gap:>7.2%}"
               f"{last.objective:>17,.0f}{short(m, last.values):>9,.0f}{zoning_changes(m, last.values):>9}", flush=True)
-        results.append(dict(instance=name, seed=seed, solver=solver, formulation=formulation, variables=len(a.c),
+        results.append(dict(instance=name, spec={k: v for k, v in SIZES[name].items() if k != "budget"},
+                            seed=seed, solver=solver, formulation=formulation, variables=len(a.c),
                             rows=rows, nonzeros=nonzeros, build_seconds=build, solve_seconds=solve_s,
                             status=last.status, gap=last.gap, objective=last.objective, short=short(m, last.values),
                             time_limit=args.time_limit, repeats=args.repeats))

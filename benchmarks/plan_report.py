@@ -1,12 +1,16 @@
-"""The granularity table of benchmarks/README.md, rendered from ``bench_plan.py``'s stored results.
+"""The planner's tables of benchmarks/README.md, rendered from ``bench_plan.py``'s stored results.
 
     python benchmarks/bench_plan.py --sizes xining_pooled xining_schools --seeds 0 1 2 3 \
         --solvers highs --formulations step --repeats 1 --time-limit 60 --json benchmarks/results/plan_schools.json
-    python benchmarks/plan_report.py            # rewrite the section between the markers
-    python benchmarks/plan_report.py --check    # exit 1 if the README's section differs
+    python benchmarks/bench_plan.py --sizes city200_split city200_single city1000_split city1000_single \
+        city_single --seeds 0 1 2 --solvers highs --formulations step --repeats 1 --time-limit 120 \
+        --json benchmarks/results/plan_cities.json
+    python benchmarks/plan_report.py            # rewrite the sections between the markers
+    python benchmarks/plan_report.py --check    # exit 1 if a README section differs
 
-Each seed's school plan is set beside its pooled (district) optimum, which bounds it. Nothing
-here measures anything or imports capsim.
+Granularity: each seed's school plan set beside its pooled (district) optimum, which bounds it.
+Cities: the catchment planner against issue 25's marks. Nothing here measures anything or
+imports capsim.
 """
 
 from __future__ import annotations
@@ -23,6 +27,11 @@ from core_report import README, Table, span  # noqa: E402
 RESULTS = Path(__file__).resolve().parent / "results" / "plan_schools.json"
 BEGIN = "<!-- bench_plan granularity: rendered by benchmarks/plan_report.py from benchmarks/results/plan_schools.json; do not edit by hand -->"
 END = "<!-- end of bench_plan granularity -->"
+CITIES = Path(__file__).resolve().parent / "results" / "plan_cities.json"
+CITIES_BEGIN = "<!-- bench_plan cities: rendered by benchmarks/plan_report.py from benchmarks/results/plan_cities.json; do not edit by hand -->"
+CITIES_END = "<!-- end of bench_plan cities -->"
+# issue 25's marks: instance -> (largest gap, most seconds building and solving)
+MARKS = {"city1000_split": (1e-4, 60.0), "city1000_single": (1e-2, 120.0), "city_single": (1e-2, 15.0)}
 
 
 def table(res: dict) -> Table:
@@ -47,20 +56,54 @@ def table(res: dict) -> Table:
                   "short", "above pooled"], out, notes)
 
 
+def city_table(res: dict) -> Table:
+    out, verdicts = [], []
+    for r in res["rows"]:
+        spec = r["spec"]
+        seconds = r["build_seconds"] + r["solve_seconds"]
+        mark = MARKS.get(r["instance"])
+        met = "-" if mark is None else ("met" if r["gap"] <= mark[0] and seconds <= mark[1] else "not met")
+        if mark is not None:
+            verdicts.append((r["instance"], met == "met"))
+        out.append([r["instance"], str(r["seed"]), f"{spec['A']:,} x {spec['S'] + spec['N']}", str(spec["Y"]),
+                    "single" if spec["single"] else "split", f"{r['variables']:,}", f"{seconds:.1f}", r["status"],
+                    f"{r['gap']:.2%}", f"{r['short']:,.0f}",
+                    "-" if mark is None else f"gap <= {mark[0]:.2%} in <= {mark[1]:.0f} s: {met}"])
+    notes = [f"Command: `{res['command']}` ({res['cpus']} CPUs).",
+             "areas x sites: residential areas and sites (schools and candidate new schools), every pair within reach "
+             "(the ten-year city: within 3 km); s: building and solving; short: pupil-years without a seat in reach."]
+    for name in MARKS:
+        got = [ok for inst, ok in verdicts if inst == name]
+        if got:
+            notes.append(f"{name}: the mark met on {sum(got)} of {len(got)} seeds.")
+    return Table("Catchments at city scale against issue 25's marks", ["instance", "seed", "areas x sites", "years",
+                 "assignment", "variables", "s", "status", "gap", "short", "mark"], out, notes)
+
+
 def section(res: dict) -> str:
     return f"{BEGIN}\n{table(res).markdown()}\n{END}"
 
 
+def city_section(res: dict) -> str:
+    return f"{CITIES_BEGIN}\n{city_table(res).markdown()}\n{CITIES_END}"
+
+
+SECTIONS = [(RESULTS, BEGIN, END, section), (CITIES, CITIES_BEGIN, CITIES_END, city_section)]
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--check", action="store_true", help="only compare; exit 1 if the section differs")
+    p.add_argument("--check", action="store_true", help="only compare; exit 1 if a section differs")
     args = p.parse_args(argv)
-    res = json.loads(RESULTS.read_text(encoding="utf-8"))
     text = README.read_text(encoding="utf-8")
-    start, end = span(text, BEGIN, END)
-    if args.check:
-        return int(text[start:end] != section(res))
-    README.write_text(text[:start] + section(res) + text[end:], encoding="utf-8")
+    for results, begin, end, render in SECTIONS:
+        start, stop = span(text, begin, end)
+        new = render(json.loads(results.read_text(encoding="utf-8")))
+        if args.check and text[start:stop] != new:
+            return 1
+        text = text[:start] + new + text[stop:]
+    if not args.check:
+        README.write_text(text, encoding="utf-8")
     return 0
 
 

@@ -54,3 +54,17 @@ def test_readme_granularity_section_is_what_the_renderer_makes_of_the_stored_res
         "run `python benchmarks/plan_report.py`")
     assert {r["instance"] for r in res["rows"]} == {"xining_pooled", "xining_schools"}
     assert res["command"].startswith("python benchmarks/bench_plan.py --sizes xining_pooled xining_schools")
+
+
+
+def test_readme_city_section_is_what_the_renderer_makes_of_the_stored_results():
+    spec = importlib.util.spec_from_file_location("plan_report", BENCHMARKS / "plan_report.py")
+    plan_report = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(plan_report)
+    res = json.loads((BENCHMARKS / "results" / "plan_cities.json").read_text(encoding="utf-8"))
+    readme = (BENCHMARKS / "README.md").read_text(encoding="utf-8")
+    start, end = plan_report.span(readme, plan_report.CITIES_BEGIN, plan_report.CITIES_END)
+    assert readme[start:end] == plan_report.city_section(res), (
+        "benchmarks/README.md's city section differs from benchmarks/results/plan_cities.json: "
+        "run `python benchmarks/plan_report.py`")
+    assert set(plan_report.MARKS) <= {r["instance"] for r in res["rows"]}
