@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+import pytest
+
 BENCHMARKS = Path(__file__).parent.parent / "benchmarks"
 
 
@@ -41,30 +43,30 @@ def test_stored_results_are_a_full_run_of_the_shipped_command():
         assert {len(times) for times in rounds.values()} == {res["repeats"]}
 
 
-def test_readme_granularity_section_is_what_the_renderer_makes_of_the_stored_results():
-    _report()
+def _plan_report():
+    _report()                               # core_report, which plan_report imports, registered first
     spec = importlib.util.spec_from_file_location("plan_report", BENCHMARKS / "plan_report.py")
     plan_report = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(plan_report)
-    res = json.loads((BENCHMARKS / "results" / "plan_schools.json").read_text(encoding="utf-8"))
+    return plan_report
+
+
+@pytest.mark.parametrize("section", [0, 1], ids=["granularity", "cities"])
+def test_readme_planner_sections_are_what_the_renderer_makes_of_the_stored_results(section):
+    """Each of plan_report.py's sections (school granularity, cities) is its stored results as rendered."""
+    plan_report = _plan_report()
+    results, begin, end, render = plan_report.SECTIONS[section]
+    res = json.loads(results.read_text(encoding="utf-8"))
     readme = (BENCHMARKS / "README.md").read_text(encoding="utf-8")
-    start, end = plan_report.span(readme, plan_report.BEGIN, plan_report.END)
-    assert readme[start:end] == plan_report.section(res), (
-        "benchmarks/README.md's granularity section differs from benchmarks/results/plan_schools.json: "
-        "run `python benchmarks/plan_report.py`")
-    assert {r["instance"] for r in res["rows"]} == {"xining_pooled", "xining_schools"}
-    assert res["command"].startswith("python benchmarks/bench_plan.py --sizes xining_pooled xining_schools")
+    start, stop = plan_report.span(readme, begin, end)
+    assert readme[start:stop] == render(res), (
+        f"benchmarks/README.md differs from {results.name}: run `python benchmarks/plan_report.py`")
+    assert res["command"].startswith("python benchmarks/bench_plan.py --sizes")
 
 
-
-def test_readme_city_section_is_what_the_renderer_makes_of_the_stored_results():
-    spec = importlib.util.spec_from_file_location("plan_report", BENCHMARKS / "plan_report.py")
-    plan_report = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(plan_report)
-    res = json.loads((BENCHMARKS / "results" / "plan_cities.json").read_text(encoding="utf-8"))
-    readme = (BENCHMARKS / "README.md").read_text(encoding="utf-8")
-    start, end = plan_report.span(readme, plan_report.CITIES_BEGIN, plan_report.CITIES_END)
-    assert readme[start:end] == plan_report.city_section(res), (
-        "benchmarks/README.md's city section differs from benchmarks/results/plan_cities.json: "
-        "run `python benchmarks/plan_report.py`")
-    assert set(plan_report.MARKS) <= {r["instance"] for r in res["rows"]}
+def test_the_stored_planner_runs_hold_the_instances_their_tables_compare():
+    plan_report = _plan_report()
+    schools = json.loads(plan_report.RESULTS.read_text(encoding="utf-8"))
+    assert {r["instance"] for r in schools["rows"]} == {"xining_pooled", "xining_schools"}
+    cities = json.loads(plan_report.CITIES.read_text(encoding="utf-8"))
+    assert set(plan_report.MARKS) <= {r["instance"] for r in cities["rows"]}
