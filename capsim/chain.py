@@ -77,11 +77,13 @@ class Results:
         return rows[rows.short.isna() & (rows.oversized_classes > 0)].drop(columns="short")
 
 
-def run(scenario, progress: bool = False, evaluate: bool = False, inputs=None) -> Results:
+def run(scenario, progress: bool = False, evaluate: bool = False, inputs=None, projection=None,
+        before=None) -> Results:
     """Forecast, assess, plan when the scenario has projects (else the plan is None), and
     assess the network after the plan. ``progress`` shows a bar over these steps; ``inputs``
     (:class:`capsim.data.Inputs`, e.g. what ``capsim.checks.validate`` read) spares the
-    forecast reading its tables again."""
+    forecast reading its tables again; a ``projection`` and its assessment ``before`` (of a
+    scenario that differs from this one at most in ``[plan]``, e.g. a sweep's) spare both stages."""
     from tqdm.auto import tqdm
 
     from capsim.assessment import assess
@@ -92,10 +94,10 @@ def run(scenario, progress: bool = False, evaluate: bool = False, inputs=None) -
     steps = 4 if scenario.data.projects else 2
     with tqdm(total=steps, desc="capsim run", unit="step", disable=not progress or None, leave=False) as bar:
         bar.set_postfix_str("forecast")
-        projection = project(scenario, inputs, progress=progress)
+        projection = projection or project(scenario, inputs, progress=progress)
         bar.update()
         bar.set_postfix_str("assess")
-        before = assess(scenario, projection, schools=inputs.schools if inputs is not None else None)
+        before = before or assess(scenario, projection, schools=inputs.schools if inputs is not None else None)
         bar.update()
         if not scenario.data.projects:
             return Results(scenario, projection, before, None)

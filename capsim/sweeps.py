@@ -26,6 +26,11 @@ an edit the case runs again. A case
 that fails is written as ``KEY.error.json`` with its error, the others go on, and a rerun
 tries it again. Every case carries its scenario's seed, so it gives the same numbers on any
 worker.
+
+Cases that differ only in their ``[plan]`` keys share one forecast and assessment: each group
+of them is forecast and assessed once (:func:`stages`), then each case plans from that (a
+plan-only key re-plans, it does not re-project). A group whose forecast fails fails every case
+in it. A case's ``seconds`` count its own planning, not the shared forecast.
 """
 
 from __future__ import annotations
@@ -147,7 +152,12 @@ def sweep(scenario, grid: dict, overrides=((),), out=None, use=(), set=None,
     with make_engine(scheduler, workers) as engine, \
             tqdm(total=len(cases), initial=len(done), desc="capsim sweep", unit="case",
                  disable=not progress or None) as bar:
-        for key, ok, value in engine.map_unordered(run_case, todo):
+        group = {key: without_plan(sc) for key, sc in todo.items()}
+        shared = [g for g in dict.fromkeys(group.values()) if list(group.values()).count(g) > 1]
+        first = {g: todo[next(k for k in todo if group[k] == g)] for g in shared}
+        made = {g: (ok, value) for g, ok, value in engine.map_unordered(stages, first)}
+        items = {key: (sc, made.get(group[key])) for key, sc in todo.items()}
+        for key, ok, value in engine.map_unordered(_run_item, items):
             done[key] = {**(value if ok else _failure(value)), "fingerprint": prints[key]}
             if folder is not None:
                 _save_case(folder, by_key[key], done[key])
@@ -182,12 +192,39 @@ def _load_all(path, cases, data_roots=()) -> dict:
     return scenarios
 
 
-def run_case(scenario) -> dict:
-    """Run one case and reduce it to its summary row and chosen projects (small, JSON-able)."""
+def without_plan(scenario) -> str:
+    """What a case's forecast and assessment depend on: its scenario but the ``[plan]`` section."""
+    return json.dumps(scenario.model_dump(mode="json", exclude={"plan"}), sort_keys=True, default=str)
+
+
+def stages(scenario) -> tuple:
+    """(forecast, assessment) of ``scenario``, shared by the cases that differ from it only in ``[plan]``."""
+    from capsim.assessment import assess
+    from capsim.projection import project
+
+    projection = project(scenario)
+    return projection, assess(scenario, projection)
+
+
+def _run_item(item) -> dict:
+    """:func:`run_case` of ``(scenario, shared)``, ``shared`` the (ok, (forecast, assessment)) of
+    its group or None; a group's failed forecast is each case's failure."""
+    scenario, shared = item
+    if shared is None:
+        return run_case(scenario)
+    ok, value = shared
+    if not ok:
+        raise value
+    return run_case(scenario, *value)
+
+
+def run_case(scenario, projection=None, assessment=None) -> dict:
+    """Run one case (from its group's ``projection`` and ``assessment`` where given) and reduce
+    it to its summary row and chosen projects (small, JSON-able)."""
     from capsim.chain import run
 
     start = time.perf_counter()
-    res = run(scenario)
+    res = run(scenario, projection=projection, before=assessment)
     summary = case_summary(res)
     summary["seed"] = scenario.uncertainty.seed
     summary["seconds"] = time.perf_counter() - start

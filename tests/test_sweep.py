@@ -158,3 +158,18 @@ def test_killed_sweep_of_50_cases_resumes_without_recomputing(tmp_path):
     table = pd.read_csv(out / "sweep.csv", encoding="utf-8-sig")
     assert len(table) == 50 and (table.status == "ok").all()
     assert (table["cost_yuan"] <= table["plan.budget_total"] + 1).all()
+
+
+def test_cases_differing_only_in_plan_keys_share_one_forecast(tiny, monkeypatch):
+    """A budget grid forecasts once; a grid over the forecast's seed forecasts each case."""
+    import capsim.projection
+
+    calls = []
+    real = capsim.projection.project
+    monkeypatch.setattr(capsim.projection, "project", lambda *a, **k: calls.append(1) or real(*a, **k))
+    budgets = sweep(tiny / "scenario.toml", {"plan.budget_total": ["1e8", "2e8", "4e8"]},
+                    overrides=[("deterministic",)], progress=False)
+    assert (budgets.table.status == "ok").all() and len(calls) == 1
+    calls.clear()
+    seeds = sweep(tiny / "scenario.toml", {"uncertainty.seed": ["1", "2"]}, progress=False)
+    assert (seeds.table.status == "ok").all() and len(calls) == 2
