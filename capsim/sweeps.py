@@ -20,7 +20,8 @@ peak_year, peak_students    the plan year with most pupils (all levels, the asse
 
 Nothing is lost: each finished case is written at once to ``OUT/cases/KEY.json`` (atomically),
 where ``KEY`` is a hash of the case's overrides and settings, so a rerun of an interrupted
-sweep (Ctrl-C, a killed machine) finds the finished cases and runs only the rest. A saved case
+sweep (Ctrl-C, a killed machine) finds the finished cases and runs only the rest. Ctrl-C stops
+a sweep between cases (the case under way finishes and is saved; a second Ctrl-C stops at once). A saved case
 counts only while the scenario and its data files are unchanged (:func:`fingerprint`); after
 an edit the case runs again. A case
 that fails is written as ``KEY.error.json`` with its error, the others go on, and a rerun
@@ -157,15 +158,46 @@ def sweep(scenario, grid: dict, overrides=((),), out=None, use=(), set=None,
         first = {g: todo[next(k for k in todo if group[k] == g)] for g in shared}
         made = {g: (ok, value) for g, ok, value in engine.map_unordered(stages, first)}
         items = {key: (sc, made.get(group[key])) for key, sc in todo.items()}
-        for key, ok, value in engine.map_unordered(_run_item, items):
-            done[key] = {**(value if ok else _failure(value)), "fingerprint": prints[key]}
-            if folder is not None:
-                _save_case(folder, by_key[key], done[key])
-            bar.update()
+        with _between_cases() as interrupted:
+            for key, ok, value in engine.map_unordered(_run_item, items):
+                done[key] = {**(value if ok else _failure(value)), "fingerprint": prints[key]}
+                if folder is not None:
+                    _save_case(folder, by_key[key], done[key])
+                bar.update()
+                if interrupted():
+                    raise KeyboardInterrupt
     table, projects = _tables(cases, done, list(grid))
     if folder is not None:
         _save_tables(folder, table, projects)
     return SweepResult(table, projects, folder, len(todo))
+
+
+class _between_cases:
+    """Ctrl-C during a sweep stops it between cases: the first one is noted, the case under way
+    finishes and is saved, then the sweep raises KeyboardInterrupt (an interrupt landing inside a
+    solver or a library could otherwise be taken for the case's failure, and the sweep would go
+    on); a second one interrupts at once. Only in the main thread, where signals arrive."""
+
+    def __enter__(self):
+        import signal
+        import threading
+
+        self.count, self.previous = 0, None
+        if threading.current_thread() is threading.main_thread() and \
+                signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            self.previous = signal.signal(signal.SIGINT, self._note)
+        return lambda: self.count > 0
+
+    def _note(self, signum, frame):
+        self.count += 1
+        if self.count > 1:
+            raise KeyboardInterrupt
+
+    def __exit__(self, *exc):
+        import signal
+
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
 
 
 def _claim(out, scenario, force: bool) -> Path:

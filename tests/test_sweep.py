@@ -141,9 +141,9 @@ def test_killed_sweep_of_50_cases_resumes_without_recomputing(tmp_path):
     while len(_case_files(out)) < 8 and time.monotonic() < deadline and first.poll() is None:
         time.sleep(0.2)
     first.send_signal(signal.SIGINT)
-    _, err = first.communicate(timeout=120)
+    printed, err = first.communicate(timeout=120)
     kept = _case_files(out)
-    assert first.returncode == 130, (first.returncode, err[-2000:])
+    assert first.returncode == 130, (first.returncode, err[-2000:], printed[-2000:])
     assert "finished cases are kept" in err
     assert 8 <= len(kept) < 50
     assert not (out / "sweep.csv").exists()
