@@ -86,17 +86,27 @@ def scenario_rules(scenario: Scenario, plan: bool = True) -> Problems:
     if plan and scenario.data.projects is not None and scenario.demography.step != 1:
         problems.add(f"{scenario.source}: demography.step", "the planner (data.projects) needs annual steps.",
                      scenario.demography.step, "use demography.step = 1, or remove data.projects to forecast only.")
-    cfg, data = scenario.plan, scenario.data
-    seats = cfg.capacity != "classes" or data.schools is None or data.areas is not None or data.travel is not None
-    from capsim.planner import room_cost_set
+    if plan and scenario.data.projects is not None:
+        problems.extend(class_only_rules(scenario).items)
+    return problems
 
-    for key, what in (("empty_room_cost", "empty classrooms are counted"), ("mothball_cost", "classrooms are mothballed")):
-        if plan and data.projects is not None and room_cost_set(cfg, key) and seats:
+
+def class_only_rules(scenario: Scenario) -> Problems:
+    """The plan settings that only the class model (a school list, plan.capacity = "classes", no
+    catchment areas) can honour: costs of classrooms, and closures and conversions (by region or
+    zone only). One problem for each that is set where the plan cannot count classes."""
+    cfg, data = scenario.plan, scenario.data
+    problems = Problems()
+    seats = cfg.capacity != "classes" or data.schools is None or data.areas is not None or data.travel is not None
+    rooms = (("empty_room_cost", "empty classrooms are counted", bool(cfg.empty_room_cost)),   # 0 is free, as unset
+             ("mothball_cost", "classrooms are mothballed", cfg.mothball_cost is not None))
+    for key, what, on in rooms:
+        if on and seats:
             problems.add(f"{scenario.source}: plan.{key}", f"{what} when planning in classes: with a school list, "
                          "plan.capacity = \"classes\" and without catchment areas.", getattr(cfg, key),
                          f"leave plan.{key} empty, or plan in classes.")
-    for key, value, off in (("closures", cfg.closures, "false"), ("conversions", cfg.conversions, "empty")):
-        if plan and data.projects is not None and value and (seats or cfg.granularity == "school"):
+    for key, on, off in (("closures", cfg.closures, "false"), ("conversions", bool(cfg.conversions), "empty")):
+        if on and (seats or cfg.granularity == "school"):
             problems.add(f"{scenario.source}: plan.{key}", f"{key} are chosen when planning in classes by region or "
                          "zone: with a school list, plan.capacity = \"classes\", no catchment areas and "
                          "plan.granularity \"region\" or \"zone\".", True,

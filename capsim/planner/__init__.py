@@ -146,22 +146,10 @@ def plan_context(scenario, projection=None, assessment=None, evaluate: bool = Fa
     catch = _catchment(scenario, regions, levels, years, cells, assessment, schools, projects)
     cohorts = _cohorts(scenario, capacity or cfg.capacity, cells, catch, assessment, regions, levels, years, schools,
                        projects)
-    decided = [("closures", cfg.closures, "false"), ("conversions", bool(cfg.conversions), "empty")]
-    problems = [Problem(f"{scenario.source}: plan.{key}", f"{key} are chosen when planning in classes by region or "
-                        "zone: with a school list, plan.capacity = \"classes\", no catchment areas and "
-                        "plan.granularity \"region\" or \"zone\".", True,
-                        f"leave plan.{key} {off}, or plan in classes by region or zone.")
-                for key, on, off in decided if on and (cohorts is None or cohorts.entrants is not None)
-                and capacity is None]
-    if problems:
-        raise PlanError(problems)
-    rooms = [("empty_room_cost", "empty classrooms are counted"), ("mothball_cost", "classrooms are mothballed")]
-    problems = [Problem(f"{scenario.source}: plan.{key}", f"{what} when planning in classes: with a school list, "
-                        "plan.capacity = \"classes\" and without catchment areas.", getattr(cfg, key),
-                        f"leave plan.{key} empty, or plan in classes.")
-                for key, what in rooms if room_cost_set(cfg, key) and cohorts is None and capacity is None]
-    if problems:
-        raise PlanError(problems)
+    if capacity is None:                   # a robust plan (seats) leaves these settings out
+        from capsim.checks import class_only_rules
+
+        class_only_rules(scenario).raise_if_any(PlanError)
     need = np.maximum(cells.demand - cells.lawful, 0.0) if cohorts is None else cohorts.pupils
     inputs = milp.PlanInputs(
         years=years, need=need, projects=projects, cell_seats=cells.seats,
@@ -316,12 +304,6 @@ def _demand_and_seats(table, regions, levels, years):
     demand[idx] = t.students.to_numpy()
     lawful[idx] = np.nan_to_num(t.lawful_seats.to_numpy())
     return demand, lawful
-
-
-def room_cost_set(cfg, key: str) -> bool:
-    """A cost of classrooms the scenario sets: an empty-room cost above 0 (0 is free, as unset), a
-    mothballing cost at all (0: mothballing is free)."""
-    return bool(cfg.empty_room_cost) if key == "empty_room_cost" else getattr(cfg, key) is not None
 
 
 def _school_room(p: Projects, schools, seats_now) -> dict:
