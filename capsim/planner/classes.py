@@ -468,7 +468,7 @@ def _classes_less_rooms(m):
         rows.append(np.arange(n)); cols.append(m.mothball_index.reshape(-1)); data.append(np.ones(n))
     if m.convert_index is not None:    # a converted school's rooms leave its level and join another's
         v = c.conversions
-        i, t = np.nonzero(np.ones(m.convert_index.shape, dtype=bool))
+        i, t = (a.reshape(-1) for a in np.indices(m.convert_index.shape))
         rows.append((v.pool[i] * L + v.level_from[i]) * Y + t); cols.append(m.convert_index[i, t])
         data.append(v.rooms[i, t])
         rows.append((v.pool[i] * L + v.level_to[i]) * Y + t); cols.append(m.convert_index[i, t])

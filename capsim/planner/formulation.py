@@ -95,7 +95,7 @@ def solve_arrays(a: Arrays, m, solver: str = "highs", **options) -> Solution:
         from capsim.planner.by_school import solve_schools
 
         return solve_schools(a, m, "pulse" if a.D is None else "step", solver=solver, **options)
-    if getattr(m, "shut_index", None) is not None or getattr(m, "convert_index", None) is not None:
+    if m.shut_index is not None or m.convert_index is not None:
         return _from_building_only(a, m, solver, **options)
     zoning = m.assignment.z_index if m.assignment is not None else None
     if zoning is not None:

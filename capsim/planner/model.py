@@ -29,9 +29,10 @@ permanent school opened late in the plan weighs its whole cost against a few yea
 Closures (``plan.closures``, off by default; :func:`capsim.planner.classes.define_stay_closed`):
 with cohorts, ``shut[s, t] in {0, 1}`` closes listed school ``s`` from year ``t`` for good (not
 in the first plan year); its classrooms leave its pool's. It saves ``school_running_cost d(t)``
-each year closed that it would otherwise stand and costs ``closure_cost`` once, discounted to the year it closes (the term
-``closure_cost (d(t) - d(t + 1)) shut[s, t]`` summed over ``t``); a new school pays
-``school_running_cost d(t)`` each year it stands. Neither counts against the budgets.
+each year closed that it would otherwise stand and costs ``closure_cost`` once, discounted to
+the year it closes (the term ``closure_cost (d(t) - d(t + 1)) shut[s, t]`` summed over ``t``);
+a new school pays ``school_running_cost d(t)`` each year it stands. Neither counts against the
+budgets.
 
 Mothballing (``plan.mothball_cost``, off by default; :func:`capsim.planner.classes.define_reopening`):
 with cohorts, ``mb[r, l, t] >= 0`` classrooms of a pool and level are taken out of use in year
@@ -324,10 +325,9 @@ def _objective(m: Model) -> None:
     if m.empty_index is not None:
         m.c[m.empty_index] = inp.empty_room_cost * d[None, None, :]
     if m.shut_index is not None:                  # saves the running cost; pays the closure once, when it closes
-        later = np.r_[d[1:], 0.0]
         standing = inp.cohorts.closable_rooms.sum(axis=1) > 0        # (C, Y) the school is open then
         m.c[m.shut_index] = (-(inp.school_running_cost or 0.0) * d[None, :] * standing
-                             + inp.closure_cost * (d - later)[None, :])
+                             + _once(np.broadcast_to(inp.closure_cost * d, standing.shape)))
     if inp.school_running_cost:
         _new_school_running_cost(m, d)
     if m.mothball_index is not None:              # a mothballed room costs less a year; reopening costs once
@@ -458,7 +458,7 @@ def define_yearly_budget(m: Model):
     if m.convert_index is not None:   # conversion v made in year t spends in t: spend_t (conv[v, t] - conv[v, t - 1])
         spend = conversion_spend(m)
         V, Y = spend.shape
-        i, t = np.nonzero(np.ones((V, Y), dtype=bool))
+        i, t = (a.reshape(-1) for a in np.indices((V, Y)))
         later = t + 1 < Y
         rows += [t * S, (t[later] + 1) * S]
         cols += [m.convert_index[i, t], m.convert_index[i[later], t[later]]]
