@@ -21,8 +21,8 @@ peak_year, peak_students    the plan year with most pupils (all levels, the asse
 Nothing is lost: each finished case is written at once to ``OUT/cases/KEY.json`` (atomically),
 where ``KEY`` is a hash of the case's overrides and settings, so a rerun of an interrupted
 sweep (Ctrl-C, a killed machine) finds the finished cases and runs only the rest. Ctrl-C stops
-a sweep between cases (the case under way finishes and is saved; a second Ctrl-C stops at once). A saved case
-counts only while the scenario and its data files are unchanged (:func:`fingerprint`); after
+a sweep between cases (the case under way finishes and is saved; a second Ctrl-C stops at
+once). A saved case counts only while the scenario and its data files are unchanged (:func:`fingerprint`); after
 an edit the case runs again. A case
 that fails is written as ``KEY.error.json`` with its error, the others go on, and a rerun
 tries it again. Every case carries its scenario's seed, so it gives the same numbers on any
@@ -153,9 +153,10 @@ def sweep(scenario, grid: dict, overrides=((),), out=None, use=(), set=None,
     with make_engine(scheduler, workers) as engine, \
             tqdm(total=len(cases), initial=len(done), desc="capsim sweep", unit="case",
                  disable=not progress or None) as bar:
-        group = {key: without_plan(sc) for key, sc in todo.items()}
-        shared = [g for g in dict.fromkeys(group.values()) if list(group.values()).count(g) > 1]
-        first = {g: todo[next(k for k in todo if group[k] == g)] for g in shared}
+        group, members = {key: without_plan(sc) for key, sc in todo.items()}, {}
+        for key, g in group.items():
+            members.setdefault(g, []).append(key)
+        first = {g: todo[keys[0]] for g, keys in members.items() if len(keys) > 1}
         made = {g: (ok, value) for g, ok, value in engine.map_unordered(stages, first)}
         items = {key: (sc, made.get(group[key])) for key, sc in todo.items()}
         with _between_cases() as interrupted:

@@ -151,22 +151,24 @@ def _check_shares(table, ids, home, share, regions, levels, problems):
 
 
 def _site_points(scenario, schools, projects, problems) -> Points | None:
-    """The points of the sites (:func:`sites`): the schools', then each new site's."""
-    named = [("schools", schools.points if schools is not None else None),
-             ("projects", projects.points if (projects.school < 0).any() else Points(np.zeros((0, 2)), True))]
-    for key, points in named:
-        if points is None:
-            problems.add(f"{scenario.source}: data.travel", f"is not given and the {key} table has no coordinates.",
-                         None, f"add lon, lat (or x, y in metres) to the {key} table, or give data.travel.")
-    if any(p is None for _, p in named):
+    """The points of the sites (:func:`sites`): the schools', then each new site's (None after a
+    problem: a table without points, or points of two kinds)."""
+    new = np.flatnonzero(projects.school < 0)
+    tables = [("schools", schools.points if schools is not None else None)]
+    if len(new):
+        tables.append(("projects", projects.points))
+    missing = [key for key, points in tables if points is None]
+    for key in missing:
+        problems.add(f"{scenario.source}: data.travel", f"is not given and the {key} table has no coordinates.",
+                     None, f"add lon, lat (or x, y in metres) to the {key} table, or give data.travel.")
+    if missing:
         return None
-    school, new = named[0][1], named[1][1]
-    if len(new.xy) and new.geographic != school.geographic:
+    if len({points.geographic for _, points in tables}) > 1:
         problems.add(f"{scenario.source}: data.projects", "gives x, y where the schools give lon, lat (or the "
                      "reverse).", None, "give every table's points the same way.")
         return None
-    rows = np.flatnonzero(projects.school < 0)
-    return Points(np.vstack([school.xy, new.xy[rows] if len(new.xy) else np.zeros((0, 2))]), school.geographic)
+    xy = [points.xy if key == "schools" else points.xy[new] for key, points in tables]
+    return Points(np.vstack(xy), tables[0][1].geographic)
 
 
 def _straight(scenario, named_areas, named_sites, problems) -> np.ndarray | None:

@@ -95,13 +95,7 @@ def converted_schools(scenario, schools: Schools, conversions: pd.DataFrame | No
     std = np.array([float(np.mean(scenario.standards.class_size[lv])) for lv in into])
     caps = scenario.standards.max_school_size
     n = len(at)
-
-    def spread(level, G):
-        per, extra = np.divmod(np.where(into == level, rooms, 0.0), G)
-        return per[:, None] + (np.arange(G)[None, :] < extra[:, None])
-
-    closed = schools.closed.copy()
-    closed[at] = np.minimum(closed[at], year)
+    before, schools = schools, closed_schools(schools, conversions)
     return replace(
         schools,
         ids=schools.ids + tuple(f"{schools.ids[s]}→{lv}" for s, lv in zip(at, into)),
@@ -111,10 +105,11 @@ def converted_schools(scenario, schools: Schools, conversions: pd.DataFrame | No
         classes=np.concatenate([schools.classes, rooms]),
         seats=np.concatenate([schools.seats, rooms * std]),
         opened=np.concatenate([schools.opened, year]),
-        closed=np.concatenate([closed, schools.closed[at]]),
+        closed=np.concatenate([schools.closed, before.closed[at]]),
         max_students=np.concatenate([schools.max_students, [caps.get(lv, np.inf) for lv in into]]),
         base_students={lv: np.vstack([a, np.full((n, a.shape[1]), np.nan)]) for lv, a in schools.base_students.items()},
-        base_classes={lv: np.vstack([a, spread(lv, grades[lv])]) for lv, a in schools.base_classes.items()},
+        base_classes={lv: np.vstack([a, spread_over_grades(np.where(into == lv, rooms, 0.0), grades[lv])])
+                      for lv, a in schools.base_classes.items()},
         zone=None if schools.zone is None else np.concatenate([schools.zone, schools.zone[at]]),
         keep=None if schools.keep is None else np.concatenate([schools.keep, np.zeros(n, dtype=bool)]),
         points=None if schools.points is None else Points(np.vstack([schools.points.xy, schools.points.xy[at]]),
@@ -175,12 +170,14 @@ def classes_by_grade(scenario, projects) -> dict:
 
     grades = grades_by_level(scenario)
     rooms = classrooms(scenario, projects)
-    out = {}
-    for j, level in enumerate(projects.levels):
-        G = grades[level]
-        per, extra = np.divmod(rooms[:, j], G)
-        out[level] = (per[:, None] + (np.arange(G)[None, :] < extra[:, None])).astype(float)
-    return out
+    return {level: spread_over_grades(rooms[:, j], grades[level]) for j, level in enumerate(projects.levels)}
+
+
+def spread_over_grades(rooms: np.ndarray, G: int) -> np.ndarray:
+    """(N, G) classes of ``rooms`` (N,) classrooms over G grades: ``rooms // G`` to every grade and
+    one more to the lowest ``rooms mod G``."""
+    per, extra = np.divmod(rooms, G)
+    return (per[:, None] + (np.arange(G)[None, :] < extra[:, None])).astype(float)
 
 
 def _new_rows(per_grade, level, new, G):
