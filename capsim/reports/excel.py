@@ -51,9 +51,8 @@ def workbook_sheets(t) -> dict[str, pd.DataFrame]:
     full = [("before", t.before)] + ([("after", t.after)] if t.after is not None else [])
     assessment = pd.concat([table.assign(stage=stage) for stage, table in full], ignore_index=True)
     sheets["assessment"] = assessment[["stage"] + [c for c in assessment if c != "stage"]]
-    for name in ("schedule", "shortfalls", "spending", "summary", "seats_by_grade", "catchments", "closures", "conversions",
-                 "targets",
-                 "ledger"):
+    for name in ("schedule", "shortfalls", "spending", "summary", "seats_by_grade", "catchments", "closures",
+                 "conversions", "targets", "ledger"):
         frame = getattr(t, READ.get(name, name))
         if frame is not None:
             sheets[name] = frame

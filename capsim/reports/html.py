@@ -352,35 +352,33 @@ def _shortfalls(t) -> str:
 
 def _closures(t) -> list[str]:
     """The schools the plan closes, by year (no section unless the scenario lets it close any)."""
-    c = t.closures_read
-    if c is None:
-        return []
-    if not len(c):
-        return [_section("撤并学校 Schools closed", "<p>None 无: no closure saves more than it costs.</p>", "closures")]
-    c = c.sort_values(["year", "region", "school"])
-    c = c.assign(region=[t.region(r) for r in c.region])
-    intro = ("<p>所列学校自该年起撤并，学生由本区其余学校接收。Closed from the year shown, for good; their "
-             "pupils are seated in the rest of the district.</p>")
-    kinds = {"school": "text", "region": "text", "name": "text"}
-    return [_section("撤并学校 Schools closed", intro + _table(c, t, kinds), "closures")]
+    return _decided_section(t, t.closures_read, "撤并学校 Schools closed", "no closure saves more than it costs",
+                            "所列学校自该年起撤并，学生由本区其余学校接收。Closed from the year shown, for good; their "
+                            "pupils are seated in the rest of the district.", "closures")
 
 
 def _conversions(t) -> list[str]:
     """The schools the plan converts to another level, by year (no section unless the scenario
     lets it convert any)."""
-    c = t.conversions_read
-    if c is None:
+    return _decided_section(t, t.conversions_read, "改建学校 Schools converted",
+                            "no conversion is cheaper than what it replaces",
+                            "所列学校自该年起整体改建为另一学段的学校，校舍不变。Converted whole from the year shown, "
+                            "for good, in the same buildings; the refit is in the spending.", "conversions")
+
+
+def _decided_section(t, frame, title: str, none: str, intro: str, anchor: str) -> list[str]:
+    """A section listing ``frame`` (:func:`capsim.reports.schools.decided`) with districts and
+    levels named; none without the setting, a line saying so when nothing is decided."""
+    if frame is None:
         return []
-    if not len(c):
-        return [_section("改建学校 Schools converted", "<p>None 无: no conversion is cheaper than what it "
-                         "replaces.</p>", "conversions")]
-    c = c.sort_values(["year", "region", "school"])
-    c = c.assign(region=[t.region(r) for r in c.region], level=[level_label(lv) for lv in c.level],
-                 into=[level_label(lv) for lv in c["into"]])
-    intro = ("<p>所列学校自该年起整体改建为另一学段的学校，校舍不变。Converted whole from the year shown, for "
-             "good, in the same buildings; the refit is in the spending.</p>")
-    kinds = {"school": "text", "region": "text", "name": "text", "level": "text", "into": "text"}
-    return [_section("改建学校 Schools converted", intro + _table(c, t, kinds), "conversions")]
+    if not len(frame):
+        return [_section(title, f"<p>None 无: {none}.</p>", anchor)]
+    named = frame.assign(region=[t.region(r) for r in frame.region])
+    for column in ("level", "into"):
+        if column in named:
+            named[column] = [level_label(lv) for lv in named[column]]
+    kinds = {c: "text" for c in ("school", "region", "name", "level", "into") if c in named}
+    return [_section(title, f"<p>{intro}</p>" + _table(named, t, kinds), anchor)]
 
 
 def _catchments(t) -> list[str]:

@@ -19,7 +19,8 @@ REQUIRED = {"students_by_level": "students", "assessment": "before"}
 OPTIONAL = {"assessment_after_plan": "after", "schedule": "schedule", "spending": "spending",
             "shortfalls": "shortfalls", "seats_after_plan": "seats_after", "plan_summary": "summary",
             "seats_by_grade_after_plan": "seats_by_grade", "classrooms_after_plan": "classrooms",
-            "catchments": "catchments", "closures": "closures", "conversions": "conversions", "targets": "targets", "ledger": "ledger",
+            "catchments": "catchments", "closures": "closures", "conversions": "conversions", "targets": "targets",
+            "ledger": "ledger",
             "assessment_schools": "schools_before", "assessment_schools_after_plan": "schools_after",
             "assessment_grades": "grades_before", "assessment_grades_after_plan": "grades_after"}
 
