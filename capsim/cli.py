@@ -197,7 +197,7 @@ def _load(args, check: str | None = "run"):
     return _load_read(args, check)[0]
 
 
-def _load_read(args, check: str = "run"):
+def _load_read(args, check: str | None = "run"):
     """(the scenario of ``args``, the forecast's inputs the checks read): checked for the stages
     up to ``check``, so that the forecast does not read its tables again."""
     from capsim.checks import validate
