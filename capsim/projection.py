@@ -42,7 +42,7 @@ class _Arrays:
 
 def project(scenario: Scenario, inputs: Inputs | None = None, progress: bool = False) -> Projection:
     """Run the projection stage for ``scenario`` (reading its tables unless ``inputs`` is given)."""
-    from capsim.checks import memory_rules
+    from capsim.rules import memory_rules
 
     check_methods(scenario)
     inputs = inputs or read_inputs(scenario)

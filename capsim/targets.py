@@ -29,8 +29,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from capsim.checks import target_rules
 from capsim.errors import ScenarioError
+from capsim.rules import target_rules
 from capsim.schema import INDICATORS
 
 ALL = "all"          # the whole area's row

@@ -147,7 +147,7 @@ def plan_context(scenario, projection=None, assessment=None, evaluate: bool = Fa
     cohorts = _cohorts(scenario, capacity or cfg.capacity, cells, catch, assessment, regions, levels, years, schools,
                        projects)
     if capacity is None:                   # a robust plan (seats) leaves these settings out
-        from capsim.checks import class_only_rules
+        from capsim.rules import class_only_rules
 
         class_only_rules(scenario).raise_if_any(PlanError)
     need = np.maximum(cells.demand - cells.lawful, 0.0) if cohorts is None else cohorts.pupils

@@ -58,9 +58,9 @@ def region_relaxation(m):
 
 def solve_schools(a, m, formulation: str, solver: str = "highs", time_limit: float = 60.0,
                   gap: float = 1e-3) -> Solution:
-    """Solve the arrays ``a`` (:class:`capsim.planner.formulation.Arrays`) of the school model
+    """Solve the arrays ``a`` (:class:`capsim.planner.variables.Arrays`) of the school model
     ``m`` by the three steps of the module docstring; values in ``a``'s variables."""
-    from capsim.planner.formulation import arrays
+    from capsim.planner.variables import arrays
     from capsim.planner.single import _best, _proven_bound
 
     t0 = time.perf_counter()
@@ -90,7 +90,7 @@ def listed_shares(m, formulation: str, openings, solver: str, gap: float) -> np.
     fixed and every cohort's shares fixed (:func:`start_shares`): the zone model with each
     school a zone, which falls apart school by school; None if that model has no plan."""
     from capsim.planner import model
-    from capsim.planner.formulation import arrays
+    from capsim.planner.variables import arrays
 
     c = m.inputs.cohorts
     e = c.entrants
@@ -125,7 +125,7 @@ def start_shares(m, x) -> np.ndarray:
     cohort entering in plan year ``o`` shared among its region's schools in proportion to their
     classrooms of the level then (those that exist and those the openings ``x`` (P, Y) add; a
     new school's only once open), or as listed where the region has none."""
-    from capsim.planner.model import _standing
+    from capsim.planner.common import standing as _standing
 
     c = m.inputs.cohorts
     e = c.entrants

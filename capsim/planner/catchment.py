@@ -210,7 +210,7 @@ def define_rezoning(m):
 def define_site_capacity(m, standing):
     """``sum_a n[a,l,t] w[a,j,l,t] - sum_{p at j} seats[p,l] open[p,t] <= seats[j,l,t]`` for each
     site, cell and year someone may be assigned to. ``standing`` = (variable, project, year)."""
-    from capsim.planner.model import cell_seats
+    from capsim.planner.common import cell_seats
 
     c, asg = m.inputs.catchment, m.assignment
     seats = cell_seats(m.inputs)
@@ -228,7 +228,7 @@ def define_site_capacity(m, standing):
 def define_open_to_serve(m, standing):
     """``w[a,j,l,t] - sum_{p at j} open[p,t] <= 0`` where site j has no seats of cell l in year t
     without the plan: nobody is sent to a school before it is built (the strong form)."""
-    from capsim.planner.model import cell_seats
+    from capsim.planner.common import cell_seats
 
     c, asg = m.inputs.catchment, m.assignment
     new = c.seats[asg.site, asg.cell, asg.year] <= 0

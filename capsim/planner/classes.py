@@ -45,6 +45,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from capsim.planner.common import Pools, family as _rows
+
 
 @dataclass(frozen=True)
 class Conversions:
@@ -104,17 +106,6 @@ class Cohorts:
         out = np.zeros((n_regions,) + values.shape[1:])
         np.add.at(out, self.pool_region, values)
         return out
-
-
-@dataclass(frozen=True)
-class Pools:
-    """Zones as pools of classrooms: each school's and project's pool, each pool's region and zone."""
-
-    region: np.ndarray        # (Z,) region index of each pool
-    zone: tuple               # (Z,) zone name
-    school_ids: tuple         # (S,) the schools
-    school: np.ndarray        # (S,) pool of each school
-    project: np.ndarray       # (P,) pool of each project
 
 
 def zone_pools(scenario, schools, projects, regions) -> Pools:
@@ -395,12 +386,6 @@ def bounds(c: Cohorts, rent: bool = False) -> tuple[np.ndarray, np.ndarray]:
     return lower, np.maximum(upper, lower)
 
 
-def _rows(name, rows, cols, data, n_rows, n, sense, rhs):
-    from capsim.planner.model import _rows as rows_of
-
-    return rows_of(name, rows, cols, data, n_rows, n, sense, rhs)
-
-
 def define_class_seats(m):
     """A cohort's classes hold its pupils, or the rest are short, in every cell and year:
     ``size[(l, g), t] K[r, (l, g), t] + short[r, (l, g), t] >= pupils[r, (l, g), t]``, ``size``
@@ -444,7 +429,7 @@ def _classes_less_rooms(m):
     closed by then; the next two with ``plan.conversions``: a converted school's rooms leave its
     old level and give the new one its gain; the last with ``plan.mothball_cost``: the rooms
     mothballed), one row per pool, level and year (``r * L + l) * Y + t``)."""
-    from capsim.planner.model import _standing
+    from capsim.planner.common import standing as _standing
 
     c = m.inputs.cohorts
     R, L, Y = c.rooms.shape

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from capsim.planner.classes import Pools
+from capsim.planner.common import Pools
 
 
 @dataclass(frozen=True)
@@ -143,7 +143,7 @@ def pool_pupils(e: Entrants, pool_region, cells_level, share_values) -> np.ndarr
 def define_shares(m):
     """Every cohort of a region is seated somewhere, or unseated, and no pupil twice:
     ``sum_{z in r} share[z, l, j] + unseated[r, l, j] = 1`` (returned as its ``>=`` and ``<=`` halves)."""
-    from capsim.planner.classes import _rows
+    from capsim.planner.common import family as _rows
 
     e, c = m.inputs.cohorts.entrants, m.inputs.cohorts
     R, L, J = m.unseated_index.shape
@@ -161,8 +161,8 @@ def define_open_intake(m):
     """A new pool takes a cohort only if its project stands in the cohort's intake year:
     ``share[z, l, j] - sum_{y: p(z) stands in c_j} x[p(z), y] <= 0`` (``x`` as in
     :func:`capsim.planner.model.define_capacity`); never a cohort enrolled before the plan."""
-    from capsim.planner.classes import _rows
-    from capsim.planner.model import _standing
+    from capsim.planner.common import family as _rows
+    from capsim.planner.common import standing as _standing
 
     e = m.inputs.cohorts.entrants
     pools = np.flatnonzero(e.new_project >= 0)
@@ -190,7 +190,7 @@ def define_school_pupils(m):
     """A school holds at most its maximum size (``M_z``: its own, or a new school's type's), the
     pupils beyond it short there: ``sum_k (P[r(z), k, t] share[z, l(k), j(k, t)] - short[z, k, t])
     <= M_z`` for every pool with a maximum and every year (all its levels together)."""
-    from capsim.planner.classes import _rows
+    from capsim.planner.common import family as _rows
 
     c = m.inputs.cohorts
     e = c.entrants

@@ -65,7 +65,7 @@ equally likely samples of demand (e.g. forecast draws): the openings ``x`` are s
 sample, and the objective counts their expected cost (each sample weighs ``1/S``).
 
 Each ``define_*`` returns one family ``(name, A, sense, rhs)`` with ``A`` a sparse matrix over
-all variables; the solver back ends only read these arrays. :mod:`capsim.planner.formulation`
+all variables; the solver back ends only read these arrays. :mod:`capsim.planner.variables`
 hands the solver the same model over step variables ("open by year t") by a change of variables.
 """
 
@@ -74,9 +74,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.sparse as sp
 
 from capsim.planner import catchment, classes, entrants
+from capsim.planner.common import cell_seats, family as _rows, standing as _standing
 from capsim.planner.projects import Projects
 
 
@@ -104,15 +104,6 @@ class PlanInputs:
     reopen_cost: float = 0.0               # yuan to reopen a mothballed classroom
     school_running_cost: float | None = None   # yuan a year an open school costs (cohorts only; None: nothing)
     closure_cost: float = 0.0          # yuan, once, to close a school (cohorts with closable schools)
-
-
-def cell_seats(inputs: PlanInputs) -> np.ndarray:
-    """(P, L) seats each project adds to each capacity cell (:mod:`capsim.planner.cells`); with
-    cohorts, its classrooms of the cell's level at the cell's standard class."""
-    c = inputs.cohorts
-    if c is not None:
-        return c.project_rooms[:, c.cell_level] * c.std[None, :]
-    return inputs.projects.seats if inputs.cell_seats is None else inputs.cell_seats
 
 
 @dataclass
@@ -368,11 +359,6 @@ def _new_school_running_cost(m: Model, d) -> None:
     np.add.at(m.c, var[new], m.inputs.school_running_cost * d[t[new]])
 
 
-def _rows(name, rows, cols, data, n_rows, n, sense, rhs):
-    A = sp.csr_matrix((np.asarray(data, dtype=float), (np.asarray(rows), np.asarray(cols))), shape=(n_rows, n))
-    return name, A, sense, np.asarray(rhs, dtype=float)
-
-
 def define_opening_once(m: Model):
     """Each project opens at most once: ``sum_y x[p, y] <= 1``."""
     p_idx, _ = np.nonzero(m.x_index >= 0)
@@ -425,16 +411,6 @@ def define_capacity(m: Model):
         rows.append(np.arange(idx.size)); cols.append(idx); data.append(np.ones(idx.size))
     return _rows("capacity", np.concatenate(rows), np.concatenate(cols), np.concatenate(data), inp.need.size, m.n,
                  ">=", inp.need.reshape(-1))
-
-
-def _standing(m: Model):
-    """(variable, project, year index) for every year each opening variable's seats stand:
-    ``x[p, y]`` stands in the years ``y <= t < y + duration_p``."""
-    p, years = m.inputs.projects, m.inputs.years
-    pp, yy = np.nonzero(m.x_index >= 0)
-    standing = (years[None, :] >= years[yy][:, None]) & (years[None, :] < years[yy][:, None] + p.duration[pp][:, None])
-    k, t = np.nonzero(standing)
-    return m.x_index[pp[k], yy[k]], pp[k], t
 
 
 def define_yearly_budget(m: Model):

@@ -49,7 +49,7 @@ BLOCK_HEURISTICS = {"mip_heuristic_effort": 0.8}
 
 def solve_single(a, zoning: np.ndarray, years: np.ndarray | None = None, links: np.ndarray | None = None,
                  solver: str = "highs", time_limit: float = 60.0, gap: float = 1e-3) -> Solution:
-    """Solve the arrays ``a`` (:class:`capsim.planner.formulation.Arrays`) whose binary variables
+    """Solve the arrays ``a`` (:class:`capsim.planner.variables.Arrays`) whose binary variables
     ``zoning`` are the single-assignment ``z``, by the three steps of the module docstring.
     ``years`` (one per variable, -1 for none) zones year by year in step 2 (without it, every
     block at once); ``links`` are the variables tying a year to the one before (the rezoning
