@@ -1,80 +1,8 @@
-"""The whole chain: project -> assess -> plan, as one immutable result."""
+"""The whole chain: project -> assess -> plan -> assess after the plan, as one :class:`Results`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property
-
-import pandas as pd
-
-
-@dataclass(frozen=True)
-class Results:
-    """What ``capsim.run`` returns; every table is a tidy DataFrame."""
-
-    scenario: object
-    projection: object
-    assessment_before: object
-    plan: object | None
-    assessment_after: object | None = None   # the network after the plan
-
-    @property
-    def students(self) -> pd.DataFrame:
-        return self.projection.students
-
-    @property
-    def assessment(self) -> pd.DataFrame:
-        return self.assessment_before.regions
-
-    @property
-    def assessment_planned(self) -> pd.DataFrame:
-        """The region table of the assessment after the plan (empty without a plan)."""
-        return self.assessment_after.regions if self.assessment_after is not None else pd.DataFrame()
-
-    @property
-    def schedule(self) -> pd.DataFrame:
-        return self.plan.schedule if self.plan is not None else pd.DataFrame()
-
-    @property
-    def seats_after(self) -> pd.DataFrame:
-        """Per year, region and level: students, lawful seats before, seats added, rented, shortfall."""
-        return self.plan.seats if self.plan is not None else pd.DataFrame()
-
-    @property
-    def shortfalls(self) -> pd.DataFrame:
-        return self.plan.shortfalls if self.plan is not None else pd.DataFrame()
-
-    @cached_property
-    def targets(self) -> pd.DataFrame:
-        """The scenario's targets measured before and after the plan (:mod:`capsim.targets`):
-        target, indicator, stage, region, level, year, value, threshold, met; empty without targets."""
-        from capsim.targets import COLUMNS, evaluate, residents_table
-
-        if not self.scenario.targets:
-            return pd.DataFrame(columns=COLUMNS)
-        stages = {"before": self.assessment, "after": self.assessment_planned if self.plan is not None else None}
-        return evaluate(self.scenario, residents_table(self.projection, self.scenario.standards.quantile), stages)
-
-    @cached_property
-    def ledger(self) -> pd.DataFrame:
-        """The ledger (台账) of oversized classes and schools in the base year and the year the
-        plan clears each (:mod:`capsim.ledger`); empty without a school list."""
-        from capsim.ledger import ledger
-
-        return ledger(self)
-
-    @property
-    def oversized_where_covered(self) -> pd.DataFrame:
-        """Rows of the assessment after the plan (plan years) with oversized classes although the
-        plan names no shortfall in that year, region and level. Empty when pupils above a school's
-        lawful seats are dispersed (``standards.disperse``); without dispersal a region's seats
-        can cover its pupils while some of its schools are full."""
-        after = self.assessment_planned
-        if self.plan is None or after.empty:
-            return pd.DataFrame()
-        short = self.shortfalls[["year", "region", "level"]].drop_duplicates().assign(short=True)
-        rows = after[after.year.isin(self.seats_after.year.unique())].merge(short, how="left")
-        return rows[rows.short.isna() & (rows.oversized_classes > 0)].drop(columns="short")
+from capsim.results import Results
 
 
 def run(scenario, progress: bool = False, evaluate: bool = False, inputs=None, projection=None,

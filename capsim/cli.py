@@ -269,18 +269,18 @@ def _assess(args) -> int:
     tables = {"assessment": result.regions, "students_by_level": projection.level_totals,
               "assessment_schools": result.schools, "assessment_grades": result.grades,
               "assessment_base_check": result.base_check}
-    return _write(args, out, "assess", scenario, tables, lambda: _assessment_summary(result))
+    return _write(args, out, "assess", scenario, tables, lambda: _assessment_summary(result, projection))
 
 
 def _run(args) -> int:
     from capsim.chain import run
-    from capsim.reports import build, from_results, result_tables
+    from capsim.reports import build, from_results
 
     scenario, inputs = _load_read(args)
     out = _out_folder(args, scenario, args.command)
     res = run(scenario, progress=not args.quiet, evaluate=args.evaluate, inputs=inputs)
     blobs = build(from_results(res), progress=not args.quiet) if args.command == "run" else None
-    return _write(args, out, args.command, scenario, result_tables(res), lambda: _plan_summary(res), blobs)
+    return _write(args, out, args.command, scenario, res.tables(), lambda: _plan_summary(res), blobs)
 
 
 def _report(args) -> int:
@@ -310,6 +310,9 @@ def _sweep(args) -> int:
         print(f"interrupted: the finished cases are kept in {out / 'cases'}; run the same command again "
               "to finish the rest.", file=sys.stderr)
         return 130
+    from capsim.reports.sweep_plot import save_sweep_figure
+
+    save_sweep_figure(out, result.table)
     if not args.quiet:
         print(_sweep_summary(result))
         print(f"wrote {out / 'sweep.csv'}, {out / 'sweep_projects.csv'} and {out / 'sweep.png'}")
@@ -435,10 +438,11 @@ def _backtest_summary(summary) -> str:
     return "MAPE (%) by horizon; coverage_80 = share of actuals inside capsim's 80 % band\n" + wide.round(2).to_string()
 
 
-def _assessment_summary(result) -> str:
+def _assessment_summary(result, projection) -> str:
     from capsim.reports.summary import assessment_summary
+    from capsim.reports.labels import region_names
 
-    return assessment_summary(result)
+    return assessment_summary(result.regions, result.scenario, region_names(projection.regions))
 
 
 def _summary(result) -> str:

@@ -15,6 +15,7 @@ import pandas as pd
 
 from capsim import lifetable
 from capsim.errors import DataError, Problems
+from capsim.geo import read_points
 from capsim.schema import LEVELS, Scenario
 from capsim.tables import MAX_PEOPLE, MAX_PUPILS, SEX_CODES, Table, ages_and_spans, spread_to_single_years
 
@@ -36,6 +37,7 @@ class Inputs:
     housing: np.ndarray             # (T, R, 2, A) newcomers per step from new housing
     enrolment: pd.DataFrame | None  # region, level, grade, year, students
     births: pd.DataFrame | None     # region, year, births
+    region_points: object = None    # capsim.geo.Points: where each region is drawn (None: no lon, lat or x, y)
     schools: object = None          # the school list (capsim.school_data.Schools) when the checks read it
                                     # (capsim.checks.validate), so that the assessment does not read it again
 
@@ -53,7 +55,7 @@ def read_tables(scenario: Scenario, problems: Problems) -> Inputs:
     only meaningful when none was added (checks use their regions to read on)."""
     d, dem = scenario.data, scenario.demography
     single = np.arange(dem.open_age + 1)
-    regions, names = _regions(Table(d.regions, "regions", problems))
+    regions, names, points = _regions(Table(d.regions, "regions", problems))
     ctx = _Context(scenario, regions, single, problems)
     base = _population(Table(d.population, "population", problems), ctx)
     asfr, tfr = _fertility(Table(d.fertility, "fertility", problems),
@@ -72,7 +74,7 @@ def read_tables(scenario: Scenario, problems: Problems) -> Inputs:
         regions=tuple(regions), region_names=tuple(names), years=tuple(scenario.years),
         ages=single[::dem.step], base=ctx.to_grid(base, share=True), asfr=asfr, tfr=tfr,
         survival=survival, birth_survival=birth_survival,
-        migration=migration, housing=housing, enrolment=enrolment, births=births,
+        migration=migration, housing=housing, enrolment=enrolment, births=births, region_points=points,
     )
 
 
@@ -120,8 +122,9 @@ class _Context:
 
 
 def _regions(table: Table):
+    """(ids, names, points or None) of the regions, each region's first row."""
     if not table.require("region", "name"):
-        return [], []
+        return [], [], None
     table.duplicates(["region"], fix="give each region one row with a unique id.")
     empty = table.frame["region"] == ""
     for i in np.flatnonzero(empty.to_numpy()):
@@ -129,8 +132,10 @@ def _regions(table: Table):
     for i in np.flatnonzero((table.frame["name"] == "").to_numpy() & ~empty.to_numpy()):
         table.problems.add(table.where(i, "name"), "is empty.", "", "give the region a display name "
                            "(its identifier will do).")
-    frame = table.frame[~empty].drop_duplicates("region")
-    return list(frame["region"]), list(frame["name"])
+    first = np.flatnonzero(~empty.to_numpy() & ~table.frame["region"].duplicated().to_numpy())
+    frame = table.frame.iloc[first]
+    points = read_points(table)
+    return list(frame["region"]), list(frame["name"]), points.take(first) if points is not None else None
 
 
 def _population(table: Table, ctx: _Context):

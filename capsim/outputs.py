@@ -63,7 +63,7 @@ def write_files(out_dir, tables: dict, figures: dict | None = None, texts: dict 
         if keep_existing and out_dir.is_dir():
             shutil.copytree(out_dir, tmp, dirs_exist_ok=True)
         names = _write_into(tmp, tables, figures or {}, texts or {}, blobs or {})
-        _mark(tmp, command, scenario, sorted(set(os.listdir(tmp)) - {MARKER}))
+        _mark(tmp, command, scenario, sorted(set(os.listdir(tmp)) - {MARKER}), text_columns(tables))
         swap_in(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -176,12 +176,26 @@ def read_marker(folder: Path) -> dict | None:
     return marker if isinstance(marker, dict) and marker.get("tool") == "capsim" else None
 
 
-def _mark(folder: Path, command: str, scenario: str, files: list[str]) -> None:
-    """The marker: who wrote the folder, its file names, and a SHA-256 of each file written."""
+def text_columns(tables: dict) -> dict:
+    """CSV name -> its text columns, so that a reader knows an empty cell there is '' (not a
+    missing number) and ``007`` is an id (not 7)."""
+    return {f"{name}.csv": [c for c in frame.columns if _is_text(frame[c])] for name, frame in tables.items()}
+
+
+def _is_text(column: pd.Series) -> bool:
+    if column.dtype == object:
+        values = column.dropna()
+        return len(values) > 0 and all(isinstance(v, str) for v in values)
+    return pd.api.types.is_string_dtype(column)
+
+
+def _mark(folder: Path, command: str, scenario: str, files: list[str], text: dict | None = None) -> None:
+    """The marker: who wrote the folder, its file names, a SHA-256 of each file written and the
+    text columns of each table (:func:`text_columns`)."""
     digests = {name: _digest(folder / name) for name in files if (folder / name).is_file()}
     record = {"tool": "capsim", "command": command, "scenario": str(scenario), "files": files,
               "sha256": digests, "written": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-              "pid": os.getpid()}
+              "pid": os.getpid(), "text_columns": text or {}}
     (folder / MARKER).write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
@@ -206,6 +220,20 @@ def mark_folder(folder, command: str, scenario: str = "", files=()) -> None:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     _mark(folder, command, scenario, sorted((set(os.listdir(folder)) | set(files)) - {MARKER}))
+
+
+def write_atomic(path: Path, data: str | bytes, encoding: str = "utf-8") -> None:
+    """Write one file in place, whole or not at all (a file beside it, synced, then renamed over it)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data if isinstance(data, bytes) else data.encode(encoding))
+            f.flush()
+            os.fsync(f.fileno())            # on disk before the rename, so a crash leaves old or new
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _new_folder(out_dir: Path, kind: str) -> Path:

@@ -31,6 +31,7 @@ class Projection:
     level_totals: pd.DataFrame  # year, region, level, quantile, students
     calibration: pd.DataFrame   # region, level, ratio, grade, value, source, years
     student_draws: pd.DataFrame | None = field(default=None, repr=False)
+    regions: pd.DataFrame | None = None   # region, name (and x, y where the regions table gives points)
 
 
 @dataclass(frozen=True)
@@ -213,7 +214,18 @@ def _frames(scenario: Scenario, inputs: Inputs, arrays: _Arrays, calibration) ->
         calibration=calibration,
         student_draws=pd.concat(draws, ignore_index=True)[["year", "region", "level", "grade", "draw", "students"]]
         if draws else None,
+        regions=region_table(inputs),
     )
+
+
+def region_table(inputs: Inputs) -> pd.DataFrame:
+    """The regions as read: region, name, and x, y (longitude and latitude, or metres) where the
+    regions table gives every region a point."""
+    table = pd.DataFrame({"region": list(inputs.regions), "name": list(inputs.region_names)})
+    points = inputs.region_points
+    if points is not None and len(table) and np.isfinite(points.xy).all():
+        table = table.assign(x=points.xy[:, 0], y=points.xy[:, 1])
+    return table
 
 
 def tidy(array, value: str, **axes) -> pd.DataFrame:

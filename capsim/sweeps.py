@@ -39,7 +39,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import os
 import time
 import traceback
 from dataclasses import dataclass
@@ -49,11 +48,13 @@ import numpy as np
 import pandas as pd
 
 from capsim.errors import Problem, ScenarioError
+from capsim.outputs import write_atomic
 
 METRICS = ("cost_yuan", "seats_added", "projects", "shortfall_seat_years", "surplus_seat_years",
            "oversized_class_years_left", "peak_year", "peak_students")
 CASES = "cases"
-TABLE_FILES = ("sweep.csv", "sweep_projects.csv", "sweep.png")
+TABLE_FILES = ("sweep.csv", "sweep_projects.csv")
+FIGURE = "sweep.png"        # drawn from sweep.csv by capsim.reports.sweep_plot (``capsim sweep`` draws it)
 PROJECT_COLUMNS = ("id", "name", "region", "level", "kind", "open_year", "seats", "cost_yuan")
 
 
@@ -206,7 +207,7 @@ def _claim(out, scenario, force: bool) -> Path:
     from capsim.outputs import claim, mark_folder, scenario_paths
 
     folder = claim(out, "sweep", scenario.source, protect=scenario_paths(scenario), force=force)
-    mark_folder(folder, "sweep", scenario.source, files=[CASES, *TABLE_FILES])
+    mark_folder(folder, "sweep", scenario.source, files=[CASES, *TABLE_FILES, FIGURE])
     return folder
 
 
@@ -261,27 +262,28 @@ def run_case(scenario, projection=None, assessment=None) -> dict:
     summary = case_summary(res)
     summary["seed"] = scenario.uncertainty.seed
     summary["seconds"] = time.perf_counter() - start
-    projects = res.schedule[list(PROJECT_COLUMNS)].to_dict("records") if res.plan is not None else []
+    projects = res.schedule[list(PROJECT_COLUMNS)].to_dict("records") if res.has_plan else []
     return {"status": "ok", "summary": _plain(summary), "projects": _plain(projects)}
 
 
 def case_summary(res) -> dict:
-    """The sweep's metrics (module docstring) for one :class:`capsim.chain.Results`."""
+    """The sweep's metrics (module docstring) for one :class:`capsim.results.Results` (a fresh
+    run or one read back from its folder)."""
     from capsim.planner import plan_years
 
-    after = res.assessment_planned if res.plan is not None else res.assessment
+    after = res.assessment_after_plan if res.has_plan else res.assessment
     first, last = plan_years(res.scenario)
     years = np.arange(first, last + 1)
     after = after[after.year.isin(years)]
     by_year = res.assessment[res.assessment.year.isin(years)].groupby("year").students.sum()
     out = {"peak_year": int(by_year.idxmax()), "peak_students": float(by_year.max()),
            "oversized_class_years_left": float(after.oversized_classes.sum())}
-    if res.plan is None:
+    if not res.has_plan:
         room = after.lawful_seats - after.students        # NaN where seats are unknown: left out
         out.update(cost_yuan=0.0, seats_added=0.0, projects=0, shortfall_seat_years=float(np.maximum(-room, 0).sum()),
                    surplus_seat_years=float(np.maximum(room, 0).sum()))
         return out
-    s, seats = res.plan.summary, res.seats_after
+    s, seats = res.plan_summary.iloc[0], res.seats_after_plan
     room = seats.seats_before + seats.seats_added + seats.rented - seats.students
     out.update(cost_yuan=s["cost_yuan"], seats_added=s["seats_added"], projects=s["projects"],
                shortfall_seat_years=s["shortfall_seat_years"], surplus_seat_years=float(np.maximum(room, 0).sum()),
@@ -330,22 +332,9 @@ def _save_case(folder: Path, case: Case, record: dict) -> None:
     cases.mkdir(parents=True, exist_ok=True)
     ok, error = cases / f"{case.key}.json", cases / f"{case.key}.error.json"
     full = {"key": case.key, "label": case.label, "use": list(case.use), "set": case.set or {}, **record}
-    _write_atomic(ok if record["status"] == "ok" else error, json.dumps(full, ensure_ascii=False, indent=1))
+    write_atomic(ok if record["status"] == "ok" else error, json.dumps(full, ensure_ascii=False, indent=1))
     if record["status"] == "ok" and error.exists():
         error.unlink()
-
-
-def _write_atomic(path: Path, data: str | bytes, encoding: str = "utf-8") -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data if isinstance(data, bytes) else data.encode(encoding))
-            f.flush()
-            os.fsync(f.fileno())            # on disk before the rename, so a crash leaves old or new
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def _tables(cases, done: dict, keys: list) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -366,17 +355,6 @@ def _tables(cases, done: dict, keys: list) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def _save_tables(folder: Path, table: pd.DataFrame, projects: pd.DataFrame) -> None:
-    """The summary table, the chosen projects and the comparison plot, each replaced whole."""
-    import io
-
-    import matplotlib.pyplot as plt
-
-    from capsim.reports.sweep_plot import plot_sweep
-
+    """The summary table and the chosen projects, each replaced whole."""
     for name, frame in zip(TABLE_FILES, (table, projects)):
-        _write_atomic(folder / name, frame.to_csv(index=False), encoding="utf-8-sig")  # Excel reads Chinese
-    buf = io.BytesIO()
-    fig = plot_sweep(table)
-    fig.savefig(buf, format="png", dpi=150)
-    plt.close(fig)
-    _write_atomic(folder / TABLE_FILES[2], buf.getvalue())
+        write_atomic(folder / name, frame.to_csv(index=False), encoding="utf-8-sig")  # Excel reads Chinese

@@ -38,7 +38,7 @@ def figures(res, running: float) -> dict:
     d = (1 + rate) ** -(years - years[0]).astype(float)
     running_cost = running * float(open_by_year.to_numpy() @ d)
     capital = float(spent @ ((1 + rate) ** -(spent.index.to_numpy() - years[0]).astype(float)))
-    after = res.assessment_planned
+    after = res.assessment_after_plan
     last = after[(after.year == years[-1]) & after.level.isin(plan.seats.level.unique())]
     return {"status": plan.summary["status"], "gap": plan.summary["gap"], "capital": float(spent.sum()),
             "open": (int(open_by_year.iloc[0]), int(open_by_year.iloc[-1])), "years": (int(years[0]), int(years[-1])),

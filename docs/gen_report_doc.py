@@ -3,6 +3,7 @@ python docs/gen_report_doc.py > docs/report-columns.md"""
 
 from capsim.reports.columns import COLUMNS
 from capsim.reports.excel import FORMATS, SHEETS
+from capsim.results import CATALOGUE
 
 HEAD = """# Report columns
 
@@ -21,6 +22,22 @@ def main() -> None:
     print("|---|---|---|---|")
     for column, (zh, meaning, kind) in COLUMNS.items():
         print(f"| `{column}` | {zh} | {meaning} | {kind} (`{FORMATS.get(kind, 'text')}`) |")
+    print(FILES)
+    print("| table | rows and columns | every run |")
+    print("|---|---|---|")
+    for t in CATALOGUE:
+        print(f"| `{t.name}` | {t.columns} | {'yes' if t.required else ''} |")
+
+
+FILES = """
+## The tables of a run
+
+Generated from `capsim/results.py`'s catalogue. Each table has one name: the attribute of
+`capsim.Results` (`res.schedule`), the file `capsim run --out DIR` writes (`DIR/schedule.csv`)
+and what `capsim.read_results(DIR)` reads back. A table a run does not have (the plan's tables
+without projects, `targets` without targets, `places` without coordinates) is None and not
+written.
+"""
 
 
 if __name__ == "__main__":

@@ -208,12 +208,12 @@ def test_every_pupil_of_an_area_is_placed_or_counted_short(tiny_catchments):
     sc, res = tiny_catchments
     c = res.plan.catchments
     areas = pd.read_csv(tiny_path().parent / "areas.csv")
-    students = res.seats_after.merge(areas, on="region")
+    students = res.seats_after_plan.merge(areas, on="region")
     expected = students.assign(pupils=students.students * students.share).set_index(["year", "area", "level"]).pupils
     got = c.groupby(["year", "area", "level"]).pupils.sum()
     assert np.allclose(got.reindex(expected.index), expected, rtol=1e-6)
     unserved = c[c.school == ""].merge(areas, on="area").groupby(["year", "region", "level"]).pupils.sum()
-    short = res.seats_after.set_index(["year", "region", "level"]).shortfall
+    short = res.seats_after_plan.set_index(["year", "region", "level"]).shortfall
     assert np.allclose(unserved.reindex(short.index, fill_value=0), short, atol=1e-4)
 
 

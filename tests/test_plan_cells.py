@@ -65,7 +65,7 @@ def test_where_the_plan_names_no_shortfall_every_grade_has_lawful_classes():
     import capsim
 
     res = capsim.run(tiny(use=["deterministic"], set={"plan.capacity": "seats"}))
-    after = res.assessment_planned.merge(res.seats_after[["year", "region", "level", "shortfall"]],
+    after = res.assessment_after_plan.merge(res.seats_after_plan[["year", "region", "level", "shortfall"]],
                                          on=["year", "region", "level"])
     clear = after[after.shortfall <= 0.5]
     assert len(clear) and (clear.oversized_classes == 0).all()   # schools: test_plan_network

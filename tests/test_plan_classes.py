@@ -268,7 +268,7 @@ def test_a_zone_plan_splits_the_regions_pupils_and_rooms_and_its_schools_have_no
     # pooling less never makes the plan cheaper
     assert zone.plan.solution.objective >= region.plan.solution.bound * (1 - 1e-9)
     # the guarantee: where the zone plan names no shortfall, the network after it has no oversized class
-    after = zone.assessment_planned.merge(zone.seats_after[keys + ["shortfall"]], on=keys)
+    after = zone.assessment_after_plan.merge(zone.seats_after_plan[keys + ["shortfall"]], on=keys)
     clear = after[after.shortfall <= 0.5]
     assert len(clear) >= 10 and clear.oversized_classes.sum() == 0
 

@@ -157,7 +157,7 @@ def test_the_guarantee_holds_on_the_seeds_that_close_and_convert(name):
     res = capsim.run(capsim.load_scenario(root / "scenarios" / f"{name}.toml", use=["falling_rolls"]))
     assert len(res.plan.closures), "the variant is meant to close schools on these seeds"
     keys = ["year", "region", "level"]
-    after = res.assessment_planned.merge(res.seats_after[keys + ["shortfall"]], on=keys)
+    after = res.assessment_after_plan.merge(res.seats_after_plan[keys + ["shortfall"]], on=keys)
     clear = after[after.shortfall <= 0.5]
     assert len(clear) >= 10
     assert clear.oversized_classes.sum() == 0 and clear.shortage.sum() == pytest.approx(0.0, abs=1e-6)

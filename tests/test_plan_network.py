@@ -42,13 +42,13 @@ def tiny_run():
 
 
 def _joined(res):
-    return res.assessment_planned.merge(res.seats_after, on=["year", "region", "level"], suffixes=("", "_plan"))
+    return res.assessment_after_plan.merge(res.seats_after_plan, on=["year", "region", "level"], suffixes=("", "_plan"))
 
 
 def test_planned_seats_are_the_schedules_seats(tiny_run):
     before = tiny_run.assessment.set_index(["year", "region", "level"]).seats
-    after = tiny_run.assessment_planned.set_index(["year", "region", "level"]).seats
-    added = tiny_run.seats_after.set_index(["year", "region", "level"]).seats_added
+    after = tiny_run.assessment_after_plan.set_index(["year", "region", "level"]).seats
+    added = tiny_run.seats_after_plan.set_index(["year", "region", "level"]).seats_added
     np.testing.assert_allclose((after - before).loc[added.index], added, atol=1e-6)
     assert added.sum() > 0
 
@@ -61,14 +61,14 @@ def test_no_oversized_class_where_the_plan_reports_no_shortfall(tiny_run):
 
 
 def test_pupils_are_conserved_after_the_plan(tiny_run):
-    after = tiny_run.assessment_planned
+    after = tiny_run.assessment_after_plan
     np.testing.assert_allclose(after.placed + after.unplaced, after.students, rtol=1e-9)
 
 
 def test_no_oversized_school_unless_a_level_it_teaches_is_short(tiny_run):
-    short = tiny_run.seats_after.set_index(["year", "region", "level"]).shortfall
+    short = tiny_run.seats_after_plan.set_index(["year", "region", "level"]).shortfall
     schools = tiny_run.assessment_after.schools
-    schools = schools[schools.year.isin(tiny_run.seats_after.year.unique())]
+    schools = schools[schools.year.isin(tiny_run.seats_after_plan.year.unique())]
     clear = [not any(short.get((y, r, lv), 0) > 0.5 for lv in SCHOOL_TYPES[t])
              for y, r, t in zip(schools.year, schools.region, schools.type)]
     assert sum(clear) > 50
@@ -76,9 +76,9 @@ def test_no_oversized_school_unless_a_level_it_teaches_is_short(tiny_run):
 
 
 def test_the_plan_removes_oversized_classes(tiny_run):
-    years = tiny_run.seats_after.year.unique()
+    years = tiny_run.seats_after_plan.year.unique()
     before = tiny_run.assessment[tiny_run.assessment.year.isin(years)].oversized_classes.sum()
-    after = tiny_run.assessment_planned[tiny_run.assessment_planned.year.isin(years)].oversized_classes.sum()
+    after = tiny_run.assessment_after_plan[tiny_run.assessment_after_plan.year.isin(years)].oversized_classes.sum()
     assert after < before
 
 
@@ -132,8 +132,8 @@ def test_an_expansion_adds_classrooms_only_to_the_levels_it_serves(tiny):
     append_rows(tiny / "projects.csv", [row[c] for c in header])
     res = capsim.run(capsim.load_scenario(tiny / "scenario.toml", use=["deterministic"]))
     key = ["year", "region", "level"]
-    growth = (res.assessment_planned.set_index(key).seats - res.assessment.set_index(key).seats).sort_index().loc[2026, "north"]
-    added = res.seats_after.set_index(key).seats_added.sort_index().loc[2026, "north"]
+    growth = (res.assessment_after_plan.set_index(key).seats - res.assessment.set_index(key).seats).sort_index().loc[2026, "north"]
+    added = res.seats_after_plan.set_index(key).seats_added.sort_index().loc[2026, "north"]
     np.testing.assert_allclose(growth[added.index], added, atol=1e-6)  # primary untouched, junior +100 with the rest
 
 

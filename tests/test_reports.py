@@ -49,7 +49,7 @@ def test_seat_gap_bars_are_the_gaps(tiny_res):
     heights = {c.get_label(): [b.get_height() for b in c] for c in ax.containers}
     np.testing.assert_allclose(heights["shortage before"], -np.maximum(-gap, 0))
     np.testing.assert_allclose(heights["surplus before"], np.maximum(gap, 0))
-    after = tiny_res.assessment_planned.query("region == 'south' and level == 'junior'")
+    after = tiny_res.assessment_after_plan.query("region == 'south' and level == 'junior'")
     np.testing.assert_allclose(heights["shortage after"], -np.maximum(after.students - after.lawful_seats, 0))
 
 
@@ -284,7 +284,7 @@ def test_district_bands_share_a_scale_per_level_and_show_few_year_ticks(tiny_res
         bars = {c.get_label(): [p.vertices for p in c.get_paths()] for c in ax.collections
                 if not c.get_label().startswith("_")}
         units = []
-        for stage, table in (("before", tiny_res.assessment), ("after", tiny_res.assessment_planned)):
+        for stage, table in (("before", tiny_res.assessment), ("after", tiny_res.assessment_after_plan)):
             for kind, sign in (("surplus", 1), ("shortage", -1)):
                 drawn = bars[f"{kind} {stage}"]
                 for centre, region in ((0.0, "north"), (-1.0, "south")):
@@ -412,17 +412,19 @@ def test_the_report_columns_doc_is_up_to_date(capsys):
     assert capsys.readouterr().out == (Path(__file__).parents[1] / "docs" / "report-columns.md").read_text("utf-8")
 
 
-def test_a_map_is_drawn_only_where_the_scenario_gives_coordinates(tiny_res, tmp_path):
+def test_a_map_is_drawn_only_where_the_scenario_gives_coordinates(tiny_res, tiny):
+    """Points come from the regions table through the run's ``places`` table, not a second read."""
     from dataclasses import replace
 
     from capsim.reports.figures import map_figure, report_figures
-    from capsim.reports.tables import _places
 
     t = from_results(tiny_res)
     assert t.places == {}                                          # tiny gives no coordinates: no map, no error
-    regions = tmp_path / "regions.csv"
-    regions.write_text("region,name,lon,lat\nnorth,北区,101.78,36.64\nsouth,南区,101.77,36.60\n", encoding="utf-8")
-    places = _places({"regions": regions, "schools": None})
+    (tiny / "regions.csv").write_text("region,name,lon,lat\nnorth,北区,101.78,36.64\nsouth,南区,101.77,36.60\n",
+                                      encoding="utf-8")
+    placed = capsim.run(capsim.load_scenario(tiny / "scenario.toml", use=["deterministic"]))
+    assert placed.places.kind.unique().tolist() == ["regions"]
+    places = from_results(placed).places
     assert list(places) == ["regions"] and places["regions"].x.tolist() == [101.78, 101.77]
     fig = map_figure(replace(t, places=places))
     titles = [ax.get_title() for ax in fig.axes if ax.get_visible()]

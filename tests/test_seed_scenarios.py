@@ -59,14 +59,14 @@ def test_hualong_programme_meets_its_targets_after_the_plan(hualong):
 
 
 def test_hualong_programme_clears_oversized_classes_by_2025(hualong):
-    after = hualong.assessment_planned
+    after = hualong.assessment_after_plan
     assert after[after.year == 2025].oversized_classes.sum() == 0
     assert after[after.year == 2025].oversized_schools.sum() == 0
     assert hualong.plan.levels_not_planned == ("kindergarten", "senior")  # no school list for them
 
 
 def test_hualong_primary_seats_go_empty_after_2025_as_births_fall(hualong):
-    after = hualong.assessment_planned.query("level == 'primary'").set_index("year")
+    after = hualong.assessment_after_plan.query("level == 'primary'").set_index("year")
     utilisation = after.students / after.lawful_seats
     assert utilisation[2035] < 0.5 * utilisation[2025]
 
@@ -140,9 +140,9 @@ def test_aral_has_six_districts_and_seats_99_percent_of_senior_age_only_after_th
 
 
 def test_aral_plan_cuts_oversized_class_years(aral):
-    years = aral.seats_after.year.unique()
+    years = aral.seats_after_plan.year.unique()
     before = aral.assessment[aral.assessment.year.isin(years)].oversized_classes.sum()
-    after = aral.assessment_planned[aral.assessment_planned.year.isin(years)].oversized_classes.sum()
+    after = aral.assessment_after_plan[aral.assessment_after_plan.year.isin(years)].oversized_classes.sum()
     assert after < 0.5 * before
 
 
@@ -163,9 +163,9 @@ def test_no_oversized_class_or_school_where_a_seed_plan_names_no_shortfall(name,
     from capsim.schema import SCHOOL_TYPES
 
     res = request.getfixturevalue(name)
-    seats = res.seats_after
+    seats = res.seats_after_plan
     keys = ["year", "region", "level"]
-    after = res.assessment_planned.merge(seats[keys + ["shortfall"]], on=keys)
+    after = res.assessment_after_plan.merge(seats[keys + ["shortfall"]], on=keys)
     clear = after[after.shortfall <= 0.5]
     assert len(clear) >= 10
     assert clear.oversized_classes.sum() == 0

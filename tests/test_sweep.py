@@ -66,7 +66,7 @@ def test_sweep_on_tiny_matches_each_run_and_budgets(tiny, tmp_path):
         missing = np.maximum(g.students - g.class_seats, 0)
         missing = missing[missing > 0.5].sum()                # shortfalls are named from half a pupil
         assert row.shortfall_seat_years == pytest.approx(missing, abs=1e-6)
-        seats = res.seats_after
+        seats = res.seats_after_plan
         room = np.maximum(seats.seats_before + seats.seats_added + seats.rented - seats.students, 0).sum()
         assert row.surplus_seat_years == pytest.approx(room)
     # more money never leaves more seats missing
@@ -99,7 +99,9 @@ def test_a_failing_case_is_reported_while_the_others_finish_and_is_retried(tiny,
     assert sweep(tiny / "scenario.toml", grid, out=out, progress=False).ran == 2
     saved = pd.read_csv(out / "sweep.csv", encoding="utf-8-sig")
     assert list(saved.status) == ["ok", "failed", "ok"]
-    assert (out / "sweep.png").stat().st_size > 10_000
+    from capsim.reports.sweep_plot import save_sweep_figure
+
+    assert save_sweep_figure(out, saved).stat().st_size > 10_000       # what `capsim sweep` draws
 
 
 def test_dask_local_cluster_gives_the_same_numbers(tiny):
@@ -173,3 +175,16 @@ def test_cases_differing_only_in_plan_keys_share_one_forecast(tiny, monkeypatch)
     calls.clear()
     seeds = sweep(tiny / "scenario.toml", {"uncertainty.seed": ["1", "2"]}, progress=False)
     assert (seeds.table.status == "ok").all() and len(calls) == 2
+
+
+def test_the_command_line_sweep_writes_its_tables_and_figure_and_can_run_again(tiny, tmp_path):
+    """``capsim sweep`` draws sweep.png (a report, from sweep.csv) into the sweep's own folder;
+    the folder's marker lists it, so the same command runs again there."""
+    from capsim.cli import main
+
+    out = tmp_path / "sw"
+    args = ["sweep", str(tiny / "scenario.toml"), "--grid", "plan.budget_total=1.5e8,4e8", "--out", str(out), "--quiet"]
+    assert main(args) == 0
+    assert {"sweep.csv", "sweep_projects.csv", "sweep.png", "cases"} <= {p.name for p in out.iterdir()}
+    assert (out / "sweep.png").stat().st_size > 10_000
+    assert main(args) == 0

@@ -48,6 +48,7 @@ class PlanResult:
                                                  # classrooms (lawful, the year before it closes)
     conversions: pd.DataFrame | None = None      # with plan.conversions: year (first converted), region, school,
                                                  # level, into, classrooms, classrooms_after, cost_yuan
+    areas: pd.DataFrame | None = None            # with data.areas giving points: id, x, y of each area
 
     @property
     def summary(self) -> dict:
@@ -375,7 +376,7 @@ def _result(m, sol: Solution, ctx: PlanContext, evaluated=False) -> PlanResult:
         by_grade, rooms = _grade_frame(ctx, added, rented, short), None
     return PlanResult(schedule, spending, seats, missing, sol, p, opening, tuple(ctx.unplanned),
                       "; ".join(filter(None, notes)), _catchment_frame(m, sol, ctx.levels), by_grade, rooms,
-                      _closure_frame(m, sol, ctx.regions), conversions)
+                      _closure_frame(m, sol, ctx.regions), conversions, _area_points(m.inputs.catchment))
 
 
 def _entrants_solved(m, sol: Solution, c):
@@ -521,6 +522,13 @@ def _grade_frame(ctx: PlanContext, added, rented, short) -> pd.DataFrame | None:
     frame.insert(3, "grade", cells.grade[frame.cell])
     return frame.drop(columns="cell")[["year", "region", "level", "grade", "students", "seats_before", "seats_added",
                                        "rented", "shortfall"]]
+
+
+def _area_points(c) -> pd.DataFrame | None:
+    """id, x, y of each residential area (None without areas or their points)."""
+    if c is None or c.area_points is None:
+        return None
+    return pd.DataFrame({"id": list(c.areas), "x": c.area_points.xy[:, 0], "y": c.area_points.xy[:, 1]})
 
 
 def _catchment_frame(m, sol: Solution, levels) -> pd.DataFrame | None:

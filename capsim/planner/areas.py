@@ -51,7 +51,7 @@ def read_catchment(scenario, regions, levels, years, cells, grades, schools, pro
     pupils = t.share[:, cells.level, None] * cells.demand[t.area_region]      # (A, K, Y)
     return Catchment(pupils=pupils, area_region=t.area_region, seats=_site_seats(grades, t.sites, levels, cells, years),
                      project_site=t.project_site, cost=t.cost, single=scenario.plan.assignment == "single",
-                     areas=tuple(t.areas), sites=tuple(t.sites), cell_level=cells.level,
+                     areas=tuple(t.areas), sites=tuple(t.sites), cell_level=cells.level, area_points=t.points,
                      rezoning_cost=_rezoning_cost(scenario.plan))
 
 
@@ -68,6 +68,7 @@ class Tables:
     sites: list
     project_site: np.ndarray    # (P,)
     cost: np.ndarray            # (A, J) yuan per pupil a year, inf out of reach
+    points: Points | None = None   # where each area is (None: the areas table gives no points)
 
 
 def read_tables(scenario, regions, levels, schools, projects) -> Tables:
@@ -89,7 +90,7 @@ def read_tables(scenario, regions, levels, schools, projects) -> Tables:
     else:
         cost = _travel(scenario, area_ids, site_ids, problems)
     problems.raise_if_any(PlanError)
-    return Tables(area_ids, area_region, share, site_ids, site_of, cost)
+    return Tables(area_ids, area_region, share, site_ids, site_of, cost, points)
 
 
 def _areas(scenario, regions, levels, problems):

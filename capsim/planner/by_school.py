@@ -37,7 +37,9 @@ from dataclasses import replace
 
 import numpy as np
 
+from capsim.planner.common import standing
 from capsim.planner.solve import Solution, solve_with
+from capsim.planner.variables import arrays
 
 
 def region_relaxation(m):
@@ -60,7 +62,6 @@ def solve_schools(a, m, formulation: str, solver: str = "highs", time_limit: flo
                   gap: float = 1e-3) -> Solution:
     """Solve the arrays ``a`` (:class:`capsim.planner.variables.Arrays`) of the school model
     ``m`` by the three steps of the module docstring; values in ``a``'s variables."""
-    from capsim.planner.variables import arrays
     from capsim.planner.single import _best, _proven_bound
 
     t0 = time.perf_counter()
@@ -90,8 +91,6 @@ def listed_shares(m, formulation: str, openings, solver: str, gap: float) -> np.
     fixed and every cohort's shares fixed (:func:`start_shares`): the zone model with each
     school a zone, which falls apart school by school; None if that model has no plan."""
     from capsim.planner import model
-    from capsim.planner.variables import arrays
-
     c = m.inputs.cohorts
     e = c.entrants
     n_x = len(openings)
@@ -125,12 +124,10 @@ def start_shares(m, x) -> np.ndarray:
     cohort entering in plan year ``o`` shared among its region's schools in proportion to their
     classrooms of the level then (those that exist and those the openings ``x`` (P, Y) add; a
     new school's only once open), or as listed where the region has none."""
-    from capsim.planner.common import standing as _standing
-
     c = m.inputs.cohorts
     e = c.entrants
     rooms = c.rooms.copy()                                              # (Z, L, Y)
-    var, proj, t = _standing(m)
+    var, proj, t = standing(m)
     value = np.zeros(m.n)
     value[m.x_index[m.x_index >= 0]] = x[m.x_index >= 0]
     on = value[var] > 0.5

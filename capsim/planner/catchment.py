@@ -50,6 +50,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from capsim.planner.common import cell_seats
+
 
 @dataclass(frozen=True)
 class Catchment:
@@ -63,6 +65,7 @@ class Catchment:
     sites: tuple = ()
     cell_level: np.ndarray | None = None   # (L,) the level of each cell, zoned together (None: cells are levels)
     rezoning_cost: float = 0.0  # yuan per pupil of an area zoned to another site than the year before
+    area_points: object = None  # capsim.geo.Points of the areas (None: no points), for maps
 
     @property
     def zone_of(self) -> np.ndarray:
@@ -210,8 +213,6 @@ def define_rezoning(m):
 def define_site_capacity(m, standing):
     """``sum_a n[a,l,t] w[a,j,l,t] - sum_{p at j} seats[p,l] open[p,t] <= seats[j,l,t]`` for each
     site, cell and year someone may be assigned to. ``standing`` = (variable, project, year)."""
-    from capsim.planner.common import cell_seats
-
     c, asg = m.inputs.catchment, m.assignment
     seats = cell_seats(m.inputs)
     J, L, Y = c.seats.shape
@@ -228,8 +229,6 @@ def define_site_capacity(m, standing):
 def define_open_to_serve(m, standing):
     """``w[a,j,l,t] - sum_{p at j} open[p,t] <= 0`` where site j has no seats of cell l in year t
     without the plan: nobody is sent to a school before it is built (the strong form)."""
-    from capsim.planner.common import cell_seats
-
     c, asg = m.inputs.catchment, m.assignment
     new = c.seats[asg.site, asg.cell, asg.year] <= 0
     cells = np.flatnonzero(new)

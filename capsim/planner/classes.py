@@ -45,7 +45,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from capsim.planner.common import Pools, family as _rows
+from capsim.planner.common import Pools, family, standing
 
 
 @dataclass(frozen=True)
@@ -404,7 +404,7 @@ def define_class_seats(m):
         ok = (share >= 0).reshape(-1)
         rows.append(row[ok]); cols.append(share.reshape(-1)[ok]); data.append(-pupils.reshape(-1)[ok])
         rhs = np.zeros(row.size)
-    return _rows("class_seats", np.concatenate(rows), np.concatenate(cols), np.concatenate(data), row.size, m.n,
+    return family("class_seats", np.concatenate(rows), np.concatenate(cols), np.concatenate(data), row.size, m.n,
                  ">=", rhs)
 
 
@@ -418,7 +418,7 @@ def define_keep_classes(m):
     r, kk, t = (a.reshape(-1) for a in np.meshgrid(np.arange(R), k, np.arange(Y - 1), indexing="ij"))
     row = np.arange(r.size)
     cols = np.r_[m.k_index[r, kk, t], m.k_index[r, up[kk], t + 1]]
-    return _rows("keep_classes", np.r_[row, row], cols, np.r_[np.ones(row.size), -np.ones(row.size)], row.size,
+    return family("keep_classes", np.r_[row, row], cols, np.r_[np.ones(row.size), -np.ones(row.size)], row.size,
                  m.n, "<=", np.zeros(row.size))
 
 
@@ -429,7 +429,6 @@ def _classes_less_rooms(m):
     closed by then; the next two with ``plan.conversions``: a converted school's rooms leave its
     old level and give the new one its gain; the last with ``plan.mothball_cost``: the rooms
     mothballed), one row per pool, level and year (``r * L + l) * Y + t``)."""
-    from capsim.planner.common import standing as _standing
 
     c = m.inputs.cohorts
     R, L, Y = c.rooms.shape
@@ -438,7 +437,7 @@ def _classes_less_rooms(m):
     rows = [(r * L + c.cell_level[k]) * Y + t]
     cols = [m.k_index.reshape(-1)]
     data = [np.ones(r.size)]
-    var, proj, ty = _standing(m)
+    var, proj, ty = standing(m)
     region = c.pool_of(m.inputs.projects)[proj]
     for lv in range(L):
         adds = c.project_rooms[proj, lv]
@@ -472,7 +471,7 @@ def define_classrooms(m):
     n = c.rooms.size
     if m.rent_index is not None:
         rows.append(np.arange(n)); cols.append(m.rent_index.reshape(-1)); data.append(-np.ones(n))
-    return _rows("classrooms", np.concatenate(rows), np.concatenate(cols), np.concatenate(data), n, m.n,
+    return family("classrooms", np.concatenate(rows), np.concatenate(cols), np.concatenate(data), n, m.n,
                  "<=", c.rooms.reshape(-1))
 
 
@@ -491,7 +490,7 @@ def define_empty_rooms(m):
     rows, cols, data = _classes_less_rooms(m)
     n = c.rooms.size
     rows.append(np.arange(n)); cols.append(m.empty_index.reshape(-1)); data.append(np.ones(n))
-    return _rows("empty_rooms", np.concatenate(rows), np.concatenate(cols), np.concatenate(data), n, m.n,
+    return family("empty_rooms", np.concatenate(rows), np.concatenate(cols), np.concatenate(data), n, m.n,
                  ">=", c.rooms.reshape(-1))
 
 
@@ -512,7 +511,7 @@ def _for_good(name, index, n):
     C, Y = index.shape
     s, t = (a.reshape(-1) for a in np.indices((C, Y - 1)))
     row = np.arange(s.size)
-    return _rows(name, np.r_[row, row], np.r_[index[s, t], index[s, t + 1]],
+    return family(name, np.r_[row, row], np.r_[index[s, t], index[s, t + 1]],
                  np.r_[np.ones(row.size), -np.ones(row.size)], row.size, n, "<=", np.zeros(row.size))
 
 
@@ -525,7 +524,7 @@ def define_reopening(m):
     mb, re = m.mothball_index[:, :, 1:].reshape(-1), m.reopen_index[:, :, 1:].reshape(-1)
     before = m.mothball_index[:, :, :-1].reshape(-1)
     row = np.arange(mb.size)
-    return _rows("reopening", np.r_[row, row, row], np.r_[before, mb, re],
+    return family("reopening", np.r_[row, row, row], np.r_[before, mb, re],
                  np.r_[np.ones(row.size), -np.ones(row.size), -np.ones(row.size)], row.size, m.n, "<=",
                  np.zeros(row.size))
 
@@ -550,7 +549,7 @@ def define_one_fate(m):
     row_of = np.cumsum(several) - 1
     rows = (row_of[of[keep]][:, None] * Y + np.arange(Y)).reshape(-1)
     n_rows = int(several.sum()) * Y
-    return _rows("one_fate", rows, index[keep].reshape(-1), np.ones(rows.size), n_rows, m.n, "<=", np.ones(n_rows))
+    return family("one_fate", rows, index[keep].reshape(-1), np.ones(rows.size), n_rows, m.n, "<=", np.ones(n_rows))
 
 
 def classes_of_cells(m, values) -> np.ndarray:

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from capsim.planner.common import Pools
+from capsim.planner.common import Pools, family, standing
 
 
 @dataclass(frozen=True)
@@ -143,9 +143,8 @@ def pool_pupils(e: Entrants, pool_region, cells_level, share_values) -> np.ndarr
 def define_shares(m):
     """Every cohort of a region is seated somewhere, or unseated, and no pupil twice:
     ``sum_{z in r} share[z, l, j] + unseated[r, l, j] = 1`` (returned as its ``>=`` and ``<=`` halves)."""
-    from capsim.planner.common import family as _rows
 
-    e, c = m.inputs.cohorts.entrants, m.inputs.cohorts
+    c = m.inputs.cohorts
     R, L, J = m.unseated_index.shape
     ok = m.share_index >= 0
     z, lv, j = np.nonzero(ok)
@@ -153,7 +152,7 @@ def define_shares(m):
     ur, ul, uj = np.nonzero(m.unseated_index >= 0)
     used, inverse = np.unique(np.r_[rows, (ur * L + ul) * J + uj], return_inverse=True)
     cols = np.r_[m.share_index[ok], m.unseated_index[m.unseated_index >= 0]]
-    name, A, _, rhs = _rows("shares", inverse, cols, np.ones(cols.size), used.size, m.n, ">=", np.ones(used.size))
+    name, A, _, rhs = family("shares", inverse, cols, np.ones(cols.size), used.size, m.n, ">=", np.ones(used.size))
     return [(name, A, ">=", rhs), ("shares_at_most", A, "<=", rhs)]     # the equality, as the back ends take it
 
 
@@ -161,8 +160,6 @@ def define_open_intake(m):
     """A new pool takes a cohort only if its project stands in the cohort's intake year:
     ``share[z, l, j] - sum_{y: p(z) stands in c_j} x[p(z), y] <= 0`` (``x`` as in
     :func:`capsim.planner.model.define_capacity`); never a cohort enrolled before the plan."""
-    from capsim.planner.common import family as _rows
-    from capsim.planner.common import standing as _standing
 
     e = m.inputs.cohorts.entrants
     pools = np.flatnonzero(e.new_project >= 0)
@@ -172,7 +169,7 @@ def define_open_intake(m):
     z = pools[z]
     row_of = np.full(m.share_index.shape, -1)
     row_of[z, lv, j] = np.arange(z.size)
-    var, proj, ty = _standing(m)
+    var, proj, ty = standing(m)
     pool_of_project = np.full(len(m.inputs.projects.ids), -1)
     pool_of_project[e.new_project[pools]] = pools
     stands = pool_of_project[proj] >= 0
@@ -183,14 +180,13 @@ def define_open_intake(m):
     rows = np.r_[np.arange(z.size), r[hit]]
     cols = np.r_[m.share_index[z, lv, j], np.broadcast_to(var[:, None], r.shape)[hit]]
     data = np.r_[np.ones(z.size), -np.ones(int(hit.sum()))]
-    return _rows("open_intake", rows, cols, data, z.size, m.n, "<=", np.zeros(z.size))
+    return family("open_intake", rows, cols, data, z.size, m.n, "<=", np.zeros(z.size))
 
 
 def define_school_pupils(m):
     """A school holds at most its maximum size (``M_z``: its own, or a new school's type's), the
     pupils beyond it short there: ``sum_k (P[r(z), k, t] share[z, l(k), j(k, t)] - short[z, k, t])
     <= M_z`` for every pool with a maximum and every year (all its levels together)."""
-    from capsim.planner.common import family as _rows
 
     c = m.inputs.cohorts
     e = c.entrants
@@ -208,7 +204,7 @@ def define_school_pupils(m):
     cols = np.r_[share[keep], m.short_index[z[keep], k[keep], t[keep]]]
     rows = np.r_[rows[keep], rows[keep]]
     data = np.r_[data[keep], -np.ones(int(keep.sum()))]
-    return _rows("school_pupils", rows, cols, data, len(limited) * Y, m.n, "<=", np.repeat(e.max_pupils[limited], Y))
+    return family("school_pupils", rows, cols, data, len(limited) * Y, m.n, "<=", np.repeat(e.max_pupils[limited], Y))
 
 
 def solved(m, values) -> tuple[np.ndarray, np.ndarray]:

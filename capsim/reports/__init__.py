@@ -13,29 +13,6 @@ from capsim.reports.tables import ReportTables, from_folder, from_results
 STEPS = ("figures", "workbook", "page")
 
 
-def result_tables(res) -> dict:
-    """CSV name -> table, for everything ``capsim run`` saves (``from_folder`` reads them back)."""
-    tables = {"students_by_level": res.projection.level_totals, "assessment": res.assessment,
-              "assessment_schools": res.assessment_before.schools, "assessment_grades": res.assessment_before.grades,
-              "assessment_base_check": res.assessment_before.base_check, "students": res.students,
-              "population": res.projection.population, "births": res.projection.births}
-    if res.plan is not None:
-        import pandas as pd
-
-        tables.update(schedule=res.schedule, spending=res.plan.spending, seats_after_plan=res.seats_after,
-                      shortfalls=res.shortfalls, plan_summary=pd.DataFrame([res.plan.summary]),
-                      assessment_after_plan=res.assessment_planned,
-                      assessment_schools_after_plan=res.assessment_after.schools,
-                      assessment_grades_after_plan=res.assessment_after.grades, catchments=res.plan.catchments,
-                      seats_by_grade_after_plan=res.plan.seats_by_grade, classrooms_after_plan=res.plan.rooms,
-                      closures=res.plan.closures, conversions=res.plan.conversions)
-    if res.scenario.targets:
-        tables["targets"] = res.targets
-    if len(res.ledger):
-        tables["ledger"] = res.ledger
-    return {k: v for k, v in tables.items() if v is not None}
-
-
 def build(t: ReportTables, progress: bool = False) -> dict[str, bytes]:
     """File name -> bytes: the PNGs, ``capsim_tables.xlsx`` and ``report.html``."""
     import matplotlib
@@ -66,7 +43,7 @@ def report(results, out_dir, progress: bool = False, force: bool = False) -> lis
     see :func:`capsim.outputs.claim`."""
     from capsim.outputs import write_results
 
-    return write_results(out_dir, result_tables(results), results.scenario,
+    return write_results(out_dir, results.tables(), results.scenario,
                          blobs=build(from_results(results), progress), force=force)
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from capsim.reports.summary import shortage_by_year, worst
-from capsim.reports.tables import median_quantile
+from capsim.reports.labels import median_quantile
 
 
 def headlines(t) -> dict:

@@ -78,3 +78,15 @@ def span(first, last) -> str:
     if first is None or pd.isna(first):
         return ""
     return year(first) if int(first) == int(last) else f"{year(first)}–{year(last)}"
+
+
+def median_quantile(students: pd.DataFrame) -> float:
+    """The forecast quantile nearest the median (0.5 when the run has it)."""
+    return min(students["quantile"].unique(), key=lambda q: abs(q - 0.5))
+
+
+def region_names(regions: pd.DataFrame | None) -> dict:
+    """Region id -> name, from a run's ``regions`` table (empty without one)."""
+    if regions is None or not {"region", "name"} <= set(regions.columns):
+        return {}
+    return {r: n for r, n in zip(regions.region, regions.name) if isinstance(n, str) and n.strip()}

@@ -13,7 +13,7 @@ import pandas as pd
 
 from capsim.reports.fonts import use_cjk_font
 from capsim.reports.labels import level_label, money
-from capsim.reports.tables import median_quantile
+from capsim.reports.labels import median_quantile
 
 SHORT, SURPLUS = ("#f4a6a6", "#c62828"), ("#a8c8ec", "#1f5fa8")   # (before, after)
 BANDS = (("over standard", "oversized_only", "#f2c14e"), ("56–65", "classes_56_65", "#e07b39"),

@@ -89,14 +89,12 @@ def worst_lines(assessment: pd.DataFrame, names: dict, n: int = 5, indent: str =
     return lines
 
 
-def assessment_summary(result, when: str = "assessment") -> str:
-    """The worst district-years of an assessment (``capsim assess`` prints it)."""
-    from capsim.reports.tables import _region_names
-
-    a, sc = result.regions, result.scenario
-    head = (f"{sc.title or sc.name}: {when}, {int(a.year.min())}–{int(a.year.max())} (shortage = students above "
-            "lawful seats, per district; never netted against a surplus elsewhere)")
-    return "\n".join([head] + worst_lines(a, _region_names(sc.data.regions)))
+def assessment_summary(a: pd.DataFrame, scenario, names: dict, when: str = "assessment") -> str:
+    """The worst district-years of an assessment's region table ``a`` (``capsim assess`` prints
+    it); ``names``: region id -> name."""
+    head = (f"{scenario.title or scenario.name}: {when}, {int(a.year.min())}–{int(a.year.max())} (shortage = "
+            "students above lawful seats, per district; never netted against a surplus elsewhere)")
+    return "\n".join([head] + worst_lines(a, names))
 
 
 def _width(text: str) -> int:
@@ -129,16 +127,17 @@ def decision_lines(plan, chinese: bool) -> list[str]:
 def plan_summary(res, most: int = 10) -> str:
     """One screen after ``capsim run``: the worst district-years before the plan, the plan's
     headline (cost inside the plan years and in total), its largest projects and what is left."""
-    from capsim.reports.tables import _region_names
+    from capsim.reports.labels import region_names
     from capsim.targets import summary_lines
 
-    names = _region_names(res.scenario.data.regions)
+    names = region_names(res.regions)
     chinese = is_chinese(names)
-    lines = summary_lines(res.scenario, res.targets) + [assessment_summary(res.assessment_before, "before the plan")]
-    if res.plan is None:
+    lines = summary_lines(res.scenario, res.targets) + [assessment_summary(res.assessment, res.scenario, names,
+                                                                           "before the plan")]
+    if not res.has_plan:
         lines.append("no projects table (data.projects): nothing to plan.")
         return "\n".join(lines)
-    s = res.plan.summary
+    s = res.plan_summary.iloc[0]
     status = s["status"] + ("" if s["status"] != "feasible" else f" (gap {s['gap']:.2%}, bound {s['bound']:,.0f})")
     schedule = res.schedule
     in_years = schedule.cost_in_plan_years_yuan.sum() if "cost_in_plan_years_yuan" in schedule else s["cost_yuan"]
@@ -147,16 +146,16 @@ def plan_summary(res, most: int = 10) -> str:
                  f"plan years; shortfall left {people(s['shortfall_seat_years'])} seat-years")
     if s.get("notes") and not pd.isna(s.get("notes")):
         lines.append(f"note: {s['notes']}.")
-    years = res.seats_after.year.unique()
+    years = res.seats_after_plan.year.unique()
     before = res.assessment[res.assessment.year.isin(years)].oversized_classes.sum()
-    after = res.assessment_planned[res.assessment_planned.year.isin(years)].oversized_classes.sum()
+    after = res.assessment_after_plan[res.assessment_after_plan.year.isin(years)].oversized_classes.sum()
     if res.assessment.oversized_classes.isna().all():
         lines.append("oversized classes: no class data (the scenario lists no schools)")
     else:
         lines.append(f"oversized class-years {years.min()}-{years.max()}: {people(before)} before, {people(after)} "
                      "after the plan")
     lines.append(f"after the plan, {years.min()}–{years.max()}:")
-    lines += worst_lines(res.assessment_planned[res.assessment_planned.year.isin(years)], names, n=3)
+    lines += worst_lines(res.assessment_after_plan[res.assessment_after_plan.year.isin(years)], names, n=3)
     shown = schedule.nlargest(most, "seats").sort_values("open_year")
     lines.append(f"largest projects (of {len(schedule)}):")
     for row in shown.itertuples():
@@ -164,7 +163,7 @@ def plan_summary(res, most: int = 10) -> str:
                      f"{money(row.cost_yuan, chinese):>14}{'  (committed)' if row.committed else ''}")
     if len(schedule) > most:
         lines.append(f"  ... and {len(schedule) - most} smaller projects (schedule.csv)")
-    lines += decision_lines(res.plan, chinese)
+    lines += decision_lines(res, chinese)
     if len(res.shortfalls):
         by = res.shortfalls.groupby(["level", "cause"]).seats.sum()
         lines.append("shortfalls (seat-years) by level and cause:")

@@ -2,8 +2,27 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
+
+
+def save_sweep_figure(folder, table: pd.DataFrame) -> Path:
+    """Draw :func:`plot_sweep` of a sweep's ``table`` into its folder (``sweep.png``, replaced whole)."""
+    import io
+
+    import matplotlib.pyplot as plt
+
+    from capsim.outputs import write_atomic
+    from capsim.sweeps import FIGURE
+
+    buf = io.BytesIO()
+    fig = plot_sweep(table)
+    fig.savefig(buf, format="png", dpi=150)
+    plt.close(fig)
+    write_atomic(Path(folder) / FIGURE, buf.getvalue())
+    return Path(folder) / FIGURE
 
 
 def plot_sweep(table: pd.DataFrame, most: int = 60):

@@ -13,16 +13,16 @@ from pathlib import Path
 
 import pandas as pd
 
-RESOLVED = "scenario.resolved.toml"
-# CSV name -> ReportTables field; the first group is required, the rest exist after a plan.
-REQUIRED = {"students_by_level": "students", "assessment": "before"}
-OPTIONAL = {"assessment_after_plan": "after", "schedule": "schedule", "spending": "spending",
-            "shortfalls": "shortfalls", "seats_after_plan": "seats_after", "plan_summary": "summary",
-            "seats_by_grade_after_plan": "seats_by_grade", "classrooms_after_plan": "classrooms",
-            "catchments": "catchments", "closures": "closures", "conversions": "conversions", "targets": "targets",
-            "ledger": "ledger",
-            "assessment_schools": "schools_before", "assessment_schools_after_plan": "schools_after",
-            "assessment_grades": "grades_before", "assessment_grades_after_plan": "grades_after"}
+from capsim.reports.labels import region_names
+
+# ReportTables field -> the table of the run (capsim.results.CATALOGUE) it holds
+FIELDS = {"students": "students_by_level", "before": "assessment", "after": "assessment_after_plan",
+          "schedule": "schedule", "spending": "spending", "shortfalls": "shortfalls", "seats_after": "seats_after_plan",
+          "summary": "plan_summary", "seats_by_grade": "seats_by_grade_after_plan",
+          "classrooms": "classrooms_after_plan", "catchments": "catchments", "closures": "closures",
+          "conversions": "conversions", "targets": "targets", "ledger": "ledger",
+          "schools_before": "assessment_schools", "schools_after": "assessment_schools_after_plan",
+          "grades_before": "assessment_grades", "grades_after": "assessment_grades_after_plan"}
 
 
 @dataclass(frozen=True)
@@ -121,96 +121,31 @@ class ReportTables:
 
 
 def from_results(res) -> ReportTables:
-    """The tables of a ``capsim.run`` result."""
+    """The tables of a run: a fresh ``capsim.run`` result or one read back by
+    :func:`capsim.read_results` (the report reads nothing else: names and points are tables of
+    the run)."""
     from capsim.scenario import scenario_to_toml
 
     sc = res.scenario
     text = scenario_to_toml(sc, Path(sc.source).resolve().parent if sc.source else Path.cwd())
-    plan = res.plan
-    return ReportTables(
-        title=sc.title or sc.name, scenario_text=text, settings=tomllib.loads(text),
-        students=res.projection.level_totals, before=res.assessment,
-        after=res.assessment_planned if plan is not None else None,
-        schedule=plan.schedule if plan is not None else None, spending=plan.spending if plan is not None else None,
-        shortfalls=plan.shortfalls if plan is not None else None, seats_after=plan.seats if plan is not None else None,
-        summary=pd.DataFrame([plan.summary]) if plan is not None else None,
-        seats_by_grade=plan.seats_by_grade if plan is not None else None,
-        classrooms=plan.rooms if plan is not None else None,
-        catchments=plan.catchments if plan is not None else None,
-        closures=plan.closures if plan is not None else None,
-        conversions=plan.conversions if plan is not None else None,
-        targets=res.targets if sc.targets else None, ledger=res.ledger if len(res.ledger) else None,
-        sources=_sources({k: getattr(sc.data, k) for k in type(sc.data).model_fields}),
-        region_names=_region_names(sc.data.regions),
-        places=_places({k: getattr(sc.data, k, None) for k in ("regions", "schools", "projects", "areas")}),
-        schools_before=res.assessment_before.schools, grades_before=res.assessment_before.grades,
-        schools_after=res.assessment_after.schools if plan is not None else None,
-        grades_after=res.assessment_after.grades if plan is not None else None,
-    )
+    return ReportTables(title=sc.title or sc.name, scenario_text=text, settings=tomllib.loads(text),
+                        sources=_sources({k: getattr(sc.data, k) for k in type(sc.data).model_fields}),
+                        region_names=region_names(res.regions), places=_places(res.places),
+                        **{attr: res.table(name) for attr, name in FIELDS.items()})
 
 
 def from_folder(folder) -> ReportTables:
     """The tables saved by ``capsim run --out FOLDER``; a missing table is a clear error."""
-    from capsim.errors import DataError, Problem
+    from capsim.results import read_results
 
-    folder = Path(folder)
-    missing = [f"{name}.csv" for name in REQUIRED if not (folder / f"{name}.csv").is_file()]
-    if not (folder / RESOLVED).is_file():
-        missing.append(RESOLVED)
-    if missing:
-        raise DataError([Problem(str(folder / name), "is missing.", None,
-                                 "give the folder written by `capsim run SCENARIO --out DIR`.") for name in missing])
-    text = (folder / RESOLVED).read_text(encoding="utf-8")
-    settings = tomllib.loads(text)
-    tables = {attr: _read(folder / f"{name}.csv") for name, attr in {**REQUIRED, **OPTIONAL}.items()}
-    data = {k: (folder / v).resolve() for k, v in settings.get("data", {}).items() if isinstance(v, str)}
-    return ReportTables(title=settings.get("title") or settings.get("name", folder.name), scenario_text=text,
-                        settings=settings, sources=_sources(data), region_names=_region_names(data.get("regions")),
-                        places=_places(data),
-                        **tables)
+    return from_results(read_results(folder))
 
 
-def median_quantile(students: pd.DataFrame) -> float:
-    """The forecast quantile nearest the median (0.5 when the run has it)."""
-    return min(students["quantile"].unique(), key=lambda q: abs(q - 0.5))
-
-
-def _region_names(path) -> dict:
-    """Region id -> name from the regions table (empty when it is gone or has no names)."""
-    if path is None or not Path(path).is_file():
+def _places(places: pd.DataFrame | None) -> dict:
+    """A run's ``places`` table as kind -> DataFrame(id, x, y)."""
+    if places is None:
         return {}
-    table = pd.read_csv(path, encoding="utf-8-sig", dtype=str)
-    if not {"region", "name"} <= set(table.columns):
-        return {}
-    return {r: n for r, n in zip(table.region, table.name) if isinstance(n, str) and n.strip()}
-
-
-COORDINATES = (("lon", "lat"), ("x", "y"))
-
-
-def _places(data: dict) -> dict:
-    """Coordinates where the regions, schools or projects tables give them (optional columns
-    ``lon, lat`` or ``x, y``, one pair for every row): table -> DataFrame(id, x, y). A table
-    without them is left out: no map, no error."""
-    out = {}
-    for key, ident in (("regions", "region"), ("schools", "id"), ("projects", "id"), ("areas", "area")):
-        path = data.get(key)
-        if path is None or not Path(path).is_file():
-            continue
-        table = pd.read_csv(path, encoding="utf-8-sig", dtype={ident: str})
-        for x, y in COORDINATES:
-            if {ident, x, y} <= set(table.columns):
-                xy = pd.DataFrame({"id": table[ident], "x": pd.to_numeric(table[x], errors="coerce"),
-                                   "y": pd.to_numeric(table[y], errors="coerce")})
-                xy = xy.drop_duplicates("id")          # an area's rows (one per level) share its point
-                if len(xy) and xy[["x", "y"]].notna().all().all():
-                    out[key] = xy
-                break
-    return out
-
-
-def _read(path: Path) -> pd.DataFrame | None:
-    return pd.read_csv(path, encoding="utf-8-sig") if path.is_file() else None
+    return {kind: rows[["id", "x", "y"]].reset_index(drop=True) for kind, rows in places.groupby("kind", sort=False)}
 
 
 def _sources(data: dict) -> dict:

@@ -1,0 +1,75 @@
+"""The one way out: every table of a run has one name (attribute, CSV file), and a saved folder
+reads back into the same Results (issue 21)."""
+
+import os
+
+import pandas as pd
+import pytest
+
+import capsim
+from capsim.examples import tiny_path
+from capsim.results import CATALOGUE, read_results
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory):
+    """A fresh run of the tiny example (a plan, targets, a ledger) and its folder."""
+    res = capsim.run(capsim.load_scenario(tiny_path(), set={"uncertainty.draws": 20}))
+    out = tmp_path_factory.mktemp("results") / "tiny"
+    capsim.report(res, out)
+    return res, out
+
+
+def test_read_results_gives_back_every_table_of_the_run(saved):
+    res, out = saved
+    back = read_results(out)
+    tables = res.tables()
+    assert set(back.tables()) == set(tables)
+    assert {"schedule", "targets", "ledger", "regions", "closures"} - set(tables) == {"closures"}  # tiny closes none
+    for name, table in tables.items():
+        pd.testing.assert_frame_equal(getattr(back, name).reset_index(drop=True), table.reset_index(drop=True),
+                                      check_dtype=False, obj=name)
+    assert back.scenario.name == res.scenario.name and back.has_plan and back.plan is None
+
+
+def test_every_file_a_run_writes_is_a_table_of_the_catalogue(saved):
+    _, out = saved
+    names = [t.name for t in CATALOGUE]
+    assert len(names) == len(set(names))
+    csv = {f.removesuffix(".csv") for f in os.listdir(out) if f.endswith(".csv")}
+    assert csv <= set(names), csv - set(names)
+    assert all(isinstance(getattr(capsim.Results, n), property) for n in names)
+
+
+def test_the_summary_and_report_read_back_say_what_the_run_said(saved):
+    from capsim.reports.summary import plan_summary
+
+    res, out = saved
+    assert plan_summary(read_results(out)) == plan_summary(res)
+    assert repr(read_results(out)).startswith("<capsim Results of 'tiny'")
+
+
+def test_a_folder_without_its_tables_is_refused_naming_each(tmp_path):
+    with pytest.raises(capsim.DataError) as err:
+        read_results(tmp_path)
+    text = str(err.value)
+    assert "students_by_level.csv" in text and "assessment.csv" in text and "scenario.resolved.toml" in text
+
+
+def test_a_run_without_projects_has_no_plan_tables_and_reads_back_so(tiny, tmp_path):
+    sc = capsim.load_scenario(tiny / "scenario.toml", use=["deterministic"])
+    sc = sc.model_copy(update={"data": sc.data.model_copy(update={"projects": None})})
+    res = capsim.run(sc)
+    assert not res.has_plan and res.schedule is None and res.assessment_after_plan is None
+    plan_tables = {"schedule", "spending", "seats_after_plan", "plan_summary", "assessment_after_plan"}
+    assert not plan_tables & set(res.tables()) and {"students", "assessment", "ledger"} <= set(res.tables())
+    capsim.report(res, tmp_path / "out")
+    back = read_results(tmp_path / "out")
+    assert not back.has_plan and set(back.tables()) == set(res.tables())
+
+
+def test_a_sweep_measures_a_run_read_back_as_it_measured_the_run(saved):
+    from capsim.sweeps import case_summary
+
+    res, out = saved
+    assert case_summary(read_results(out)) == pytest.approx(case_summary(res))
