@@ -11,8 +11,9 @@ in-process (``capsim.cli.main``) and asserts:
   exact repeated row, a misspelt header, a ragged row, ...) exits 2;
 * nothing outside the temporary folder is written.
 
-Most cases run ``capsim validate``; a small sample runs the whole ``capsim run``. Set
-``CAPSIM_FUZZ_CASES`` (default 1000), ``CAPSIM_FUZZ_RUN_CASES`` (default 3) and
+Most cases run ``capsim validate``; a small sample runs the whole ``capsim run`` too, which
+must refuse (exit 2) exactly the cases ``validate`` refuses. Set
+``CAPSIM_FUZZ_CASES`` (default 1000), ``CAPSIM_FUZZ_RUN_CASES`` (default 4 accepted and 4 clearly wrong) and
 ``CAPSIM_FUZZ_SEED`` for a longer or another run.
 """
 
@@ -33,7 +34,7 @@ from capsim import cli
 from capsim.examples import tiny_path
 
 CASES = int(os.environ.get("CAPSIM_FUZZ_CASES", "1000"))
-RUN_CASES = int(os.environ.get("CAPSIM_FUZZ_RUN_CASES", "3"))
+RUN_CASES = int(os.environ.get("CAPSIM_FUZZ_RUN_CASES", "4"))
 SEED = int(os.environ.get("CAPSIM_FUZZ_SEED", "17"))
 BATCHES = 10
 
@@ -216,6 +217,11 @@ def make_cases(n: int, seed: int, originals: dict) -> list[Case]:
 
 def run_case(case: Case, folder: Path, originals: dict, command: list[str]) -> list[str]:
     """Apply ``case`` in ``folder``, run the CLI, restore the files; the failures found."""
+    return exit_and_failures(case, folder, originals, command)[1]
+
+
+def exit_and_failures(case: Case, folder: Path, originals: dict, command: list[str]) -> tuple[int | None, list[str]]:
+    """:func:`run_case`, with the exit code."""
     for name, text in case.files.items():
         (folder / name).write_text(text, encoding="utf-8")
     err, out = io.StringIO(), io.StringIO()
@@ -240,7 +246,7 @@ def run_case(case: Case, folder: Path, originals: dict, command: list[str]) -> l
             failures.append(f"{case.label}: refused without naming {case.table}: {lines[0][:300]}")
     elif case.wrong:
         failures.append(f"{case.label}: clearly wrong but accepted (exit 0)")
-    return failures
+    return code, failures
 
 
 @pytest.fixture(scope="module")
@@ -270,16 +276,22 @@ def test_fuzz_validate(fuzz_home, batch, monkeypatch):
 
 
 def test_fuzz_run(fuzz_home, monkeypatch):
-    """A sample through the whole chain: what validate accepts, run finishes (exit 0 or 2)."""
+    """A sample through the whole chain: run finishes (exit 0 or 2), and refuses exactly what
+    validate refuses: validate runs every check that run would apply, nothing more."""
     home, folder, originals = fuzz_home
     monkeypatch.chdir(home)
     rng = random.Random(SEED + 1)
-    cases = [c for c in make_cases(CASES, SEED + 1, originals) if not c.wrong]
-    cases = rng.sample(cases, min(RUN_CASES, len(cases)))
+    cases = make_cases(CASES, SEED + 1, originals)
+    cases = rng.sample([c for c in cases if not c.wrong], min(RUN_CASES, len(cases))) + \
+        rng.sample([c for c in cases if c.wrong], min(RUN_CASES, len(cases)))
     failures = []
     for i, case in enumerate(cases):
         out = home / f"out{i}"
-        failures += run_case(case, folder, originals, ["run", "--quiet", "--out", str(out)])
+        checked, _ = exit_and_failures(case, folder, originals, ["validate"])
+        ran, found = exit_and_failures(case, folder, originals, ["run", "--quiet", "--out", str(out)])
+        failures += found
+        if (checked == 2) != (ran == 2):
+            failures.append(f"{case.label}: validate exits {checked}, run exits {ran}")
         shutil.rmtree(out, ignore_errors=True)
     assert sorted(p.name for p in home.iterdir()) == ["tiny"]
     assert not failures, "\n".join(failures)
