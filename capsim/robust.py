@@ -95,11 +95,11 @@ def draw_demand(student_draws: pd.DataFrame, ctx) -> np.ndarray:
 
 def evaluate(m, x: np.ndarray, need: np.ndarray) -> dict:
     """Cost and shortfall of openings ``x`` (P, Y) on every draw of ``need`` (R, K, Y, D)."""
-    from capsim.planner import _seats_added
+    from capsim.planner import seats_added
     from capsim.planner.model import discount
 
     inp = m.inputs
-    gap = np.maximum(need - _seats_added(m, x)[..., None], 0.0)
+    gap = np.maximum(need - seats_added(m, x)[..., None], 0.0)
     unit = np.full(len(inp.years), float(inp.penalty))
     if inp.rent_cost:
         unit = np.minimum(unit, inp.rent_cost * discount(inp))

@@ -73,3 +73,20 @@ def test_a_sweep_measures_a_run_read_back_as_it_measured_the_run(saved):
 
     res, out = saved
     assert case_summary(read_results(out)) == pytest.approx(case_summary(res))
+
+
+def test_the_comparison_script_finds_a_changed_figure_and_ignores_timings(saved, tmp_path, capsys):
+    import runpy
+    import shutil
+    from pathlib import Path
+
+    compare = runpy.run_path(str(Path(__file__).parents[1] / "scripts" / "compare_runs.py"))["compare"]
+    _, out = saved
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    summary = pd.read_csv(copy / "plan_summary.csv", encoding="utf-8-sig")
+    summary.assign(solve_seconds=summary.solve_seconds + 1).to_csv(copy / "plan_summary.csv", index=False)
+    assert compare(out, copy) == 0
+    schedule = pd.read_csv(copy / "schedule.csv", encoding="utf-8-sig")
+    schedule.assign(seats=schedule.seats + 1).to_csv(copy / "schedule.csv", index=False)
+    assert compare(out, copy) == 1 and "DIFFERS    schedule.csv" in capsys.readouterr().out

@@ -1,0 +1,333 @@
+"""A plan as tables (:class:`PlanResult`): the solver's values read back through the model's
+index arrays into the schedule, spending, seats after the plan, shortfalls by cause, classes
+and classrooms, catchments, closures and conversions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from capsim.planner import model as milp
+from capsim.planner.context import PlanContext
+from capsim.planner.projects import Projects
+from capsim.planner.solve import Solution
+
+COMMITTED_ONLY = "committed only"    # the solver found no plan in time: the committed projects alone
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    schedule: pd.DataFrame     # one row per chosen project (works start in start_year, open in open_year)
+    spending: pd.DataFrame     # year, project, cost_yuan
+    seats: pd.DataFrame        # year, region, level, students, seats_before, seats_added, rented, shortfall
+                               # (seats as rated; rented and shortfall summed over the grades, which
+                               # can be short while the level's seats exceed its pupils: seats_by_grade)
+    shortfalls: pd.DataFrame   # year, region, level, grades (those short), seats, cause
+    solution: Solution
+    projects: Projects         # every candidate, as read
+    opening: np.ndarray        # (P,) opening year of each project, NaN where not built
+    levels_not_planned: tuple = ()   # levels without known seats anywhere, left out of the plan
+    notes: str = ""                  # what the reader must know: budgets exceeded by commitments, no plan in time
+    catchments: pd.DataFrame | None = None   # with data.areas: year, area, level, school, pupils, cost
+    seats_by_grade: pd.DataFrame | None = None   # with a school list: year, region, level, grade, students,
+                                                 # seats_before, seats_added, rented, shortfall (lawful seats);
+                                                 # with classes: students, classes, class_seats, shortfall
+    rooms: pd.DataFrame | None = None            # with classes: year, region, level, rooms_before,
+                                                 # rooms_added, rooms_rented, classes, rooms_empty
+    closures: pd.DataFrame | None = None         # with plan.closures: year (first closed), region, school,
+                                                 # classrooms (lawful, the year before it closes)
+    conversions: pd.DataFrame | None = None      # with plan.conversions: year (first converted), region, school,
+                                                 # level, into, classrooms, classrooms_after, cost_yuan
+    areas: pd.DataFrame | None = None            # with data.areas giving points: id, x, y of each area
+
+    @property
+    def summary(self) -> dict:
+        s = self.solution
+        return {"status": s.status, "objective": s.objective, "bound": s.bound, "gap": s.gap, "solver": s.solver,
+                "build_seconds": s.build_seconds, "solve_seconds": s.solve_seconds,
+                "projects": len(self.schedule), "cost_yuan": float(self.spending.cost_yuan.sum()),
+                "seats_added": float(self.schedule.seats.sum()), "shortfall_seat_years": float(self.shortfalls.seats.sum()),
+                "levels_not_planned": " ".join(self.levels_not_planned), "notes": self.notes}
+
+
+def result(m, sol: Solution, ctx: PlanContext, evaluated=False) -> PlanResult:
+    from capsim.planner.diagnose import shortfalls
+
+    inp = m.inputs
+    p, years = inp.projects, inp.years
+    x = openings(m, sol)
+    chosen_p, chosen_y = np.nonzero(x > 0.5)
+    spend = milp.spending(p, years)[chosen_p, chosen_y]             # (K, Y)
+    schedule = schedule_frame(m, x, ctx.regions)
+    k, s = np.nonzero(spend)
+    spending = pd.DataFrame({"year": years[s], "project": [p.ids[i] for i in chosen_p[k]], "cost_yuan": spend[k, s]})
+    conversions = _conversion_frame(m, sol, ctx.regions, ctx.levels)
+    if conversions is not None and len(conversions):
+        spending = pd.concat([spending, pd.DataFrame({"year": conversions.year, "project": [
+            f"{school} → {into}" for school, into in zip(conversions.school, conversions.into)],
+            "cost_yuan": conversions.cost_yuan})], ignore_index=True)
+    changed = _decided_rooms(m, sol)
+    short = np.nan_to_num(sol.values[m.short_index]) if np.isfinite(sol.values).all() else inp.need.copy()
+    L, R = len(ctx.levels), len(ctx.regions)
+    rented = np.nan_to_num(sol.values[m.rent_index]) if m.rent_index is not None else None
+    pool_pupils = unseated = None
+    if inp.cohorts is not None:
+        c = inp.cohorts
+        pool_short = short
+        short = c.to_regions(short, R)
+        if c.entrants is not None:
+            pool_pupils, unseated = _entrants_solved(m, sol, c)
+            short = short + unseated
+        rented_rooms = rented if rented is not None else np.zeros(c.rooms.shape)
+        rented_seats = c.to_regions(rented_rooms, R) * c.room_seats[None, :, None]
+        rented = np.zeros_like(short)
+    else:
+        rented = rented if rented is not None else np.zeros_like(short)
+        rented_seats = ctx.cells.by_level(rented, L)
+    added_seats = seats_added(m, x, p.seats, R)
+    if changed is not None:                # net of the schools closed or converted
+        added_seats = added_seats + inp.cohorts.to_regions(changed, R) * inp.cohorts.room_seats[None, :, None]
+    seats = _seat_frame(ctx.regions, ctx.levels, years, ctx.demand, ctx.lawful, added_seats, rented_seats,
+                        ctx.cells.by_level(short, L))
+    opening = np.full(len(p.ids), np.nan)
+    opening[chosen_p] = years[chosen_y]
+    added = seats_added(m, x, None, R)                              # (R, K, Y) lawful seats per cell
+    timed_out = sol.status == COMMITTED_ONLY
+    missing = shortfalls(m, x, short, added, ctx.regions, ctx.levels, ctx.cells, evaluated, timed_out)
+    if pool_pupils is not None:
+        missing = shortfalls_by_school(missing, pool_short, unseated, inp.cohorts, ctx, years)
+    notes = [ctx.over_budget] + (["the solver found no plan within plan.time_limit: the plan is the committed "
+                                  "projects alone"] if timed_out else [])
+    if inp.cohorts is not None:
+        by_grade, rooms = _class_frames(m, sol, x, ctx, pool_short, rented_rooms, pool_pupils, changed)
+    else:
+        by_grade, rooms = _grade_frame(ctx, added, rented, short), None
+    return PlanResult(schedule, spending, seats, missing, sol, p, opening, tuple(ctx.unplanned),
+                      "; ".join(filter(None, notes)), _catchment_frame(m, sol, ctx.levels), by_grade, rooms,
+                      _closure_frame(m, sol, ctx.regions), conversions, _area_points(m.inputs.catchment))
+
+
+def _entrants_solved(m, sol: Solution, c):
+    """(pupils at each pool, unseated pupils) of a school-granularity plan; without a solution, the
+    base year's shares and nothing unseated."""
+    from capsim.planner.entrants import solved
+
+    if np.isfinite(sol.values).all():
+        return solved(m, sol.values)
+    return c.pupils, np.zeros(c.entrants.region_pupils.shape)
+
+
+def shortfalls_by_school(missing: pd.DataFrame, short, unseated, c, ctx: PlanContext, years) -> pd.DataFrame:
+    """The shortfalls of a school-granularity plan named by school: one row per year, region,
+    school, level and the grades short there, with the cause found for its region, level and
+    year (``school`` empty for pupils no school of the region teaches)."""
+    from capsim.projection import tidy_columns
+
+    K = len(c.cell_level)
+    at = tidy_columns({"seats": short}, pool=np.arange(short.shape[0]), cell=np.arange(K), year=years)
+    at["region"] = np.asarray(ctx.regions, dtype=object)[c.pool_region[at.pool]]
+    at["school"] = np.asarray(c.pools, dtype=object)[at.pool]
+    left = tidy_columns({"seats": unseated}, region=ctx.regions, cell=np.arange(K), year=years).assign(school="")
+    rows = pd.concat([at.drop(columns="pool"), left], ignore_index=True)
+    rows = rows[rows.seats > 0.5]
+    rows["level"] = np.asarray(ctx.levels, dtype=object)[c.cell_level[rows.cell]]
+    rows["grade"] = c.cell_grade[rows.cell]
+    keys = ["year", "region", "level"]
+    out = rows.groupby(keys + ["school"], sort=False).agg(
+        grades=("grade", lambda g: " ".join(str(v) for v in sorted(g))), seats=("seats", "sum")).reset_index()
+    out = out.merge(missing[keys + ["cause"]], on=keys, how="left")
+    order = missing[keys].assign(order=np.arange(len(missing)))
+    out = out.merge(order, on=keys, how="left").sort_values(["order", "seats"], ascending=[True, False], kind="stable")
+    return out[["year", "region", "school", "level", "grades", "seats", "cause"]].reset_index(drop=True)
+
+
+def _class_frames(m, sol: Solution, x, ctx: PlanContext, short, rented_rooms, pupils=None, changed=None):
+    """The class model's plan by grade (students, the cohort's classes, their seats at its class
+    size: the grade's standard or the cohort's new-intake cap; shortfall) and by level (classrooms
+    before, added, rented, gained (+) or lost (-) by the schools closed or converted, mothballed,
+    the classes formed, and the classrooms before, added or gained left empty, not mothballed)."""
+    from capsim.planner.classes import classes_of_cells
+    from capsim.projection import tidy_columns
+
+    c = m.inputs.cohorts
+    years = m.inputs.years
+    formed = classes_of_cells(m, sol.values) if np.isfinite(sol.values).all() else np.zeros(short.shape)
+    Z = c.pupils.shape[0]
+    frame = tidy_columns({"students": c.pupils if pupils is None else pupils, "classes": formed, "class_seats": formed * c.class_size()[None],
+                          "shortfall": short}, pool=np.arange(Z), cell=np.arange(len(c.cell_level)), year=years)
+    frame.insert(2, "level", np.asarray(ctx.levels, dtype=object)[c.cell_level[frame.cell]])
+    frame.insert(3, "grade", c.cell_grade[frame.cell])
+    added = seats_added(m, x, c.project_rooms, Z, c.pool_of(m.inputs.projects))
+    in_use = ctx.cells.by_level(formed, len(ctx.levels))
+    changed = np.zeros(c.rooms.shape) if changed is None else changed
+    mothballed = np.zeros(c.rooms.shape)
+    if m.mothball_index is not None and np.isfinite(sol.values).all():
+        mothballed = np.rint(sol.values[m.mothball_index])
+    rooms = tidy_columns({"rooms_before": c.rooms, "rooms_added": added, "rooms_rented": rented_rooms,
+                          "rooms_changed": changed, "rooms_mothballed": mothballed, "classes": in_use,
+                          "rooms_empty": np.maximum(c.rooms + added + changed - mothballed - in_use, 0.0)},
+                         pool=np.arange(Z), level=ctx.levels, year=years)
+    zoned = c.pool_region is not None
+    for f in (frame, rooms):
+        region = c.pool_region[f.pool] if zoned else f.pool
+        f.insert(1, "region", np.asarray(ctx.regions, dtype=object)[region])
+        if zoned:
+            f.insert(2, c.pool_kind, np.asarray(c.pools, dtype=object)[f.pool])
+    keys = ["year", "region"] + ([c.pool_kind] if zoned else [])
+    by_grade = frame[keys + ["level", "grade", "students", "classes", "class_seats", "shortfall"]]
+    return by_grade, rooms[keys + ["level", "rooms_before", "rooms_added", "rooms_rented", "rooms_changed",
+                                   "rooms_mothballed", "classes", "rooms_empty"]]
+
+
+def _decided(sol: Solution, index) -> np.ndarray:
+    """(I, Y) the closures or conversions a solution makes by each year (none without a solution)."""
+    if not np.isfinite(sol.values).all():
+        return np.zeros(index.shape)
+    return (np.rint(sol.values[index]) > 0.5).astype(float)
+
+
+def _decided_rooms(m, sol: Solution) -> np.ndarray | None:
+    """(Z, L, Y) classrooms the schools closed or converted by each year add to (+) or take
+    from (-) each pool and level (None without closures or conversions)."""
+    c = m.inputs.cohorts
+    if m.shut_index is None and m.convert_index is None:
+        return None
+    out = np.zeros(c.rooms.shape)
+    if m.shut_index is not None:
+        np.add.at(out, c.closable_pool, -c.closable_rooms * _decided(sol, m.shut_index)[:, None, :])
+    if m.convert_index is not None:
+        v, made = c.conversions, _decided(sol, m.convert_index)
+        np.add.at(out, (v.pool, v.level_from), -v.rooms * made)
+        np.add.at(out, (v.pool, v.level_to), v.gain * made)
+    return out
+
+
+def _conversion_frame(m, sol: Solution, regions, levels) -> pd.DataFrame | None:
+    """The schools a plan converts: the first year each teaches its new level, its region, the
+    level it left and the one it teaches, its classrooms before and after, and the refit's cost
+    (None without ``plan.conversions``)."""
+    if m.convert_index is None:
+        return None
+    from capsim.planner.model import conversion_spend
+
+    c, years = m.inputs.cohorts, m.inputs.years
+    v = c.conversions
+    made = (_decided(sol, m.convert_index) > 0) & (v.rooms > 0)      # while it stands
+    i = np.flatnonzero(made.any(axis=1))
+    t = np.argmax(made[i], axis=1)
+    region = v.pool[i] if c.pool_region is None else c.pool_region[v.pool[i]]
+    names = np.asarray(levels, dtype=object)
+    return pd.DataFrame({"year": years[t], "region": np.asarray(regions, dtype=object)[region], "school": v.school[i],
+                         "level": names[v.level_from[i]], "into": names[v.level_to[i]], "classrooms": v.rooms[i, t],
+                         "classrooms_after": v.gain[i, t], "cost_yuan": conversion_spend(m)[i, t]})
+
+
+def _closure_frame(m, sol: Solution, regions) -> pd.DataFrame | None:
+    """The schools a plan closes: the first year each is closed, its region and the lawful
+    classrooms it held the year before (None without ``plan.closures``)."""
+    if m.shut_index is None:
+        return None
+    c, years = m.inputs.cohorts, m.inputs.years
+    shut = (_decided(sol, m.shut_index) > 0) & (c.closable_rooms.sum(axis=1) > 0)   # while it stands
+    s = np.flatnonzero(shut.any(axis=1))
+    t = np.argmax(shut[s], axis=1)
+    region = c.closable_pool[s] if c.pool_region is None else c.pool_region[c.closable_pool[s]]
+    return pd.DataFrame({"year": years[t], "region": np.asarray(regions, dtype=object)[region],
+                         "school": c.closable[s], "classrooms": c.closable_rooms[s, :, t - 1].sum(axis=1)})
+
+
+def _grade_frame(ctx: PlanContext, added, rented, short) -> pd.DataFrame | None:
+    """The capacity cells of a plan by grade (None where cells are whole levels)."""
+    from capsim.projection import tidy_columns
+
+    cells = ctx.cells
+    if not cells.by_grade:
+        return None
+    frame = tidy_columns({"students": cells.demand, "seats_before": cells.lawful, "seats_added": added,
+                          "rented": rented, "shortfall": short}, region=ctx.regions, cell=np.arange(len(cells.level)),
+                         year=ctx.inputs.years)
+    frame.insert(2, "level", np.asarray(ctx.levels, dtype=object)[cells.level[frame.cell]])
+    frame.insert(3, "grade", cells.grade[frame.cell])
+    return frame.drop(columns="cell")[["year", "region", "level", "grade", "students", "seats_before", "seats_added",
+                                       "rented", "shortfall"]]
+
+
+def _area_points(c) -> pd.DataFrame | None:
+    """id, x, y of each residential area (None without areas or their points)."""
+    if c is None or c.area_points is None:
+        return None
+    return pd.DataFrame({"id": list(c.areas), "x": c.area_points.xy[:, 0], "y": c.area_points.xy[:, 1]})
+
+
+def _catchment_frame(m, sol: Solution, levels) -> pd.DataFrame | None:
+    """One row per area, level, year and school the area's pupils go to (school empty: unserved),
+    the level's grades summed."""
+    from capsim.planner.catchment import assignments
+
+    c = m.inputs.catchment
+    if c is None or not np.isfinite(sol.values).all():
+        return None
+    got = assignments(m, sol.values)
+    years, level_of = m.inputs.years, np.asarray(levels, dtype=object)[c.zone_of]
+    served = pd.DataFrame({"year": years[got["year"]], "area": np.asarray(c.areas, dtype=object)[got["area"]],
+                           "level": level_of[got["cell"]],
+                           "school": np.asarray(c.sites, dtype=object)[got["site"]], "pupils": got["pupils"],
+                           "cost_per_pupil_yuan": c.cost[got["area"], got["site"]]})
+    a, k, t = np.nonzero(got["unserved"] > 1e-6)
+    unserved = pd.DataFrame({"year": years[t], "area": np.asarray(c.areas, dtype=object)[a],
+                             "level": level_of[k], "school": "",
+                             "pupils": got["unserved"][a, k, t], "cost_per_pupil_yuan": np.nan})
+    keys = ["year", "area", "level", "school"]
+    return pd.concat([served, unserved], ignore_index=True).groupby(keys, as_index=False).agg(
+        pupils=("pupils", "sum"), cost_per_pupil_yuan=("cost_per_pupil_yuan", "first"))
+
+
+def openings(m, sol: Solution) -> np.ndarray:
+    """(P, Y) 1 where project p opens in year y in the solution (all 0 without a solution)."""
+    x = np.zeros(m.x_index.shape)
+    ok = m.x_index >= 0
+    if np.isfinite(sol.values).all():
+        x[ok] = np.rint(sol.values[m.x_index[ok]])
+    return x
+
+
+def schedule_frame(m, x, regions) -> pd.DataFrame:
+    """One row per opening of ``x``: id, name, region, level, kind, type, start and open year,
+    seats, cost, the cost spent in the plan's years, committed."""
+    p, years = m.inputs.projects, m.inputs.years
+    chosen_p, chosen_y = np.nonzero(x > 0.5)
+    spend = milp.spending(p, years)[chosen_p, chosen_y]             # (K, Y)
+    return pd.DataFrame({
+        "id": [p.ids[i] for i in chosen_p], "name": [p.names[i] for i in chosen_p],
+        "region": [regions[p.region[i]] for i in chosen_p],
+        "level": ["+".join(lv for lv, n in zip(p.levels, p.seats[i]) if n > 0) for i in chosen_p],
+        "kind": p.kind[chosen_p], "type": p.type[chosen_p],
+        "start_year": years[chosen_y] - p.build_years[chosen_p], "open_year": years[chosen_y],
+        "seats": p.seats[chosen_p].sum(axis=1), "cost_yuan": p.cost[chosen_p],
+        "cost_in_plan_years_yuan": spend.sum(axis=1), "committed": np.isfinite(p.committed[chosen_p]),
+    })
+
+
+def seats_added(m, x, seats=None, n_rows=None, rows=None):
+    """(R, K, Y) seats the chosen projects add in each year (while they stand), per capacity cell,
+    or per column of ``seats`` (P, K) when given (e.g. ``projects.seats``: per level); per region,
+    or per ``rows`` (P,) of ``n_rows`` (e.g. the pools of classrooms)."""
+    inp = m.inputs
+    p, years = inp.projects, inp.years
+    seats = milp.cell_seats(inp) if seats is None else seats
+    rows = p.region if rows is None else rows
+    out = np.zeros((inp.need.shape[0] if n_rows is None else n_rows, seats.shape[1], len(years)))
+    for i, y in zip(*np.nonzero(x > 0.5)):
+        standing = (years >= years[y]) & (years < years[y] + p.duration[i])
+        out[rows[i]] += seats[i][:, None] * standing[None, :]
+    return out
+
+
+def _seat_frame(regions, levels, years, demand, lawful, added, rented, short):
+    from capsim.projection import tidy_columns
+
+    return tidy_columns({"students": demand, "seats_before": lawful, "seats_added": added, "rented": rented,
+                         "shortfall": short}, region=regions, level=levels, year=years)[
+        ["year", "region", "level", "students", "seats_before", "seats_added", "rented", "shortfall"]]
