@@ -248,6 +248,7 @@ def _validate(args) -> int:
 
 def _project(args) -> int:
     from capsim.projection import project
+    from capsim.reports.summary import projection_summary
 
     scenario, inputs = _load_read(args, check="project")
     out = _out_folder(args, scenario, "project")
@@ -255,7 +256,7 @@ def _project(args) -> int:
     tables = {"population": result.population, "births": result.births, "students": result.students,
               "students_by_level": result.level_totals, "calibration": result.calibration,
               "student_draws": result.student_draws}
-    return _write(args, out, "project", scenario, tables, lambda: _summary(result))
+    return _write(args, out, "project", scenario, tables, lambda: projection_summary(result))
 
 
 def _assess(args) -> int:
@@ -310,63 +311,33 @@ def _sweep(args) -> int:
         print(f"interrupted: the finished cases are kept in {out / 'cases'}; run the same command again "
               "to finish the rest.", file=sys.stderr)
         return 130
+    from capsim.reports.summary import sweep_summary
     from capsim.reports.sweep_plot import save_sweep_figure
 
     save_sweep_figure(out, result.table)
     if not args.quiet:
-        print(_sweep_summary(result))
+        print(sweep_summary(result))
         print(f"wrote {out / 'sweep.csv'}, {out / 'sweep_projects.csv'} and {out / 'sweep.png'}")
     return 1 if len(result.failed) else 0
 
 
-def _sweep_summary(result, most: int = 10) -> str:
-    t = result.table
-    ok = t[t.status == "ok"]
-    lines = [f"sweep: {len(t)} cases, {result.ran} run now, {len(t) - result.ran} already done; "
-             f"{len(result.failed)} failed"]
-    cols = ["label", "cost_yuan", "projects", "shortfall_seat_years", "oversized_class_years_left"]
-    if len(ok):
-        view = ok.nsmallest(most, "cost_yuan")[cols].assign(cost_yuan=lambda f: f.cost_yuan / 1e6)
-        lines.append(view.rename(columns={"cost_yuan": "cost_M_yuan"}).to_string(index=False, float_format="{:,.0f}".format))
-        if len(ok) > most:
-            lines.append(f"... and {len(ok) - most} more cases (sweep.csv)")
-    for row in result.failed.itertuples():
-        lines.append(f"FAILED {row.label}: {row.error}")
-    return "\n".join(lines)
-
-
 def _robust(args) -> int:
-    import io
-
-    import matplotlib.pyplot as plt
-
     from capsim.outputs import write_results
+    from capsim.reports.figures import png_bytes
     from capsim.reports.robust_plot import plot_regret
+    from capsim.reports.summary import robust_summary
     from capsim.robust import compare_plans
 
     scenario = _load(args)
     out = _out_folder(args, scenario, "robust")
     result = compare_plans(scenario, quantiles=args.quantile or [0.9], sample=args.sample, progress=not args.quiet)
-    fig = plot_regret(result.draws)
-    png = io.BytesIO()
-    fig.savefig(png, format="png", dpi=150)
-    plt.close(fig)
     tables = {"robust_plans": result.table, "robust_draws": result.draws, "robust_schedules": result.schedules}
-    paths = write_results(out, tables, scenario, blobs={"robust_regret.png": png.getvalue()}, command="robust",
+    paths = write_results(out, tables, scenario, blobs={"robust_regret.png": png_bytes(plot_regret(result.draws), dpi=150)}, command="robust",
                           force=args.force)
     if not args.quiet:
         print(robust_summary(result.table))
         print(f"wrote {len(paths)} files to {out}")
     return 0
-
-
-def robust_summary(table) -> str:
-    """The comparison in million yuan, one line per plan."""
-    view = table[["plan", "projects", "seats_added", "build_cost_yuan", "mean_cost_yuan",
-                  "mean_shortfall_seat_years", "mean_regret_yuan", "p90_regret_yuan"]].copy()
-    for col in [c for c in view if c.endswith("_yuan")]:
-        view[col.replace("_yuan", "_M_yuan")] = view.pop(col) / 1e6
-    return view.to_string(index=False, float_format="{:,.0f}".format)
 
 
 def _plan_summary(res) -> str:
@@ -390,6 +361,8 @@ def _write(args, out, command: str, scenario, tables: dict, summary, blobs: dict
 def _backtest(args) -> int:
     from capsim.backtests import backtest, read_history
     from capsim.outputs import claim, write_files
+    from capsim.reports.backtest_plot import mape_figure
+    from capsim.reports.summary import backtest_summary
 
     out = claim(args.out, "backtest", str(args.history), protect=[args.history], force=args.force)
     history = read_history(args.history)
@@ -402,7 +375,7 @@ def _backtest(args) -> int:
                                      f"use one of: {', '.join(sorted(set(history.area)))}.") for a in unknown])
         history = history[history.area.isin(args.area)]
     result = backtest(history, horizons=range(1, args.horizons + 1), select=not args.no_select)
-    figures = {f"backtest_mape_{area}.png": _mape_figure(result.summary, area) for area in result.summary.area.unique()}
+    figures = {f"backtest_mape_{area}.png": mape_figure(result.summary, area) for area in result.summary.area.unique()}
     tables = {"backtest_summary": result.summary, "backtest_forecasts": result.forecasts,
               "backtest_periods": result.periods, "backtest_comparison": result.comparison,
               "backtest_selection": result.selection, "backtest_candidates": result.candidates}
@@ -412,30 +385,9 @@ def _backtest(args) -> int:
 
         print("\n\n".join(accuracy_markdown(result, area) for area in sorted(result.summary.area.unique())))
     elif not args.quiet:
-        print(_backtest_summary(result.summary))
+        print(backtest_summary(result.summary))
         print(f"wrote {len(paths)} files to {out}")
     return 0
-
-
-def _mape_figure(summary, area):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from capsim.reports.backtest_plot import plot_mape
-
-    axes = plot_mape(summary, area)
-    fig = axes[0].figure
-    fig.suptitle(f"Backtest: {area}", fontsize=10)
-    fig.tight_layout()
-    return fig
-
-
-def _backtest_summary(summary) -> str:
-    s = summary[summary.horizon.isin([1, 3, 5])]
-    wide = s.pivot_table(index=["area", "series", "horizon"], columns="model", values="mape")
-    cover = s[s.model == "capsim"].set_index(["area", "series", "horizon"]).coverage_80
-    wide["coverage_80"] = cover
-    return "MAPE (%) by horizon; coverage_80 = share of actuals inside capsim's 80 % band\n" + wide.round(2).to_string()
 
 
 def _assessment_summary(result, projection) -> str:
@@ -443,18 +395,6 @@ def _assessment_summary(result, projection) -> str:
     from capsim.reports.labels import region_names
 
     return assessment_summary(result.regions, result.scenario, region_names(projection.regions))
-
-
-def _summary(result) -> str:
-    """Students per level in the first, peak and last year (median)."""
-    totals = result.level_totals
-    median = totals[totals["quantile"] == 0.5].groupby(["level", "year"], sort=False)["students"].sum()
-    lines = [f"{result.scenario.title or result.scenario.name}: students (median, all regions)",
-             f"{'level':<14}{'first':>12}{'peak':>12}{'peak year':>11}{'last':>12}"]
-    for level, series in median.groupby(level=0, sort=False):
-        s = series.droplevel(0)
-        lines.append(f"{level:<14}{s.iloc[0]:>12,.0f}{s.max():>12,.0f}{s.idxmax():>11}{s.iloc[-1]:>12,.0f}")
-    return "\n".join(lines)
 
 
 def _version() -> str:

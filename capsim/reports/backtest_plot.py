@@ -31,3 +31,15 @@ def plot_mape(summary, area: str, axes=None):
         ax.set_visible(False)
     flat[0].legend(fontsize=7)
     return flat[: len(series)]
+
+
+def mape_figure(summary, area):
+    """The backtest's errors by horizon for one area, as a whole figure with its title."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    axes = plot_mape(summary, area)
+    fig = axes[0].figure
+    fig.suptitle(f"Backtest: {area}", fontsize=10)
+    fig.tight_layout()
+    return fig

@@ -175,3 +175,50 @@ def plan_summary(res, most: int = 10) -> str:
                      "school keeps its own pupils, and the plan's seats cover each region, not each school. Set "
                      "standards.disperse = true to move pupils above a school's lawful seats to others in the region.")
     return "\n".join(lines)
+
+
+def projection_summary(result) -> str:
+    """Students per level in the first, peak and last year (median)."""
+    totals = result.level_totals
+    median = totals[totals["quantile"] == 0.5].groupby(["level", "year"], sort=False)["students"].sum()
+    lines = [f"{result.scenario.title or result.scenario.name}: students (median, all regions)",
+             f"{'level':<14}{'first':>12}{'peak':>12}{'peak year':>11}{'last':>12}"]
+    for level, series in median.groupby(level=0, sort=False):
+        s = series.droplevel(0)
+        lines.append(f"{level:<14}{s.iloc[0]:>12,.0f}{s.max():>12,.0f}{s.idxmax():>11}{s.iloc[-1]:>12,.0f}")
+    return "\n".join(lines)
+
+
+def sweep_summary(result, most: int = 10) -> str:
+    """A sweep's cases, cheapest first, and its failures (``capsim sweep`` prints it)."""
+    t = result.table
+    ok = t[t.status == "ok"]
+    lines = [f"sweep: {len(t)} cases, {result.ran} run now, {len(t) - result.ran} already done; "
+             f"{len(result.failed)} failed"]
+    cols = ["label", "cost_yuan", "projects", "shortfall_seat_years", "oversized_class_years_left"]
+    if len(ok):
+        view = ok.nsmallest(most, "cost_yuan")[cols].assign(cost_yuan=lambda f: f.cost_yuan / 1e6)
+        lines.append(view.rename(columns={"cost_yuan": "cost_M_yuan"}).to_string(index=False, float_format="{:,.0f}".format))
+        if len(ok) > most:
+            lines.append(f"... and {len(ok) - most} more cases (sweep.csv)")
+    for row in result.failed.itertuples():
+        lines.append(f"FAILED {row.label}: {row.error}")
+    return "\n".join(lines)
+
+
+def robust_summary(table) -> str:
+    """The comparison in million yuan, one line per plan."""
+    view = table[["plan", "projects", "seats_added", "build_cost_yuan", "mean_cost_yuan",
+                  "mean_shortfall_seat_years", "mean_regret_yuan", "p90_regret_yuan"]].copy()
+    for col in [c for c in view if c.endswith("_yuan")]:
+        view[col.replace("_yuan", "_M_yuan")] = view.pop(col) / 1e6
+    return view.to_string(index=False, float_format="{:,.0f}".format)
+
+
+def backtest_summary(summary) -> str:
+    """Mean absolute percentage errors at 1, 3 and 5 years and the 80 % bands' coverage."""
+    s = summary[summary.horizon.isin([1, 3, 5])]
+    wide = s.pivot_table(index=["area", "series", "horizon"], columns="model", values="mape")
+    cover = s[s.model == "capsim"].set_index(["area", "series", "horizon"]).coverage_80
+    wide["coverage_80"] = cover
+    return "MAPE (%) by horizon; coverage_80 = share of actuals inside capsim's 80 % band\n" + wide.round(2).to_string()
