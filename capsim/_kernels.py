@@ -5,6 +5,13 @@ is the least memory traffic any step can have. Blocks run in parallel over all c
 age loops carry nothing from one age to the next (so the compiler can vectorise them), the
 births are summed in a second pass over the block while it is still in cache, and migration is
 skipped entirely when there is none.
+
+That sum over ages is the one reduction of the step. Summed strictly in age order it is a chain
+of dependent additions the compiler cannot vectorise, and it, not memory, set the step's pace
+(a third of its time at 10^7 cells a year). The kernel is compiled with ``fastmath={"reassoc"}``:
+the compiler may add the terms in another order (in SIMD lanes), which changes the births by
+rounding only (at most about 1e-15 relative in float64, 1e-6 in float32, against the ordered
+sum), and nothing else: no approximate functions, infinities and NaN kept.
 """
 
 from __future__ import annotations
@@ -29,7 +36,7 @@ def _survive(Ns, Os, Ss, Ms, w, v, n, rate, has_mig):  # pragma: no cover - comp
     Os[A - 1] += (Ns[A - 1] + w * m2) * Ss[A - 1]
 
 
-@njit(inline="always")
+@njit(inline="always", fastmath={"reassoc"})
 def _women_years(Nf, Of, Ff, Mf, w, v, n, rate, has_mig):  # pragma: no cover - compiled
     """sum_a asfr(a) (P_f(a) + N'_f(a)): exposed women at the start and survivors at the end."""
     A = Nf.shape[0]
@@ -46,7 +53,7 @@ def _women_years(Nf, Of, Ff, Mf, w, v, n, rate, has_mig):  # pragma: no cover - 
     return total
 
 
-@njit(parallel=True, cache=True, nogil=True)
+@njit(parallel=True, cache=True, nogil=True, fastmath={"reassoc"})
 def fused_step(N, out, births, S, Sb, F, srb, M, n, w, rate, has_mig):  # pragma: no cover - compiled
     D, R, _, A = N.shape
     v = 1 - w
