@@ -34,8 +34,8 @@ def _kernels():
             b = dst.reshape(-1)
             chunk = (a.size + n_chunks - 1) // n_chunks
             for c in numba.prange(n_chunks):
-                for j in range(c * chunk, min(a.size, (c + 1) * chunk)):
-                    b[j] = a[j]
+                lo, hi = c * chunk, min(a.size, (c + 1) * chunk)
+                b[lo:hi] = a[lo:hi]          # a slice copy: memcpy's streaming stores, not an element loop
 
         @numba.njit(parallel=True, nogil=True, fastmath=True)
         def read_chunks(src, sums):
@@ -43,10 +43,8 @@ def _kernels():
             n_chunks = sums.size
             chunk = (a.size + n_chunks - 1) // n_chunks
             for c in numba.prange(n_chunks):
-                total = 0.0
-                for j in range(c * chunk, min(a.size, (c + 1) * chunk)):
-                    total += a[j]
-                sums[c] = total
+                lo, hi = c * chunk, min(a.size, (c + 1) * chunk)
+                sums[c] = a[lo:hi].sum()     # a vectorised sum (an element loop was 3x slower here)
 
         _KERNELS["copy"], _KERNELS["read"] = copy_chunks, read_chunks
     return _KERNELS

@@ -1,7 +1,9 @@
 """Compiled kernels. The maths is in :mod:`capsim.demography`; this is the same step fused.
 
-One pass per (draw, region) block reads the state once and writes the next state once, which
-is the least memory traffic any step can have. Blocks run in parallel over all cores. The
+Each (draw, region) block is carried through the years while it is in cache, so every year's
+state is written once and never read back: the least memory traffic a projection that keeps
+every year can have (a year-by-year pass would also read the last year's state from memory).
+Blocks run in parallel over all cores. The
 age loops carry nothing from one age to the next (so the compiler can vectorise them), the
 births are summed in a second pass over the block while it is still in cache, and migration is
 skipped entirely when there is none.
@@ -17,6 +19,7 @@ sum), and nothing else: no approximate functions, infinities and NaN kept.
 from __future__ import annotations
 
 from numba import njit, prange
+
 
 
 @njit(inline="always")
@@ -53,31 +56,47 @@ def _women_years(Nf, Of, Ff, Mf, w, v, n, rate, has_mig):  # pragma: no cover - 
     return total
 
 
-@njit(parallel=True, cache=True, nogil=True, fastmath={"reassoc"})
-def fused_step(N, out, births, S, Sb, F, srb, M, n, w, rate, has_mig):  # pragma: no cover - compiled
-    D, R, _, A = N.shape
+@njit(inline="always", fastmath={"reassoc"})
+def _block(N, out, births, S, Sb, F, srb, M, n, w, rate, has_mig):  # pragma: no cover - compiled
+    """One step of one (draw, region) block: ``N`` (2, A) -> ``out`` (2, A), ``births`` (2,);
+    the inputs are this block's and this year's (S (2, A), Sb (2,), F (A,), srb scalar, M (2, A))."""
     v = 1 - w
-    for k in prange(D * R):
-        d = k // R
-        r = k - d * R
-        # inputs shared by all draws or regions have length 1 there: index them at 0
-        sd, sr = (d if S.shape[0] > 1 else 0), (r if S.shape[1] > 1 else 0)
-        md, mr = (d if M.shape[0] > 1 else 0), (r if M.shape[1] > 1 else 0)
-        fd, fr = (d if F.shape[0] > 1 else 0), (r if F.shape[1] > 1 else 0)
-        bd, br = (d if Sb.shape[0] > 1 else 0), (r if Sb.shape[1] > 1 else 0)
-        qd, qr = (d if srb.shape[0] > 1 else 0), (r if srb.shape[1] > 1 else 0)
-        for s in range(2):
-            _survive(N[d, r, s], out[d, r, s], S[sd, sr, s], M[md, mr, s], w, v, n, rate, has_mig)
-        B = n * 0.5 * _women_years(N[d, r, 0], out[d, r, 0], F[fd, fr], M[md, mr, 0], w, v, n, rate, has_mig)
-        ratio = srb[qd, qr]
-        bf = B / (1 + ratio)
-        bm = B * ratio / (1 + ratio)
-        births[d, r, 0] = bf
-        births[d, r, 1] = bm
-        end_f = 0.0
-        end_m = 0.0
-        if has_mig:
-            end_f = v * (M[md, mr, 0, 0] * N[d, r, 0, 0] * n if rate else M[md, mr, 0, 0])
-            end_m = v * (M[md, mr, 1, 0] * N[d, r, 1, 0] * n if rate else M[md, mr, 1, 0])
-        out[d, r, 0, 0] = bf * Sb[bd, br, 0] + end_f
-        out[d, r, 1, 0] = bm * Sb[bd, br, 1] + end_m
+    for s in range(2):
+        _survive(N[s], out[s], S[s], M[s if M.shape[0] > 1 else 0], w, v, n, rate, has_mig)   # M is (1, 1) without migration
+    B = n * 0.5 * _women_years(N[0], out[0], F, M[0], w, v, n, rate, has_mig)
+    bf = B / (1 + srb)
+    bm = B * srb / (1 + srb)
+    births[0] = bf
+    births[1] = bm
+    end_f = 0.0
+    end_m = 0.0
+    if has_mig:
+        end_f = v * (M[0, 0] * N[0, 0] * n if rate else M[0, 0])
+        end_m = v * (M[1, 0] * N[1, 0] * n if rate else M[1, 0])
+    out[0, 0] = bf * Sb[0] + end_f
+    out[1, 0] = bm * Sb[1] + end_m
+
+
+@njit(parallel=True, cache=True, nogil=True, fastmath={"reassoc"})
+def fused_steps(P, births, first, last, chunk, S, Sb, F, srb, M, n, w, rate, has_mig):  # pragma: no cover - compiled
+    """Steps ``first .. last - 1``: ``P[t + 1]`` and ``births[t]`` from ``P[t]``. Each input has a
+    leading year axis of length 1 (every year) or of the steps, then draw and region axes of
+    length 1 (shared) or D and R. The year loop runs inside each (draw, region) block, so a
+    block's state stays in cache from one year to the next: each year's state is written once
+    and never read back from memory. ``chunk`` blocks (consecutive in memory) go through the
+    years together, so that each year is written as one sequential stretch per chunk."""
+    D, R = P.shape[1], P.shape[2]
+    n_chunks = (D * R + chunk - 1) // chunk
+    for c in prange(n_chunks):
+        for t in range(first, last):
+            for k in range(c * chunk, min(D * R, (c + 1) * chunk)):
+                d = k // R
+                r = k - d * R
+                # inputs shared by all years, draws or regions have length 1 there: index them at 0
+                st, sd, sr = (t if S.shape[0] > 1 else 0), (d if S.shape[1] > 1 else 0), (r if S.shape[2] > 1 else 0)
+                mt, md, mr = (t if M.shape[0] > 1 else 0), (d if M.shape[1] > 1 else 0), (r if M.shape[2] > 1 else 0)
+                ft, fd, fr = (t if F.shape[0] > 1 else 0), (d if F.shape[1] > 1 else 0), (r if F.shape[2] > 1 else 0)
+                bt, bd, br = (t if Sb.shape[0] > 1 else 0), (d if Sb.shape[1] > 1 else 0), (r if Sb.shape[2] > 1 else 0)
+                qt, qd, qr = (t if srb.shape[0] > 1 else 0), (d if srb.shape[1] > 1 else 0), (r if srb.shape[2] > 1 else 0)
+                _block(P[t, d, r], P[t + 1, d, r], births[t, d, r], S[st, sd, sr], Sb[bt, bd, br], F[ft, fd, fr],
+                       srb[qt, qd, qr], M[mt, md, mr], n, w, rate, has_mig)

@@ -107,6 +107,26 @@ def test_numba_matches_numpy_reference(timing, kind):
     np.testing.assert_allclose(fast.births, ref.births, rtol=1e-12)
 
 
+def test_numba_in_spans_of_years_matches_one_call_and_the_reference():
+    """The compiled kernel carries each block through a span of years (all of them, or ten at a
+    time behind a progress bar); every input varying by year, draw and region."""
+    rng = np.random.default_rng(11)
+    D, R, A, T = 2, 3, 101, 23
+    base = rng.uniform(0, 1000, size=(D, R, 2, A))
+    surv = rng.uniform(0.9, 1.0, size=(T, D, R, 2, A))
+    birth = rng.uniform(0.95, 1.0, size=(T, D, R, 2))
+    asfr = np.zeros((T, D, R, A))
+    asfr[..., 15:50] = rng.uniform(0, 0.1, size=(T, D, R, 35))
+    srb = rng.uniform(1.03, 1.12, size=(T, D, R))
+    mig = rng.normal(0, 5, size=(T, D, R, 2, A))
+    runs = [project_population(base, surv, birth, asfr, srb, T, migration=mig, engine=engine, progress=progress)
+            for engine, progress in (("numpy", False), ("numba", False), ("numba", True))]
+    for run in runs[1:]:
+        np.testing.assert_allclose(run.population, runs[0].population, rtol=1e-12, atol=1e-9)
+        np.testing.assert_allclose(run.births, runs[0].births, rtol=1e-12)
+    np.testing.assert_array_equal(runs[1].population, runs[2].population)
+
+
 @pytest.mark.parametrize("engine", ENGINES)
 def test_float32_agrees_with_float64(engine):
     rng = np.random.default_rng(3)
@@ -139,7 +159,7 @@ def test_bad_arguments_are_named():
 _CACHE_PROBE = """
 import json, numpy as np
 from capsim import project_population
-from capsim._kernels import fused_step
+from capsim._kernels import fused_steps as fused_step
 base = np.arange(2 * 3 * 2 * 5, dtype=float).reshape(2, 3, 2, 5) + 1.0
 pop = project_population(base, np.full(5, 0.99), 0.99, np.full(5, 0.05), 1.05, 2, engine="numba").population
 print(json.dumps({"hits": sum(fused_step.stats.cache_hits.values()),
