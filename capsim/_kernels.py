@@ -18,6 +18,7 @@ sum), and nothing else: no approximate functions, infinities and NaN kept.
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit, prange
 
 
@@ -77,6 +78,13 @@ def _block(N, out, births, S, Sb, F, srb, M, n, w, rate, has_mig):  # pragma: no
     out[1, 0] = bm * Sb[1] + end_m
 
 
+@njit(inline="always")
+def _at(X, t, d, r):  # pragma: no cover - compiled
+    """The year ``t``, draw ``d`` and region ``r`` entry of an input whose year, draw or region
+    axis may have length 1 (shared by all): indexed at 0 there."""
+    return X[t if X.shape[0] > 1 else 0, d if X.shape[1] > 1 else 0, r if X.shape[2] > 1 else 0]
+
+
 @njit(parallel=True, cache=True, nogil=True, fastmath={"reassoc"})
 def fused_steps(P, births, first, last, chunk, S, Sb, F, srb, M, n, w, rate, has_mig):  # pragma: no cover - compiled
     """Steps ``first .. last - 1``: ``P[t + 1]`` and ``births[t]`` from ``P[t]``. Each input has a
@@ -92,11 +100,44 @@ def fused_steps(P, births, first, last, chunk, S, Sb, F, srb, M, n, w, rate, has
             for k in range(c * chunk, min(D * R, (c + 1) * chunk)):
                 d = k // R
                 r = k - d * R
-                # inputs shared by all years, draws or regions have length 1 there: index them at 0
-                st, sd, sr = (t if S.shape[0] > 1 else 0), (d if S.shape[1] > 1 else 0), (r if S.shape[2] > 1 else 0)
-                mt, md, mr = (t if M.shape[0] > 1 else 0), (d if M.shape[1] > 1 else 0), (r if M.shape[2] > 1 else 0)
-                ft, fd, fr = (t if F.shape[0] > 1 else 0), (d if F.shape[1] > 1 else 0), (r if F.shape[2] > 1 else 0)
-                bt, bd, br = (t if Sb.shape[0] > 1 else 0), (d if Sb.shape[1] > 1 else 0), (r if Sb.shape[2] > 1 else 0)
-                qt, qd, qr = (t if srb.shape[0] > 1 else 0), (d if srb.shape[1] > 1 else 0), (r if srb.shape[2] > 1 else 0)
-                _block(P[t, d, r], P[t + 1, d, r], births[t, d, r], S[st, sd, sr], Sb[bt, bd, br], F[ft, fd, fr],
-                       srb[qt, qd, qr], M[mt, md, mr], n, w, rate, has_mig)
+                _block(P[t, d, r], P[t + 1, d, r], births[t, d, r], _at(S, t, d, r), _at(Sb, t, d, r),
+                       _at(F, t, d, r), _at(srb, t, d, r), _at(M, t, d, r), n, w, rate, has_mig)
+
+
+@njit(inline="always", fastmath={"reassoc"})
+def _age_sums(X, lo, hi, out):  # pragma: no cover - compiled
+    """``out[g] = sum over both sexes of X[s, lo[g]:hi[g]]``."""
+    for g in range(lo.shape[0]):
+        total = 0.0
+        for s in range(2):
+            for a in range(lo[g], hi[g]):
+                total += X[s, a]
+        out[g] = total
+
+
+@njit(parallel=True, cache=True, nogil=True, fastmath={"reassoc"})
+def fused_sums(base, sums, births, lo, hi, chunk, S, Sb, F, srb, M, n, w, rate, has_mig):  # pragma: no cover - compiled
+    """As :func:`fused_steps`, but each year's state is kept only in a chunk's scratch buffers:
+    what is written is ``sums[t, d, r, g]``, the people of both sexes aged ``lo[g] .. hi[g] - 1``
+    in year ``t`` (``base`` is year 0), and the births. Nothing of the state's size is written."""
+    D, R, _, A = base.shape
+    T = births.shape[0]
+    n_chunks = (D * R + chunk - 1) // chunk
+    for c in prange(n_chunks):
+        k0 = c * chunk
+        m = min(D * R, k0 + chunk) - k0
+        cur = np.empty((m, 2, A), base.dtype)
+        nxt = np.empty((m, 2, A), base.dtype)
+        for j in range(m):
+            d = (k0 + j) // R
+            r = k0 + j - d * R
+            cur[j] = base[d, r]
+            _age_sums(cur[j], lo, hi, sums[0, d, r])
+        for t in range(T):
+            for j in range(m):
+                d = (k0 + j) // R
+                r = k0 + j - d * R
+                _block(cur[j], nxt[j], births[t, d, r], _at(S, t, d, r), _at(Sb, t, d, r), _at(F, t, d, r),
+                       _at(srb, t, d, r), _at(M, t, d, r), n, w, rate, has_mig)
+                _age_sums(nxt[j], lo, hi, sums[t + 1, d, r])
+            cur, nxt = nxt, cur

@@ -76,12 +76,15 @@ class PopulationProjection:
     """Result of :func:`project_population`.
 
     ``population[k]`` is the state after ``k`` steps, shape ``(T+1, D, R, 2, A)``;
-    ``births[k]`` are the births during step ``k`` by sex, shape ``(T, D, R, 2)``.
+    ``births[k]`` are the births during step ``k`` by sex, shape ``(T, D, R, 2)``. Asked for
+    ``age_sums``, ``sums[k]`` holds, instead of the state, the people of both sexes in each age
+    range after ``k`` steps, shape ``(T+1, D, R, G)``, and ``population`` is None.
     """
 
-    population: np.ndarray
+    population: np.ndarray | None
     births: np.ndarray
     step: int
+    sums: np.ndarray | None = None
 
 
 def project_population(
@@ -100,6 +103,7 @@ def project_population(
     engine: str = "auto",
     progress: bool = False,
     out: np.ndarray | None = None,
+    age_sums=None,
 ) -> PopulationProjection:
     """Project ``base`` forward by ``steps`` steps of ``step`` years (see the module docstring).
 
@@ -107,6 +111,12 @@ def project_population(
     ``out``, if given, is a ``(steps+1, D, R, 2, A)`` array of ``dtype`` to write the states
     into (reusing one buffer across runs saves the operating system's first-touch cost).
     Returns a :class:`PopulationProjection` with every year's state and the births.
+
+    ``age_sums``, a list of ``(first, end)`` age-group indices, keeps only the people of both
+    sexes in ``first .. end - 1`` for every year (e.g. school ages by level): on the numba engine
+    the state is then never held whole, so memory is ``(T+1) D R G`` numbers instead of
+    ``(T+1) D R 2 A``, and nothing of the state's size is written; the numpy engine, the
+    reference, projects the whole state and sums it.
     """
     _check_options(migration_kind, timing, step, engine, steps)
     dtype = np.dtype(dtype)
@@ -123,22 +133,29 @@ def project_population(
         sex_ratio_at_birth=sex_ratio_at_birth, migration=migration,
     )
     use_numba = engine == "numba" or (engine == "auto" and D * R * 2 * A >= AUTO_NUMBA_CELLS)
-    population = _output_buffer(out, (steps + 1, D, R, 2, A), dtype)
     births = np.empty((steps, D, R, 2), dtype=dtype)
+    rate, has_mig = migration_kind == "rate", migration is not None
+    w, n = dtype.type(TIMINGS[timing]), dtype.type(step)
+    if age_sums is not None:
+        lo, hi = _age_ranges(age_sums, A)
+        if use_numba:
+            sums = np.empty((steps + 1, D, R, len(lo)), dtype=dtype)
+            _kernel("fused_sums")(base, sums, births, lo, hi, _chunk(D * R), *inputs, n, w, rate, has_mig)
+            return PopulationProjection(population=None, births=births, step=step, sums=sums)
+    population = _output_buffer(out, (steps + 1, D, R, 2, A), dtype)
     population[0] = base
-    w = dtype.type(TIMINGS[timing])
-    n = dtype.type(step)
-    has_mig = migration is not None
     for first, last in _year_spans(steps, progress, use_numba):
         if use_numba:
-            _fused_steps()(population, births, first, last, _chunk(D * R), *inputs, n, w, migration_kind == "rate",
-                           has_mig)
+            _kernel("fused_steps")(population, births, first, last, _chunk(D * R), *inputs, n, w, rate, has_mig)
             continue
         _numpy_step(
             population[first], population[first + 1], births[first],
             *(inp[first] if inp.shape[0] > 1 else inp[0] for inp in inputs),
-            n, w, migration_kind == "rate", has_mig,
+            n, w, rate, has_mig,
         )
+    if age_sums is not None:
+        sums = np.stack([population[..., f:e].sum(axis=(-2, -1)) for f, e in zip(lo, hi)], axis=-1)
+        return PopulationProjection(population=None, births=births, step=step, sums=sums)
     return PopulationProjection(population=population, births=births, step=step)
 
 
@@ -237,24 +254,29 @@ def _numpy_step(N, out, births, S, Sb, F, srb, M, n, w, rate, has_mig):
         out += (1.0 - w) * M
 
 
-_FUSED = None
 MAX_CHUNK = 1024   # blocks a thread carries through the years together (1024 x 2 x 101 float64: 1.6 MB); measured
 
 
 def _chunk(blocks: int) -> int:
-    """Blocks per chunk of the compiled kernel: at most ``MAX_CHUNK``, and small enough to give
+    """Blocks per chunk of a compiled kernel: at most ``MAX_CHUNK``, and small enough to give
     every thread about four chunks."""
     import numba
 
     return max(1, min(MAX_CHUNK, -(-blocks // (4 * numba.get_num_threads()))))
 
 
+def _kernel(name: str):
+    """A compiled kernel of :mod:`capsim._kernels` (compiled once, cached on disk); numba is
+    imported only when one is used."""
+    from capsim import _kernels
 
-def _fused_steps():
-    """Compile (once, cached on disk) the fused kernel; numba is imported only when used."""
-    global _FUSED
-    if _FUSED is None:
-        from capsim._kernels import fused_steps
+    return getattr(_kernels, name)
 
-        _FUSED = fused_steps
-    return _FUSED
+
+def _age_ranges(ranges, A: int) -> tuple[np.ndarray, np.ndarray]:
+    """(first, end) index arrays of ``age_sums``, each range within the ``A`` age groups."""
+    pairs = np.asarray(list(ranges), dtype=np.int64).reshape(-1, 2)
+    if not len(pairs) or (pairs[:, 0] < 0).any() or (pairs[:, 1] > A).any() or (pairs[:, 0] >= pairs[:, 1]).any():
+        raise ValueError(f"The 'age_sums' parameter of project_population must be (first, end) pairs with "
+                         f"0 <= first < end <= {A}. Got {list(ranges)} instead.")
+    return np.ascontiguousarray(pairs[:, 0]), np.ascontiguousarray(pairs[:, 1])

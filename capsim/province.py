@@ -3,20 +3,23 @@
 A province of thousands of regions with hundreds of draws does not fit in memory as one
 state (3,000 regions x 200 draws x 2 sexes x 101 ages x 21 years is 20 GB in float64). Regions
 never interact in the core, so :func:`project_province` cuts them into blocks, projects each
-block with :func:`capsim.project_population` and keeps only its reduction: school-age pupils
-by level, as quantiles over draws. Blocks run on an engine (:mod:`capsim.engine`: this
+block with :func:`capsim.project_population` asked for the school ages' sums only
+(``age_sums``: the compiled kernel never holds a block's state whole, each year of it lives in
+a scratch buffer per thread) and keeps their reduction: school-age pupils by level, as
+quantiles over draws. Blocks run on an engine (:mod:`capsim.engine`: this
 process, or Dask workers), and the result is the same whichever runs them.
 
 Memory bound. A block of ``c`` regions holds (float64, ``T`` steps, ``A`` ages, ``D`` draws,
 ``L`` levels)::
 
-    bytes(c) = 8 c D [2 A (T+1)  (states)  + 2 T  (births)  + A  (fertility by draw)
+    bytes(c) = 8 c D [2 A  (the base state)  + 2 T  (births)  + A  (fertility by draw)
                       + 2 L (T+1)  (pupils by level and their sorted copy for quantiles)]
 
-and ``c`` is the largest block with ``bytes(c) <= memory_mb``. Each worker holds one block at a
-time (its state buffer is reused from block to block), so a worker's peak memory is about
-``memory_mb`` above its own baseline (Python, numpy, numba: about 150-250 MB); a worker running
-several threads holds one block per thread.
+and ``c`` is the largest block with ``bytes(c) <= memory_mb``; the state of the later years is
+not in it (the kernel's scratch, at most 1,024 blocks of 2 A numbers per thread, is a few MB).
+Each worker holds one block at a time, so a worker's peak memory is about ``memory_mb`` above
+its own baseline (Python, numpy, numba: about 150-250 MB); a worker running several threads
+holds one block per thread.
 
 The inputs of a block come from ``province.inputs(start, stop)``, so a worker builds or reads
 only its own regions; :class:`SyntheticProvince` makes a reproducible synthetic one.
@@ -25,14 +28,12 @@ only its own regions; :class:`SyntheticProvince` makes a reproducible synthetic 
 from __future__ import annotations
 
 import os
-import threading
 from dataclasses import dataclass
 
 import numpy as np
 
 LEVEL_AGES = {"kindergarten": (3, 6), "primary": (6, 12), "junior": (12, 15), "senior": (15, 18)}
 QUANTILES = (0.1, 0.5, 0.9)
-_BUFFERS = threading.local()  # per thread: one reusable state buffer (see the module docstring)
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ class ProvinceResult:
 
 def block_bytes(regions: int, draws: int, steps: int, ages: int, levels: int = len(LEVEL_AGES)) -> int:
     """Memory of a block of ``regions`` (module docstring)."""
-    return 8 * regions * draws * (2 * ages * (steps + 1) + 2 * steps + ages + 2 * levels * (steps + 1))
+    return 8 * regions * draws * (2 * ages + 2 * steps + ages + 2 * levels * (steps + 1))
 
 
 def block_size(province, memory_mb: float) -> int:
@@ -113,8 +114,6 @@ def project_province(province, memory_mb: float = 1024, engine=None, progress: b
             out[:, :, start:start + pupils.shape[2]] = pupils
             rss[pid] = peak
             bar.update()
-    if engine.workers == 1:
-        _BUFFERS.state = None               # the caller keeps no block-sized buffer after the call
     return ProvinceResult(out, QUANTILES, tuple(LEVEL_AGES), c, len(blocks), rss)
 
 
@@ -128,26 +127,9 @@ def project_block(args) -> tuple:
 
         numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))   # this machine's cores
     kw = province.inputs(start, stop)
-    base = kw.pop("base")
-    shape = (kw["steps"] + 1,) + base.shape
-    buffer = getattr(_BUFFERS, "state", None)
-    if buffer is None or buffer.size < np.prod(shape):
-        _BUFFERS.state = None                                  # drop the old one before the new one
-        buffer = _BUFFERS.state = np.empty(int(np.prod(shape)))
-    pop = project_population(base, out=buffer[: int(np.prod(shape))].reshape(shape), **kw).population
-    pupils = np.quantile(school_age(pop), QUANTILES, axis=1)   # (Q, T+1, c, L)
+    sums = project_population(kw.pop("base"), engine="numba", age_sums=list(LEVEL_AGES.values()), **kw).sums
+    pupils = np.quantile(sums, QUANTILES, axis=1)              # (Q, T+1, c, L)
     return pupils, os.getpid(), _peak_rss_mb()
-
-
-def school_age(pop: np.ndarray) -> np.ndarray:
-    """(..., 2, A) people -> (..., L) children of each level's ages, both sexes: one matrix
-    product ``pop[..., 2A] @ W[2A, L]`` with ``W = 1`` where an age belongs to a level (a single
-    pass over the state, about twice as fast as summing slices)."""
-    A = pop.shape[-1]
-    W = np.zeros((2, A, len(LEVEL_AGES)))
-    for j, (lo, hi) in enumerate(LEVEL_AGES.values()):
-        W[:, lo:hi, j] = 1.0
-    return (pop.reshape(-1, 2 * A) @ W.reshape(2 * A, -1)).reshape(pop.shape[:-2] + (len(LEVEL_AGES),))
 
 
 def _peak_rss_mb() -> float:

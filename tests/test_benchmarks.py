@@ -123,3 +123,13 @@ def test_core_report_ratios_come_from_the_rounds():
     assert report._ratio(rounds, report.COPIES, "core") == (2.0 / 5.0, 2.0 / 8.0, 3.0 / 5.0)
     best_leslie, low, high = report._ratio(rounds, report.LESLIES, "core")
     assert best_leslie == 50.0 / 5.0 and (low, high) == (9.0, 10.0)
+
+
+def test_the_province_section_of_the_readme_is_the_stored_run():
+    """``bench_province.py --record`` copies its output into the README: the two agree."""
+    stored = (BENCHMARKS / "results" / "province.txt").read_text(encoding="utf-8")
+    page = (BENCHMARKS / "README.md").read_text(encoding="utf-8")
+    start = "<!-- bench_province results: written by bench_province.py --record; do not edit by hand -->"
+    section = page.split(start, 1)[1].split("<!-- end of bench_province results -->", 1)[0]
+    assert section == "\n```\n" + stored + "```\n"
+    assert "bare kernel" in stored and "in-process" in stored

@@ -13,10 +13,10 @@ SMALL = SyntheticProvince(regions=120, draws=12, steps=8)
 def test_block_size_is_the_largest_within_the_bound():
     c = block_size(SMALL, memory_mb=3)
     assert block_bytes(c, 12, 8, 101) <= 3 * 2**20 < block_bytes(c + 1, 12, 8, 101)
-    # by hand: 8 bytes x 12 draws x (2*101*9 + 2*8 + 101 + 2*4*9) = 186,528 bytes per region
-    assert block_bytes(1, 12, 8, 101) == 8 * 12 * (1818 + 16 + 101 + 72)
+    # by hand: 8 bytes x 12 draws x (2*101 + 2*8 + 101 + 2*4*9) = 37,536 bytes per region (no later states)
+    assert block_bytes(1, 12, 8, 101) == 8 * 12 * (202 + 16 + 101 + 72)
     with pytest.raises(ValueError, match="memory_mb"):
-        block_size(SyntheticProvince(draws=200), memory_mb=1)
+        block_size(SyntheticProvince(draws=200), memory_mb=0.5)
 
 
 def test_blocks_give_the_numbers_of_one_whole_projection():
