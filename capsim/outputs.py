@@ -63,7 +63,8 @@ def write_files(out_dir, tables: dict, figures: dict | None = None, texts: dict 
         if keep_existing and out_dir.is_dir():
             shutil.copytree(out_dir, tmp, dirs_exist_ok=True)
         names = _write_into(tmp, tables, figures or {}, texts or {}, blobs or {})
-        _mark(tmp, command, scenario, sorted(set(os.listdir(tmp)) - {MARKER}), text_columns(tables))
+        kept = (read_marker(out_dir) or {}).get("text_columns", {}) if keep_existing else {}
+        _mark(tmp, command, scenario, sorted(set(os.listdir(tmp)) - {MARKER}), {**kept, **text_columns(tables)})
         swap_in(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

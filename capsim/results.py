@@ -47,7 +47,7 @@ def _summary(res):
 def _targets(res):
     from capsim.targets import evaluate, residents_table
 
-    if not res.scenario.targets:
+    if not res.scenario.targets or res.projection is None or res.assessment_before is None:
         return None
     stages = {"before": res.assessment, "after": res.assessment_after_plan}
     return evaluate(res.scenario, residents_table(res.projection, res.scenario.standards.quantile), stages)
@@ -56,6 +56,8 @@ def _targets(res):
 def _ledger(res):
     from capsim.ledger import ledger
 
+    if res.assessment_before is None:
+        return None
     table = ledger(res)
     return table if len(table) else None
 
@@ -63,8 +65,8 @@ def _ledger(res):
 def _places(res):
     """kind (regions, schools, projects, areas), id, x, y: the points the inputs give, for maps.
     A kind is left out unless every one of its rows has a point."""
-    kinds = {"regions": _region_points(res.projection.regions),
-             "schools": _points(res.assessment_before.network),
+    kinds = {"regions": _region_points(res.projection.regions if res.projection is not None else None),
+             "schools": _points(res.assessment_before.network if res.assessment_before is not None else None),
              "projects": _points(res.plan.projects if res.plan is not None else None),
              "areas": res.plan.areas if res.plan is not None else None}
     frames = [xy.assign(kind=kind) for kind, xy in kinds.items()

@@ -90,3 +90,24 @@ def test_the_comparison_script_finds_a_changed_figure_and_ignores_timings(saved,
     schedule = pd.read_csv(copy / "schedule.csv", encoding="utf-8-sig")
     schedule.assign(seats=schedule.seats + 1).to_csv(copy / "schedule.csv", index=False)
     assert compare(out, copy) == 1 and "DIFFERS    schedule.csv" in capsys.readouterr().out
+
+
+def test_a_results_of_a_projection_alone_has_its_tables_and_no_others(tiny):
+    sc = capsim.load_scenario(tiny / "scenario.toml", use=["deterministic"])
+    res = capsim.Results(sc, projection=capsim.project(sc))
+    assert set(res.tables()) == {"students_by_level", "students", "population", "births", "regions"}
+    assert res.assessment is None and not res.has_plan
+
+
+def test_a_report_rebuilt_in_the_folder_still_reads_back_whole(saved, tmp_path):
+    """``capsim report DIR`` rewrites the folder's marker: the text columns it lists survive."""
+    import shutil
+
+    from capsim.cli import main
+
+    res, out = saved
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    assert main(["report", str(copy), "--quiet"]) == 0
+    back = read_results(copy)
+    pd.testing.assert_frame_equal(back.plan_summary, res.plan_summary, check_dtype=False)
