@@ -117,7 +117,8 @@ def _age_sums(X, lo, hi, out):  # pragma: no cover - compiled
 
 @njit(parallel=True, cache=True, nogil=True, fastmath={"reassoc"})
 def fused_sums(base, sums, births, lo, hi, chunk, S, Sb, F, srb, M, n, w, rate, has_mig):  # pragma: no cover - compiled
-    """As :func:`fused_steps`, but each year's state is kept only in a chunk's scratch buffers:
+    """As :func:`fused_steps`, but each year's state is kept only in a chunk's two scratch buffers
+    (this year's and the next, ``2 x chunk x 2 x A`` numbers per thread):
     what is written is ``sums[t, d, r, g]``, the people of both sexes aged ``lo[g] .. hi[g] - 1``
     in year ``t`` (``base`` is year 0), and the births. Nothing of the state's size is written."""
     D, R, _, A = base.shape

@@ -115,8 +115,9 @@ def project_population(
     ``age_sums``, a list of ``(first, end)`` age-group indices, keeps only the people of both
     sexes in ``first .. end - 1`` for every year (e.g. school ages by level): on the numba engine
     the state is then never held whole, so memory is ``(T+1) D R G`` numbers instead of
-    ``(T+1) D R 2 A``, and nothing of the state's size is written; the numpy engine, the
-    reference, projects the whole state and sums it.
+    ``(T+1) D R 2 A``, and nothing of the state's size is written (``out`` is not used, and the
+    run is one call: no progress bar); the numpy engine, the reference, projects the whole
+    state and sums it.
     """
     _check_options(migration_kind, timing, step, engine, steps)
     dtype = np.dtype(dtype)

@@ -29,6 +29,7 @@ import shutil
 import uuid
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from capsim.errors import OutputError, Problem
@@ -63,8 +64,9 @@ def write_files(out_dir, tables: dict, figures: dict | None = None, texts: dict 
         if keep_existing and out_dir.is_dir():
             shutil.copytree(out_dir, tmp, dirs_exist_ok=True)
         names = _write_into(tmp, tables, figures or {}, texts or {}, blobs or {})
-        kept = (read_marker(out_dir) or {}).get("text_columns", {}) if keep_existing else {}
-        _mark(tmp, command, scenario, sorted(set(os.listdir(tmp)) - {MARKER}), {**kept, **text_columns(tables)})
+        old = (read_marker(out_dir) or {}) if keep_existing else {}
+        kinds = {key: {**old.get(key, {}), **make(tables)} for key, make in COLUMN_KINDS.items()}
+        _mark(tmp, command, scenario, sorted(set(os.listdir(tmp)) - {MARKER}), kinds)
         swap_in(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -180,23 +182,33 @@ def read_marker(folder: Path) -> dict | None:
 def text_columns(tables: dict) -> dict:
     """CSV name -> its text columns, so that a reader knows an empty cell there is '' (not a
     missing number) and ``007`` is an id (not 7)."""
-    return {f"{name}.csv": [c for c in frame.columns if _is_text(frame[c])] for name, frame in tables.items()}
+    return {f"{name}.csv": [c for c in frame.columns if _is_kind(frame[c], str)] for name, frame in tables.items()}
 
 
-def _is_text(column: pd.Series) -> bool:
+def flag_columns(tables: dict) -> dict:
+    """CSV name -> its yes/no columns that may be unknown (True, False or None: written as
+    ``True``, ``False`` or an empty cell), so that a reader gives None back, not NaN."""
+    return {f"{name}.csv": [c for c in frame.columns if frame[c].dtype == object and _is_kind(frame[c], bool)]
+            for name, frame in tables.items()}
+
+
+def _is_kind(column: pd.Series, kind: type) -> bool:
     if column.dtype == object:
         values = column.dropna()
-        return len(values) > 0 and all(isinstance(v, str) for v in values)
-    return pd.api.types.is_string_dtype(column)
+        return len(values) > 0 and all(isinstance(v, (kind, np.bool_) if kind is bool else kind) for v in values)
+    return kind is str and pd.api.types.is_string_dtype(column)
 
 
-def _mark(folder: Path, command: str, scenario: str, files: list[str], text: dict | None = None) -> None:
+COLUMN_KINDS = {"text_columns": text_columns, "flag_columns": flag_columns}
+
+
+def _mark(folder: Path, command: str, scenario: str, files: list[str], kinds: dict | None = None) -> None:
     """The marker: who wrote the folder, its file names, a SHA-256 of each file written and the
-    text columns of each table (:func:`text_columns`)."""
+    text and yes/no columns of each table (:data:`COLUMN_KINDS`)."""
     digests = {name: _digest(folder / name) for name in files if (folder / name).is_file()}
     record = {"tool": "capsim", "command": command, "scenario": str(scenario), "files": files,
               "sha256": digests, "written": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-              "pid": os.getpid(), "text_columns": text or {}}
+              "pid": os.getpid(), **(kinds or {})}
     (folder / MARKER).write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
 
 

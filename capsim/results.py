@@ -206,21 +206,62 @@ def read_results(folder) -> Results:
     if missing:
         raise DataError([Problem(str(folder / name), "is missing.", None,
                                  "give the folder written by `capsim run SCENARIO --out DIR`.") for name in missing])
-    text = (read_marker(folder) or {}).get("text_columns", {})
-    saved = {t.name: _read_csv(path, text.get(path.name)) for t in CATALOGUE
+    marker = read_marker(folder) or {}
+    text, flags = marker.get("text_columns", {}), marker.get("flag_columns", {})
+    saved = {t.name: _read_csv(path, text.get(path.name), flags.get(path.name, [])) for t in CATALOGUE
              if (path := folder / f"{t.name}.csv").is_file()}
-    return Results(saved_scenario(folder), saved=saved)
+    scenario = saved_scenario(folder)
+    return Results(scenario, saved={**saved, **_older_folder(saved, scenario.data)})
 
 
 IDS = ("region", "school", "area", "id", "project", "level", "into", "name")   # text in a folder without a list
 
 
-def _read_csv(path: Path, text: list | None) -> pd.DataFrame:
+def _read_csv(path: Path, text: list | None, flags: list) -> pd.DataFrame:
     """A saved table as written: its ``text`` columns (the folder's marker lists them) as text,
-    an empty cell there '' (not missing); without that list, the columns :data:`IDS` are text."""
+    an empty cell there '' (not missing; ``NA`` or ``null`` stay ids), its ``flags`` True, False
+    or None; without the text list (an older folder), the columns :data:`IDS` are text."""
     text = list(IDS) if text is None else text
-    table = pd.read_csv(path, encoding="utf-8-sig", dtype=dict.fromkeys(text, str))
-    return table.fillna({c: "" for c in text if c in table})
+    table = pd.read_csv(path, encoding="utf-8-sig", dtype=dict.fromkeys([*text, *flags], str),
+                        keep_default_na=False, na_values={c: [""] for c in pd.read_csv(path, nrows=0).columns
+                                                          if c not in text and c not in flags})
+    table = table.fillna({c: "" for c in text if c in table})
+    for c in flags:
+        table[c] = table[c].map({"True": True, "False": False}).astype(object).where(table[c] != "", None)
+    return table
+
+
+COORDINATES = (("lon", "lat"), ("x", "y"))
+
+
+def _older_folder(saved: dict, data) -> dict:
+    """The ``regions`` and ``places`` tables a folder written before runs kept them lacks, taken
+    from the scenario's data tables where those still exist (nothing otherwise)."""
+    found = {}
+    if "regions" not in saved and data.regions is not None and Path(data.regions).is_file():
+        table = pd.read_csv(data.regions, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+        if {"region", "name"} <= set(table.columns):
+            found["regions"] = table[["region", "name"]].drop_duplicates("region")
+    if "places" not in saved:
+        frames = [xy.assign(kind=kind) for kind, ident in (("regions", "region"), ("schools", "id"),
+                                                          ("projects", "id"), ("areas", "area"))
+                  if (xy := _points_of(getattr(data, kind, None), ident)) is not None]
+        if frames:
+            found["places"] = pd.concat(frames, ignore_index=True)[["kind", "id", "x", "y"]]
+    return found
+
+
+def _points_of(path, ident: str) -> pd.DataFrame | None:
+    """id, x, y of a data table giving every row a point (``lon, lat`` or ``x, y``), else None."""
+    if path is None or not Path(path).is_file():
+        return None
+    table = pd.read_csv(path, encoding="utf-8-sig", dtype={ident: str}, keep_default_na=False)
+    for x, y in COORDINATES:
+        if {ident, x, y} <= set(table.columns):
+            xy = pd.DataFrame({"id": table[ident], "x": pd.to_numeric(table[x], errors="coerce"),
+                               "y": pd.to_numeric(table[y], errors="coerce")}).drop_duplicates("id")
+            return xy if len(xy) and xy[["x", "y"]].notna().all().all() else None
+    return None
 
 
 def saved_scenario(folder):

@@ -355,6 +355,8 @@ def _tables(cases, done: dict, keys: list) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def _save_tables(folder: Path, table: pd.DataFrame, projects: pd.DataFrame) -> None:
-    """The summary table and the chosen projects, each replaced whole."""
+    """The summary table and the chosen projects, each replaced whole; a figure drawn from the
+    tables before is removed, so none is left that no longer matches them."""
     for name, frame in zip(TABLE_FILES, (table, projects)):
         write_atomic(folder / name, frame.to_csv(index=False), encoding="utf-8-sig")  # Excel reads Chinese
+    (folder / FIGURE).unlink(missing_ok=True)

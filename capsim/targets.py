@@ -131,7 +131,7 @@ def verdicts(table: pd.DataFrame, scenario) -> pd.DataFrame:
             sense = INDICATORS[target.indicator][1]
             worst = known.loc[known.value.idxmin() if sense == ">=" else known.value.idxmax()] if len(known) else None
             out.append({"target": name, "stage": stage,
-                        "met_in_year": None if part.empty or part.met.iloc[0] is None else bool(part.met.iloc[0]),
+                        "met_in_year": None if part.empty or pd.isna(part.met.iloc[0]) else bool(part.met.iloc[0]),
                         "holds_from": _holds_from(known), "years_missed": " ".join(map(str, missed.year)),
                         "worst_value": np.nan if worst is None else worst.value,
                         "worst_year": np.nan if worst is None else worst.year,

@@ -3,7 +3,7 @@ after a change that should not move any figure:
 
     python scripts/compare_runs.py out/before out/after
 
-Prints each CSV both folders hold as identical or where it first differs (solver and build
+Prints each CSV both folders hold as identical (every value exactly) or where it first differs (solver and build
 timings, columns ending in ``_seconds``, are left out), and the files only one holds. Exit 1
 when a shared table differs.
 """
@@ -26,7 +26,7 @@ def compare(a: Path, b: Path) -> int:
         x, y = (pd.read_csv(folder / file, encoding="utf-8-sig") for folder in (a, b))
         x, y = (t.drop(columns=[c for c in t.columns if c.endswith("_seconds")]) for t in (x, y))
         try:
-            pd.testing.assert_frame_equal(x, y)
+            pd.testing.assert_frame_equal(x, y, check_exact=True)
             print(f"identical  {file}")
         except AssertionError as exc:
             differ += 1

@@ -111,3 +111,38 @@ def test_a_report_rebuilt_in_the_folder_still_reads_back_whole(saved, tmp_path):
     assert main(["report", str(copy), "--quiet"]) == 0
     back = read_results(copy)
     pd.testing.assert_frame_equal(back.plan_summary, res.plan_summary, check_dtype=False)
+
+
+def test_ids_that_read_as_missing_and_unknown_verdicts_come_back_as_written(saved, tmp_path):
+    """``NA`` or ``null`` is an id, not a missing value; a yes/no column with unknowns (a
+    target's ``met``) comes back True, False or None, never NaN (which would read as met)."""
+    from capsim.outputs import write_results
+    from capsim.targets import verdicts
+
+    res, _ = saved
+    tables = res.tables()
+    tables["regions"] = pd.DataFrame({"region": ["NA", "null"], "name": ["甲区", ""]})
+    met = [None if i % 3 == 0 else bool(i % 2) for i in range(len(tables["targets"]))]
+    tables["targets"] = tables["targets"].assign(met=pd.Series(met, dtype=object))
+    write_results(tmp_path / "out", tables, res.scenario)
+    back = read_results(tmp_path / "out")
+    assert back.regions.region.tolist() == ["NA", "null"] and back.regions.name.tolist() == ["甲区", ""]
+    assert back.targets.met.tolist() == met
+    pd.testing.assert_frame_equal(verdicts(back.targets, res.scenario), verdicts(tables["targets"], res.scenario))
+
+
+def test_a_folder_from_before_runs_kept_names_and_points_takes_them_from_its_data(tiny, tmp_path):
+    """An older folder has no regions.csv or places.csv: names and points come from the
+    scenario's data tables while they exist, so its report still names districts in Chinese."""
+    from capsim.reports import from_folder
+
+    (tiny / "regions.csv").write_text("region,name,lon,lat\nnorth,北区,101.78,36.64\nsouth,南区,101.77,36.60\n",
+                                      encoding="utf-8")
+    res = capsim.run(capsim.load_scenario(tiny / "scenario.toml", use=["deterministic"]))
+    capsim.report(res, tmp_path / "out")
+    for name in ("regions.csv", "places.csv"):
+        (tmp_path / "out" / name).unlink()
+    back = read_results(tmp_path / "out")
+    assert back.regions.name.tolist() == ["北区", "南区"] and back.places.kind.unique().tolist() == ["regions"]
+    t = from_folder(tmp_path / "out")
+    assert t.chinese and t.region("south") == "南区" and list(t.places) == ["regions"]
