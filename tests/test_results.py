@@ -146,3 +146,14 @@ def test_a_folder_from_before_runs_kept_names_and_points_takes_them_from_its_dat
     assert back.regions.name.tolist() == ["北区", "南区"] and back.places.kind.unique().tolist() == ["regions"]
     t = from_folder(tmp_path / "out")
     assert t.chinese and t.region("south") == "南区" and list(t.places) == ["regions"]
+
+
+def test_a_forecast_only_run_without_schools_or_projects_gets_its_report(tiny, tmp_path):
+    """No school list, no projects: the report and workbook are still written (a column with no
+    text in it once stopped the workbook) and the folder reads back."""
+    sc = capsim.load_scenario(tiny / "scenario.toml", use=["deterministic"])
+    sc = sc.model_copy(update={"data": sc.data.model_copy(update={"projects": None, "schools": None,
+                                                                    "school_grades": None})})
+    capsim.report(capsim.run(sc), tmp_path / "out")
+    assert (tmp_path / "out" / "capsim_tables.xlsx").stat().st_size > 5_000
+    assert not read_results(tmp_path / "out").has_plan

@@ -136,4 +136,5 @@ def _write_cells(sheet, frame: pd.DataFrame) -> None:
 def _width(values: pd.Series) -> int:
     if values.dtype != object or not len(values):
         return 10
-    return int(values.head(200).astype(str).str.len().max()) + 2
+    longest = values.head(200).astype(str).str.len().max()      # NaN when every cell is empty
+    return 10 if pd.isna(longest) else int(longest) + 2
