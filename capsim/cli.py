@@ -332,8 +332,8 @@ def _robust(args) -> int:
     out = _out_folder(args, scenario, "robust")
     result = compare_plans(scenario, quantiles=args.quantile or [0.9], sample=args.sample, progress=not args.quiet)
     tables = {"robust_plans": result.table, "robust_draws": result.draws, "robust_schedules": result.schedules}
-    paths = write_results(out, tables, scenario, blobs={"robust_regret.png": png_bytes(plot_regret(result.draws), dpi=150)}, command="robust",
-                          force=args.force)
+    figure = {"robust_regret.png": png_bytes(plot_regret(result.draws), dpi=150)}
+    paths = write_results(out, tables, scenario, blobs=figure, command="robust", force=args.force)
     if not args.quiet:
         print(robust_summary(result.table))
         print(f"wrote {len(paths)} files to {out}")

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
-RESOLVED = "scenario.resolved.toml"
+from capsim.geo import COLUMNS as COORDINATES
+from capsim.outputs import RESOLVED
 
 
 @dataclass(frozen=True)
@@ -182,7 +183,8 @@ class Results:
 
     def __repr__(self) -> str:
         name = getattr(self.scenario, "name", "?")
-        return f"<capsim Results of {name!r}: {len(self.tables())} tables{'' if self.has_plan else ', no plan'}>"
+        where = "read back" if self.saved is not None else "fresh"
+        return f"<capsim Results of {name!r}, {where}, {'with a plan' if self.has_plan else 'no plan'}>"
 
 
 def _attribute(entry: ResultTable) -> property:
@@ -223,15 +225,11 @@ def _read_csv(path: Path, text: list | None, flags: list) -> pd.DataFrame:
     or None; without the text list (an older folder), the columns :data:`IDS` are text."""
     text = list(IDS) if text is None else text
     table = pd.read_csv(path, encoding="utf-8-sig", dtype=dict.fromkeys([*text, *flags], str),
-                        keep_default_na=False, na_values={c: [""] for c in pd.read_csv(path, nrows=0).columns
-                                                          if c not in text and c not in flags})
+                        keep_default_na=False, na_values=[""])          # only an empty cell is missing
     table = table.fillna({c: "" for c in text if c in table})
     for c in flags:
-        table[c] = table[c].map({"True": True, "False": False}).astype(object).where(table[c] != "", None)
+        table[c] = table[c].map({"True": True, "False": False}).astype(object).where(table[c].notna(), None)
     return table
-
-
-COORDINATES = (("lon", "lat"), ("x", "y"))
 
 
 def _older_folder(saved: dict, data) -> dict:
@@ -256,7 +254,7 @@ def _points_of(path, ident: str) -> pd.DataFrame | None:
     if path is None or not Path(path).is_file():
         return None
     table = pd.read_csv(path, encoding="utf-8-sig", dtype={ident: str}, keep_default_na=False)
-    for x, y in COORDINATES:
+    for x, y in COORDINATES.values():
         if {ident, x, y} <= set(table.columns):
             xy = pd.DataFrame({"id": table[ident], "x": pd.to_numeric(table[x], errors="coerce"),
                                "y": pd.to_numeric(table[y], errors="coerce")}).drop_duplicates("id")

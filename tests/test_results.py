@@ -46,7 +46,7 @@ def test_the_summary_and_report_read_back_say_what_the_run_said(saved):
 
     res, out = saved
     assert plan_summary(read_results(out)) == plan_summary(res)
-    assert repr(read_results(out)).startswith("<capsim Results of 'tiny'")
+    assert repr(read_results(out)) == "<capsim Results of 'tiny', read back, with a plan>"
 
 
 def test_a_folder_without_its_tables_is_refused_naming_each(tmp_path):

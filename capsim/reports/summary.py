@@ -109,18 +109,18 @@ def pad(text: str, width: int) -> str:
     return text + " " * max(width - _width(text), 0)
 
 
-def decision_lines(plan, chinese: bool) -> list[str]:
-    """The schools the plan closes and converts, counted by year and by conversion (none: no line)."""
+def decision_lines(res, chinese: bool) -> list[str]:
+    """The schools a run's plan closes and converts, counted by year and by conversion (none: no line)."""
     lines = []
-    if plan.closures is not None and len(plan.closures):
-        by_year = plan.closures.groupby("year").size()
-        lines.append(f"closes {len(plan.closures)} schools 撤并 (closures.csv): "
+    if res.closures is not None and len(res.closures):
+        by_year = res.closures.groupby("year").size()
+        lines.append(f"closes {len(res.closures)} schools 撤并 (closures.csv): "
                      + ", ".join(f"{n} from {year}" for year, n in by_year.items()))
-    if plan.conversions is not None and len(plan.conversions):
-        by_kind = plan.conversions.groupby(["level", "into"]).size()
-        lines.append(f"converts {len(plan.conversions)} schools 改建 (conversions.csv): "
+    if res.conversions is not None and len(res.conversions):
+        by_kind = res.conversions.groupby(["level", "into"]).size()
+        lines.append(f"converts {len(res.conversions)} schools 改建 (conversions.csv): "
                      + ", ".join(f"{n} {a} → {b}" for (a, b), n in by_kind.items())
-                     + f"; refit {money(plan.conversions.cost_yuan.sum(), chinese)}")
+                     + f"; refit {money(res.conversions.cost_yuan.sum(), chinese)}")
     return lines
 
 
