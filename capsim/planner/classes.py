@@ -40,7 +40,7 @@ room. Shortfalls are penalised like any seat-year short (:mod:`capsim.planner.mo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -90,6 +90,7 @@ class Cohorts:
     closable_pool: np.ndarray | None = None   # (C,) pool of each
     closable_rooms: np.ndarray | None = None  # (C, L, Y) lawful classrooms each holds
     conversions: Conversions | None = None   # with plan.conversions: the schools the plan may convert
+    copies: int = 1                           # the pools repeat once per demand sample (:func:`sampled`)
 
     def class_size(self) -> np.ndarray:
         """(K, Y) most pupils a class of the cohort in each cell and year holds."""
@@ -98,6 +99,14 @@ class Cohorts:
 
     def pool_of(self, projects) -> np.ndarray:
         return projects.region if self.project_pool is None else self.project_pool
+
+    def in_every_copy(self, pool: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(pools, positions): each pool of the first copy in every copy (``s * Z + pool`` for
+        sample ``s``, ``Z`` pools a copy), and the position in ``pool`` each came from."""
+        pool = np.asarray(pool)
+        Z = self.rooms.shape[0] // self.copies
+        at = np.tile(np.arange(pool.size), self.copies)
+        return np.repeat(np.arange(self.copies) * Z, pool.size) + pool[at], at
 
     def to_regions(self, values: np.ndarray, n_regions: int) -> np.ndarray:
         """``values`` (Z, ...) summed over the pools of each region: (R, ...)."""
@@ -349,6 +358,27 @@ def _within_rooms(base, cells, G, rooms) -> np.ndarray:
     return np.floor(base * factor[:, cells.level] + 1e-9)
 
 
+def sampled(c: Cohorts, pupils: np.ndarray) -> Cohorts:
+    """The cohorts of ``S`` equally likely samples of demand ``pupils`` (Z, K, Y, S): the model
+    of a two-stage stochastic program (``capsim robust``). The pools repeat once per sample (pool
+    ``z`` of sample ``s`` is ``s * Z + z``) with their classrooms and base classes; the openings,
+    closures and conversions are shared (their classrooms count in every copy,
+    :func:`_classes_less_rooms`), and each copy's classes, shortfall, rent and empty rooms are its
+    own, each weighing ``1 / S`` in the objective (:func:`capsim.planner.model.samples`)::
+
+        size K[s Z + r, k, t] + short[s Z + r, k, t] >= pupils[r, k, t, s]      every sample s
+
+    At school granularity a pool's pupils are chosen by the plan (:mod:`capsim.planner.entrants`),
+    which has no samples: plan by region or zone."""
+    if c.entrants is not None or c.copies != 1:
+        raise ValueError("samples of demand are planned by region or zone, once")
+    Z, K, Y, S = pupils.shape
+    region = np.arange(Z) if c.pool_region is None else c.pool_region
+    return replace(c, pupils=np.moveaxis(pupils, 3, 0).reshape(S * Z, K, Y), rooms=np.tile(c.rooms, (S, 1, 1)),
+                   base=np.tile(c.base, (S, 1)), pool_region=np.tile(region, S), pools=tuple(c.pools) * S,
+                   copies=S)
+
+
 def number(c: Cohorts, start: int) -> np.ndarray:
     """(R, K, Y) variable number of the classes of the cohort in each cell and year."""
     return start + np.arange(c.pupils.size).reshape(c.pupils.shape)
@@ -428,7 +458,8 @@ def _classes_less_rooms(m):
     conv[v, t] + mb[r, l, t]`` (the third with ``plan.closures``: the rooms of the pool's schools
     closed by then; the next two with ``plan.conversions``: a converted school's rooms leave its
     old level and give the new one its gain; the last with ``plan.mothball_cost``: the rooms
-    mothballed), one row per pool, level and year (``r * L + l) * Y + t``)."""
+    mothballed), one row per pool, level and year (``r * L + l) * Y + t``). With copies
+    (:func:`sampled`) the openings, closures and conversions count in their pool of every copy."""
 
     c = m.inputs.cohorts
     R, L, Y = c.rooms.shape
@@ -438,24 +469,27 @@ def _classes_less_rooms(m):
     cols = [m.k_index.reshape(-1)]
     data = [np.ones(r.size)]
     var, proj, ty = standing(m)
-    region = c.pool_of(m.inputs.projects)[proj]
-    for lv in range(L):
+    for lv in range(L):                # with copies (samples of demand) in every copy's pool
         adds = c.project_rooms[proj, lv]
-        nz = adds > 0
-        rows.append((region[nz] * L + lv) * Y + ty[nz]); cols.append(var[nz]); data.append(-adds[nz].astype(float))
+        nz = np.flatnonzero(adds > 0)
+        pool, at = c.in_every_copy(c.pool_of(m.inputs.projects)[proj[nz]])
+        rows.append((pool * L + lv) * Y + ty[nz][at]); cols.append(var[nz][at]); data.append(-adds[nz][at].astype(float))
     if m.shut_index is not None:       # a closed school's classrooms are gone: + rooms_s shut[s, t]
         s, lv, t = np.nonzero(c.closable_rooms)
-        rows.append((c.closable_pool[s] * L + lv) * Y + t); cols.append(m.shut_index[s, t])
-        data.append(c.closable_rooms[s, lv, t])
+        pool, at = c.in_every_copy(c.closable_pool[s])
+        rows.append((pool * L + lv[at]) * Y + t[at]); cols.append(m.shut_index[s, t][at])
+        data.append(c.closable_rooms[s, lv, t][at])
     if m.mothball_index is not None:   # mothballed rooms hold no class and are not empty: + mb[r, l, t]
         n = c.rooms.size
         rows.append(np.arange(n)); cols.append(m.mothball_index.reshape(-1)); data.append(np.ones(n))
     if m.convert_index is not None:    # a converted school's rooms leave its level and join another's
         v = c.conversions
         i, t = (a.reshape(-1) for a in np.indices(m.convert_index.shape))
-        rows.append((v.pool[i] * L + v.level_from[i]) * Y + t); cols.append(m.convert_index[i, t])
+        pool, at = c.in_every_copy(v.pool[i])
+        i, t = i[at], t[at]
+        rows.append((pool * L + v.level_from[i]) * Y + t); cols.append(m.convert_index[i, t])
         data.append(v.rooms[i, t])
-        rows.append((v.pool[i] * L + v.level_to[i]) * Y + t); cols.append(m.convert_index[i, t])
+        rows.append((pool * L + v.level_to[i]) * Y + t); cols.append(m.convert_index[i, t])
         data.append(-v.gain[i, t])
     return rows, cols, data
 

@@ -62,7 +62,10 @@ pupils no class takes.
 With ``need`` of shape ``(R, L, Y, S)`` the model is a two-stage stochastic program over ``S``
 equally likely samples of demand (e.g. forecast draws): the openings ``x`` are shared,
 ``rent`` and ``short`` get the sample axis, the capacity and budget families hold in every
-sample, and the objective counts their expected cost (each sample weighs ``1/S``).
+sample, and the objective counts their expected cost (each sample weighs ``1/S``). The class
+model does the same by repeating its pools once per sample
+(:func:`capsim.planner.classes.sampled`): openings, closures and conversions shared, each
+sample's classes, shortfall, rent, empty and mothballed rooms its own, each weighing ``1/S``.
 
 Each ``define_*`` returns one family ``(name, A, sense, rhs)`` with ``A`` a sparse matrix over
 all variables; the solver back ends only read these arrays. :mod:`capsim.planner.variables`
@@ -148,8 +151,8 @@ def build(inputs: PlanInputs) -> Model:
     n += cells
     k_index = None
     if inputs.cohorts is not None:
-        if samples(inputs) > 1 or inputs.catchment is not None:
-            raise ValueError("the class model plans the region level for one demand path")
+        if inputs.need.ndim == 4 or inputs.catchment is not None:
+            raise ValueError("the class model plans samples of demand as copies of its pools (classes.sampled)")
         k_index = classes.number(inputs.cohorts, n)
         n += k_index.size
     share_index = unseated_index = None
@@ -280,8 +283,21 @@ def salvage(inputs: PlanInputs) -> np.ndarray:
 
 
 def samples(inputs: PlanInputs) -> int:
-    """S, the number of demand samples (1 for a plain ``(R, L, Y)`` need)."""
-    return inputs.need.shape[3] if inputs.need.ndim == 4 else 1
+    """S, the number of demand samples: ``need``'s fourth axis, or the copies of the class
+    model's pools (:func:`capsim.planner.classes.sampled`); 1 for one demand path."""
+    if inputs.need.ndim == 4:
+        return inputs.need.shape[3]
+    return inputs.cohorts.copies if inputs.cohorts is not None else 1
+
+
+def rent_by_sample(m: Model) -> np.ndarray:
+    """The rent variables with the sample axis last: ``(R, L, Y, S)`` (with the class model's
+    copies, pool ``s * Z + r`` is pool ``r`` of sample ``s``)."""
+    S = samples(m.inputs)
+    if m.rent_index.ndim == 4:
+        return m.rent_index
+    Z, L, Y = m.rent_index.shape
+    return np.moveaxis(m.rent_index.reshape(S, Z // S, L, Y), 0, 3)
 
 
 def _by_year(values, inputs: PlanInputs) -> np.ndarray:
@@ -303,6 +319,16 @@ def rent_price(m: Model) -> np.ndarray:
     return np.broadcast_to(inp.rent_cost * inp.cohorts.room_seats[None, :, None], m.rent_index.shape)
 
 
+def _rent_price_by_sample(m: Model) -> np.ndarray:
+    """:func:`rent_price` shaped like :func:`rent_by_sample`."""
+    price = rent_price(m)
+    if m.rent_index.ndim == 4:
+        return price
+    S = samples(m.inputs)
+    Z, L, Y = price.shape
+    return np.moveaxis(np.asarray(price).reshape(S, Z // S, L, Y), 0, 3)
+
+
 def _objective(m: Model) -> None:
     inp = m.inputs
     d = discount(inp)
@@ -314,7 +340,7 @@ def _objective(m: Model) -> None:
         m.c[m.rent_index] = rent_price(m) * _by_year(d, inp) * weight
     m.c[m.short_index] = inp.penalty * _by_year(d, inp) * weight
     if m.empty_index is not None:
-        m.c[m.empty_index] = inp.empty_room_cost * d[None, None, :]
+        m.c[m.empty_index] = inp.empty_room_cost * d[None, None, :] * weight
     if m.shut_index is not None:                  # saves the running cost; pays the closure once, when it closes
         standing = inp.cohorts.closable_rooms.sum(axis=1) > 0        # (C, Y) the school is open then
         m.c[m.shut_index] = (-(inp.school_running_cost or 0.0) * d[None, :] * standing
@@ -322,8 +348,8 @@ def _objective(m: Model) -> None:
     if inp.school_running_cost:
         _new_school_running_cost(m, d)
     if m.mothball_index is not None:              # a mothballed room costs less a year; reopening costs once
-        m.c[m.mothball_index] = inp.mothball_cost * d[None, None, :]
-        m.c[m.reopen_index] = inp.reopen_cost * d[None, None, :]
+        m.c[m.mothball_index] = inp.mothball_cost * d[None, None, :] * weight
+        m.c[m.reopen_index] = inp.reopen_cost * d[None, None, :] * weight
     if m.convert_index is not None:               # the refit, paid once, in the year it converts
         m.c[m.convert_index] = _once(conversion_spend(m) * d[None, :])
     if m.unseated_index is not None:
@@ -427,18 +453,20 @@ def define_yearly_budget(m: Model):
     rows = [(s[:, None] * S + np.arange(S)).reshape(-1)]  # row (year, sample)
     cols, data = [np.repeat(m.x_index[pp[k], yy[k]], S)], [np.repeat(s_of[k, s], S)]
     if m.rent_index is not None:
-        R, L, Y = m.rent_index.shape[:3]
+        rent = rent_by_sample(m)
+        R, L, Y = rent.shape[:3]
         t = np.broadcast_to(np.arange(Y)[:, None], (Y, S))
         rows.append(np.broadcast_to(t * S + np.arange(S), (R, L, Y, S)).reshape(-1))
-        cols.append(m.rent_index.reshape(-1)); data.append(rent_price(m).reshape(-1))
+        cols.append(rent.reshape(-1)); data.append(_rent_price_by_sample(m).reshape(-1))
     if m.convert_index is not None:   # conversion v made in year t spends in t: spend_t (conv[v, t] - conv[v, t - 1])
         spend = conversion_spend(m)
         V, Y = spend.shape
         i, t = (a.reshape(-1) for a in np.indices((V, Y)))
         later = t + 1 < Y
-        rows += [t * S, (t[later] + 1) * S]
-        cols += [m.convert_index[i, t], m.convert_index[i[later], t[later]]]
-        data += [spend[i, t], -spend[i[later], t[later] + 1]]
+        every = np.arange(S)                           # in every sample's row
+        rows += [(t[:, None] * S + every).reshape(-1), ((t[later][:, None] + 1) * S + every).reshape(-1)]
+        cols += [np.repeat(m.convert_index[i, t], S), np.repeat(m.convert_index[i[later], t[later]], S)]
+        data += [np.repeat(spend[i, t], S), np.repeat(-spend[i[later], t[later] + 1], S)]
     limited = np.repeat(np.isfinite(inp.budget_yearly), S)
     name, A, sense, rhs = _rows("yearly_budget", np.concatenate(rows), np.concatenate(cols), np.concatenate(data),
                                 len(inp.years) * S, m.n, "<=", np.repeat(inp.budget_yearly, S))
@@ -457,11 +485,12 @@ def define_total_budget(m: Model):
     rows = [np.repeat(np.arange(S)[None, :], ok.sum(), axis=0).reshape(-1)]
     cols, data = [np.repeat(m.x_index[ok], S)], [np.repeat(spent[ok], S)]
     if m.rent_index is not None:
-        rows.append(np.broadcast_to(np.arange(S), m.rent_index.shape).reshape(-1))
-        cols.append(m.rent_index.reshape(-1)); data.append(rent_price(m).reshape(-1))
+        rent = rent_by_sample(m)
+        rows.append(np.broadcast_to(np.arange(S), rent.shape).reshape(-1))
+        cols.append(rent.reshape(-1)); data.append(_rent_price_by_sample(m).reshape(-1))
     if m.convert_index is not None:
-        rows.append(np.zeros(m.convert_index.size, dtype=int)); cols.append(m.convert_index.reshape(-1))
-        data.append(_once(conversion_spend(m)).reshape(-1))
+        rows.append(np.tile(np.arange(S), m.convert_index.size)); cols.append(np.repeat(m.convert_index.reshape(-1), S))
+        data.append(np.repeat(_once(conversion_spend(m)).reshape(-1), S))
     return _rows("total_budget", np.concatenate(rows), np.concatenate(cols), np.concatenate(data), S, m.n, "<=",
                  np.full(S, inp.budget_total))
 

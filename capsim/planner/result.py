@@ -68,7 +68,7 @@ def result(m, sol: Solution, ctx: PlanContext, evaluated=False) -> PlanResult:
         spending = pd.concat([spending, pd.DataFrame({"year": conversions.year, "project": [
             f"{school} → {into}" for school, into in zip(conversions.school, conversions.into)],
             "cost_yuan": conversions.cost_yuan})], ignore_index=True)
-    changed = _decided_rooms(m, sol)
+    changed = decided_rooms(m, sol)
     short = np.nan_to_num(sol.values[m.short_index]) if np.isfinite(sol.values).all() else inp.need.copy()
     L, R = len(ctx.levels), len(ctx.regions)
     rented = np.nan_to_num(sol.values[m.rent_index]) if m.rent_index is not None else None
@@ -188,7 +188,7 @@ def _decided(sol: Solution, index) -> np.ndarray:
     return (np.rint(sol.values[index]) > 0.5).astype(float)
 
 
-def _decided_rooms(m, sol: Solution) -> np.ndarray | None:
+def decided_rooms(m, sol: Solution) -> np.ndarray | None:
     """(Z, L, Y) classrooms the schools closed or converted by each year add to (+) or take
     from (-) each pool and level (None without closures or conversions)."""
     c = m.inputs.cohorts

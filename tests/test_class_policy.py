@@ -1,0 +1,121 @@
+"""Plans in classes against demand they were not made for: the year-by-year rule of
+``capsim.planner.class_policy`` by hand and against the model's best classes in hindsight, and the
+stochastic program in classes (pools copied once per sample) against brute force."""
+
+import itertools
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from test_plan_classes import _bulge, _inputs, _projects
+
+from capsim.planner import model as milp
+from capsim.planner.class_policy import run
+from capsim.planner.classes import sampled
+from capsim.planner.solve import solve
+
+
+def _rule(pupils, rooms, base, std, rent_room=None, penalty=1e5):
+    G, Y = pupils.shape
+    inp = _inputs(pupils, rooms, base, std, _projects([1], std[0], [1e9], [1], [2021], [2021], [np.inf]),
+                  np.arange(2021, 2021 + Y))
+    return run(inp.cohorts, np.asarray(rooms, float).reshape(1, 1, -1), pupils[None, :, :, None].astype(float),
+               penalty, None if rent_room is None else np.array([rent_room]))
+
+
+def test_a_bulge_with_its_classrooms_is_seated_as_the_model_seats_it():
+    years, pupils, rooms, base = _bulge()
+    r = _rule(pupils, rooms, base, [45] * 6)
+    assert r.short.sum() == 0 and r.rented.sum() == 0
+    classes = r.classes[0, :, :, 0]
+    np.testing.assert_array_equal(classes.sum(axis=0), [14, 14, 14, 14, 12, 12, 12, 12])
+    np.testing.assert_array_equal([classes[2 + t, t] for t in range(4)], [4, 4, 4, 4])   # it keeps its 4
+    np.testing.assert_array_equal(r.empty[0, 0, :, 0], [0, 0, 0, 0, 2, 2, 2, 2])
+
+
+def test_one_classroom_fewer_leaves_one_class_short_while_the_bulge_is_in_school_or_rents_it():
+    years, pupils, rooms, base = _bulge(Y=5, rooms=13)
+    r = _rule(pupils, rooms, base, [45] * 6)
+    # the listed classes keep their rooms; the intake of 2 classes gets the one room left: 45 short
+    np.testing.assert_allclose(r.short[0, :, :, 0].sum(axis=0), [45, 45, 45, 45, 0])
+    np.testing.assert_array_equal([r.classes[0, 2 + t, t, 0] for t in range(4)], [4, 4, 4, 4])  # none broken up
+    rented = _rule(pupils, rooms, base, [45] * 6, rent_room=45 * 1000.0)
+    assert rented.short.sum() == 0
+    np.testing.assert_allclose(rented.rented[0, 0, :, 0], [1, 1, 1, 1, 0])
+    dear = _rule(pupils, rooms, base, [45] * 6, rent_room=1e9)      # dearer than 45 pupils short
+    assert dear.rented.sum() == 0 and dear.short.sum() == pytest.approx(180)
+
+
+def _random_instance(seed):
+    rng = np.random.default_rng(seed)
+    G, Y, std = 3, 4, 10
+    pupils = rng.integers(0, 36, (G, Y)).astype(float)
+    rooms = int(rng.integers(3, 10))
+    base = np.r_[0, [min(int(np.ceil(pupils[g, 0] / std)), rooms // 3) for g in range(1, G)]]
+    return pupils, np.full(Y, rooms), base, [std] * G
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_rule_never_beats_the_best_classes_in_hindsight_and_is_clear_wherever_they_are(seed):
+    pupils, rooms, base, std = _random_instance(seed)
+    Y = pupils.shape[1]
+    inp = _inputs(pupils, rooms, base, std, _projects([1], std[0], [1e12], [1], [2021], [2021], [np.inf]),
+                  np.arange(2021, 2021 + Y), penalty=1.0)
+    m = milp.build(inp)
+    sol = solve(m.c, m.families, m.lb, m.ub, m.integer, gap=1e-9)
+    best = sol.values[m.short_index].sum()
+    ours = _rule(pupils, rooms, base, std).short.sum()
+    assert ours >= best - 1e-6
+    if best < 1e-6:
+        assert ours == pytest.approx(0.0, abs=1e-6)
+
+
+def _two_samples(seed):
+    """One level of 3 grades (classes of 10), 4 plan years, 2 samples of pupils, 2 candidate rooms."""
+    rng = np.random.default_rng(seed)
+    years = np.arange(2021, 2025)
+    projects = _projects([1, 2], 10, [3e4, 5e4], [1, 1], [2021, 2022], [2024, 2024], [np.inf, np.inf])
+    samples = rng.integers(5, 31, (3, 4, 2)).astype(float)
+    inp = _inputs(samples[..., 0], np.full(4, 5), [0, 1, 1], [10] * 3, projects, years, rate=0.03, penalty=2e3)
+    return inp, samples
+
+
+def _fixed(m, choice):
+    """The model with each project's opening fixed: ``choice[p]`` a year index or None."""
+    lb, ub = m.lb.copy(), m.ub.copy()
+    for p, y in enumerate(choice):
+        index = m.x_index[p][m.x_index[p] >= 0]
+        ub[index] = 0.0
+        if y is not None:
+            lb[m.x_index[p, y]] = ub[m.x_index[p, y]] = 1.0
+    return replace(m, lb=lb, ub=ub)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_stochastic_program_in_classes_equals_brute_force(seed):
+    inp, samples = _two_samples(seed)
+    c = sampled(inp.cohorts, samples[None])
+    m = milp.build(replace(inp, cohorts=c, need=c.pupils))
+    sol = solve(m.c, m.families, m.lb, m.ub, m.integer, gap=1e-9)
+    windows = [[None] + [y for y in range(4) if m.x_index[p, y] >= 0] for p in range(2)]
+    best = np.inf
+    for choice in itertools.product(*windows):
+        per_sample = []
+        for s in range(2):                 # each sample alone, the openings fixed
+            one = milp.build(replace(inp, cohorts=replace(inp.cohorts, pupils=samples[None, ..., s]),
+                                     need=samples[None, ..., s]))
+            fixed = _fixed(one, choice)
+            per_sample.append(solve(fixed.c, fixed.families, fixed.lb, fixed.ub, fixed.integer, gap=1e-9).objective)
+        best = min(best, float(np.mean(per_sample)))   # build cost counted in each, so the mean keeps it once
+    assert sol.status == "optimal"
+    assert sol.objective == pytest.approx(best, rel=1e-7)
+
+
+def test_copies_of_one_sample_are_the_plain_model():
+    inp, samples = _two_samples(7)
+    c = sampled(inp.cohorts, samples[None, ..., :1])
+    one = milp.build(replace(inp, cohorts=c, need=c.pupils))
+    plain = milp.build(replace(inp, cohorts=replace(inp.cohorts, pupils=samples[None, ..., 0])))
+    a = solve(one.c, one.families, one.lb, one.ub, one.integer, gap=1e-9)
+    b = solve(plain.c, plain.families, plain.lb, plain.ub, plain.integer, gap=1e-9)
+    assert a.objective == pytest.approx(b.objective, rel=1e-9)
