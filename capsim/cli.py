@@ -335,7 +335,7 @@ def _robust(args) -> int:
     figure = {"robust_regret.png": png_bytes(plot_regret(result.draws), dpi=150)}
     paths = write_results(out, tables, scenario, blobs=figure, command="robust", force=args.force)
     if not args.quiet:
-        print(robust_summary(result.table))
+        print(robust_summary(result.table, result.unit))
         print(f"wrote {len(paths)} files to {out}")
     return 0
 

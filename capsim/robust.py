@@ -1,30 +1,43 @@
 """Plans against the forecast's uncertainty, and how each plan fares on every draw.
 
-Three kinds of plan are made from the same forecast draws ``demand[r, l, t, d]`` (pupils of
-region ``r``, capacity cell ``l`` (a level, or a level's grade with a school list:
-:mod:`capsim.planner.cells`), plan year ``t`` in draw ``d``) and the lawful seats that exist
-``seats[r, l, t]`` (the network before the plan, which does not depend on the draw)::
+Three kinds of plan are made from the same forecast draws, in the unit the planner plans in
+(``demand[r, k, t, d]``: pupils of pool ``r`` (a region, or a zone), cell ``k`` (a level's grade,
+or a whole level with region places only) and plan year ``t`` in draw ``d``):
 
-    need_d = max(demand_d - seats, 0)                       seats missing in draw d
+* ``median`` and ``q0.9`` (any quantile ``q``): the ordinary plan for demand at the per-cell
+  ``q``-quantile of the draws (a quantile plan covers demand in about ``q`` of the futures,
+  cell by cell);
+* ``expected``: the two-stage stochastic program over a sample of ``S`` draws: one set of
+  openings (closures and conversions where the scenario allows them), the classes, rent and
+  shortfall of each draw, least build cost plus the *mean* cost of the rest.
 
-* ``median`` and ``q0.9`` (any quantile ``q``): the ordinary plan for ``need`` at the
-  per-cell ``q``-quantile of the draws (a quantile plan covers demand in about ``q`` of the
-  futures, cell by cell);
-* ``expected``: the two-stage stochastic program of :mod:`capsim.planner.model` over a sample
-  of ``S`` draws: one set of openings, the rent and shortfall of each draw, least build cost
-  plus the *mean* cost of renting and shortfall.
+With a school list the plans are made in whole classes sharing classrooms
+(:mod:`capsim.planner.classes`; the stochastic program repeats the pools once per draw,
+:func:`capsim.planner.classes.sampled`), by region or zone (a scenario planning school by school
+is planned here by region: the plan choosing each cohort's school has no samples; catchment areas
+are left to ``capsim plan``). Each plan is
+then run on every draw without re-optimising its decisions: classes are formed year by year as
+a bureau forms them (:mod:`capsim.planner.class_policy`)::
 
-Every plan ``x`` is then evaluated on every draw, without re-optimising the openings::
+    cost_d   = build(x) + sum_{r,k,t} penalty disc_t short_d[r,k,t]
+                        + sum_{r,l,t} disc_t (rent_room_l rented_d[r,l,t] + empty_room_cost empty_d[r,l,t])
+
+With region places only (no school list) the plans cover seats (``need_d = max(demand_d -
+seats, 0)``, the seats that exist not depending on the draw)::
 
     gap_d    = max(need_d - added(x), 0)                    seats still missing
     cost_d   = build(x) + sum_{r,l,t} min(penalty, rent_cost disc_t) gap_d[r,l,t]
+
+In both, ``build(x)`` is the plan's discounted cost of its decisions (the MILP's objective on
+openings, closures and conversions, running costs and salvage included) and a shortfall is
+counted in pupil-years (seat-years); renting's budget is not checked in the evaluation, and a
+room the plan would mothball is counted empty there.
+Regret is against the plan made for the median::
+
     regret_d = cost_d(plan) - cost_d(median plan)
 
-where ``build(x)`` is the plan's discounted build cost (the MILP's objective without the
-shortfall) and renting is used where it is cheaper than the shortfall penalty; renting's
-budget is not checked in this evaluation. Regret is against the plan made for the median,
-so the median plan's regret is zero on every draw; a negative regret means the plan did
-better than the median plan on that draw.
+so the median plan's regret is zero on every draw; a negative regret means the plan did better
+than the median plan on that draw.
 """
 
 from __future__ import annotations
@@ -45,6 +58,7 @@ class RobustComparison:
     draws: pd.DataFrame       # plan, draw, cost_yuan, shortfall_seat_years, regret_yuan
     schedules: pd.DataFrame   # plan, then the columns of the planner's schedule
     sample: np.ndarray        # the draws the expected-cost plan was made on
+    unit: str = "classes"     # what the plans cover: 'classes' (a school list) or 'seats'
 
 
 def compare_plans(scenario, quantiles=(0.5, 0.9), sample: int = 30, progress: bool = False) -> RobustComparison:
@@ -57,27 +71,111 @@ def compare_plans(scenario, quantiles=(0.5, 0.9), sample: int = 30, progress: bo
     from capsim.planner import plan_context
     from capsim.projection import project
 
-    scenario = _keeping_draws(scenario)
+    scenario = _for_robust(scenario)
     _check(scenario, quantiles, sample)
     quantiles = sorted(set(quantiles) | {0.5})
     steps = 2 + len(quantiles) + 1
     with tqdm(total=steps, desc="robust plans", unit="step", disable=not progress or None, leave=False) as bar:
         projection = project(scenario)
-        ctx = plan_context(scenario, projection, assess(scenario, projection), capacity="seats")
+        ctx = plan_context(scenario, projection, assess(scenario, projection))
         bar.update()
-        demand = draw_demand(projection.student_draws, ctx)                  # (R, K, Y, D)
-        need = np.maximum(demand - ctx.cells.lawful[..., None], 0.0)
+        unit = (InClasses if ctx.inputs.cohorts is not None else InSeats)(ctx, projection.student_draws)
         bar.update()
         rng = np.random.default_rng(scenario.uncertainty.seed)
-        chosen = np.sort(rng.choice(need.shape[3], min(sample, need.shape[3]), replace=False))
+        D = unit.draws.shape[3]
+        chosen = np.sort(rng.choice(D, min(sample, D), replace=False))
         plans = {}
         for q in quantiles:
-            plans[_name(q)] = _solve(ctx, np.quantile(need, q, axis=3), scenario)
+            plans[_name(q)] = _solve(unit.inputs(np.quantile(unit.draws, q, axis=3)), scenario)
             bar.update()
-        plans["expected"] = _solve(ctx, need[..., chosen], scenario)
+        plans["expected"] = _solve(unit.inputs(unit.draws[..., chosen]), scenario)
         bar.update()
-    per_draw = {name: evaluate(model, x, need) for name, (model, x) in plans.items()}
-    return RobustComparison(_table(per_draw), _draw_table(per_draw), _schedules(plans, ctx.regions), chosen)
+    per_draw = {name: unit.evaluate(m, sol) for name, (m, sol) in plans.items()}
+    return RobustComparison(_table(per_draw), _draw_table(per_draw), _schedules(plans, ctx.regions), chosen,
+                            unit.name)
+
+
+class InSeats:
+    """Plans of seats (region places only): ``draws`` (R, K, Y, D) seats needed beyond those that
+    exist."""
+
+    name = "seats"
+
+    def __init__(self, ctx, student_draws):
+        self.ctx = ctx
+        self.draws = np.maximum(draw_demand(student_draws, ctx) - ctx.cells.lawful[..., None], 0.0)
+
+    def inputs(self, need):
+        """The plan's inputs for ``need`` (R, K, Y) or samples of it (R, K, Y, S)."""
+        return replace(self.ctx.inputs, need=need)
+
+    def evaluate(self, m, sol) -> dict:
+        from capsim.planner import openings
+
+        return evaluate(m, openings(m, sol), self.draws)
+
+
+class InClasses:
+    """Plans in whole classes: ``draws`` (Z, K, Y, D) pupils of each pool (region or zone) and
+    (level, grade) cell."""
+
+    name = "classes"
+
+    def __init__(self, ctx, student_draws):
+        self.ctx = ctx
+        c = ctx.inputs.cohorts
+        region = draw_demand(student_draws, ctx)                                # (R, K, Y, D)
+        if c.pool_region is None:
+            self.draws = region
+        else:                     # a zone keeps its share of the region's pupils (classes.zone_shares)
+            whole = ctx.cells.demand[c.pool_region]
+            count = np.bincount(c.pool_region)[c.pool_region][:, None, None]
+            share = np.where(whole > 0, c.pupils / np.where(whole > 0, whole, 1.0), 1.0 / count)
+            self.draws = region[c.pool_region] * share[..., None]
+
+    def inputs(self, pupils):
+        """The plan's inputs for ``pupils`` (Z, K, Y) or samples of them (Z, K, Y, S)."""
+        from capsim.planner.classes import sampled
+
+        c = self.ctx.inputs.cohorts
+        c = replace(c, pupils=pupils) if pupils.ndim == 3 else sampled(c, pupils)
+        return replace(self.ctx.inputs, cohorts=c, need=c.pupils)
+
+    def evaluate(self, m, sol) -> dict:
+        """Cost and shortfall of the plan's decisions on every draw (module docstring)."""
+        from capsim.planner import openings, seats_added
+        from capsim.planner.class_policy import run
+        from capsim.planner.model import discount, rent_price
+        from capsim.planner.result import decided_rooms
+
+        inp, c = self.ctx.inputs, self.ctx.inputs.cohorts
+        Z = c.rooms.shape[0]
+        x = openings(m, sol)
+        rooms = c.rooms + seats_added(m, x, c.project_rooms, Z, c.pool_of(inp.projects))
+        changed = decided_rooms(m, sol)
+        if changed is not None:
+            rooms = rooms + changed[:Z]
+        rent_room = rent_price(m)[0, :, 0] if m.rent_index is not None else None
+        r = run(c, rooms, self.draws, inp.penalty, rent_room)
+        d = discount(inp)
+        cost = np.einsum("zktd,t->d", r.short, inp.penalty * d)
+        if rent_room is not None:
+            cost += np.einsum("zltd,l,t->d", r.rented, rent_room, d)
+        if inp.empty_room_cost:
+            cost += np.einsum("zltd,t->d", r.empty, inp.empty_room_cost * d)
+        build = _decision_cost(m, sol)
+        seats = float((inp.projects.seats.sum(axis=1)[:, None] * x).sum())
+        return {"x": x, "build": build, "cost": build + cost, "shortfall": r.short.sum(axis=(0, 1, 2)),
+                "seats": seats}
+
+
+def _decision_cost(m, sol) -> float:
+    """The objective's terms on openings, closures and conversions (shared by every draw)."""
+    index = [m.x_index[m.x_index >= 0]] + [i.reshape(-1) for i in (m.shut_index, m.convert_index) if i is not None]
+    index = np.concatenate(index)
+    if not np.isfinite(sol.values).all():
+        return 0.0
+    return float(m.c[index] @ np.rint(sol.values[index]))
 
 
 def draw_demand(student_draws: pd.DataFrame, ctx) -> np.ndarray:
@@ -94,7 +192,8 @@ def draw_demand(student_draws: pd.DataFrame, ctx) -> np.ndarray:
 
 
 def evaluate(m, x: np.ndarray, need: np.ndarray) -> dict:
-    """Cost and shortfall of openings ``x`` (P, Y) on every draw of ``need`` (R, K, Y, D)."""
+    """Cost and shortfall of openings ``x`` (P, Y) on every draw of ``need`` (R, K, Y, D)
+    (plans of seats)."""
     from capsim.planner import seats_added
     from capsim.planner.model import discount
 
@@ -110,9 +209,17 @@ def evaluate(m, x: np.ndarray, need: np.ndarray) -> dict:
     return {"x": x, "build": build, "cost": cost, "shortfall": gap.sum(axis=(0, 1, 2)), "seats": seats}
 
 
-def _keeping_draws(scenario):
+def _for_robust(scenario):
+    """The scenario keeping its draws, planning by region where it plans school by school, and
+    without its catchment areas (robust plans choose what to build and when; zoning areas to
+    schools is the catchment level of ``capsim plan``, made for one demand path)."""
     u = scenario.uncertainty.model_copy(update={"keep_draws": True})
-    return scenario.model_copy(update={"uncertainty": u})
+    update = {"uncertainty": u}
+    if scenario.plan.granularity == "school":
+        update["plan"] = scenario.plan.model_copy(update={"granularity": "region"})
+    if scenario.data.areas is not None or scenario.data.travel is not None:
+        update["data"] = scenario.data.model_copy(update={"areas": None, "travel": None})
+    return scenario.model_copy(update=update)
 
 
 def _check(scenario, quantiles, sample) -> None:
@@ -138,13 +245,13 @@ def _name(q: float) -> str:
     return "median" if q == 0.5 else f"q{q:g}"
 
 
-def _solve(ctx, need, scenario):
-    """(model, openings x) of the plan for ``need`` ((R, L, Y) or (R, L, Y, S))."""
+def _solve(inputs, scenario):
+    """(model, solution) of the plan for ``inputs``."""
     from capsim.planner import model as milp
-    from capsim.planner import openings, solve_model
+    from capsim.planner import solve_model
 
-    m = milp.build(replace(ctx.inputs, need=need))
-    return m, openings(m, solve_model(m, scenario))
+    m = milp.build(inputs)
+    return m, solve_model(m, scenario)
 
 
 def _table(per_draw) -> pd.DataFrame:
@@ -172,5 +279,7 @@ def _draw_table(per_draw) -> pd.DataFrame:
 def _schedules(plans, regions) -> pd.DataFrame:
     from capsim.planner import schedule_frame
 
-    return pd.concat([schedule_frame(m, x, regions).assign(plan=name) for name, (m, x) in plans.items()],
+    from capsim.planner import openings
+
+    return pd.concat([schedule_frame(m, openings(m, sol), regions).assign(plan=name) for name, (m, sol) in plans.items()],
                      ignore_index=True).pipe(lambda f: f[["plan", *f.columns[:-1]]])

@@ -297,7 +297,7 @@ class Plan(Strict):
     capacity: Literal["classes", "seats"] = Field(
         "classes", description="what covers pupils at the region level with a school list: 'classes' (default: "
         "whole classes formed at intake roll up with their cohort and share the region's classrooms of the level) "
-        "or 'seats' (each grade's seats fixed at the base year; the catchment level and robust plans use it)")
+        "or 'seats' (each grade's seats fixed at the base year; the catchment level uses it)")
     granularity: Literal["region", "zone", "school"] = Field(
         "region", description="planning in classes, the pools of classrooms: 'region' (default: a whole region "
         "shares its classrooms of a level), 'zone' (the zones of a region: the schools table's zone column; a new "

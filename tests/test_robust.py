@@ -1,5 +1,7 @@
 """Robust plans: the stochastic program against brute force, evaluation by hand, the comparison."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 from test_plan_samples import one_level_projects
@@ -9,6 +11,8 @@ from capsim.cli import main
 from capsim.examples import tiny_path
 from capsim.planner import model as milp
 from capsim.robust import compare_plans, evaluate
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_evaluate_by_hand():
@@ -30,6 +34,7 @@ def test_compare_plans_on_tiny():
     sc = capsim.load_scenario(tiny_path(), set={"uncertainty.draws": 40})
     r = compare_plans(sc, quantiles=(0.9,), sample=12)
     t = r.table.set_index("plan")
+    assert r.unit == "classes"                            # tiny lists its schools
     assert list(t.index) == ["median", "q0.9", "expected"]
     median = r.draws[r.draws.plan == "median"]
     assert (median.regret_yuan == 0).all()
@@ -57,3 +62,42 @@ def test_cli_robust_needs_draws(capsys):
     code = main(["robust", str(tiny_path()), "--set", "uncertainty.draws=1", "--quantile", "1.5", "--out", "x"])
     err = capsys.readouterr().err
     assert code == 2 and "uncertainty.draws" in err and "quantiles" in err and "Traceback" not in err
+
+
+def test_zones_share_their_regions_draws_and_school_granularity_plans_by_region(tiny):
+    from test_plan_classes import _zoned
+
+    from capsim.assessment import assess
+    from capsim.planner import plan_context
+    from capsim.projection import project
+    from capsim.robust import InClasses, _for_robust
+
+    path = _zoned(tiny)
+    sc = _for_robust(capsim.load_scenario(path, set={"uncertainty.draws": 12, "plan.granularity": "zone"}))
+    pr = project(sc)
+    ctx = plan_context(sc, pr, assess(sc, pr))
+    zones = InClasses(ctx, pr.student_draws)
+    whole = np.zeros((2,) + zones.draws.shape[1:])
+    np.add.at(whole, ctx.inputs.cohorts.pool_region, zones.draws)
+    region = _for_robust(capsim.load_scenario(path, set={"uncertainty.draws": 12}))
+    r_ctx = plan_context(region, pr, assess(region, pr))
+    np.testing.assert_allclose(whole, InClasses(r_ctx, pr.student_draws).draws)   # every pupil in one zone
+    by_zone = compare_plans(sc, quantiles=(0.9,), sample=3)
+    assert by_zone.unit == "classes" and (by_zone.draws[by_zone.draws.plan == "median"].regret_yuan == 0).all()
+    school = capsim.load_scenario(path, set={"uncertainty.draws": 12, "plan.granularity": "school"})
+    pd.testing.assert_frame_equal(compare_plans(school, quantiles=(0.9,), sample=3).table,
+                                  compare_plans(region, quantiles=(0.9,), sample=3).table)
+
+
+def test_region_places_are_planned_as_seats():
+    sc = capsim.load_scenario(ROOT / "scenarios" / "kunming.toml", set={"uncertainty.draws": 12})
+    r = compare_plans(sc, quantiles=(0.9,), sample=3)
+    assert r.unit == "seats" and len(r.draws) == 3 * 12
+
+
+def test_a_scenario_with_catchment_areas_gets_robust_plans_without_zoning(tmp_path, capsys):
+    out = tmp_path / "robust"
+    code = main(["robust", str(tiny_path()), "--use", "catchments", "--set", "uncertainty.draws=6", "--sample", "2",
+                 "--out", str(out), "--quiet"])
+    assert code == 0 and "Traceback" not in capsys.readouterr().err
+    assert set(pd.read_csv(out / "robust_plans.csv").plan) == {"median", "q0.9", "expected"}

@@ -206,13 +206,16 @@ def sweep_summary(result, most: int = 10) -> str:
     return "\n".join(lines)
 
 
-def robust_summary(table) -> str:
-    """The comparison in million yuan, one line per plan."""
+def robust_summary(table, unit: str = "classes") -> str:
+    """The comparison in million yuan, one line per plan, under a line saying what the plans cover
+    (``unit``: 'classes' or 'seats', :class:`capsim.robust.RobustComparison`)."""
     view = table[["plan", "projects", "seats_added", "build_cost_yuan", "mean_cost_yuan",
                   "mean_shortfall_seat_years", "mean_regret_yuan", "p90_regret_yuan"]].copy()
     for col in [c for c in view if c.endswith("_yuan")]:
         view[col.replace("_yuan", "_M_yuan")] = view.pop(col) / 1e6
-    return view.to_string(index=False, float_format="{:,.0f}".format)
+    head = ("plans in whole classes sharing classrooms, judged on every draw by forming classes year by year"
+            if unit == "classes" else "plans of seats (region places), judged on every draw")
+    return head + "\n" + view.to_string(index=False, float_format="{:,.0f}".format)
 
 
 def backtest_summary(summary) -> str:
