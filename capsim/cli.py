@@ -154,7 +154,8 @@ def _add_robust(sub) -> None:
                                     "covered at that quantile of the draws) and a plan of least expected cost over "
                                     "--sample draws; evaluate each on every draw (cost, shortfall) and report its "
                                     "regret against the median plan: robust_plans.csv, robust_draws.csv, "
-                                    "robust_schedules.csv and robust_regret.png.")
+                                    "robust_schedules.csv, robust_regret.png and, where the scenario allows them, "
+                                    "robust_closures.csv and robust_conversions.csv.")
     _scenario_options(rb)
     _output_options(rb)
     rb.add_argument("--quantile", action="append", type=float, default=[], metavar="Q",
@@ -332,6 +333,8 @@ def _robust(args) -> int:
     out = _out_folder(args, scenario, "robust")
     result = compare_plans(scenario, quantiles=args.quantile or [0.9], sample=args.sample, progress=not args.quiet)
     tables = {"robust_plans": result.table, "robust_draws": result.draws, "robust_schedules": result.schedules}
+    tables |= {f"robust_{k}": v for k, v in (("closures", result.closures), ("conversions", result.conversions))
+               if v is not None}
     figure = {"robust_regret.png": png_bytes(plot_regret(result.draws), dpi=150)}
     paths = write_results(out, tables, scenario, blobs=figure, command="robust", force=args.force)
     if not args.quiet:

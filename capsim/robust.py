@@ -47,7 +47,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-COLUMNS = ("plan", "projects", "seats_added", "build_cost_yuan", "mean_cost_yuan", "p90_cost_yuan",
+# plan_cost_yuan: the plan's own discounted cost, the same on every draw (its build cost net of any
+# salvage, plus running costs saved or added and closures and conversions paid, where priced)
+COLUMNS = ("plan", "projects", "schools_closed", "schools_converted", "seats_added", "plan_cost_yuan",
+           "mean_cost_yuan", "p90_cost_yuan",
            "mean_shortfall_seat_years", "draws_short_share", "mean_regret_yuan", "p90_regret_yuan",
            "max_regret_yuan", "better_than_median_share")
 
@@ -59,6 +62,8 @@ class RobustComparison:
     schedules: pd.DataFrame   # plan, then the columns of the planner's schedule
     sample: np.ndarray        # the draws the expected-cost plan was made on
     unit: str = "classes"     # what the plans cover: 'classes' (a school list) or 'seats'
+    closures: pd.DataFrame | None = None     # plan, then the planner's closures.csv columns (plan.closures)
+    conversions: pd.DataFrame | None = None  # plan, then the planner's conversions.csv columns (plan.conversions)
 
 
 def compare_plans(scenario, quantiles=(0.5, 0.9), sample: int = 30, progress: bool = False) -> RobustComparison:
@@ -91,8 +96,9 @@ def compare_plans(scenario, quantiles=(0.5, 0.9), sample: int = 30, progress: bo
         plans["expected"] = _solve(unit.inputs(unit.draws[..., chosen]), scenario)
         bar.update()
     per_draw = {name: unit.evaluate(m, sol) for name, (m, sol) in plans.items()}
-    return RobustComparison(_table(per_draw), _draw_table(per_draw), _schedules(plans, ctx.regions), chosen,
-                            unit.name)
+    closures, conversions = _decisions(plans, ctx)
+    return RobustComparison(_table(per_draw, closures, conversions), _draw_table(per_draw),
+                            _schedules(plans, ctx.regions), chosen, unit.name, closures, conversions)
 
 
 class InSeats:
@@ -165,7 +171,7 @@ class InClasses:
             cost += np.einsum("zltd,t->d", r.empty, inp.empty_room_cost * d)
         build = _decision_cost(m, sol)
         seats = float((inp.projects.seats.sum(axis=1)[:, None] * x).sum())
-        return {"x": x, "build": build, "cost": build + cost, "shortfall": r.short.sum(axis=(0, 1, 2)),
+        return {"x": x, "own": build, "cost": build + cost, "shortfall": r.short.sum(axis=(0, 1, 2)),
                 "seats": seats}
 
 
@@ -206,7 +212,7 @@ def evaluate(m, x: np.ndarray, need: np.ndarray) -> dict:
     build = float(m.c[m.x_index[ok]] @ x[ok])
     cost = build + np.einsum("rltd,t->d", gap, unit)
     seats = float((inp.projects.seats.sum(axis=1)[:, None] * x).sum())
-    return {"x": x, "build": build, "cost": cost, "shortfall": gap.sum(axis=(0, 1, 2)), "seats": seats}
+    return {"x": x, "own": build, "cost": cost, "shortfall": gap.sum(axis=(0, 1, 2)), "seats": seats}
 
 
 def _for_robust(scenario):
@@ -254,13 +260,16 @@ def _solve(inputs, scenario):
     return m, solve_model(m, scenario)
 
 
-def _table(per_draw) -> pd.DataFrame:
+def _table(per_draw, closures=None, conversions=None) -> pd.DataFrame:
     base = per_draw["median"]["cost"]
+    count = {key: (frame.groupby("plan").size() if frame is not None else pd.Series(dtype=int))
+             for key, frame in (("closed", closures), ("converted", conversions))}
     rows = []
     for name, r in per_draw.items():
         regret = r["cost"] - base
-        rows.append({"plan": name, "projects": int(r["x"].sum()), "seats_added": r["seats"],
-                     "build_cost_yuan": r["build"], "mean_cost_yuan": r["cost"].mean(),
+        rows.append({"plan": name, "projects": int(r["x"].sum()), "schools_closed": int(count["closed"].get(name, 0)),
+                     "schools_converted": int(count["converted"].get(name, 0)), "seats_added": r["seats"],
+                     "plan_cost_yuan": r["own"], "mean_cost_yuan": r["cost"].mean(),
                      "p90_cost_yuan": np.quantile(r["cost"], 0.9),
                      "mean_shortfall_seat_years": r["shortfall"].mean(),
                      "draws_short_share": float((r["shortfall"] > 0.5).mean()),
@@ -274,6 +283,20 @@ def _draw_table(per_draw) -> pd.DataFrame:
     return pd.concat([pd.DataFrame({"plan": name, "draw": np.arange(len(r["cost"])), "cost_yuan": r["cost"],
                                     "shortfall_seat_years": r["shortfall"], "regret_yuan": r["cost"] - base})
                       for name, r in per_draw.items()], ignore_index=True)
+
+
+def _decisions(plans, ctx):
+    """(closures, conversions): each plan's schools closed and converted, as ``capsim plan``
+    lists them (None where the scenario allows neither)."""
+    from capsim.planner.result import closure_frame, conversion_frame
+
+    out = []
+    for frame in (lambda m, sol: closure_frame(m, sol, ctx.regions),
+                  lambda m, sol: conversion_frame(m, sol, ctx.regions, ctx.levels)):
+        parts = {name: frame(m, sol) for name, (m, sol) in plans.items()}
+        kept = [f.assign(plan=name) for name, f in parts.items() if f is not None]
+        out.append(pd.concat(kept, ignore_index=True).pipe(lambda f: f[["plan", *f.columns[:-1]]]) if kept else None)
+    return tuple(out)
 
 
 def _schedules(plans, regions) -> pd.DataFrame:

@@ -70,45 +70,58 @@ def test_the_rule_never_beats_the_best_classes_in_hindsight_and_is_clear_whereve
         assert ours == pytest.approx(0.0, abs=1e-6)
 
 
-def _two_samples(seed):
-    """One level of 3 grades (classes of 10), 4 plan years, 2 samples of pupils, 2 candidate rooms."""
+def _two_samples(seed, closable=False):
+    """One level of 3 grades (classes of 10), 4 plan years, 2 samples of pupils, 2 candidate rooms;
+    with ``closable``, 2 of the 5 classrooms are a school the plan may close (saving 30,000 a year,
+    closing for 5,000)."""
     rng = np.random.default_rng(seed)
     years = np.arange(2021, 2025)
     projects = _projects([1, 2], 10, [3e4, 5e4], [1, 1], [2021, 2022], [2024, 2024], [np.inf, np.inf])
     samples = rng.integers(5, 31, (3, 4, 2)).astype(float)
     inp = _inputs(samples[..., 0], np.full(4, 5), [0, 1, 1], [10] * 3, projects, years, rate=0.03, penalty=2e3)
+    if closable:
+        c = replace(inp.cohorts, closable=np.array(["s"], dtype=object), closable_pool=np.array([0]),
+                    closable_rooms=np.full((1, 1, 4), 2.0))
+        inp = replace(inp, cohorts=c, school_running_cost=3e4, closure_cost=5e3)
     return inp, samples
 
 
-def _fixed(m, choice):
-    """The model with each project's opening fixed: ``choice[p]`` a year index or None."""
+def _fixed(m, choice, shut=None):
+    """The model with each project's opening fixed (``choice[p]`` a year index or None) and, with
+    ``shut``, the school closed from that year index on (None: never)."""
     lb, ub = m.lb.copy(), m.ub.copy()
     for p, y in enumerate(choice):
         index = m.x_index[p][m.x_index[p] >= 0]
         ub[index] = 0.0
         if y is not None:
             lb[m.x_index[p, y]] = ub[m.x_index[p, y]] = 1.0
+    if m.shut_index is not None:
+        closed = np.arange(m.shut_index.shape[1]) >= (shut if shut is not None else 99)
+        lb[m.shut_index[0]] = ub[m.shut_index[0]] = closed.astype(float)
     return replace(m, lb=lb, ub=ub)
 
 
-@pytest.mark.parametrize("seed", range(4))
-def test_the_stochastic_program_in_classes_equals_brute_force(seed):
-    inp, samples = _two_samples(seed)
+@pytest.mark.parametrize("seed,closable", [(0, False), (1, False), (2, True), (3, True)])
+def test_the_stochastic_program_in_classes_equals_brute_force(seed, closable):
+    inp, samples = _two_samples(seed, closable)
     c = sampled(inp.cohorts, samples[None])
     m = milp.build(replace(inp, cohorts=c, need=c.pupils))
     sol = solve(m.c, m.families, m.lb, m.ub, m.integer, gap=1e-9)
     windows = [[None] + [y for y in range(4) if m.x_index[p, y] >= 0] for p in range(2)]
+    shuts = [None, 1, 2, 3] if closable else [None]        # never in the first plan year
     best = np.inf
-    for choice in itertools.product(*windows):
+    for *choice, shut in itertools.product(*windows, shuts):
         per_sample = []
-        for s in range(2):                 # each sample alone, the openings fixed
+        for s in range(2):                 # each sample alone, the decisions fixed
             one = milp.build(replace(inp, cohorts=replace(inp.cohorts, pupils=samples[None, ..., s]),
                                      need=samples[None, ..., s]))
-            fixed = _fixed(one, choice)
+            fixed = _fixed(one, choice, shut)
             per_sample.append(solve(fixed.c, fixed.families, fixed.lb, fixed.ub, fixed.integer, gap=1e-9).objective)
-        best = min(best, float(np.mean(per_sample)))   # build cost counted in each, so the mean keeps it once
+        best = min(best, float(np.mean(per_sample)))   # decision costs counted in each, so the mean keeps them once
     assert sol.status == "optimal"
     assert sol.objective == pytest.approx(best, rel=1e-7)
+    if closable:                           # one closure for every sample, chosen here
+        assert m.shut_index.shape == (1, 4) and sol.values[m.shut_index].sum() > 0.5
 
 
 def test_copies_of_one_sample_are_the_plain_model():

@@ -101,3 +101,21 @@ def test_a_scenario_with_catchment_areas_gets_robust_plans_without_zoning(tmp_pa
                  "--out", str(out), "--quiet"])
     assert code == 0 and "Traceback" not in capsys.readouterr().err
     assert set(pd.read_csv(out / "robust_plans.csv").plan) == {"median", "q0.9", "expected"}
+
+
+def test_robust_plans_may_close_schools_and_name_them(tmp_path):
+    out = tmp_path / "robust"
+    code = main(["robust", str(tiny_path()), "--set", "uncertainty.draws=6", "--set", "plan.closures=true",
+                 "--set", "plan.school_running_cost=5e7", "--sample", "2", "--out", str(out), "--quiet"])
+    assert code == 0
+    table = pd.read_csv(out / "robust_plans.csv", encoding="utf-8-sig").set_index("plan")
+    closed = pd.read_csv(out / "robust_closures.csv", encoding="utf-8-sig", dtype={"school": str})
+    assert table.schools_closed.min() > 0
+    pd.testing.assert_series_equal(closed.groupby("plan").size().reindex(table.index), table.schools_closed,
+                                   check_names=False)
+    assert not closed.duplicated(["plan", "school"]).any()
+    # each closure saves 50 M yuan a year: one year of the closed schools' savings is more than all the
+    # building, so each plan's own cost (building less the savings, discounted) is negative
+    built = pd.read_csv(out / "robust_schedules.csv", encoding="utf-8-sig").groupby("plan").cost_yuan.sum()
+    assert (built.reindex(table.index) < 5e7 * table.schools_closed).all()
+    assert (table.plan_cost_yuan < 0).all()

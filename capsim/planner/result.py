@@ -63,7 +63,7 @@ def result(m, sol: Solution, ctx: PlanContext, evaluated=False) -> PlanResult:
     schedule = schedule_frame(m, x, ctx.regions)
     k, s = np.nonzero(spend)
     spending = pd.DataFrame({"year": years[s], "project": [p.ids[i] for i in chosen_p[k]], "cost_yuan": spend[k, s]})
-    conversions = _conversion_frame(m, sol, ctx.regions, ctx.levels)
+    conversions = conversion_frame(m, sol, ctx.regions, ctx.levels)
     if conversions is not None and len(conversions):
         spending = pd.concat([spending, pd.DataFrame({"year": conversions.year, "project": [
             f"{school} → {into}" for school, into in zip(conversions.school, conversions.into)],
@@ -106,7 +106,7 @@ def result(m, sol: Solution, ctx: PlanContext, evaluated=False) -> PlanResult:
         by_grade, rooms = _grade_frame(ctx, added, rented, short), None
     return PlanResult(schedule, spending, seats, missing, sol, p, opening, tuple(ctx.unplanned),
                       "; ".join(filter(None, notes)), _catchment_frame(m, sol, ctx.levels), by_grade, rooms,
-                      _closure_frame(m, sol, ctx.regions), conversions, _area_points(m.inputs.catchment))
+                      closure_frame(m, sol, ctx.regions), conversions, _area_points(m.inputs.catchment))
 
 
 def _entrants_solved(m, sol: Solution, c):
@@ -204,7 +204,7 @@ def decided_rooms(m, sol: Solution) -> np.ndarray | None:
     return out
 
 
-def _conversion_frame(m, sol: Solution, regions, levels) -> pd.DataFrame | None:
+def conversion_frame(m, sol: Solution, regions, levels) -> pd.DataFrame | None:
     """The schools a plan converts: the first year each teaches its new level, its region, the
     level it left and the one it teaches, its classrooms before and after, and the refit's cost
     (None without ``plan.conversions``)."""
@@ -224,7 +224,7 @@ def _conversion_frame(m, sol: Solution, regions, levels) -> pd.DataFrame | None:
                          "classrooms_after": v.gain[i, t], "cost_yuan": conversion_spend(m)[i, t]})
 
 
-def _closure_frame(m, sol: Solution, regions) -> pd.DataFrame | None:
+def closure_frame(m, sol: Solution, regions) -> pd.DataFrame | None:
     """The schools a plan closes: the first year each is closed, its region and the lawful
     classrooms it held the year before (None without ``plan.closures``)."""
     if m.shut_index is None:

@@ -209,7 +209,8 @@ def sweep_summary(result, most: int = 10) -> str:
 def robust_summary(table, unit: str = "classes") -> str:
     """The comparison in million yuan, one line per plan, under a line saying what the plans cover
     (``unit``: 'classes' or 'seats', :class:`capsim.robust.RobustComparison`)."""
-    view = table[["plan", "projects", "seats_added", "build_cost_yuan", "mean_cost_yuan",
+    decided = [c for c in ("schools_closed", "schools_converted") if c in table and table[c].any()]
+    view = table[["plan", "projects", *decided, "seats_added", "plan_cost_yuan", "mean_cost_yuan",
                   "mean_shortfall_seat_years", "mean_regret_yuan", "p90_regret_yuan"]].copy()
     for col in [c for c in view if c.endswith("_yuan")]:
         view[col.replace("_yuan", "_M_yuan")] = view.pop(col) / 1e6
