@@ -24,7 +24,15 @@ from numba import njit, prange
 
 
 @njit(inline="always")
-def _survive(Ns, Os, Ss, Ms, w, v, n, rate, has_mig):  # pragma: no cover - compiled
+def _migrants(Ms, Hs, mk, Ns, a, n, rate):  # pragma: no cover - compiled
+    """Net migrants of age group ``a`` in the step: ``mk M(a) + H(a)`` (counts), or that rate
+    times the people at the start and the step's length."""
+    m = mk * Ms[a] + Hs[a]
+    return m * Ns[a] * n if rate else m
+
+
+@njit(inline="always")
+def _survive(Ns, Os, Ss, Ms, Hs, mk, w, v, n, rate, has_mig):  # pragma: no cover - compiled
     """Ages 1..A-1 of one sex: survivors of the group below (+ the open group), end migrants."""
     A = Ns.shape[0]
     if not has_mig:
@@ -33,15 +41,15 @@ def _survive(Ns, Os, Ss, Ms, w, v, n, rate, has_mig):  # pragma: no cover - comp
         Os[A - 1] = Ns[A - 2] * Ss[A - 2] + Ns[A - 1] * Ss[A - 1]
         return
     for a in range(1, A):
-        m0 = Ms[a - 1] * Ns[a - 1] * n if rate else Ms[a - 1]
-        m1 = Ms[a] * Ns[a] * n if rate else Ms[a]
+        m0 = _migrants(Ms, Hs, mk, Ns, a - 1, n, rate)
+        m1 = _migrants(Ms, Hs, mk, Ns, a, n, rate)
         Os[a] = (Ns[a - 1] + w * m0) * Ss[a - 1] + v * m1
-    m2 = Ms[A - 1] * Ns[A - 1] * n if rate else Ms[A - 1]
+    m2 = _migrants(Ms, Hs, mk, Ns, A - 1, n, rate)
     Os[A - 1] += (Ns[A - 1] + w * m2) * Ss[A - 1]
 
 
 @njit(inline="always", fastmath={"reassoc"})
-def _women_years(Nf, Of, Ff, Mf, w, v, n, rate, has_mig):  # pragma: no cover - compiled
+def _women_years(Nf, Of, Ff, Mf, Hf, mk, w, v, n, rate, has_mig):  # pragma: no cover - compiled
     """sum_a asfr(a) (P_f(a) + N'_f(a)): exposed women at the start and survivors at the end."""
     A = Nf.shape[0]
     total = Ff[0] * Nf[0]
@@ -49,22 +57,22 @@ def _women_years(Nf, Of, Ff, Mf, w, v, n, rate, has_mig):  # pragma: no cover - 
         for a in range(1, A):
             total += Ff[a] * (Nf[a] + Of[a])
         return total
-    m = Mf[0] * Nf[0] * n if rate else Mf[0]
-    total += Ff[0] * w * m
+    total += Ff[0] * w * _migrants(Mf, Hf, mk, Nf, 0, n, rate)
     for a in range(1, A):
-        m = Mf[a] * Nf[a] * n if rate else Mf[a]
+        m = _migrants(Mf, Hf, mk, Nf, a, n, rate)
         total += Ff[a] * (Nf[a] + w * m + Of[a] - v * m)
     return total
 
 
 @njit(inline="always", fastmath={"reassoc"})
-def _block(N, out, births, S, Sb, F, srb, M, n, w, rate, has_mig):  # pragma: no cover - compiled
+def _block(N, out, births, S, Sb, F, fk, srb, M, mk, H, n, w, rate, has_mig):  # pragma: no cover - compiled
     """One step of one (draw, region) block: ``N`` (2, A) -> ``out`` (2, A), ``births`` (2,);
-    the inputs are this block's and this year's (S (2, A), Sb (2,), F (A,), srb scalar, M (2, A))."""
+    the inputs are this block's and this year's (S (2, A), Sb (2,), F (A,) and its factor ``fk``,
+    srb scalar, M (2, A) and its factor ``mk``, H (2, A) migrants added as they are)."""
     v = 1 - w
     for s in range(2):
-        _survive(N[s], out[s], S[s], M[s if M.shape[0] > 1 else 0], w, v, n, rate, has_mig)   # M is (1, 1) without migration
-    B = n * 0.5 * _women_years(N[0], out[0], F, M[0], w, v, n, rate, has_mig)
+        _survive(N[s], out[s], S[s], M[s], H[s], mk, w, v, n, rate, has_mig)
+    B = n * 0.5 * fk * _women_years(N[0], out[0], F, M[0], H[0], mk, w, v, n, rate, has_mig)
     bf = B / (1 + srb)
     bm = B * srb / (1 + srb)
     births[0] = bf
@@ -72,8 +80,8 @@ def _block(N, out, births, S, Sb, F, srb, M, n, w, rate, has_mig):  # pragma: no
     end_f = 0.0
     end_m = 0.0
     if has_mig:
-        end_f = v * (M[0, 0] * N[0, 0] * n if rate else M[0, 0])
-        end_m = v * (M[1, 0] * N[1, 0] * n if rate else M[1, 0])
+        end_f = v * _migrants(M[0], H[0], mk, N[0], 0, n, rate)
+        end_m = v * _migrants(M[1], H[1], mk, N[1], 0, n, rate)
     out[0, 0] = bf * Sb[0] + end_f
     out[1, 0] = bm * Sb[1] + end_m
 
@@ -86,7 +94,7 @@ def _at(X, t, d, r):  # pragma: no cover - compiled
 
 
 @njit(parallel=True, cache=True, nogil=True, fastmath={"reassoc"})
-def fused_steps(P, births, first, last, chunk, S, Sb, F, srb, M, n, w, rate, has_mig):  # pragma: no cover - compiled
+def fused_steps(P, births, first, last, chunk, S, Sb, F, Fk, srb, M, Mk, H, n, w, rate, has_mig):  # pragma: no cover - compiled
     """Steps ``first .. last - 1``: ``P[t + 1]`` and ``births[t]`` from ``P[t]``. Each input has a
     leading year axis of length 1 (every year) or of the steps, then draw and region axes of
     length 1 (shared) or D and R. The year loop runs inside each (draw, region) block, so a
@@ -101,7 +109,8 @@ def fused_steps(P, births, first, last, chunk, S, Sb, F, srb, M, n, w, rate, has
                 d = k // R
                 r = k - d * R
                 _block(P[t, d, r], P[t + 1, d, r], births[t, d, r], _at(S, t, d, r), _at(Sb, t, d, r),
-                       _at(F, t, d, r), _at(srb, t, d, r), _at(M, t, d, r), n, w, rate, has_mig)
+                       _at(F, t, d, r), _at(Fk, t, d, r), _at(srb, t, d, r), _at(M, t, d, r), _at(Mk, t, d, r),
+                       _at(H, t, d, r), n, w, rate, has_mig)
 
 
 @njit(inline="always", fastmath={"reassoc"})
@@ -116,7 +125,7 @@ def _age_sums(X, lo, hi, out):  # pragma: no cover - compiled
 
 
 @njit(parallel=True, cache=True, nogil=True, fastmath={"reassoc"})
-def fused_sums(base, sums, births, lo, hi, chunk, S, Sb, F, srb, M, n, w, rate, has_mig):  # pragma: no cover - compiled
+def fused_sums(base, sums, births, lo, hi, chunk, S, Sb, F, Fk, srb, M, Mk, H, n, w, rate, has_mig):  # pragma: no cover - compiled
     """As :func:`fused_steps`, but each year's state is kept only in a chunk's two scratch buffers
     (this year's and the next, ``2 x chunk x 2 x A`` numbers per thread):
     what is written is ``sums[t, d, r, g]``, the people of both sexes aged ``lo[g] .. hi[g] - 1``
@@ -139,6 +148,7 @@ def fused_sums(base, sums, births, lo, hi, chunk, S, Sb, F, srb, M, n, w, rate, 
                 d = (k0 + j) // R
                 r = k0 + j - d * R
                 _block(cur[j], nxt[j], births[t, d, r], _at(S, t, d, r), _at(Sb, t, d, r), _at(F, t, d, r),
-                       _at(srb, t, d, r), _at(M, t, d, r), n, w, rate, has_mig)
+                       _at(Fk, t, d, r), _at(srb, t, d, r), _at(M, t, d, r), _at(Mk, t, d, r), _at(H, t, d, r),
+                       n, w, rate, has_mig)
                 _age_sums(nxt[j], lo, hi, sums[t + 1, d, r])
             cur, nxt = nxt, cur

@@ -22,7 +22,15 @@ asfr               (T, D, R, A)                births per woman per year, by the
 sex_ratio_at_birth (T, D, R)                   male births per female birth (e.g. 1.11)
 migration          (T, D, R, 2, A)             net migrants during the step by age at the
                                                move (counts), or per person-year (rates)
+fertility_factor   (T, D, R)                   multiplies asfr (a draw's fertility)
+migration_factor   (T, D, R)                   multiplies migration (a draw's migration)
+fixed_migration    (T, D, R, 2, A)             migrants added as they are, not multiplied
+                                               (e.g. newcomers to new housing)
 =================  ==========================  ==========================================
+
+The factors let draws share one asfr and one migration array: a draw's inputs are a few numbers,
+not a copy of the state's size (``asfr_d = asfr * fertility_factor[d]``, ``M_d = migration *
+migration_factor[d] + fixed_migration``; the default factors are 1, no fixed migrants).
 
 The method (UN Manual III; Preston, Heuveline & Guillot 2001, ch. 6)
 ---------------------------------------------------------------------
@@ -96,6 +104,9 @@ def project_population(
     steps: int,
     *,
     migration=None,
+    fertility_factor=None,
+    migration_factor=None,
+    fixed_migration=None,
     migration_kind: str = "count",
     timing: str = "half",
     step: int = 1,
@@ -111,6 +122,9 @@ def project_population(
     ``out``, if given, is a ``(steps+1, D, R, 2, A)`` array of ``dtype`` to write the states
     into (reusing one buffer across runs saves the operating system's first-touch cost).
     Returns a :class:`PopulationProjection` with every year's state and the births.
+    ``fertility_factor`` and ``migration_factor`` multiply ``asfr`` and ``migration`` (e.g. one
+    number per draw, shape ``(1, D, 1)``) and ``fixed_migration`` is added to the migrants as it
+    is (module docstring): draws then share their inputs instead of each holding a copy.
 
     ``age_sums``, a list of ``(first, end)`` age-group indices, keeps only the people of both
     sexes in ``first .. end - 1`` for every year (e.g. school ages by level): on the numba engine
@@ -130,12 +144,13 @@ def project_population(
     D, R, _, A = base.shape
     inputs = _broadcast_inputs(
         steps, (D, R, A), dtype,
-        survival=survival, birth_survival=birth_survival, asfr=asfr,
-        sex_ratio_at_birth=sex_ratio_at_birth, migration=migration,
+        survival=survival, birth_survival=birth_survival, asfr=asfr, fertility_factor=fertility_factor,
+        sex_ratio_at_birth=sex_ratio_at_birth, migration=migration, migration_factor=migration_factor,
+        fixed_migration=fixed_migration,
     )
     use_numba = engine == "numba" or (engine == "auto" and D * R * 2 * A >= AUTO_NUMBA_CELLS)
     births = np.empty((steps, D, R, 2), dtype=dtype)
-    rate, has_mig = migration_kind == "rate", migration is not None
+    rate, has_mig = migration_kind == "rate", migration is not None or fixed_migration is not None
     w, n = dtype.type(TIMINGS[timing]), dtype.type(step)
     if age_sums is not None:
         lo, hi = _age_ranges(age_sums, A)
@@ -194,19 +209,23 @@ def _broadcast_inputs(steps, dra, dtype, **arrays):
 
     Draw and region axes of length 1 stay length 1 (the kernels index them with a stride of
     0), so shared inputs are never copied out to the state's size; the sex and age axes are
-    filled out, which is small."""
+    filled out, which is small. A factor not given is 1, migration not given 0."""
     D, R, A = dra
     targets = {
         "survival": (D, R, 2, A),
         "birth_survival": (D, R, 2),
         "asfr": (D, R, A),
+        "fertility_factor": (D, R),
         "sex_ratio_at_birth": (D, R),
         "migration": (D, R, 2, A),
+        "migration_factor": (D, R),
+        "fixed_migration": (D, R, 2, A),
     }
     out = []
     for name, shape in targets.items():
         value = arrays[name]
-        arr = np.zeros((1,) * len(shape), dtype) if value is None else np.asarray(value, dtype=dtype)
+        missing = np.ones if name.endswith("_factor") else np.zeros
+        arr = missing((1,) * len(shape), dtype) if value is None else np.asarray(value, dtype=dtype)
         if arr.ndim <= len(shape):
             arr = arr.reshape((1,) * (len(shape) + 1 - arr.ndim) + arr.shape)
         if arr.shape[0] not in (1, steps):
@@ -237,8 +256,10 @@ def _year_spans(steps: int, progress: bool, whole: bool):
     return tqdm(spans, desc="projecting", unit=f"{size} steps" if size > 1 else "step", disable=None)
 
 
-def _numpy_step(N, out, births, S, Sb, F, srb, M, n, w, rate, has_mig):
+def _numpy_step(N, out, births, S, Sb, F, Fk, srb, M, Mk, H, n, w, rate, has_mig):
     """Reference step: whole-array numpy operations (see the module docstring)."""
+    F = F * Fk[..., None]
+    M = M * Mk[..., None, None] + H
     if not has_mig:
         M, w = 0.0, 1.0
     elif rate:

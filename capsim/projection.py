@@ -92,31 +92,33 @@ def project_arrays(scenario: Scenario, inputs: Inputs, progress: bool = False):
     """The numeric pipeline on arrays: draws -> core -> students. Returns (_Arrays, calibration)."""
     spec, dem = scenario.uncertainty, scenario.demography
     z, u = uncertainty.standard_variates(spec)
-    asfr = uncertainty.fertility_draws(inputs.asfr, inputs.tfr, inputs.years, spec, z)
-    migration = uncertainty.migration_draws(inputs.migration, spec, u)
-    if inputs.housing.any():
-        migration = migration + inputs.housing[:, None]  # counts: check_methods forbids rates here
+    housing = inputs.housing[:, None] if inputs.housing.any() else None   # counts: check_methods forbids rates here
     base = np.broadcast_to(inputs.base, (spec.draws,) + inputs.base.shape)
     core = project_population(
-        base, inputs.survival, inputs.birth_survival, asfr, dem.sex_ratio_at_birth,
-        len(inputs.years) - 1, migration=migration, migration_kind=dem.migration_kind,
-        timing=dem.migration_timing, step=dem.step, engine=dem.engine, progress=progress,
+        base, inputs.survival, inputs.birth_survival, inputs.asfr[:, None], dem.sex_ratio_at_birth,
+        len(inputs.years) - 1, migration=inputs.migration[:, None],
+        fertility_factor=uncertainty.fertility_factors(inputs.tfr, inputs.years, spec, z),
+        migration_factor=uncertainty.migration_factors(spec, u), fixed_migration=housing,
+        migration_kind=dem.migration_kind, timing=dem.migration_timing, step=dem.step, engine=dem.engine,
+        progress=progress,
     )
     students, calibration = _students(scenario, inputs, core)
     return _Arrays(core.population, core.births, students), calibration
 
 
-def single_year_population(population, step: int) -> np.ndarray:
-    """(..., 2, A) by sex and group -> (..., ages) both sexes, groups split evenly into years."""
+def single_year_population(population, step: int, ages: int | None = None) -> np.ndarray:
+    """(..., 2, A) by sex and group -> (..., ages) both sexes, groups split evenly into years;
+    only the first ``ages`` single years (ages 0 .. ages - 1) when given."""
+    if step == 1:                  # the two sexes added as two views: a strided sum is several times slower
+        return np.add(population[..., 0, :ages], population[..., 1, :ages])
     both = population.sum(axis=-2)
-    if step == 1:
-        return both
     closed = np.repeat(both[..., :-1] / step, step, axis=-1)
-    return np.concatenate([closed, both[..., -1:]], axis=-1)
+    return np.concatenate([closed, both[..., -1:]], axis=-1)[..., :ages]
 
 
 def _students(scenario: Scenario, inputs: Inputs, core):
-    pop = single_year_population(core.population, scenario.demography.step)  # (T+1, D, R, ages)
+    school = max(level.entry_age + level.grades for level in enrolment.level_specs(scenario))
+    pop = single_year_population(core.population, scenario.demography.step, school)  # (T+1, D, R, school ages)
     years = np.array(inputs.years)
     problems, out, rows = Problems(), {}, []
     newcomers = single_year_population(inputs.housing, scenario.demography.step)  # (T, R, ages)

@@ -127,6 +127,36 @@ def test_numba_in_spans_of_years_matches_one_call_and_the_reference():
     np.testing.assert_array_equal(runs[1].population, runs[2].population)
 
 
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
+@pytest.mark.parametrize("kind", ["count", "rate"])
+def test_draw_factors_are_the_inputs_multiplied_out(engine, kind):
+    """``fertility_factor`` and ``migration_factor`` (a few numbers per draw) and ``fixed_migration``
+    give what the inputs multiplied out to the state's size give: asfr x factor, migration x
+    factor + fixed migrants; with the numpy reference and the compiled kernel, whole state and sums."""
+    rng = np.random.default_rng(13)
+    D, R, A, T = 4, 3, 101, 11
+    base, surv, asfr, mig = _random_inputs(rng, D=D, R=R, T=T)
+    shared_asfr = asfr[:, :1]                                       # (T, 1, 1, A): one schedule
+    fk = rng.uniform(0.7, 1.3, size=(T, D, 1))                      # each draw's fertility, year by year
+    mk = rng.uniform(0.5, 1.5, size=(1, D, 1))                      # each draw's migration
+    fixed = rng.normal(0, 3, size=(T, 1, R, 2, A))
+    if kind == "rate":
+        mig, fixed = mig / 1000, fixed / 1000
+    kw = dict(migration_kind=kind, timing="half", engine=engine)
+    full = project_population(base, surv, [0.99, 0.98], shared_asfr * fk[..., None], 1.1, T,
+                              migration=mig * mk[..., None, None] + fixed, **kw)
+    small = project_population(base, surv, [0.99, 0.98], shared_asfr, 1.1, T, migration=mig,
+                               fertility_factor=fk, migration_factor=mk, fixed_migration=fixed, **kw)
+    np.testing.assert_allclose(small.population, full.population, rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(small.births, full.births, rtol=1e-12)
+    sums = project_population(base, surv, [0.99, 0.98], shared_asfr, 1.1, T, migration=mig, fertility_factor=fk,
+                              migration_factor=mk, fixed_migration=fixed, age_sums=[(3, 6), (6, 12)], **kw).sums
+    np.testing.assert_allclose(sums[..., 1], full.population[..., 6:12].sum(axis=(-2, -1)), rtol=1e-12)
+    only_fixed = project_population(base, surv, [0.99, 0.98], shared_asfr, 1.1, T, fixed_migration=fixed, **kw)
+    alone = project_population(base, surv, [0.99, 0.98], shared_asfr, 1.1, T, migration=fixed, **kw)
+    np.testing.assert_allclose(only_fixed.population, alone.population, rtol=1e-12, atol=1e-9)
+
+
 @pytest.mark.parametrize("kind", ["count", "rate"])
 def test_age_sums_without_the_state_match_the_whole_state_summed(kind):
     """``age_sums``: the numba kernel keeps each year's state in scratch buffers only; its sums
