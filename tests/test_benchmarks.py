@@ -82,6 +82,7 @@ def test_benchmarks_readme_shows_the_stored_report_results():
                     "--repeats", "1", "--time-limit", "10"], "optimal"),
     ("bench_province", ["--regions", "20", "--draws", "2", "--years", "3", "--repeats", "1", "--workers", "1"],
      "in-process"),
+    ("bench_draws", ["--draws", "3", "--repeats", "1"], "x core"),
 ])
 def test_every_benchmark_runs_as_documented_at_a_tiny_size(script, args, says):
     done = subprocess.run([sys.executable, str(BENCHMARKS / f"{script}.py"), *args], capture_output=True, text=True,
@@ -133,3 +134,13 @@ def test_the_province_section_of_the_readme_is_the_stored_run():
     section = page.split(start, 1)[1].split("<!-- end of bench_province results -->", 1)[0]
     assert section == "\n```\n" + stored + "```\n"
     assert "bare kernel" in stored and "in-process" in stored
+
+
+def test_the_many_draws_section_of_the_readme_is_the_stored_run():
+    """``bench_draws.py --record`` copies its output into the README: the two agree."""
+    stored = (BENCHMARKS / "results" / "draws.txt").read_text(encoding="utf-8")
+    page = (BENCHMARKS / "README.md").read_text(encoding="utf-8")
+    start = "<!-- bench_draws results: written by bench_draws.py --record; do not edit by hand -->"
+    section = page.split(start, 1)[1].split("<!-- end of bench_draws results -->", 1)[0]
+    assert section == "\n```\n" + stored + "```\n"
+    assert "6,400" in stored and "x state" in stored
