@@ -261,8 +261,9 @@ def _with_schools(scenario, schools: Schools, pupils, levels, regions, years, po
         level, _, idx, _, _, own = entry
         entry[5] = _unit_seats(base_total[idx], own, class_seats[idx]) + _expansion_seats(schools, idx, level, years)
         total[:, idx] += entry[5]
-    lawful_share = np.minimum(1.0, np.divide(schools.max_students, total, out=np.ones_like(total), where=total > 0))
-    for planned_years, _ in (schools.class_plan or {}).values():  # a class plan keeps schools within their maximum
+    within = np.minimum(1.0, np.divide(schools.max_students, total, out=np.ones_like(total), where=total > 0))
+    lawful_share = within.copy()      # what the allocation may fill: a class plan's classes are within the maximum
+    for planned_years, _ in (schools.class_plan or {}).values():
         lawful_share[np.searchsorted(years, planned_years)] = 1.0
     frames, grade_frames, checks, level_frames, region_grades = [], [], [], [], []
     school_students = np.zeros((len(years), len(schools.ids)))
@@ -277,11 +278,11 @@ def _with_schools(scenario, schools: Schools, pupils, levels, regions, years, po
         school_students[:, idx] += S_alloc.sum(axis=-1)
         school_seats[:, idx] += seats_u
         cols = _common(level, pupils[name], _by_region(seats_u, units.region, R), population, years)
-        cols["lawful_seats"] = _by_region(seats_u * lawful_share[:, idx], units.region, R)
+        cols["lawful_seats"] = _by_region(seats_u * within[:, idx], units.region, R)     # places within the maximum
         ids = np.asarray(schools.ids, dtype=object)[idx]
         level_frames.append(pd.DataFrame({
             "year": np.repeat(years, len(idx)), "school": np.tile(ids, len(years)), "level": name,
-            "seats": seats_u.reshape(-1), "lawful_seats": (seats_u * lawful_share[:, idx]).reshape(-1)}))
+            "seats": seats_u.reshape(-1), "lawful_seats": (seats_u * within[:, idx]).reshape(-1)}))
         needed = _by_region(counts.needed.sum(-1), units.region, R) + capacity.class_split(unplaced, 0, std).needed.sum(-1)
         cols.update(
             placed=_by_region(S_alloc.sum(-1), units.region, R), unplaced=unplaced.sum(-1), classes_needed=needed,
