@@ -417,3 +417,19 @@ def test_with_a_cost_of_empty_classrooms_a_one_year_bulge_is_met_by_a_temporary_
         np.testing.assert_allclose(sol.values[m.empty_index][0, 0], empty, atol=1e-6)
         if rent:
             np.testing.assert_allclose(sol.values[m.rent_index][0, 0], [0, 1, 0, 0, 0], atol=1e-6)
+
+
+def test_after_a_class_plan_a_school_rated_above_its_maximum_keeps_its_places_within_it():
+    """The tiny south's complete middle school is rated 4,500 places, above its type's maximum:
+    before and after the plan only the share within the maximum is lawful, though the plan's
+    classes fill it (the assessment after the plan once counted its rated places whole)."""
+    import capsim
+    from capsim.examples import tiny_path
+
+    res = capsim.run(capsim.load_scenario(tiny_path(), use=["deterministic"]))
+    share = {}
+    for stage, a in (("before", res.assessment_before), ("after", res.assessment_after)):
+        sm = a.school_levels[(a.school_levels.school == "SM1") & (a.school_levels.year >= 2025)]
+        share[stage] = (sm.groupby("year").lawful_seats.sum() / sm.groupby("year").seats.sum()).to_numpy()
+    assert (share["before"] < 1).all()
+    np.testing.assert_allclose(share["after"], share["before"])
