@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from capsim.errors import CapsimError, DataError, Problems, ScenarioError
-from capsim.rules import class_only_rules, memory_rules, target_rules
+from capsim.rules import class_only_rules, meet_rules, memory_rules, target_rules
 from capsim.schema import Scenario
 
 STAGES = ("project", "assess", "run")
@@ -75,6 +75,7 @@ def scenario_rules(scenario: Scenario, plan: bool = True) -> Problems:
                      scenario.demography.step, "use demography.step = 1, or remove data.projects to forecast only.")
     if plan and scenario.data.projects is not None:
         problems.extend(class_only_rules(scenario).items)
+        problems.extend(meet_rules(scenario).items)
     return problems
 
 

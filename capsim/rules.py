@@ -1,6 +1,7 @@
 """The rules on a scenario that a stage applies to what it is given: the memory a forecast
 needs (:func:`memory_rules`), the plan settings only the class model honours
-(:func:`class_only_rules`) and the targets' regions and levels (:func:`target_rules`).
+(:func:`class_only_rules`), the targets' regions and levels (:func:`target_rules`) and the targets the
+planner is asked to meet (:func:`meet_rules`).
 
 :func:`capsim.checks.validate` runs them too, with every other check, before any work starts.
 They live here, below the stages, so that a stage can apply them without importing
@@ -12,7 +13,7 @@ from __future__ import annotations
 import os
 
 from capsim.errors import Problems
-from capsim.schema import Scenario
+from capsim.schema import MEETABLE, Scenario
 
 BYTES = 8                    # float64
 WORKING_COPIES = 5           # measured peak of the forecast / its population array (draws, quantiles, frames)
@@ -29,6 +30,27 @@ def target_rules(scenario: Scenario, regions: list, levels: dict) -> Problems:
         if target.level not in levels:
             problems.add(f"{scenario.source}: targets[{i}].level", "is a level the scenario does not forecast.",
                          target.level, f"use one of: {', '.join(levels)}, or enable the level under [education].")
+    return problems
+
+
+def meet_rules(scenario: Scenario) -> Problems:
+    """A target the planner is asked to meet (``meet = true``) is one places can meet
+    (:data:`capsim.schema.MEETABLE`), in a plan without closures or conversions (whose places
+    lost it does not count yet), by region or zone."""
+    problems = Problems()
+    cfg = scenario.plan
+    for i, target in enumerate(scenario.targets):
+        if not target.meet:
+            continue
+        where = f"{scenario.source}: targets[{i}].meet"
+        if target.indicator not in MEETABLE:
+            problems.add(where, f"the planner can build to meet {' and '.join(MEETABLE)} only; {target.indicator} "
+                         "counts pupils or classes that the plan already keeps as low as it can, or that places "
+                         "cannot raise.", True, "leave meet out for this target (it is still measured).")
+        if cfg.closures or cfg.conversions or cfg.granularity == "school":
+            problems.add(where, "targets are met by building, in a plan without closures or conversions, by "
+                         "region or zone.", True, "leave meet out, or plan.closures false, plan.conversions empty "
+                         "and plan.granularity \"region\" or \"zone\".")
     return problems
 
 

@@ -38,11 +38,13 @@ class Strict(BaseModel):
 
 
 def _admits(annotation, kind) -> bool:
-    """Whether ``annotation`` (or a member of its union) is ``kind`` or a subclass of it."""
+    """Whether ``annotation`` (a member of its union, or an item of a tuple or list of it) is
+    ``kind`` or a subclass of it."""
     if isinstance(annotation, type):
         return issubclass(annotation, kind)
-    if getattr(annotation, "__origin__", None) is Union or type(annotation).__name__ == "UnionType":
-        return any(_admits(a, kind) for a in get_args(annotation))
+    origin = getattr(annotation, "__origin__", None)
+    if origin in (Union, tuple, list) or type(annotation).__name__ == "UnionType":
+        return any(_admits(a, kind) for a in get_args(annotation) if a is not Ellipsis)
     return False
 
 
@@ -319,6 +321,7 @@ INDICATORS = {
     "oversized_schools": ("超规模学校", "<="),     # schools above their type's maximum size
     "seat_shortage": ("学位缺口", "<="),           # pupils without a seat, region by region (never netted)
 }
+MEETABLE = ("gross_enrolment", "places_per_10000")   # the indicators the planner can build to meet (planner.goals)
 
 
 class Target(Strict):
@@ -333,6 +336,9 @@ class Target(Strict):
     year: int = Field(ge=1950, le=2200, description="the year from which the target holds (every later year too)")
     region: str | None = Field(None, description="one region's id; empty: the whole area (all regions together)")
     name: str = Field("", description="a label for reports, e.g. '高中阶段毛入学率 95 %'")
+    meet: bool = Field(False, description="true: the planner builds to meet it (gross_enrolment and places_per_10000 "
+                       "only; each place it lacks in a year costs plan.shortfall_penalty, like a pupil without a "
+                       "seat, and the plan's notes name the years it is missed); false: it is only measured")
 
 
 class Scenario(Strict):

@@ -58,10 +58,12 @@ def plan_context(scenario, projection=None, assessment=None, evaluate: bool = Fa
     catch = _catchment(scenario, regions, levels, years, cells, assessment, schools, projects)
     cohorts = _cohorts(scenario, capacity or cfg.capacity, cells, catch, assessment, regions, levels, years, schools,
                        projects)
-    if capacity is None:                   # a robust plan (seats) leaves these settings out
+    if capacity is None:                   # a plan in seats for comparison leaves these settings out
         from capsim.rules import class_only_rules
 
         class_only_rules(scenario).raise_if_any(PlanError)
+    goals = _goals(scenario, projection, table, _lawful_places(cohorts, lawful, len(regions)), regions, levels,
+                   years)
     need = np.maximum(cells.demand - cells.lawful, 0.0) if cohorts is None else cohorts.pupils
     inputs = milp.PlanInputs(
         years=years, need=need, projects=projects, cell_seats=cells.seats,
@@ -72,9 +74,39 @@ def plan_context(scenario, projection=None, assessment=None, evaluate: bool = Fa
         empty_room_cost=cfg.empty_room_cost if cohorts is not None else None,
         mothball_cost=cfg.mothball_cost if cohorts is not None else None, reopen_cost=cfg.reopen_cost,
         school_running_cost=cfg.school_running_cost if cohorts is not None else None, closure_cost=cfg.closure_cost,
+        goals=goals,
     )
     inputs, over = _fit_committed_budgets(inputs)
     return PlanContext(inputs, regions, levels, demand, lawful, unplanned, cells, over)
+
+
+def _lawful_places(cohorts, lawful, n_regions):
+    """(R, L, Y) lawful places without the plan's projects: with classes, the lawful classrooms at
+    the level's mean standard class (as the assessment after the plan counts them), else the
+    assessment's lawful seats."""
+    if cohorts is None:
+        return lawful
+    return cohorts.to_regions(cohorts.rooms, n_regions) * cohorts.room_seats[None, :, None]
+
+
+def _goals(scenario, projection, table, lawful, regions, levels, years):
+    """The targets the plan must meet (:mod:`capsim.planner.goals`; None if none asks to be met)."""
+    if not any(t.meet for t in scenario.targets):
+        return None
+    from capsim.errors import Problems
+    from capsim.planner.goals import goals
+    from capsim.rules import meet_rules
+    from capsim.targets import residents_table
+
+    problems = Problems()
+    for i, target in enumerate(scenario.targets):
+        if target.meet and target.level not in levels:
+            problems.add(f"{scenario.source}: targets[{i}].level", "is not planned: the plan knows no places of it.",
+                         target.level, "give its places (data.schools or data.capacity), or leave meet out.")
+    problems.extend(meet_rules(scenario).items)
+    problems.raise_if_any(PlanError)
+    residents = residents_table(projection, scenario.standards.quantile)
+    return goals(scenario, table, residents, lawful, regions, levels, years)
 
 
 def _cohorts(scenario, capacity, cells, catch, assessment, regions, levels, years, schools, projects):

@@ -48,6 +48,10 @@ its classrooms leave its level's pool and ``gain[v, t]`` join the new level's. T
 - spend[v, t + 1] d(t + 1)`` on ``conv[v, t]``), and counts in that year's and the total budget.
 A school is closed or converted, not both; a converted school keeps its running cost.
 
+Targets the plan must meet (a target's ``meet``, none by default; :mod:`capsim.planner.goals`):
+``sat[g, r, t]`` places of a region counted toward target ``g`` and ``miss[g, t] >= 0`` what it
+lacks, at ``penalty d(t)`` a place, like a pupil without a seat.
+
 Empty classrooms (``plan.empty_room_cost``, off by default; :func:`define_empty_rooms`): with
 cohorts, each classroom of a pool and level standing (existing or added by a project) without a
 class in a year costs ``empty_room_cost`` that year, so that a room built for a short peak is
@@ -78,7 +82,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from capsim.planner import catchment, classes, entrants
+from capsim.planner import catchment, classes, entrants, goals as goal_rows
 from capsim.planner.common import cell_seats, family as _rows, standing as _standing
 from capsim.planner.projects import Projects
 
@@ -107,6 +111,7 @@ class PlanInputs:
     reopen_cost: float = 0.0               # yuan to reopen a mothballed classroom
     school_running_cost: float | None = None   # yuan a year an open school costs (cohorts only; None: nothing)
     closure_cost: float = 0.0          # yuan, once, to close a school (cohorts with closable schools)
+    goals: goal_rows.Goals | None = None   # targets the plan must meet (capsim.planner.goals)
 
 
 @dataclass
@@ -132,6 +137,8 @@ class Model:
     convert_index: np.ndarray | None = None   # (V, Y) conversion v made by year t (the class model, plan.conversions)
     mothball_index: np.ndarray | None = None  # (R, L, Y) classrooms mothballed (the class model, plan.mothball_cost)
     reopen_index: np.ndarray | None = None    # (R, L, Y) mothballed classrooms reopened in year t
+    goal_sat_index: np.ndarray | None = None  # (K,) places counted toward a target (capsim.planner.goals)
+    goal_miss_index: np.ndarray | None = None  # (J,) what a target lacks in a year
 
 
 def build(inputs: PlanInputs) -> Model:
@@ -178,6 +185,9 @@ def build(inputs: PlanInputs) -> Model:
         mothball_index = n + np.arange(inputs.cohorts.rooms.size).reshape(shape)
         reopen_index = mothball_index + inputs.cohorts.rooms.size
         n += 2 * inputs.cohorts.rooms.size
+    goal_sat = goal_miss = None
+    if inputs.goals is not None:
+        goal_sat, goal_miss, n = goal_rows.number(inputs.goals, n)
     assignment = None
     if inputs.catchment is not None:
         if samples(inputs) > 1:
@@ -186,7 +196,7 @@ def build(inputs: PlanInputs) -> Model:
         n += catchment.n_variables(assignment)
     m = Model(inputs, x_index, rent_index, short_index, n, np.zeros(n), np.zeros(n), np.full(n, np.inf),
               np.zeros(n, dtype=bool), [], assignment, k_index, empty_index, share_index, unseated_index, shut_index,
-              convert_index, mothball_index, reopen_index)
+              convert_index, mothball_index, reopen_index, goal_sat, goal_miss)
     m.integer[: allowed.sum()] = True
     m.ub[: allowed.sum()] = 1.0
     committed = np.isfinite(p.committed)
@@ -209,6 +219,8 @@ def build(inputs: PlanInputs) -> Model:
             m.integer[decided] = True
             m.ub[decided] = 1.0
             m.ub[decided[:, 0]] = 0.0                # the first plan year is under way
+    if goal_sat is not None:
+        m.ub[goal_sat] = inputs.goals.cap
     if share_index is not None:
         e = inputs.cohorts.entrants
         ok, uk = share_index >= 0, unseated_index >= 0
@@ -224,7 +236,8 @@ def build(inputs: PlanInputs) -> Model:
 def _families(m: Model) -> list:
     """Every constraint family: the region level's capacity, or the catchment level's."""
     common = [define(m) for define in (define_opening_once, define_alternatives, define_prerequisites,
-                                      define_yearly_budget, define_total_budget, define_school_size, define_symmetry)]
+                                      define_yearly_budget, define_total_budget, define_school_size, define_symmetry,
+                                      goal_rows.define_goal_seats, goal_rows.define_goal_reach)]
     if m.k_index is not None:
         chosen = [*entrants.define_shares(m), entrants.define_open_intake(m),
                   entrants.define_school_pupils(m)] if m.share_index is not None else []
@@ -352,6 +365,8 @@ def _objective(m: Model) -> None:
         m.c[m.reopen_index] = inp.reopen_cost * d[None, None, :] * weight
     if m.convert_index is not None:               # the refit, paid once, in the year it converts
         m.c[m.convert_index] = _once(conversion_spend(m) * d[None, :])
+    if m.goal_miss_index is not None:              # a place a target lacks costs what a pupil without one does
+        m.c[m.goal_miss_index] = inp.penalty * d[inp.goals.pair_year]
     if m.unseated_index is not None:
         uk = m.unseated_index >= 0
         weight_u = entrants.unseated_weight(inp.cohorts.entrants, inp.cohorts.cell_level, d)

@@ -98,8 +98,10 @@ def result(m, sol: Solution, ctx: PlanContext, evaluated=False) -> PlanResult:
     missing = shortfalls(m, x, short, added, ctx.regions, ctx.levels, ctx.cells, evaluated, timed_out)
     if pool_pupils is not None:
         missing = shortfalls_by_school(missing, pool_short, unseated, inp.cohorts, ctx, years)
+    from capsim.planner.goals import missed
+
     notes = [ctx.over_budget] + (["the solver found no plan within plan.time_limit: the plan is the committed "
-                                  "projects alone"] if timed_out else [])
+                                  "projects alone"] if timed_out else []) + missed(m, sol.values, years)
     if inp.cohorts is not None:
         by_grade, rooms = _class_frames(m, sol, x, ctx, pool_short, rented_rooms, pool_pupils, changed)
     else:
