@@ -198,3 +198,19 @@ def test_a_seed_report_shows_its_districts_and_schools_or_says_it_has_no_data(na
         assert "seat_gap_by_region.png" in districts and "团镇第一教学片区" in districts and "tz1" not in districts
         schools = dom.split('id="schools-table"')[1].split("</table>")[0]
         assert schools.count("<tr>") > 20 and "城区第一小学" in schools
+
+
+def test_kunming_general_senior_plan_provides_places_for_180_per_10000_but_not_the_pupils():
+    """The 普高 variant holds the 2020 普高 share (not fitted to the target) and asks the plan to
+    provide places for 180 per 10,000 residents: met once new schools can open (none before 2022,
+    so not in 2022), while the pupils per 10,000 at the held share reach 180 only around the peak
+    of the large cohorts."""
+    sc = capsim.load_scenario(SCENARIOS / "kunming.toml", use=["general_senior_180"], set={"uncertainty.draws": 20})
+    assert sc.education.senior.rate == {2020: 0.4468}
+    res = capsim.run(sc)
+    t = res.targets[(res.targets.stage == "after") & (res.targets.region == "all")]
+    places = t[t.indicator == "places_per_10000"].set_index("year")
+    assert places.loc[2030:, "met"].all() and not places.loc[2022, "met"]
+    pupils = t[t.indicator == "pupils_per_10000"].set_index("year").met.astype(bool)
+    assert not pupils.loc[2022] and pupils.mean() < 0.25
+    assert "is missed by up to" in res.plan.notes
