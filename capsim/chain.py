@@ -30,7 +30,7 @@ def run(scenario, progress: bool = False, evaluate: bool = False, inputs=None, p
         if not scenario.data.projects:
             return Results(scenario, projection, before, None)
         bar.set_postfix_str("plan (solver)")
-        planned = plan(scenario, projection, before, evaluate=evaluate)
+        planned = plan(scenario, projection, before, evaluate=evaluate, inputs=inputs)
         bar.update()
         bar.set_postfix_str("assess after the plan")
         after = assess_after(scenario, projection, planned, before.network)

@@ -41,16 +41,16 @@ def validate(scenario: Scenario, upto: str = "run"):
     inputs = read_tables(scenario, problems)
     problems.extend(memory_rules(scenario, len(inputs.regions)).items)
     levels = {lv.name: lv.grades for lv in level_specs(scenario)}
-    schools = None
+    network = {}
     if stage:
-        schools = network_rules(scenario, list(inputs.regions), levels, problems, seats=bool(methods_ok),
+        network = network_rules(scenario, list(inputs.regions), levels, problems, seats=bool(methods_ok),
                                 plan=stage == 2)
     if stage == 2:
         problems.extend(target_rules(scenario, list(inputs.regions), levels).items)
     if problems:
         tables = any(p.where.lower().split(":")[0].endswith(".csv") for p in problems.items)
         raise (DataError if tables else ScenarioError)(problems.items)
-    return replace(inputs, schools=schools)
+    return replace(inputs, **network)
 
 
 def _collect(problems: Problems, check):
@@ -85,7 +85,8 @@ def network_rules(scenario: Scenario, regions: list, levels: dict, problems: Pro
     every problem: each table is read whatever is wrong with the others (the projects, areas and
     travel only with ``plan``). ``seats`` false: the
     class standards are wrong (reported), so expansions are not checked against school sizes.
-    Returns the school list read (None without one)."""
+    Returns what was read: ``schools``, ``projects`` and ``areas`` (each None without it), as
+    :class:`capsim.data.Inputs` fields."""
     from capsim.planner import plan_years
     from capsim.school_data import read_capacity, read_schools
 
@@ -93,13 +94,14 @@ def network_rules(scenario: Scenario, regions: list, levels: dict, problems: Pro
     _collect(problems, lambda: read_capacity(scenario, regions, levels, years))
     schools = read_schools(scenario, regions, levels, problems)
     if scenario.data.projects is None or not plan:
-        return schools
+        return {"schools": schools}
     projects = _read_projects(scenario, regions, levels, schools if seats else None, problems, plan_years(scenario))
+    areas = None
     if projects is not None and (scenario.data.areas is not None or scenario.data.travel is not None):
         from capsim.planner.areas import read_tables
 
-        _collect(problems, lambda: read_tables(scenario, regions, levels, schools, projects))
-    return schools
+        areas = _collect(problems, lambda: read_tables(scenario, regions, levels, schools, projects))
+    return {"schools": schools, "projects": projects, "areas": areas}
 
 
 def _read_projects(scenario, regions, levels, schools, problems, span):

@@ -40,6 +40,10 @@ class Inputs:
     region_points: object = None    # capsim.geo.Points: where each region is drawn (None: no lon, lat or x, y)
     schools: object = None          # the school list (capsim.school_data.Schools) when the checks read it
                                     # (capsim.checks.validate), so that the assessment does not read it again
+    projects: object = None         # the projects table (capsim.planner.projects.Projects, every forecast
+                                    # level) when the checks read it, so that the planner does not read it again
+    areas: object = None            # the areas and travel tables (capsim.planner.areas.Tables, every
+                                    # forecast level), likewise
 
 
 def read_inputs(scenario: Scenario) -> Inputs:

@@ -42,15 +42,16 @@ def test_a_run_of_the_api_opens_each_input_table_once(tiny, opens):
     assert all(n == 1 for n in read.values()), read
 
 
-def test_the_command_line_forecasts_and_assesses_from_the_tables_its_checks_read(tiny, opens, tmp_path):
-    """``capsim run``: the checks read every table; the forecast and the assessment use what
-    they read, and the report takes region names and points from the run's own tables, so every
-    input table is opened once. (The planner still reads the projects for its levels.)"""
+@pytest.mark.parametrize("use", ["deterministic", "catchments"])
+def test_the_command_line_reads_each_input_table_once(tiny, opens, tmp_path, use):
+    """``capsim run``: the checks read every table; the forecast, the assessment and the planner
+    use what they read (the projects, areas and travel too), and the report takes region names
+    and points from the run's own tables, so every input table is opened once."""
     from capsim.cli import main
 
-    assert main(["run", str(tiny / "scenario.toml"), "--use", "deterministic", "--out", str(tmp_path / "o"),
-                 "--quiet"]) == 0
+    assert main(["run", str(tiny / "scenario.toml"), "--use", use, "--set", "uncertainty.draws=4", "--out",
+                 str(tmp_path / "o"), "--quiet"]) == 0
     read = _read(opens, tiny)
-    once = set(read) - {"projects.csv"}
-    assert {"population.csv", "regions.csv", "schools.csv", "school_grades.csv"} <= once, read
-    assert all(read[name] == 1 for name in once) and read["projects.csv"] == 2, read
+    expected = {"population.csv", "regions.csv", "schools.csv", "school_grades.csv", "projects.csv"}
+    assert expected | ({"areas.csv", "travel.csv"} if use == "catchments" else set()) <= set(read), read
+    assert all(n == 1 for n in read.values()), read

@@ -28,12 +28,14 @@ __all__ = ["COMMITTED_ONLY", "PlanContext", "PlanResult", "committed_only", "ope
            "plan_years", "read_network", "result", "schedule_frame", "seats_added", "solve_model"]
 
 
-def plan(scenario, projection=None, assessment=None, evaluate: bool = False) -> PlanResult:
-    """Plan (or, with ``evaluate``, check) the scenario's projects; see the module docstring."""
+def plan(scenario, projection=None, assessment=None, evaluate: bool = False, inputs=None) -> PlanResult:
+    """Plan (or, with ``evaluate``, check) the scenario's projects; see the module docstring.
+    ``inputs`` (what :func:`capsim.checks.validate` read) spares reading the projects, areas and
+    travel tables again."""
     if scenario.data.projects is None:
         raise PlanError([Problem(f"{scenario.source}: data.projects", "no projects table is given.", None,
                                  "add data.projects (docs/data-tables.md) to plan.")])
-    ctx = plan_context(scenario, projection, assessment, evaluate)
+    ctx = plan_context(scenario, projection, assessment, evaluate, inputs=inputs)
     m = milp.build(ctx.inputs)
     sol = solve_model(m, scenario)
     return result(m, sol, ctx, evaluate)

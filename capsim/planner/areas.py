@@ -44,15 +44,24 @@ def sites(schools, projects) -> tuple[list, np.ndarray]:
     return ids, site_of
 
 
-def read_catchment(scenario, regions, levels, years, cells, grades, schools, projects) -> Catchment:
+def read_catchment(scenario, regions, levels, years, cells, grades, schools, projects, tables=None) -> Catchment:
     """The catchment level's arrays over the capacity ``cells`` (levels' grades); ``grades`` is
-    the assessment's table of lawful seats by year, school, level and grade."""
-    t = read_tables(scenario, regions, levels, schools, projects)
+    the assessment's table of lawful seats by year, school, level and grade; ``tables`` (read
+    already, with every forecast level: :attr:`capsim.data.Inputs.areas`) is used as given."""
+    t = read_tables(scenario, regions, levels, schools, projects) if tables is None else of_levels(tables, levels)
     pupils = t.share[:, cells.level, None] * cells.demand[t.area_region]      # (A, K, Y)
     return Catchment(pupils=pupils, area_region=t.area_region, seats=_site_seats(grades, t.sites, levels, cells, years),
                      project_site=t.project_site, cost=t.cost, single=scenario.plan.assignment == "single",
                      areas=tuple(t.areas), sites=tuple(t.sites), cell_level=cells.level, area_points=t.points,
                      rezoning_cost=_rezoning_cost(scenario.plan))
+
+
+def of_levels(t: Tables, levels) -> Tables:
+    """The tables with the areas' shares of ``levels`` only (a subset of the levels they were read
+    with, :attr:`Tables.levels`)."""
+    from dataclasses import replace
+
+    return replace(t, share=t.share[:, [t.levels.index(level) for level in levels]], levels=tuple(levels))
 
 
 def _rezoning_cost(plan) -> float:
@@ -69,6 +78,7 @@ class Tables:
     project_site: np.ndarray    # (P,)
     cost: np.ndarray            # (A, J) yuan per pupil a year, inf out of reach
     points: Points | None = None   # where each area is (None: the areas table gives no points)
+    levels: tuple = ()             # the levels of share's columns
 
 
 def read_tables(scenario, regions, levels, schools, projects) -> Tables:
@@ -90,7 +100,7 @@ def read_tables(scenario, regions, levels, schools, projects) -> Tables:
     else:
         cost = _travel(scenario, area_ids, site_ids, problems)
     problems.raise_if_any(PlanError)
-    return Tables(area_ids, area_region, share, site_ids, site_of, cost, points)
+    return Tables(area_ids, area_region, share, site_ids, site_of, cost, points, tuple(levels))
 
 
 def _areas(scenario, regions, levels, problems):

@@ -13,7 +13,7 @@ import pandas as pd
 from capsim.errors import PlanError, Problem
 from capsim.planner import model as milp
 from capsim.planner.cells import Cells, by_grade, whole_levels
-from capsim.planner.projects import Projects, read_projects
+from capsim.planner.projects import Projects, of_levels, read_projects
 
 
 @dataclass(frozen=True)
@@ -31,9 +31,10 @@ class PlanContext:
 
 
 def plan_context(scenario, projection=None, assessment=None, evaluate: bool = False,
-                 capacity: str | None = None) -> PlanContext:
-    """Forecast and assess (unless given), read the projects and build the MILP's inputs;
-    ``capacity`` ('classes' or 'seats') overrides ``plan.capacity``."""
+                 capacity: str | None = None, inputs=None) -> PlanContext:
+    """Forecast and assess (unless given), read the projects, areas and travel (unless
+    ``inputs``, what the checks read, holds them for the forecast's regions) and build the MILP's
+    inputs; ``capacity`` ('classes' or 'seats') overrides ``plan.capacity``."""
     from capsim.assessment import assess
     from capsim.projection import project
 
@@ -46,7 +47,9 @@ def plan_context(scenario, projection=None, assessment=None, evaluate: bool = Fa
     first, last = plan_years(scenario)
     years = np.arange(first, last + 1)
     same = regions == list(assessment.regions.region.unique())      # the assessed list's region indices hold
-    schools, seats_now, projects = read_network(scenario, regions, levels, assessment.network if same else None)
+    on_forecast = inputs is not None and regions == list(inputs.regions)
+    read = inputs.projects if on_forecast else None
+    schools, seats_now, projects = read_network(scenario, regions, levels, assessment.network if same else None, read)
     if evaluate:
         projects = _only_committed(projects)
     projects = _with_lead_time(projects, scenario.base_year + cfg.lead_time, first)
@@ -55,7 +58,8 @@ def plan_context(scenario, projection=None, assessment=None, evaluate: bool = Fa
         cells = whole_levels(demand, lawful, projects)
     else:
         cells = by_grade(scenario, assessment.region_grades, regions, levels, years, projects)
-    catch = _catchment(scenario, regions, levels, years, cells, assessment, schools, projects)
+    catch = _catchment(scenario, regions, levels, years, cells, assessment, schools, projects,
+                       inputs.areas if on_forecast else None)
     cohorts = _cohorts(scenario, capacity or cfg.capacity, cells, catch, assessment, regions, levels, years, schools,
                        projects)
     if capacity is None:                   # a plan in seats for comparison leaves these settings out
@@ -137,13 +141,14 @@ def _cohorts(scenario, capacity, cells, catch, assessment, regions, levels, year
     return cohorts(scenario, cells, assessment, regions, levels, years, projects, pools, granularity, most, kept)
 
 
-def _catchment(scenario, regions, levels, years, cells, assessment, schools, projects):
-    """The catchment level's inputs when the scenario lists areas or travel (None otherwise)."""
+def _catchment(scenario, regions, levels, years, cells, assessment, schools, projects, tables=None):
+    """The catchment level's inputs when the scenario lists areas or travel (None otherwise);
+    ``tables`` (the areas and travel as the checks read them) spares reading them again."""
     from capsim.planner.areas import read_catchment
 
     if scenario.data.areas is None and scenario.data.travel is None:
         return None
-    return read_catchment(scenario, regions, levels, years, cells, assessment.grades, schools, projects)
+    return read_catchment(scenario, regions, levels, years, cells, assessment.grades, schools, projects, tables)
 
 
 def plan_years(scenario) -> tuple[int, int]:
@@ -153,9 +158,10 @@ def plan_years(scenario) -> tuple[int, int]:
     return first, scenario.end_year if cfg.years is None else min(scenario.end_year, first + cfg.years - 1)
 
 
-def read_network(scenario, regions, levels, schools=None):
+def read_network(scenario, regions, levels, schools=None, projects=None):
     """(schools or None, each school's seats now, projects), every table checked; ``schools``
-    (read for ``regions`` already, e.g. by the assessment) is used as given."""
+    and ``projects`` (read for ``regions`` already, e.g. by the assessment and the checks; the
+    projects with every forecast level) are used as given."""
     from capsim.assessment import school_seats
     from capsim.enrolment import grades_by_level, level_specs
     from capsim.school_data import read_schools
@@ -163,6 +169,8 @@ def read_network(scenario, regions, levels, schools=None):
     if schools is None and scenario.data.schools:
         schools = read_schools(scenario, regions, {lv.name: lv.grades for lv in level_specs(scenario)})
     seats_now = school_seats(scenario, schools) if schools is not None else None
+    if projects is not None:
+        return schools, seats_now, of_levels(projects, levels)
     first, last = plan_years(scenario)
     projects = read_projects(scenario.data.projects, regions, levels, first, last, schools,
                              grades_by_level(scenario), seats_now, end_year=scenario.end_year)

@@ -45,6 +45,14 @@ class Projects:
     points: object = None            # capsim.geo.Points: where each new site is (None: no lon, lat or x, y columns)
 
 
+def of_levels(p: Projects, levels) -> Projects:
+    """The projects with their seats of ``levels`` only (a subset of ``p.levels``, in that order)."""
+    from dataclasses import replace
+
+    index = [p.levels.index(level) for level in levels]
+    return replace(p, levels=tuple(levels), seats=p.seats[:, index])
+
+
 def read_projects(path, regions, levels, first_year: int, last_year: int, schools=None, grades=None,
                   school_seats=None, end_year: int | None = None, problems: Problems | None = None) -> Projects | None:
     """Read and check the projects table (see module docstring). ``grades`` gives each level's
