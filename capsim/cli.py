@@ -250,27 +250,25 @@ def _validate(args) -> int:
 def _project(args) -> int:
     from capsim.projection import project
     from capsim.reports.summary import projection_summary
+    from capsim.results import Results
 
     scenario, inputs = _load_read(args, check="project")
     out = _out_folder(args, scenario, "project")
     result = project(scenario, inputs, progress=not args.quiet)
-    tables = {"population": result.population, "births": result.births, "students": result.students,
-              "students_by_level": result.level_totals, "calibration": result.calibration,
-              "student_draws": result.student_draws}
+    tables = Results(scenario, result, None, None).tables()
     return _write(args, out, "project", scenario, tables, lambda: projection_summary(result))
 
 
 def _assess(args) -> int:
     from capsim.assessment import assess
     from capsim.projection import project
+    from capsim.results import Results
 
     scenario, inputs = _load_read(args, check="assess")
     out = _out_folder(args, scenario, "assess")
     projection = project(scenario, inputs, progress=not args.quiet)
     result = assess(scenario, projection, schools=inputs.schools)
-    tables = {"assessment": result.regions, "students_by_level": projection.level_totals,
-              "assessment_schools": result.schools, "assessment_grades": result.grades,
-              "assessment_base_check": result.base_check}
+    tables = Results(scenario, projection, result, None).tables()
     return _write(args, out, "assess", scenario, tables, lambda: _assessment_summary(result, projection))
 
 

@@ -98,6 +98,10 @@ CATALOGUE: tuple[ResultTable, ...] = (
     ResultTable("births", "year, region, quantile, births (in the year starting then)", _stage("projection", "births")),
     ResultTable("regions", "region, name (and x, y where the regions table gives points)",
                 _stage("projection", "regions")),
+    ResultTable("calibration", "region, level, ratio, grade, value, source, years: the entry and progression "
+                "ratios fitted to the history", _stage("projection", "calibration")),
+    ResultTable("student_draws", "year, region, level, grade, draw, students: every draw (uncertainty.keep_draws)",
+                _stage("projection", "student_draws")),
     ResultTable("assessment", "year, region, level: students, seats, gap, classes, oversized classes and schools, "
                 "teachers (docs/report-columns.md)", _stage("assessment_before", "regions"), required=True),
     ResultTable("assessment_schools", "year, school, level: students, seats, utilisation, oversized",
