@@ -24,11 +24,9 @@ province's in-process throughput is given as a share of it.
 from __future__ import annotations
 
 import argparse
-import io
 import statistics
 import sys
 import time
-from contextlib import redirect_stdout
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -42,19 +40,10 @@ def main() -> None:
     if not args.record:
         measure(args)
         return
-    text = io.StringIO()
-    with redirect_stdout(text):
-        print(f"command : python benchmarks/bench_province.py {' '.join(sys.argv[1:])}")
-        print(f"date    : {time.strftime('%Y-%m-%d')}")
-        measure(args)
-    print(text.getvalue(), end="")
-    RESULT.parent.mkdir(exist_ok=True)
-    RESULT.write_text(text.getvalue(), encoding="utf-8")
-    readme = HERE / "README.md"
-    page = readme.read_text(encoding="utf-8")
-    head, rest = page.split(START, 1)
-    readme.write_text(head + START + "\n```\n" + text.getvalue() + "```\n" + END + rest.split(END, 1)[1],
-                      encoding="utf-8")
+    sys.path.insert(0, str(HERE))
+    from recording import record
+
+    record("bench_province.py", measure, args, RESULT, START, END)
 
 
 def measure(args) -> None:

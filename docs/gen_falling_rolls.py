@@ -7,7 +7,7 @@ open school costs a running cost), both priced over the plan's years at that run
 
 Every figure comes from the runs: capital from ``spending.csv``, schools open from the network
 after the plan, empty seats and use from the assessment after it (the levels the plan plans).
-``tests/test_falling_rolls.py`` fails when README drifts.
+``tests/test_generated_docs.py`` fails when README drifts.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ Each table is ``capsim robust scenarios/NAME.toml`` as shipped (its draws, 30 in
 program, the 90th percentile): Kunming, whose region places are planned as seats, Aral, whose
 school list is planned in whole classes, and Hualong on falling rolls (``--use falling_rolls``:
 closures and conversions allowed, running costs). The sentence under each table is written from
-the same figures. ``tests/test_robust_readme.py`` fails when README drifts.
+the same figures. ``tests/test_generated_docs.py`` fails when README drifts.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ Each section is made from ``capsim run scenarios/NAME.toml [--use VARIANT]`` as 
 draws, its solver settings), and from ``capsim plan --evaluate`` where a seed has a bureau's
 programme to check: the pupils by level on the median forecast, and for each case the places
 short before the plan, the plan, what it leaves short and spare, and its targets' verdicts.
-No figure in them is typed by hand; ``tests/test_seed_results.py`` fails when one drifts.
+No figure in them is typed by hand; ``tests/test_generated_docs.py`` fails when one drifts.
 """
 
 from __future__ import annotations

@@ -126,21 +126,16 @@ def test_core_report_ratios_come_from_the_rounds():
     assert best_leslie == 50.0 / 5.0 and (low, high) == (9.0, 10.0)
 
 
-def test_the_province_section_of_the_readme_is_the_stored_run():
-    """``bench_province.py --record`` copies its output into the README: the two agree."""
-    stored = (BENCHMARKS / "results" / "province.txt").read_text(encoding="utf-8")
+@pytest.mark.parametrize("script, stored_as, says", [
+    ("bench_province", "province.txt", ["bare kernel", "in-process"]),
+    ("bench_draws", "draws.txt", ["6,400", "x state"]),
+])
+def test_each_recorded_section_of_the_readme_is_the_stored_run(script, stored_as, says):
+    """``--record`` copies a script's output into the README: the two agree."""
+    stored = (BENCHMARKS / "results" / stored_as).read_text(encoding="utf-8")
     page = (BENCHMARKS / "README.md").read_text(encoding="utf-8")
-    start = "<!-- bench_province results: written by bench_province.py --record; do not edit by hand -->"
-    section = page.split(start, 1)[1].split("<!-- end of bench_province results -->", 1)[0]
+    start = f"<!-- {script} results: written by {script}.py --record; do not edit by hand -->"
+    section = page.split(start, 1)[1].split(f"<!-- end of {script} results -->", 1)[0]
     assert section == "\n```\n" + stored + "```\n"
-    assert "bare kernel" in stored and "in-process" in stored
+    assert all(word in stored for word in says)
 
-
-def test_the_many_draws_section_of_the_readme_is_the_stored_run():
-    """``bench_draws.py --record`` copies its output into the README: the two agree."""
-    stored = (BENCHMARKS / "results" / "draws.txt").read_text(encoding="utf-8")
-    page = (BENCHMARKS / "README.md").read_text(encoding="utf-8")
-    start = "<!-- bench_draws results: written by bench_draws.py --record; do not edit by hand -->"
-    section = page.split(start, 1)[1].split("<!-- end of bench_draws results -->", 1)[0]
-    assert section == "\n```\n" + stored + "```\n"
-    assert "6,400" in stored and "x state" in stored

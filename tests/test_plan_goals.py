@@ -1,11 +1,9 @@
 """Targets the planner is asked to meet (``meet = true``): the families against brute force, the
 tiny example meeting a gross enrolment it misses otherwise, and the targets it refuses."""
 
-import itertools
-
 import numpy as np
 import pytest
-from test_plan_samples import one_level_projects
+from test_plan_samples import every_opening, one_level_projects
 
 import capsim
 from capsim.cli import main
@@ -31,18 +29,10 @@ def _instance(seed, cap):
 
 
 def _brute_force(inp, base) -> float:
-    p, years, g = inp.projects, inp.years, inp.goals
-    Y = len(years)
+    years, g = inp.years, inp.goals
     d = (1 + inp.discount_rate) ** -(years - years[0])
     best = np.inf
-    for choice in itertools.product(*[[None] + [y for y in range(Y) if p.earliest[i] <= years[y] <= p.latest[i]]
-                                      for i in range(len(p.cost))]):
-        spend, added = np.zeros(Y), np.zeros(Y)
-        for i, y in enumerate(choice):
-            if y is not None:
-                for k in range(1, int(p.build_years[i]) + 1):
-                    spend[max(y - k, 0)] += p.cost[i] / p.build_years[i]
-                added[y:] += p.seats[i, 0]
+    for _, spend, added in every_opening(inp.projects, years):
         short = np.maximum(inp.need[0, 0] - added, 0)
         places = np.minimum(base[g.pair_year] + added[g.pair_year], g.cap)
         miss = np.maximum(g.need - places, 0)

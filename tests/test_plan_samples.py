@@ -32,13 +32,11 @@ def _stochastic_instance(seed, rent=None, budget=None):
                            penalty=90_000, rent_cost=rent, budget_total=budget)
 
 
-def _brute_force_expected(inp) -> float:
-    """Least build cost plus mean recourse cost over the samples, by enumerating every opening."""
-    p, years = inp.projects, inp.years
+def every_opening(p, years):
+    """Every choice of opening years (a year index or None per project, within its window), with
+    its spending by year (spread over the build years before opening, early spending in the first
+    year) and the seats it adds by year: (choice, spend (Y,), added (Y,))."""
     Y = len(years)
-    d = (1 + inp.discount_rate) ** -(years - years[0])
-    unit = inp.penalty * d if not inp.rent_cost else np.minimum(inp.penalty, inp.rent_cost) * d
-    best = np.inf
     for choice in itertools.product(*[[None] + [y for y in range(Y) if p.earliest[i] <= years[y] <= p.latest[i]]
                                       for i in range(len(p.cost))]):
         spend, added = np.zeros(Y), np.zeros(Y)
@@ -47,6 +45,16 @@ def _brute_force_expected(inp) -> float:
                 for k in range(1, int(p.build_years[i]) + 1):
                     spend[max(y - k, 0)] += p.cost[i] / p.build_years[i]
                 added[y:] += p.seats[i, 0]
+        yield choice, spend, added
+
+
+def _brute_force_expected(inp) -> float:
+    """Least build cost plus mean recourse cost over the samples, by enumerating every opening."""
+    years = inp.years
+    d = (1 + inp.discount_rate) ** -(years - years[0])
+    unit = inp.penalty * d if not inp.rent_cost else np.minimum(inp.penalty, inp.rent_cost) * d
+    best = np.inf
+    for _, spend, added in every_opening(inp.projects, years):
         if inp.budget_total is not None and spend.sum() > inp.budget_total + 1e-6:
             continue
         missing = np.maximum(inp.need[0, 0] - added[:, None], 0)                          # (Y, S)
