@@ -50,10 +50,11 @@ Tables
    The table also shows the output arrays' own size (population + births), the peak above the
    RSS before divided by that size, and that process's cold run time (the first call, fresh
    output) divided by its warm median (runs into the now-touched output).
-3. Scaling. Time as one of regions, draws or years grows alone from a base point (10 draws,
-   100 regions, 10 years) by x1, x2, x4, ...; "time x" is the median time over the base
-   point's (the x1 row, measured again before each axis). Linear scaling means "time x"
-   equals the factor; M cell-yr/s then stays flat.
+3. Scaling. Time as one of regions, draws, years or ages grows alone from a base point (10
+   draws, 100 regions, 10 years, 101 ages) by x1, x2, x4, ...; "time x" is the median time over
+   the base point's (the x1 row, measured again before each axis); ages grow as a longer row of
+   age groups. Linear scaling means "time x" equals the factor; M cell-yr/s then stays flat.
+   ``core_report.py`` fits each axis's slope on a log-log scale and draws the plot.
 4. References, at the largest size and longest horizon, float64 and float32 (see
    ``core_references.py`` for each): reading the state only (all cores), copying year k into
    year k+1 on all cores (numba ``prange``, as many threads as the core) and on one
@@ -455,27 +456,31 @@ def memory_part(sizes, engines, years, repeats) -> dict:
 
 
 def scaling_points(factors):
-    """(axis, factor, draws, regions, years): each axis grown alone from the base point, whose
-    x1 row is measured again before each axis so every ratio compares runs close in time."""
+    """(axis, factor, draws, regions, years, ages): each axis grown alone from the base point,
+    whose x1 row is measured again before each axis so every ratio compares runs close in time.
+    Ages grow as more age groups in a row (a row of 101 single years x the factor): the length
+    of the kernel's inner loops, whatever ages they stand for."""
     draws, regions, years = SCALING_BASE
-    for axis in ("regions", "draws", "years"):
+    for axis in ("regions", "draws", "years", "ages"):
         for f in factors:
             d = draws * f if axis == "draws" else draws
             r = regions * f if axis == "regions" else regions
             t = years * f if axis == "years" else years
-            yield axis, f, d, r, t
+            a = AGES * f if axis == "ages" else AGES
+            yield axis, f, d, r, t, a
 
 
 def scaling_part(factors, engines, repeats) -> dict:
     rows = []
-    for axis, factor, d, r, t in scaling_points(factors):
-        inputs = make_inputs(d, r, np.float64)
-        out = touched_buffer((t + 1, d, r, 2, AGES), np.float64)
+    for axis, factor, d, r, t, a in scaling_points(factors):
+        inputs = make_inputs(d, r, np.float64, ages=a)
+        out = touched_buffer((t + 1, d, r, 2, a), np.float64)
         seconds = {}
         for engine in engines:
             progress(f"scaling {axis} x{factor} {engine}")
             seconds[engine] = median_seconds(lambda: project(inputs, t, engine, np.float64, out), repeats)
-        rows.append({"axis": axis, "factor": factor, "draws": d, "regions": r, "years": t, "seconds": seconds})
+        rows.append({"axis": axis, "factor": factor, "draws": d, "regions": r, "years": t, "ages": a,
+                     "seconds": seconds})
         del out
     return {"engines": engines, "rows": rows}
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "core.json"
+FIGURE = HERE / "results" / "scaling.png"     # table 3 on a log-log scale, drawn with the section
 README = HERE / "README.md"
 BEGIN = "<!-- bench_core results: rendered by benchmarks/core_report.py from benchmarks/results/core.json; do not edit by hand -->"
 END = "<!-- end of bench_core results -->"
@@ -140,17 +141,65 @@ def scaling_table(res: dict) -> Table:
     base = {(r["axis"], e): r["seconds"][e] for r in part["rows"] if r["factor"] == 1 for e in engines}
     rows = []
     for r in part["rows"]:
-        n = cells(r["draws"], r["regions"], res["ages"])
-        row = [r["axis"], f"x{r['factor']}", str(r["draws"]), str(r["regions"]), str(r["years"]),
+        ages = r.get("ages", res["ages"])
+        n = cells(r["draws"], r["regions"], ages)
+        row = [r["axis"], f"x{r['factor']}", str(r["draws"]), str(r["regions"]), str(r["years"]), str(ages),
                f"{n * r['years']:,}"]
         for e in engines:
             row += [fmt(r["seconds"][e] / base[r["axis"], e]), fmt(mcy(n, r["years"], r["seconds"][e]))]
         rows.append(row)
-    headers = ["grows", "factor", "draws", "regions", "years", "cell-years"]
+    headers = ["grows", "factor", "draws", "regions", "years", "ages", "cell-years"]
     for e in engines:
         headers += [f"{e} time x", f"{e} M cell-yr/s"]
-    return Table("Table 3. Scaling: one of regions, draws, years grows from the base point, float64 "
-                 "(time x = median time / base point's)", headers, rows, load_note(part.get("other_cpu")))
+    slopes = ["slope of log time on log factor (linear = 1.00): " + "; ".join(
+        f"{e} " + ", ".join(f"{axis} {fmt(b)}" for axis, b in fitted_slopes(res, e).items()) for e in engines)]
+    return Table("Table 3. Scaling: one of regions, draws, years, ages grows from the base point, float64 "
+                 "(time x = median time / base point's; the plot is scaling.png)", headers, rows,
+                 slopes + load_note(part.get("other_cpu")))
+
+
+def fitted_slopes(res: dict, engine: str) -> dict:
+    """Axis -> least-squares slope of log(time) on log(factor): 1 where time grows as the work."""
+    import numpy as np
+
+    out = {}
+    for axis in dict.fromkeys(r["axis"] for r in res["scaling"]["rows"]):
+        rows = [r for r in res["scaling"]["rows"] if r["axis"] == axis]
+        x = np.log([r["factor"] for r in rows])
+        y = np.log([r["seconds"][engine] for r in rows])
+        out[axis] = float(np.polyfit(x, y, 1)[0])
+    return out
+
+
+def scaling_figure(res: dict, path: Path) -> None:
+    """Time over the base point's against the factor, log-log, one panel per engine, with the
+    linear line (slope 1); written to ``path`` (PNG)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    part = res["scaling"]
+    engines = part["engines"]
+    fig, axes = plt.subplots(1, len(engines), figsize=(5 * len(engines), 4.2), sharey=True, squeeze=False)
+    factors = sorted({r["factor"] for r in part["rows"]})
+    for ax, engine in zip(axes[0], engines):
+        slopes = fitted_slopes(res, engine)
+        for axis in slopes:
+            rows = [r for r in part["rows"] if r["axis"] == axis]
+            base = next(r["seconds"][engine] for r in rows if r["factor"] == 1)
+            ax.plot([r["factor"] for r in rows], [r["seconds"][engine] / base for r in rows], marker="o",
+                    label=f"{axis} (slope {slopes[axis]:.2f})")
+        ax.plot(factors, factors, color="grey", linestyle="--", label="linear (slope 1)")
+        ax.set(xscale="log", yscale="log", xlabel="factor (one of regions, draws, years, ages)",
+               title=f"{engine} engine, float64")
+        ax.set_xticks(factors, [str(f) for f in factors])
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=8)
+    axes[0][0].set_ylabel("time / base point's time")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -267,6 +316,8 @@ def markdown(res: dict) -> str:
         parts += ["", "```", *headline(res), "```"]
     for table in tables(res):
         parts += ["", table.markdown()]
+        if table.title.startswith("Table 3."):
+            parts += ["", f"![Scaling of the core, log-log]({FIGURE.relative_to(HERE).as_posix()})"]
     if footer(res):
         parts += ["", "  \n".join(footer(res))]
     return "\n".join(parts)
@@ -306,6 +357,8 @@ def main(argv: list[str] | None = None) -> int:
         print("README section is up to date" if same else "README section differs from the results")
         return 0 if same else 1
     readme.write_text(replace_section(text, res), encoding="utf-8")
+    if "scaling" in res:
+        scaling_figure(res, FIGURE)
     return 0
 
 

@@ -70,3 +70,22 @@ def test_the_stored_planner_runs_hold_the_instances_their_tables_compare():
     assert {r["instance"] for r in schools["rows"]} == {"xining_pooled", "xining_schools"}
     cities = json.loads(plan_report.CITIES.read_text(encoding="utf-8"))
     assert set(plan_report.MARKS) <= {r["instance"] for r in cities["rows"]}
+
+
+def test_scaling_slopes_are_fitted_on_a_log_log_scale_and_the_plot_is_drawn(tmp_path):
+    """Hand-made rows: time growing as factor**1.5 along one axis and as the factor along another
+    give slopes 1.5 and 1; the figure is written where asked."""
+    report = _report()
+    rows = [{"axis": axis, "factor": f, "seconds": {"numba": 0.01 * f ** power}}
+            for axis, power in (("draws", 1.5), ("ages", 1.0)) for f in (1, 2, 4, 8)]
+    res = {"scaling": {"engines": ["numba"], "rows": rows}}
+    slopes = report.fitted_slopes(res, "numba")
+    assert slopes["draws"] == pytest.approx(1.5) and slopes["ages"] == pytest.approx(1.0)
+    report.scaling_figure(res, tmp_path / "scaling.png")
+    assert (tmp_path / "scaling.png").stat().st_size > 10_000
+
+
+def test_the_stored_scaling_grows_every_axis_and_its_plot_is_stored():
+    res = json.loads((BENCHMARKS / "results" / "core.json").read_text(encoding="utf-8"))
+    assert {r["axis"] for r in res["scaling"]["rows"]} == {"regions", "draws", "years", "ages"}
+    assert (BENCHMARKS / "results" / "scaling.png").stat().st_size > 10_000
