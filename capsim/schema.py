@@ -277,6 +277,11 @@ class Plan(Strict):
                                               "(empty: nothing)")
     closure_cost: float = Field(0.0, ge=0, le=1e10, description="with plan.closures: yuan, once, to close a school "
                                 "(moving pupils and staff), discounted to the year it closes")
+    max_displacement_km: float | None = Field(None, gt=0, le=1000, description="with plan.closures: a school closes "
+                                              "only while another school of one of its levels stays open within this "
+                                              "many km (straight line between the schools table's lon, lat or x, y), "
+                                              "so its pupils have a school within reach (empty: anywhere in the "
+                                              "pool); not with plan.conversions")
     conversions: list[Conversion] = Field(default_factory=list, description="planning in classes by region or zone: "
                                           "the conversions the plan may choose, each school converted whole from the "
                                           "second plan year on, for good (empty: none)")

@@ -4,6 +4,7 @@ import itertools
 from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from capsim.planner import model as milp
@@ -219,3 +220,86 @@ def test_validate_refuses_closures_and_conversions_where_run_would(settings):
         capsim.run(scenario)
     with pytest.raises(CapsimError, match=key):
         validate(scenario)
+
+
+def _three_on_a_line(**extra):
+    """Schools A (2 classrooms), B and C (1 each) at 0, 3 and 10 km on a line, one grade; 135
+    pupils in 2021 (3 classes), 45 later (1 class). Each open school costs 100 a year."""
+    from types import SimpleNamespace
+
+    from capsim.geo import Points
+    from capsim.planner.reach import within_reach
+
+    years = np.arange(2021, 2024)
+    projects = _projects([1], 45, [1e9], [1], [2021], [2023], [np.inf])
+    inp = _inputs(np.asarray([[135.0, 45.0, 45.0]]), np.full(3, 4), [0], [45], projects, years, penalty=1e4)
+    rooms = np.array([2.0, 1.0, 1.0])[:, None, None] * np.ones((1, 1, 3))
+    ids = pd.Index(["A", "B", "C"])
+    schools = SimpleNamespace(ids=("A", "B", "C"), points=Points(np.array([[0.0, 0], [3000, 0], [10000, 0]]), False))
+    scenario = SimpleNamespace(source="test", plan=SimpleNamespace(max_displacement_km=5.0))
+    reach = within_reach(scenario, schools, ids, rooms, np.ones(3, dtype=bool))
+    c = replace(inp.cohorts, closable=np.array(list(ids), dtype=object), closable_pool=np.zeros(3, dtype=int),
+                closable_rooms=rooms, **extra)
+    return milp.build(replace(inp, cohorts=c, school_running_cost=100.0, closure_cost=0.0)), reach
+
+
+def test_a_closed_schools_pupils_keep_a_school_within_reach():
+    """Without a distance, two of the three schools close from 2022 (one room holds the 45):
+    -400. Within 5 km, A and B reach each other and C reaches no one: C stays open, and of A and
+    B one may close: -200."""
+    free, reach = _three_on_a_line()
+    assert reach.alone.tolist() == [[False] * 3, [False] * 3, [True] * 3]
+    assert sorted(zip(reach.row_school.tolist(), reach.member[np.argsort(reach.member_row)].tolist()))[:2] == \
+        [(0, 1), (0, 1)]
+    sol = solve_as(free, "step", gap=1e-9)
+    assert sol.objective == pytest.approx(-400.0)
+    bound, _ = _three_on_a_line(reach=reach)
+    sol = solve_as(bound, "step", gap=1e-9)
+    assert sol.objective == pytest.approx(-200.0)
+    shut = np.rint(sol.values[bound.shut_index])
+    assert shut[2].sum() == 0 and shut[:2].sum(axis=0).tolist() == [0, 1, 1]
+    # brute force over every closure pattern that keeps to the rule gives the same optimum
+    best = min(-100.0 * sum(3 - y for y in pattern if y is not None)
+               for pattern in itertools.product([None, 1, 2], [None, 1, 2], [None])
+               if not (pattern[0] is not None and pattern[1] is not None))
+    assert best == pytest.approx(sol.objective)
+
+
+def test_on_the_tiny_example_every_closed_school_has_an_open_one_of_its_level_within_reach(tiny):
+    import capsim
+    from capsim.geo import Points, distance_km
+
+    schools = pd.read_csv(tiny / "schools.csv", dtype=str, keep_default_na=False)
+    rng = np.random.default_rng(3)
+    schools["x"] = np.round(rng.uniform(0, 12_000, len(schools)))          # metres, a 12 km square
+    schools["y"] = np.round(rng.uniform(0, 12_000, len(schools)))
+    schools.to_csv(tiny / "schools.csv", index=False)
+    settings = {"plan.closures": True, "plan.school_running_cost": 3e6}
+    free = capsim.run(capsim.load_scenario(tiny / "scenario.toml", use=["deterministic"], set=settings))
+    res = capsim.run(capsim.load_scenario(tiny / "scenario.toml", use=["deterministic"],
+                                          set={**settings, "plan.max_displacement_km": 3.0}))
+    assert len(res.plan.closures) < len(free.plan.closures)               # the distance binds
+    xy = schools.set_index("id")[["x", "y"]].astype(float)
+    after = res.assessment_after
+    levels = after.school_levels[after.school_levels.lawful_seats > 0]
+    teaching = levels.merge(after.schools[["year", "school", "open"]], on=["year", "school"])
+    teaching = teaching[teaching.open]
+    for school, year in zip(res.plan.closures.school, res.plan.closures.year):
+        own = set(levels[(levels.school == school) & (levels.year == year - 1)].level)
+        for t, part in teaching[(teaching.year >= year) & teaching.level.isin(own)].groupby("year"):
+            others = [o for o in part.school.unique() if o != school and o in xy.index]   # listed schools
+            d = distance_km(Points(xy.loc[[school]].to_numpy(), False), Points(xy.loc[others].to_numpy(), False))
+            assert (d <= 3.0).any(), (school, t)
+
+
+@pytest.mark.parametrize("settings, says", [
+    (["plan.max_displacement_km=3"], "needs plan.closures = true"),
+    (["plan.closures=true", "plan.max_displacement_km=3"], "have none (e.g. NP1"),
+])
+def test_a_distance_for_displaced_pupils_is_refused_without_closures_or_school_points(tiny, capsys, settings, says):
+    from capsim.cli import main
+
+    args = sum((["--set", s] for s in settings), [])
+    assert main(["validate", str(tiny / "scenario.toml"), *args]) == 2
+    err = capsys.readouterr().err
+    assert says in err and "max_displacement_km" in err and "Traceback" not in err

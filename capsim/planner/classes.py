@@ -90,6 +90,8 @@ class Cohorts:
     closable_pool: np.ndarray | None = None   # (C,) pool of each
     closable_rooms: np.ndarray | None = None  # (C, L, Y) lawful classrooms each holds
     conversions: Conversions | None = None   # with plan.conversions: the schools the plan may convert
+    reach: object = None                      # with plan.max_displacement_km: who can take a closed school's
+                                              # pupils (capsim.planner.reach.Reach)
     copies: int = 1                           # the pools repeat once per demand sample (:func:`sampled`)
 
     def class_size(self) -> np.ndarray:
@@ -261,8 +263,13 @@ def closable(scenario, assessment, cells, std, pool_of_school, levels, years, ke
         return {}
     ids, per = rooms_by_school(assessment, cells, std, levels, years)
     keep = (per.sum(axis=(1, 2)) > 0) & ~ids.isin(list(kept))
+    reach = None
+    if scenario.plan.max_displacement_km is not None:
+        from capsim.planner.reach import within_reach
+
+        reach = within_reach(scenario, assessment.network, ids, per, keep)
     return dict(closable=np.asarray(ids[keep], dtype=object), closable_pool=pool_of_school.reindex(ids[keep]).to_numpy(),
-                closable_rooms=per[keep])
+                closable_rooms=per[keep], reach=reach)
 
 
 def convertible(scenario, assessment, cells, std, pool_of_school, levels, years,

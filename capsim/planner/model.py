@@ -32,7 +32,8 @@ in the first plan year); its classrooms leave its pool's. It saves ``school_runn
 each year closed that it would otherwise stand and costs ``closure_cost`` once, discounted to
 the year it closes (the term ``closure_cost (d(t) - d(t + 1)) shut[s, t]`` summed over ``t``);
 a new school pays ``school_running_cost d(t)`` each year it stands. Neither counts against the
-budgets.
+budgets. With ``plan.max_displacement_km`` a school closes only while a school of its levels
+stays open within reach (:mod:`capsim.planner.reach`).
 
 Mothballing (``plan.mothball_cost``, off by default; :func:`capsim.planner.classes.define_reopening`):
 with cohorts, ``mb[r, l, t] >= 0`` classrooms of a pool and level are taken out of use in year
@@ -82,7 +83,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from capsim.planner import catchment, classes, entrants, goals as goal_rows
+from capsim.planner import catchment, classes, entrants, goals as goal_rows, reach
 from capsim.planner.common import cell_seats, family as _rows, standing as _standing
 from capsim.planner.projects import Projects
 
@@ -219,6 +220,8 @@ def build(inputs: PlanInputs) -> Model:
             m.integer[decided] = True
             m.ub[decided] = 1.0
             m.ub[decided[:, 0]] = 0.0                # the first plan year is under way
+    if shut_index is not None and inputs.cohorts.reach is not None:   # no school within reach: it stays open
+        m.ub[shut_index[inputs.cohorts.reach.alone]] = 0.0
     if goal_sat is not None:
         m.ub[goal_sat] = inputs.goals.cap
     if share_index is not None:
@@ -243,7 +246,7 @@ def _families(m: Model) -> list:
                   entrants.define_school_pupils(m)] if m.share_index is not None else []
         return [classes.define_class_seats(m), classes.define_keep_classes(m), classes.define_classrooms(m),
                 classes.define_empty_rooms(m), classes.define_stay_closed(m), classes.define_stay_converted(m),
-                classes.define_one_fate(m), classes.define_reopening(m)] + chosen + common
+                classes.define_one_fate(m), classes.define_reopening(m), reach.define_within_reach(m)] + chosen + common
     if m.assignment is None:
         return [define_capacity(m)] + common
     standing = _standing(m)
