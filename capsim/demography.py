@@ -24,8 +24,9 @@ migration          (T, D, R, 2, A)             net migrants during the step by a
                                                move (counts), or per person-year (rates)
 fertility_factor   (T, D, R)                   multiplies asfr (a draw's fertility)
 migration_factor   (T, D, R)                   multiplies migration (a draw's migration)
-fixed_migration    (T, D, R, 2, A)             migrants added as they are, not multiplied
-                                               (e.g. newcomers to new housing)
+fixed_migration    (T, D, R, 2, A)             migration added to ``migration x factor``,
+                                               not multiplied (counts, e.g. newcomers to new
+                                               housing; rates with kind="rate")
 =================  ==========================  ==========================================
 
 The factors let draws share one asfr and one migration array: a draw's inputs are a few numbers,

@@ -26,7 +26,7 @@ With region places only (no school list) the plans cover seats (``need_d = max(d
 seats, 0)``, the seats that exist not depending on the draw)::
 
     gap_d    = max(need_d - added(x), 0)                    seats still missing
-    cost_d   = build(x) + sum_{r,l,t} min(penalty, rent_cost disc_t) gap_d[r,l,t]
+    cost_d   = build(x) + sum_{r,l,t} min(penalty, rent_cost) disc_t gap_d[r,l,t]
 
 In both, ``build(x)`` is the plan's discounted cost of its decisions (the MILP's objective on
 openings, closures and conversions, running costs and salvage included) and a shortfall is
@@ -205,9 +205,7 @@ def evaluate(m, x: np.ndarray, need: np.ndarray) -> dict:
 
     inp = m.inputs
     gap = np.maximum(need - seats_added(m, x)[..., None], 0.0)
-    unit = np.full(len(inp.years), float(inp.penalty))
-    if inp.rent_cost:
-        unit = np.minimum(unit, inp.rent_cost * discount(inp))
+    unit = (min(float(inp.penalty), float(inp.rent_cost)) if inp.rent_cost else float(inp.penalty)) * discount(inp)
     ok = m.x_index >= 0
     build = float(m.c[m.x_index[ok]] @ x[ok])
     cost = build + np.einsum("rltd,t->d", gap, unit)

@@ -303,3 +303,19 @@ def test_a_distance_for_displaced_pupils_is_refused_without_closures_or_school_p
     assert main(["validate", str(tiny / "scenario.toml"), *args]) == 2
     err = capsys.readouterr().err
     assert says in err and "max_displacement_km" in err and "Traceback" not in err
+
+
+def test_a_school_the_list_closes_later_may_still_be_closed_earlier_within_reach():
+    """School A has classrooms in the first two plan years only (the school list closes it), B
+    is kept and 1 km away: A is never 'alone', so nothing stops the plan closing it early."""
+    from types import SimpleNamespace
+
+    from capsim.geo import Points
+    from capsim.planner.reach import within_reach
+
+    per = np.ones((2, 1, 4))
+    per[0, :, 2:] = 0.0
+    schools = SimpleNamespace(ids=("A", "B"), points=Points(np.array([[0.0, 0], [1000, 0]]), False))
+    scenario = SimpleNamespace(source="test", plan=SimpleNamespace(max_displacement_km=5.0))
+    reach = within_reach(scenario, schools, pd.Index(["A", "B"]), per, np.array([True, False]))
+    assert not reach.alone.any() and not len(reach.row_school)

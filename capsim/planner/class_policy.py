@@ -19,7 +19,9 @@ than ``F``, every one gets a classroom. Otherwise the classes that already exist
 classrooms first, fullest first (a class is not broken up to seat an intake), and the new classes
 holding the most pupils take the classrooms left; each class left over gets a rented room where
 renting costs less than leaving its pupils short (``rent_room < penalty * pupils``), else its
-pupils are short (a class that holds nobody is dropped). ``given`` is the classes that got a
+pupils are short. An existing class keeps its room even where its cohort no longer fills it, as
+the model's classes do (a cohort never loses a class); only where the rooms are fewer than the
+existing classes is one that holds nobody dropped first. ``given`` is the classes that got a
 classroom or a rented one.
 
 Where a plan leaves no pupil short on the path it was made for, this rule leaves none either

@@ -66,8 +66,7 @@ def plan_context(scenario, projection=None, assessment=None, evaluate: bool = Fa
         from capsim.rules import class_only_rules
 
         class_only_rules(scenario).raise_if_any(PlanError)
-    goals = _goals(scenario, projection, table, _lawful_places(cohorts, lawful, len(regions)), regions, levels,
-                   years)
+    goals = _goals(scenario, projection, table, lawful, regions, levels, years, projects)
     need = np.maximum(cells.demand - cells.lawful, 0.0) if cohorts is None else cohorts.pupils
     inputs = milp.PlanInputs(
         years=years, need=need, projects=projects, cell_seats=cells.seats,
@@ -84,16 +83,7 @@ def plan_context(scenario, projection=None, assessment=None, evaluate: bool = Fa
     return PlanContext(inputs, regions, levels, demand, lawful, unplanned, cells, over)
 
 
-def _lawful_places(cohorts, lawful, n_regions):
-    """(R, L, Y) lawful places without the plan's projects: with classes, the lawful classrooms at
-    the level's mean standard class (as the assessment after the plan counts them), else the
-    assessment's lawful seats."""
-    if cohorts is None:
-        return lawful
-    return cohorts.to_regions(cohorts.rooms, n_regions) * cohorts.room_seats[None, :, None]
-
-
-def _goals(scenario, projection, table, lawful, regions, levels, years):
+def _goals(scenario, projection, table, lawful, regions, levels, years, projects):
     """The targets the plan must meet (:mod:`capsim.planner.goals`; None if none asks to be met)."""
     if not any(t.meet for t in scenario.targets):
         return None
@@ -109,8 +99,10 @@ def _goals(scenario, projection, table, lawful, regions, levels, years):
                          target.level, "give its places (data.schools or data.capacity), or leave meet out.")
     problems.extend(meet_rules(scenario).items)
     problems.raise_if_any(PlanError)
+    from capsim.planner.network import within_size_cap
+
     residents = residents_table(projection, scenario.standards.quantile)
-    return goals(scenario, table, residents, lawful, regions, levels, years)
+    return goals(scenario, table, residents, lawful, regions, levels, years, within_size_cap(scenario, projects))
 
 
 def _cohorts(scenario, capacity, cells, catch, assessment, regions, levels, years, schools, projects):
@@ -169,8 +161,9 @@ def read_network(scenario, regions, levels, schools=None, projects=None):
     if schools is None and scenario.data.schools:
         schools = read_schools(scenario, regions, {lv.name: lv.grades for lv in level_specs(scenario)})
     seats_now = school_seats(scenario, schools) if schools is not None else None
-    if projects is not None:
-        return schools, seats_now, of_levels(projects, levels)
+    dropped = [i for i, level in enumerate(projects.levels) if level not in levels] if projects is not None else []
+    if projects is not None and not projects.seats[:, dropped].any():   # else read again: its checks refuse
+        return schools, seats_now, of_levels(projects, levels)           # a project of a level left out
     first, last = plan_years(scenario)
     projects = read_projects(scenario.data.projects, regions, levels, first, last, schools,
                              grades_by_level(scenario), seats_now, end_year=scenario.end_year)

@@ -8,18 +8,20 @@ plan year ``t`` from its year on::
     sat[g, r, t] in [0, cap[g, r, t]]   places of region r in S that count toward the target
     miss[g, t] >= 0                     what the target still lacks in year t
 
-    goal_seats:  sat[g, r, t] - sum_{p in r} seats[p, l] open[p, t] <= base[g, r, t]
+    goal_seats:  sat[g, r, t] - sum_{p in r} places[p, l] open[p, t] <= base[g, r, t]
     goal_reach:  sum_{r in S} sat[g, r, t] + miss[g, t]             >= need[g, t]
 
     objective:   + penalty d(t) miss[g, t]
 
-with ``open[p, t]`` as in :func:`capsim.planner.model.define_capacity` and ``seats[p, l]`` a
-project's places of the level as rated (an expansion stays within its school's maximum size:
-``school_size``). The two indicators a plan can meet by building, measured as
+with ``open[p, t]`` as in :func:`capsim.planner.model.define_capacity` and ``places[p, l]`` a
+project's places of the level, as the target counts them after the plan: as rated for places
+per 10,000; for gross enrolment its lawful places, a new school's within its type's maximum
+size (:func:`capsim.planner.network.within_size_cap`; an expansion stays within its school's
+maximum by the ``school_size`` family). The two indicators a plan can meet by building, measured as
 :mod:`capsim.targets` measures them after the plan:
 
 * ``gross_enrolment`` (毛入学率, threshold ``e``): ``base`` the region's lawful places without the
-  plan's projects (with classes, its lawful classrooms at the level's mean standard class), ``cap`` its children of the level's ages (pupils over the enrolment ratio), ``need = e
+  plan's projects (each school's places within its maximum size), ``cap`` its children of the level's ages (pupils over the enrolment ratio), ``need = e
   sum_r children``: the places can seat a share ``e`` of the age group, region by region (one
   region's spare places seat no other's children);
 * ``places_per_10000`` (每万人学位数, threshold ``k``): ``base`` the region's places as rated,
@@ -56,16 +58,19 @@ class Goals:
     sat_level: np.ndarray     # (K,) the target's level index
     base: np.ndarray          # (K,) the region's places before the plan
     cap: np.ndarray           # (K,) most of them that count (inf: all)
+    sat_lawful: np.ndarray | None = None     # (K,) the row counts lawful places (gross_enrolment), not rated
+    project_share: np.ndarray | None = None  # (P,) share of a project's places that is lawful (within the
+                                             # maximum size of a new school), for the lawful rows
 
 
 def goals(scenario, table: pd.DataFrame, residents: pd.DataFrame, lawful: np.ndarray, regions: list, levels: list,
-          years: np.ndarray) -> Goals | None:
+          years: np.ndarray, project_share: np.ndarray | None = None) -> Goals | None:
     """The targets with ``meet = true`` on the plan's regions, levels and years (None if none).
     ``table`` is the assessment's region table (students, gross_enrolment_ratio and seats as
-    rated by region, level and year), ``residents`` has year, region, residents, and ``lawful``
-    (R, L, Y) is the lawful places the network holds without the plan's projects (with classes,
-    its lawful classrooms at the level's mean standard class, as the assessment after the plan
-    counts them once pupils sit in classes of the standard)."""
+    rated by region, level and year), ``residents`` has year, region, residents, ``lawful``
+    (R, L, Y) is the lawful places the network holds without the plan's projects (its places
+    within each school's maximum size, as the assessment measures them before and after the
+    plan), and ``project_share`` (P,) the share of each project's places that is lawful."""
     from capsim.targets import label
 
     chosen = [(i, t) for i, t in enumerate(scenario.targets) if t.meet]
@@ -91,12 +96,13 @@ def goals(scenario, table: pd.DataFrame, residents: pd.DataFrame, lawful: np.nda
         pairs.append(pd.DataFrame({"goal": g, "year": t, "need": need}).groupby(["goal", "year"], as_index=False).need.sum())
         sats.append(pd.DataFrame({"goal": g, "year": t, "region": r,
                                   "level": levels.index(target.level), "base": np.nan_to_num(base),
-                                  "cap": np.nan_to_num(cap, nan=0.0, posinf=np.inf)}))
+                                  "cap": np.nan_to_num(cap, nan=0.0, posinf=np.inf),
+                                  "lawful": target.indicator == "gross_enrolment"}))
     pairs = pd.concat(pairs, ignore_index=True)
     sats = pd.concat(sats, ignore_index=True).merge(pairs.reset_index()[["index", "goal", "year"]], on=["goal", "year"])
     return Goals(tuple(names), pairs.goal.to_numpy(), pairs.year.to_numpy(), pairs.need.to_numpy(float),
                  sats["index"].to_numpy(), sats.region.to_numpy(), sats.level.to_numpy(), sats.base.to_numpy(float),
-                 sats.cap.to_numpy(float))
+                 sats.cap.to_numpy(float), sats.lawful.to_numpy(bool), project_share)
 
 
 def number(g: Goals, start: int) -> tuple[np.ndarray, np.ndarray, int]:
@@ -118,8 +124,11 @@ def define_goal_seats(m):
     opened = pd.DataFrame({"var": var, "proj": proj, "key": p.region[proj] * Y + t})
     rows = pd.DataFrame({"row": np.arange(len(g.sat_pair)), "key": g.sat_region * Y + g.pair_year[g.sat_pair],
                          "level": g.sat_level})
+    rows["lawful"] = g.sat_lawful if g.sat_lawful is not None else False
     both = opened.merge(rows, on="key")
     seats = p.seats[both.proj.to_numpy(), both.level.to_numpy()]
+    if g.project_share is not None:      # lawful rows count a new school's places within its maximum size
+        seats = np.where(both.lawful.to_numpy(), seats * g.project_share[both.proj.to_numpy()], seats)
     keep = seats > 0
     n = len(g.sat_pair)
     return family("goal_seats", np.r_[np.arange(n), both.row.to_numpy()[keep]],

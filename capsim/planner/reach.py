@@ -38,9 +38,10 @@ def within_reach(scenario, schools, ids, per, keep) -> Reach:
     """The schools that can take a closed school's pupils under ``plan.max_displacement_km``
     (``D``): in year ``t``, school ``s'`` can take those of closable school ``c`` if it is within
     ``D`` km of ``c`` (straight line between the schools' points) and has lawful classrooms of a
-    level ``c`` has then. Where such a school cannot be closed (a school the plan keeps), ``c`` may
-    close that year freely; where none exists, ``c`` cannot close that year (``alone``); otherwise
-    one of the closable ones must stay open (:func:`define_within_reach`). ``ids`` and ``per``
+    level ``c`` has then. Where such a school cannot be closed (a school the plan keeps), or ``c``
+    has no lawful classroom that year (closed by the school list), ``c`` may close that year
+    freely; where none exists, ``c`` cannot close that year (``alone``); otherwise one of the
+    closable ones must stay open (:func:`define_within_reach`). ``ids`` and ``per``
     (S, L, Y) are the schools with lawful classrooms and their classrooms, ``keep`` (S,) those
     the plan may close."""
     from capsim.errors import PlanError, Problem
@@ -60,7 +61,8 @@ def within_reach(scenario, schools, ids, per, keep) -> Reach:
     takes = near[:, :, None] & (np.einsum("alt,blt->abt", has, has) > 0)     # (S, S, Y) b can take a's pupils
     c = np.flatnonzero(keep)
     takes = takes[c]                                                         # (C, S, Y)
-    free = (takes & ~keep[None, :, None]).any(axis=1)                        # a kept school takes them
+    teaching = has[c].any(axis=1)                                            # (C, Y) it has pupils' rooms then
+    free = (takes & ~keep[None, :, None]).any(axis=1) | ~teaching            # a kept school takes them, or none to take
     closable_takes = takes[:, keep, :] & ~free[:, None, :]                   # (C, C, Y)
     alone = ~free & ~closable_takes.any(axis=1)
     row_school, row_year = np.nonzero(closable_takes.any(axis=1))
