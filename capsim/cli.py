@@ -97,7 +97,7 @@ def _parser() -> argparse.ArgumentParser:
                         description="Rolling-origin backtest on real history: for each origin year, choose each "
                                     "series' ratio model and calibrate it on data up to then only, forecast the "
                                     "following years, and report out-of-sample error by horizon (MAPE, bias, MAE) "
-                                    "and 80 %% band coverage against naive baselines. "
+                                    "and 80 % band coverage against naive baselines. "
                                     "HISTORY is a CSV (area, series, year, value; e.g. data/china/history.csv) or "
                                     "a scenario whose enrolment and births tables are used.")
     bt.add_argument("history", metavar="HISTORY", help="history CSV or scenario TOML")

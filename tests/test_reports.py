@@ -512,3 +512,16 @@ def test_a_district_without_seats_says_so_in_its_band(tiny_res):
     said = [(ax.get_title().split("\n")[0], tx.get_position()[1], tx.get_text()) for ax in fig.axes for tx in ax.texts]
     assert len(said) == 1 and said[0][:2] == ("高中 senior", -1) and "seats unknown" in said[0][2]
     matplotlib.pyplot.close(fig)
+
+
+@pytest.mark.parametrize("command", ["run", "project", "assess", "plan", "report", "sweep", "robust", "validate",
+                                     "backtest"])
+def test_every_command_has_help_that_reads_as_written(command, capsys):
+    """``capsim COMMAND --help`` exits 0 and prints its description with no argparse escape left
+    in it (a ``%%`` in a description is printed as is)."""
+    from capsim.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main([command, "--help"])
+    out = capsys.readouterr().out
+    assert done.value.code == 0 and f"usage: capsim {command}" in out and "%%" not in out
