@@ -306,14 +306,16 @@ def samples(inputs: PlanInputs) -> int:
     return inputs.cohorts.copies if inputs.cohorts is not None else 1
 
 
-def rent_by_sample(m: Model) -> np.ndarray:
-    """The rent variables with the sample axis last: ``(R, L, Y, S)`` (with the class model's
-    copies, pool ``s * Z + r`` is pool ``r`` of sample ``s``)."""
+def rent_by_sample(m: Model, values=None) -> np.ndarray:
+    """The rent variables (or ``values`` shaped like them, e.g. :func:`rent_price`) with the
+    sample axis last: ``(R, L, Y, S)`` (with the class model's copies, pool ``s * Z + r`` is pool
+    ``r`` of sample ``s``)."""
+    values = m.rent_index if values is None else np.asarray(values)
+    if values.ndim == 4:
+        return values
     S = samples(m.inputs)
-    if m.rent_index.ndim == 4:
-        return m.rent_index
-    Z, L, Y = m.rent_index.shape
-    return np.moveaxis(m.rent_index.reshape(S, Z // S, L, Y), 0, 3)
+    Z, L, Y = values.shape
+    return np.moveaxis(values.reshape(S, Z // S, L, Y), 0, 3)
 
 
 def _by_year(values, inputs: PlanInputs) -> np.ndarray:
@@ -333,16 +335,6 @@ def rent_price(m: Model) -> np.ndarray:
     if inp.cohorts is None:
         return np.full(m.rent_index.shape, float(inp.rent_cost))
     return np.broadcast_to(inp.rent_cost * inp.cohorts.room_seats[None, :, None], m.rent_index.shape)
-
-
-def _rent_price_by_sample(m: Model) -> np.ndarray:
-    """:func:`rent_price` shaped like :func:`rent_by_sample`."""
-    price = rent_price(m)
-    if m.rent_index.ndim == 4:
-        return price
-    S = samples(m.inputs)
-    Z, L, Y = price.shape
-    return np.moveaxis(np.asarray(price).reshape(S, Z // S, L, Y), 0, 3)
 
 
 def _objective(m: Model) -> None:
@@ -475,7 +467,7 @@ def define_yearly_budget(m: Model):
         R, L, Y = rent.shape[:3]
         t = np.broadcast_to(np.arange(Y)[:, None], (Y, S))
         rows.append(np.broadcast_to(t * S + np.arange(S), (R, L, Y, S)).reshape(-1))
-        cols.append(rent.reshape(-1)); data.append(_rent_price_by_sample(m).reshape(-1))
+        cols.append(rent.reshape(-1)); data.append(rent_by_sample(m, rent_price(m)).reshape(-1))
     if m.convert_index is not None:   # conversion v made in year t spends in t: spend_t (conv[v, t] - conv[v, t - 1])
         spend = conversion_spend(m)
         V, Y = spend.shape
@@ -505,7 +497,7 @@ def define_total_budget(m: Model):
     if m.rent_index is not None:
         rent = rent_by_sample(m)
         rows.append(np.broadcast_to(np.arange(S), rent.shape).reshape(-1))
-        cols.append(rent.reshape(-1)); data.append(_rent_price_by_sample(m).reshape(-1))
+        cols.append(rent.reshape(-1)); data.append(rent_by_sample(m, rent_price(m)).reshape(-1))
     if m.convert_index is not None:
         rows.append(np.tile(np.arange(S), m.convert_index.size)); cols.append(np.repeat(m.convert_index.reshape(-1), S))
         data.append(np.repeat(_once(conversion_spend(m)).reshape(-1), S))
