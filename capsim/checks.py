@@ -94,11 +94,9 @@ def network_rules(scenario: Scenario, regions: list, levels: dict, problems: Pro
     _collect(problems, lambda: read_capacity(scenario, regions, levels, years))
     schools = read_schools(scenario, regions, levels, problems)
     if plan and schools is not None and scenario.plan.max_displacement_km is not None:
-        missing = [s for s, ok in zip(schools.ids, _has_points(schools)) if not ok]
-        if missing:
-            problems.add(f"{scenario.source}: data.schools", "plan.max_displacement_km measures from each school's "
-                         f"point, and {len(missing)} school(s) have none (e.g. {', '.join(missing[:5])}).", None,
-                         "give every school lon, lat or x, y, or leave plan.max_displacement_km empty.")
+        from capsim.planner.reach import no_point
+
+        problems.extend([p for p in [no_point(scenario, schools)] if p is not None])
     if scenario.data.projects is None or not plan:
         return {"schools": schools}
     projects = _read_projects(scenario, regions, levels, schools if seats else None, problems, plan_years(scenario))
@@ -108,15 +106,6 @@ def network_rules(scenario: Scenario, regions: list, levels: dict, problems: Pro
 
         areas = _collect(problems, lambda: read_tables(scenario, regions, levels, schools, projects))
     return {"schools": schools, "projects": projects, "areas": areas}
-
-
-def _has_points(schools):
-    """(S,) whether each school has a point (all False without lon, lat or x, y columns)."""
-    import numpy as np
-
-    if schools.points is None:
-        return np.zeros(len(schools.ids), dtype=bool)
-    return np.isfinite(schools.points.xy).all(axis=1)
 
 
 def _read_projects(scenario, regions, levels, schools, problems, span):

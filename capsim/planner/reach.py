@@ -34,6 +34,20 @@ class Reach:
     alone: np.ndarray         # (C, Y) no school of its levels within reach that year: it cannot close
 
 
+def no_point(scenario, schools):
+    """The problem of the schools without a point (None where every school has one)."""
+    from capsim.errors import Problem
+
+    placed = (np.isfinite(schools.points.xy).all(axis=1) if schools.points is not None
+              else np.zeros(len(schools.ids), dtype=bool))
+    missing = [str(s) for s, ok in zip(schools.ids, placed) if not ok]
+    if not missing:
+        return None
+    return Problem(f"{scenario.source}: data.schools", "plan.max_displacement_km measures from each school's point, "
+                   f"and {len(missing)} school(s) have none (e.g. {', '.join(missing[:5])}).", None,
+                   "give every school lon, lat or x, y, or leave plan.max_displacement_km empty.")
+
+
 def within_reach(scenario, schools, ids, per, keep) -> Reach:
     """The schools that can take a closed school's pupils under ``plan.max_displacement_km``
     (``D``): in year ``t``, school ``s'`` can take those of closable school ``c`` if it is within
@@ -44,17 +58,13 @@ def within_reach(scenario, schools, ids, per, keep) -> Reach:
     closable ones must stay open (:func:`define_within_reach`). ``ids`` and ``per``
     (S, L, Y) are the schools with lawful classrooms and their classrooms, ``keep`` (S,) those
     the plan may close."""
-    from capsim.errors import PlanError, Problem
+    from capsim.errors import PlanError
     from capsim.geo import distance_km
 
-    at = pd.Index(list(schools.ids)).get_indexer(ids)
-    points = schools.points.take(at) if schools.points is not None else None
-    missing = ids if points is None else ids[~np.isfinite(points.xy).all(axis=1)]
-    if len(missing):
-        raise PlanError([Problem(f"{scenario.source}: data.schools", "plan.max_displacement_km measures from each "
-                                 f"school's point, and {len(missing)} school(s) have none (e.g. "
-                                 f"{', '.join(map(str, missing[:5]))}).", None, "give every school lon, lat or x, y, "
-                                 "or leave plan.max_displacement_km empty.")])
+    problem = no_point(scenario, schools)
+    if problem is not None:
+        raise PlanError([problem])
+    points = schools.points.take(pd.Index(list(schools.ids)).get_indexer(ids))
     near = distance_km(points, points) <= scenario.plan.max_displacement_km
     np.fill_diagonal(near, False)
     has = per > 0                                                            # (S, L, Y)
