@@ -170,9 +170,8 @@ class InClasses:
         if inp.empty_room_cost:
             cost += np.einsum("zltd,t->d", r.empty, inp.empty_room_cost * d)
         build = _decision_cost(m, sol)
-        seats = float((inp.projects.seats.sum(axis=1)[:, None] * x).sum())
         return {"x": x, "own": build, "cost": build + cost, "shortfall": r.short.sum(axis=(0, 1, 2)),
-                "seats": seats}
+                "seats": _seats(inp, x)}
 
 
 def _decision_cost(m, sol) -> float:
@@ -209,8 +208,12 @@ def evaluate(m, x: np.ndarray, need: np.ndarray) -> dict:
     ok = m.x_index >= 0
     build = float(m.c[m.x_index[ok]] @ x[ok])
     cost = build + np.einsum("rltd,t->d", gap, unit)
-    seats = float((inp.projects.seats.sum(axis=1)[:, None] * x).sum())
-    return {"x": x, "own": build, "cost": cost, "shortfall": gap.sum(axis=(0, 1, 2)), "seats": seats}
+    return {"x": x, "own": build, "cost": cost, "shortfall": gap.sum(axis=(0, 1, 2)), "seats": _seats(inp, x)}
+
+
+def _seats(inp, x) -> float:
+    """Places the openings ``x`` (P, Y) add, as rated."""
+    return float((inp.projects.seats.sum(axis=1)[:, None] * x).sum())
 
 
 def _for_robust(scenario):

@@ -66,7 +66,7 @@ def run(c: Cohorts, rooms: np.ndarray, pupils: np.ndarray, penalty: float, rent_
     kept_first = np.tile(KEPT, len(c.cell_level))
     order_level = np.argsort(level, kind="stable")
     starts = np.searchsorted(level[order_level], np.arange(L))
-    first_of = starts[level[order_level]]                 # (3K,) first sorted position of each position's level
+    first_of = starts[level[order_level]]                 # (BLOCKS K,) first sorted position of each one's level
     out = Run(np.zeros((Z, K, Y, D)), np.zeros((Z, L, Y, D)), np.zeros((Z, L, Y, D)), np.zeros((Z, K, Y, D)))
     given = np.broadcast_to(c.base[:Z, :, None], (Z, K, D)).astype(float)
     for t in range(Y):
@@ -74,12 +74,12 @@ def run(c: Cohorts, rooms: np.ndarray, pupils: np.ndarray, penalty: float, rent_
         if t > 0:
             kept = np.zeros((Z, K, D))
             kept[:, up[has]] = given[:, has]
-        value, count = _blocks(pupils[:, :, t], size[:, t], kept)          # (Z, D, 3K)
+        value, count = _blocks(pupils[:, :, t], size[:, t], kept)          # (Z, D, BLOCKS K)
         order = np.argsort(level * 1e9 - kept_first * 1e6 - value, axis=2, kind="stable")
         v, n = np.take_along_axis(value, order, 2), np.take_along_axis(count, order, 2)
         before = np.cumsum(n, axis=2) - n
         before -= before[:, :, first_of]                                  # within the level
-        free = rooms[:, :, t][:, None, :][:, :, level[order_level]]        # (Z, 1, 3K)
+        free = rooms[:, :, t][:, None, :][:, :, level[order_level]]        # (Z, 1, BLOCKS K)
         seated = np.clip(free - before, 0.0, n)
         left = n - seated
         rent = left * (v * penalty > rent_room[level[order_level]]) if rent_room is not None else 0.0 * left
@@ -95,7 +95,7 @@ def run(c: Cohorts, rooms: np.ndarray, pupils: np.ndarray, penalty: float, rent_
 
 
 def _blocks(pupils, size, kept):
-    """(value, priority, count), each (Z, D, B K): per cell, the classes it keeps (full ones of
+    """(value, count), each (Z, D, BLOCKS K): per cell, the classes it keeps (full ones of
     ``size`` pupils, one holding the remainder, and those beyond its need holding nobody),
     then the new classes it needs (full ones, and one holding the remainder)."""
     s = np.broadcast_to(size[None, :, None], pupils.shape)
@@ -114,5 +114,5 @@ def _blocks(pupils, size, kept):
 
 
 def _by_level(values, starts):
-    """(Z, D, L) ``values`` (Z, D, 3K, sorted by level) summed over each level's positions."""
+    """(Z, D, L) ``values`` (Z, D, BLOCKS K, sorted by level) summed over each level's positions."""
     return np.add.reduceat(values, starts, axis=2)

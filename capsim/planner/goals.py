@@ -83,21 +83,21 @@ def goals(scenario, table: pd.DataFrame, residents: pd.DataFrame, lawful: np.nda
         part = table[(table.level == target.level) & table.region.isin(scope) & table.year.isin(years)
                      & (table.year >= target.year)]
         part = part.merge(residents, on=["year", "region"], how="left")
-        if target.indicator == "gross_enrolment":
-            cap = (part.students / part.gross_enrolment_ratio).to_numpy()
-            need = target.threshold * cap
-        else:
-            cap = np.full(len(part), np.inf)
-            base, need = part.seats.to_numpy(), target.threshold * part.residents.to_numpy() / 10_000.0
         t = np.searchsorted(years, part.year.to_numpy())
         r = pd.Index(regions).get_indexer(part.region)
-        if target.indicator == "gross_enrolment":
-            base = lawful[r, levels.index(target.level), t]
-        pairs.append(pd.DataFrame({"goal": g, "year": t, "need": need}).groupby(["goal", "year"], as_index=False).need.sum())
+        counts_lawful = target.indicator == "gross_enrolment"
+        if counts_lawful:            # places for a share of the children, each region's up to its own
+            cap = (part.students / part.gross_enrolment_ratio).to_numpy()
+            base, need = lawful[r, levels.index(target.level), t], target.threshold * cap
+        else:                        # places as rated per 10,000 residents
+            cap = np.full(len(part), np.inf)
+            base, need = part.seats.to_numpy(), target.threshold * part.residents.to_numpy() / 10_000.0
+        pair = pd.DataFrame({"goal": g, "year": t, "need": need})
+        pairs.append(pair.groupby(["goal", "year"], as_index=False).need.sum())
         sats.append(pd.DataFrame({"goal": g, "year": t, "region": r,
                                   "level": levels.index(target.level), "base": np.nan_to_num(base),
                                   "cap": np.nan_to_num(cap, nan=0.0, posinf=np.inf),
-                                  "lawful": target.indicator == "gross_enrolment"}))
+                                  "lawful": counts_lawful}))
     pairs = pd.concat(pairs, ignore_index=True)
     sats = pd.concat(sats, ignore_index=True).merge(pairs.reset_index()[["index", "goal", "year"]], on=["goal", "year"])
     return Goals(tuple(names), pairs.goal.to_numpy(), pairs.year.to_numpy(), pairs.need.to_numpy(float),
@@ -108,13 +108,14 @@ def goals(scenario, table: pd.DataFrame, residents: pd.DataFrame, lawful: np.nda
 def number(g: Goals, start: int) -> tuple[np.ndarray, np.ndarray, int]:
     """(sat variables (K,), miss variables (J,), the next free variable number)."""
     sat = start + np.arange(len(g.sat_pair))
-    miss = sat[-1] + 1 + np.arange(len(g.need)) if len(sat) else start + np.arange(len(g.need))
+    miss = start + len(sat) + np.arange(len(g.need))
     return sat, miss, start + len(sat) + len(miss)
 
 
 def define_goal_seats(m):
     """The places of a region that count toward a target are those it had and those its open
-    projects add: ``sat[g, r, t] - sum_{p in r} seats[p, l] open[p, t] <= base[g, r, t]``."""
+    projects add: ``sat[g, r, t] - sum_{p in r} places[p, l] open[p, t] <= base[g, r, t]`` (module
+    docstring: a lawful row counts ``project_share`` of a project's places)."""
     if m.goal_sat_index is None:
         return None
     g = m.inputs.goals
