@@ -67,10 +67,11 @@ def pupils_table(res) -> list[str]:
 def _short_and_spare(table: pd.DataFrame, levels, years) -> tuple[pd.Series, pd.Series]:
     """Places short (pupils above lawful places) and spare (lawful places above pupils) by year,
     summed over regions and the planned levels, never netted."""
+    from capsim.targets import cell_shortage
+
     t = table[table.level.isin(levels) & table.year.isin(years)]
-    seats = t.lawful_seats.fillna(t.seats)
-    short = (t.students - seats).clip(lower=0).groupby(t.year).sum()
-    spare = (seats - t.students).clip(lower=0).groupby(t.year).sum()
+    short = cell_shortage(t).groupby(t.year).sum()
+    spare = (t.lawful_seats.fillna(t.seats) - t.students).clip(lower=0).groupby(t.year).sum()
     return short, spare
 
 
