@@ -1,13 +1,14 @@
 """Single assignment solved from a start (capsim.planner.single): the same optimum as solving the
 whole model, a start that is a plan of the whole model, and bounds that hold."""
 
+import time
 from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from capsim.planner import model as milp
-from capsim.planner.catchment import Catchment, variable_years
+from capsim.planner.catchment import Catchment, zoning
 from capsim.planner.formulation import FORMULATIONS, arrays, solve_as
 from capsim.planner.single import blocks_of, solve_single
 from capsim.planner.solve import solve, solve_scipy
@@ -51,13 +52,13 @@ def _violations(a, values, tol=1e-6):
 @pytest.mark.parametrize("seed", range(3))
 def test_solving_from_a_start_reaches_the_whole_models_optimum_found_by_scipy(seed, rezoning):
     """scipy's milp on the whole model (no start, no blocks) is the independent reference; with a
-    rezoning cost the years are tied and step 2 zones them one after another."""
+    rezoning cost the years are tied, which the year passes and the neighbourhoods weigh."""
     m = milp.build(_city(seed, years=4, rezoning=rezoning))
     a = arrays(m, "step")
     assert (m.assignment.u_index is not None) == (rezoning > 0)
     ref = solve_scipy(a.c, a.families, a.lb, a.ub, a.integer, time_limit=120, gap=1e-9)
     assert ref.status == "optimal"
-    got = solve_single(a, m.assignment.z_index, variable_years(m), m.assignment.u_index, time_limit=60, gap=1e-9)
+    got = solve_single(a, zoning(m), time_limit=60, gap=1e-9)
     assert got.status == "optimal"
     assert got.objective == pytest.approx(ref.objective, rel=1e-7)
     assert got.bound <= ref.objective * (1 + 1e-9)              # a bound on the true optimum
@@ -102,7 +103,7 @@ def test_with_the_openings_fixed_each_level_and_year_is_a_block_and_the_zoned_st
 def test_a_start_handed_to_the_solver_is_kept_when_it_has_no_time_to_search(solver):
     m = milp.build(_city(1, areas=40, schools=8, candidates=4, years=4))
     a = arrays(m, "step")
-    best = solve_single(a, m.assignment.z_index, solver="highs", time_limit=30, gap=1e-3)
+    best = solve_single(a, zoning(m), solver="highs", time_limit=30, gap=1e-3)
     assert _violations(a, best.values) == 0
     started = solve(a.c, a.families, a.lb, a.ub, a.integer, solver=solver, time_limit=0.01, start=best.values)
     assert started.status in ("optimal", "feasible")
@@ -121,3 +122,111 @@ def test_an_area_without_pupils_of_a_level_leaves_no_variable_without_a_value(si
         sol = solve_as(m, formulation, solver=solver, gap=1e-6)
         assert sol.status == "optimal"
         assert np.isfinite(sol.values).all()
+
+
+def _split_values(a, zones):
+    from capsim.planner.single import _split
+
+    return solve(*_split(a, zones.z, zones.links), gap=1e-9).values
+
+
+def test_the_rounded_zoning_is_a_plan_with_each_area_zoned_once():
+    from capsim.planner.single import _rounded
+
+    m = milp.build(_city(0, years=4, rezoning=2_000.0))
+    a, zones = arrays(m, "step"), zoning(m)
+    split = _split_values(a, zones)
+    plan = _rounded(a, zones, split, "highs")
+    assert _violations(a, plan) == 0
+    on = plan[zones.z] > 0.5
+    assert len(np.unique(zones.key[on])) == on.sum()                   # at most one school per key
+    assert a.c @ plan >= a.c @ split * (1 - 1e-9)
+
+
+def test_a_neighbourhood_frees_only_its_sites_and_the_keys_zoned_there_or_nowhere():
+    from capsim.planner.single import _around, _neighbourhood, _rounded
+
+    m = milp.build(_city(1, years=2, rezoning=2_000.0))
+    a, zones = arrays(m, "step"), zoning(m)
+    plan = _rounded(a, zones, _split_values(a, zones), "highs")
+    sites = zones.near[0, :2]
+    keys = _around(zones, plan, sites)
+    free = _neighbourhood(zones, plan, keys, sites)
+    on = plan[zones.z] > 0.5
+    zoned_elsewhere = np.unique(zones.key[on & ~np.isin(zones.site, sites)])
+    assert not np.isin(keys, zoned_elsewhere).any()
+    assert np.isin(zones.site[free[zones.z]], sites).all()
+    assert np.isin(zones.key[free[zones.z]], keys).all()
+    asg = m.assignment
+    w = free[asg.w_index]
+    assert np.isin(asg.z_key[asg.z_of_w][w], keys).all() and np.isin(asg.site[w], sites).all()
+    u = free[asg.u_index]
+    assert (np.isin(asg.u_key[u], keys) | np.isin(asg.u_key[u] - 1, keys)).all()     # the move or the year after
+    assert u.any() and w.any()
+    assert free[zones.shared].all()
+    assert not free[m.x_index[m.x_index >= 0]].any()                    # the openings stay
+
+
+def test_nearness_puts_each_site_first_and_sites_of_another_level_last():
+    from capsim.planner.catchment import _nearness
+
+    cost = np.array([[1.0, 2.0, 9.0, 1.0], [5.0, 1.0, 1.0, np.inf]])   # two areas, four sites
+    levels = np.array([[True], [True], [True], [False]])             # site 3 zones another level
+    near = _nearness(cost, levels)
+    assert near[:, 0].tolist() == [0, 1, 2, 3]
+    assert near[0].tolist() == [0, 1, 2, 3]          # 0-1: 1 + 2 via area 0; 0-2: 5 + 1 via area 1
+    assert near[2].tolist() == [2, 1, 0, 3]          # 2-1: 1 + 1; 2-0: 6
+    assert near[0, -1] == 3 and near[1, -1] == 3
+
+
+def _brute_force(a, m, zones):
+    """The cheapest zoning with the openings closed, by enumeration: each key to one school in
+    reach or none; a school seats its zoned pupils cheapest travel first up to its seats (the
+    penalty exceeds every travel cost), the rest are short."""
+    import itertools
+
+    c, asg = m.inputs.catchment, m.assignment
+    per_pupil = a.c[asg.w_index] / c.pupils[asg.area, asg.cell, asg.year]
+    penalty = a.c[m.short_index.reshape(-1)][0]
+    total = 0.0
+    for level in range(c.pupils.shape[1]):
+        areas = np.flatnonzero(c.pupils[:, level, 0] > 0)
+        choices = [[-1] + [int(asg.site[k]) for k in np.flatnonzero((asg.area == i) & (asg.cell == level))]
+                   for i in areas]
+        best = np.inf
+        for pick in itertools.product(*choices):
+            cost = 0.0
+            for j in set(pick) - {-1}:
+                zoned = [(per_pupil[(asg.area == i) & (asg.site == j) & (asg.cell == level)][0], c.pupils[i, level, 0])
+                         for i, s in zip(areas, pick) if s == j]
+                room = c.seats[j, level, 0]
+                for price, n in sorted(zoned):
+                    seated = min(n, room)
+                    room -= seated
+                    cost += seated * price + (n - seated) * penalty
+            cost += sum(c.pupils[i, level, 0] for i, s in zip(areas, pick) if s == -1) * penalty
+            best = min(best, cost)
+        total += best
+    return total
+
+
+@pytest.mark.parametrize("seed", [0, 1, 3])
+def test_one_neighbourhood_of_every_site_finds_the_brute_force_zoning(seed, monkeypatch):
+    """With no money to build and three times the pupils (schools full, areas split between
+    them in the split plan), the rounded zoning leaves pupils short that another zoning seats;
+    step 3, its neighbourhoods holding every site, reaches the cheapest zoning found by
+    enumerating them all."""
+    import capsim.planner.single as single
+
+    inputs = _city(seed, areas=6, schools=4, candidates=1, years=1)
+    inputs = replace(inputs, budget_total=0.0, catchment=replace(inputs.catchment, pupils=inputs.catchment.pupils * 3))
+    m = milp.build(inputs)
+    a, zones = arrays(m, "step"), zoning(m)
+    split = _split_values(a, zones)
+    plan = single._rounded(a, zones, split, "highs")
+    best = _brute_force(a, m, zones)
+    assert a.c @ plan > best * (1 + 1e-4)                       # rounding alone is not enough
+    monkeypatch.setattr(single, "NEIGHBOURS", zones.near.shape[0])
+    improved = single._improved(a, zones, plan, split, -np.inf, "highs", 1e-9, time.perf_counter() + 60)
+    assert _violations(a, improved) == 0
+    assert a.c @ improved == pytest.approx(best, rel=1e-9)

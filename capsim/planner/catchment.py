@@ -131,18 +131,56 @@ def travel_cost(c: Catchment, asg: Assignment, d: np.ndarray) -> np.ndarray:
     return d[asg.year] * c.cost[asg.area, asg.site] * c.pupils[asg.area, asg.cell, asg.year]
 
 
-def variable_years(m) -> np.ndarray:
-    """(n,) the year index of each variable of the catchment model ``m``, -1 for the openings."""
-    asg, Y = m.assignment, len(m.inputs.years)
-    years = np.full(m.n, -1)
-    for idx in (m.short_index, m.rent_index, asg.v_index):
-        if idx is not None:
-            years[idx] = np.indices(idx.shape)[2]
-    years[asg.w_index] = asg.year
-    for idx, key in ((asg.z_index, asg.z_key), (asg.u_index, asg.u_key)):
-        if idx is not None:
-            years[idx] = key % Y
-    return years
+@dataclass(frozen=True)
+class Zoning:
+    """The zoning of a single-assignment model as :mod:`capsim.planner.single` searches it: each
+    ``z`` with its key (area, zoning level, year) and site, the variables that move with a key,
+    and which sites are near each other."""
+
+    z: np.ndarray          # variable number of each z
+    key: np.ndarray        # its (area, zoning level, year) key
+    site: np.ndarray       # its site
+    moving: np.ndarray     # variables that move with a key: w, v and u
+    moving_key: np.ndarray     # the key each moves with (u: with its year's key and the year before's)
+    moving_site: np.ndarray    # the site of each (w), -1 for any (v, u)
+    shared: np.ndarray     # variables every key's move may change: the regions' shortfall and rent
+    links: np.ndarray      # the rezoning u (empty without a rezoning cost)
+    near: np.ndarray       # (J, J) sites in order of nearness to each, itself first
+    years: int             # years in the keys: a key's year is ``key % years``
+
+
+def zoning(m) -> Zoning | None:
+    """The :class:`Zoning` of the single-assignment model ``m`` (None under split assignment).
+    Two sites are as near as the cheapest area reaching both: ``min_a c[a, j] + c[a, j']``."""
+    c, asg = m.inputs.catchment, m.assignment
+    if asg is None or asg.z_index is None:
+        return None
+    A, L, Y = c.pupils.shape
+    E = int(c.zone_of.max()) + 1
+    a, lv, t = np.indices((A, L, Y)).reshape(3, -1)
+    v_key = np.ravel_multi_index((a, c.zone_of[lv], t), (A, E, Y))
+    w_key = asg.z_key[asg.z_of_w]
+    u, u_key = (asg.u_index, asg.u_key) if asg.u_index is not None else (np.zeros(0, int), np.zeros(0, int))
+    moving = np.concatenate([asg.w_index, asg.v_index.reshape(-1), u, u])
+    moving_key = np.concatenate([w_key, v_key, u_key, u_key - 1])
+    moving_site = np.concatenate([asg.site, np.full(len(v_key) + 2 * len(u), -1)])
+    shared = np.concatenate([idx.reshape(-1) for idx in (m.short_index, m.rent_index) if idx is not None])
+    site = zoned_site(asg)
+    levels = np.zeros((c.seats.shape[0], E), bool)
+    levels[site, np.unravel_index(asg.z_key, (A, E, Y))[1]] = True
+    return Zoning(asg.z_index, asg.z_key, site, moving, moving_key, moving_site, shared, u, _nearness(c.cost, levels),
+                  Y)
+
+
+def _nearness(cost: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """(J, J) each site's sites from nearest to farthest by ``min_a cost[a, j] + cost[a, j']``,
+    itself first; sites zoning no level in common (``levels``: (J, E) the zoning levels each
+    site may take) and pairs no area reaches both of come last."""
+    J = cost.shape[1]
+    apart = np.stack([np.min(cost[:, j, None] + cost, axis=0) for j in range(J)])
+    apart[~(levels.astype(int) @ levels.T.astype(int) > 0)] = np.inf
+    apart[np.arange(J), np.arange(J)] = -1.0
+    return np.argsort(apart, axis=1, kind="stable")
 
 
 def rezoning_cost(c: Catchment, asg: Assignment, d: np.ndarray) -> np.ndarray:

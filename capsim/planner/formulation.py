@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from capsim.planner.catchment import variable_years
+from capsim.planner.catchment import zoning
 from capsim.planner.single import solve_single
 from capsim.planner.solve import Solution, solve_with
 from capsim.planner.variables import FORMULATIONS, Arrays, arrays
@@ -40,11 +40,9 @@ def solve_arrays(a: Arrays, m, solver: str = "highs", **options) -> Solution:
         return solve_schools(a, m, "pulse" if a.D is None else "step", solver=solver, **options)
     if m.shut_index is not None or m.convert_index is not None:
         return _from_building_only(a, m, solver, **options)
-    zoning = m.assignment.z_index if m.assignment is not None else None
-    if zoning is not None:
-        links = m.assignment.u_index
-        years = variable_years(m) if links is not None else None       # zone year by year only if tied
-        return solve_single(a, zoning, years, links, solver=solver, **options)
+    zones = zoning(m)
+    if zones is not None:
+        return solve_single(a, zones, solver=solver, **options)
     return solve_with((a.c, a.families, a.lb, a.ub, a.integer), solver, **options)
 
 

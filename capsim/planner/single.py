@@ -1,34 +1,41 @@
-"""Single assignment solved from a start: a split plan, then each zoning block on its own.
+"""Single assignment solved from a start: a split plan, its zoning rounded, then improved
+neighbourhood by neighbourhood.
 
 Zoning each area to one school (binary ``z``, :mod:`capsim.planner.catchment`) makes the
 catchment MILP hard at city scale: its LP bound is the split plan's, and given the whole model
-the solver finds no good plan in time (120 areas, 55 sites, 10 years: a 23 % gap after 120 s,
-``benchmarks/README.md``). Three steps instead, sharing the time limit ``T``:
+HiGHS finds no good plan in time. On a one-year city of 1,000 areas and 100 sites, zoning each
+level whole with the openings fixed stopped 8-11 % above the bound after 120 s; handed a plan
+1.2 % above the bound, HiGHS ended a minute without a better one, and so it did with each
+area's candidates cut to its five nearest sites (one-off runs). Small neighbourhoods it solves
+well. Four steps instead, sharing the time limit ``T``:
 
 1. **Split.** Relax ``z`` to ``[0, 1]``, drop the rezoning variables ``u`` with their rows and
    cost, and solve (at most ``T/4``, to a tenth of the gap, for a tight bound): openings ``x*``
    and a bound ``L``. Both only widen the choice or lower the cost, so ``L`` bounds the
    single-assignment cost too. (With ``u`` kept, this relaxation took the whole ``T/4`` on the
    city benchmark and ended 3 % from its optimum, its openings spoiling what followed.)
-2. **Zone.** Fix every integer variable but ``z`` at its split value. The free variables fall
-   apart into independent blocks, the connected components of the constraint matrix over
-   them: one per zoning level and year (rented seats under a budget tie them together). Each
-   block is a small MILP, solved on its own with an equal share of the time until ``3T/4``,
-   and at least half a second (``rhs`` less the fixed variables' part). With a rezoning cost
-   the years are tied, so they are zoned one at a time, in order: the year's variables (with
-   the next year's ``u``, tied to this year's zoning) are free, every other keeps its latest
-   value (the years before: as just zoned; the years after: the split plan, ``z`` rounded), and
-   each year has an equal share of the time. A move is then weighed against the zoning of the
-   year before, already chosen, and the split plan's for the year after. With ``x*`` the
-   blocks make a plan of the full model.
-3. **Improve.** Solve the full model from that plan with the time left, at least a second (the
-   start goes to HiGHS and CBC; scipy's milp takes none and solves from nothing). With these
-   floors, a limit of a few seconds on a model of many blocks is overrun.
+2. **Round.** Zone each area's level in each year to the site that seats most of its pupils in
+   the split plan (none if it seats none), keep every other integer variable, and choose the
+   rest (who is seated, rezoning, shortfall) by an LP: a plan of the full model.
+3. **Improve**, until ``3T/4`` or until the plan is within the gap of ``L``:
 
-The answer is the cheaper of the start and step 3's plan, with bound ``max(L, step 3's)``:
-it is ``optimal`` only if that bound proves it within the gap. On the city benchmark this is a
-1 % gap proved in about 70 s (the whole model given to HiGHS, without a rezoning cost, stopped
-at 23 % after 120 s); at small sizes step 3 proves the optimum itself.
+   a. *Year by year*, where a year has at most ``YEAR_PASS_LIMIT`` zoning variables: each
+      year's keys (area, level, year) are zoned anew at every site, in order, each year an
+      equal share of the time; the year's ``u`` and the next year's weigh a move against the
+      zoning of the years around it.
+   b. *Neighbourhoods* (large-neighbourhood search): for each site ``j`` in turn, the ``k``
+      sites nearest it (:attr:`~capsim.planner.catchment.Zoning.near`, ``k = NEIGHBOURS``)
+      and the keys zoned to one of them or to none may be zoned anew among those sites, in
+      every year at once; every other variable keeps its value but the regions' shortfall and
+      rent. That small MILP is solved from the current plan (at most
+      ``NEIGHBOURHOOD_SECONDS``) and its answer kept if cheaper. Sites are taken in order of
+      how many pupils the rounding moved off or onto them; passes repeat while one improves.
+4. **Prove.** If the plan is not yet within the gap of ``L``, solve the full model from it
+   with the time left (at least a second; the start goes to HiGHS and CBC, scipy's milp takes
+   none). At small sizes this proves the optimum; at city scale it rarely improves the plan.
+
+The answer is the cheaper of the plan and step 4's, with bound ``max(L, step 4's)``: it is
+``optimal`` only if that bound proves it within the gap.
 """
 
 from __future__ import annotations
@@ -45,26 +52,34 @@ from capsim.planner.solve import Solution, solve_with
 # blocks are small and a better zoning is worth more than a better bound there. One run each on
 # the city benchmark: 1.14 % gap at 5 %, 1.09 % at 30 %, 1.05 % at 80 %.
 BLOCK_HEURISTICS = {"mip_heuristic_effort": 0.8}
+# Sites in a neighbourhood of step 3b, and the seconds its MILP may take (chosen in one-off runs
+# on the 1,000-area city of benchmarks/bench_plan.py).
+NEIGHBOURS = 6
+NEIGHBOURHOOD_SECONDS = 2.0
+# Step 3a zones a year whole only up to this many zoning variables a year: 1,400 a year (120
+# areas, 55 sites within 3 km) solve in a few seconds each; 100,000 (1,000 areas, 100 sites)
+# stopped 8-11 % above the bound, where the neighbourhoods reach 1 % (benchmarks/README.md).
+YEAR_PASS_LIMIT = 10_000
 
 
-def solve_single(a, zoning: np.ndarray, years: np.ndarray | None = None, links: np.ndarray | None = None,
-                 solver: str = "highs", time_limit: float = 60.0, gap: float = 1e-3) -> Solution:
+def solve_single(a, zoning, solver: str = "highs", time_limit: float = 60.0, gap: float = 1e-3) -> Solution:
     """Solve the arrays ``a`` (:class:`capsim.planner.variables.Arrays`) whose binary variables
-    ``zoning`` are the single-assignment ``z``, by the three steps of the module docstring.
-    ``years`` (one per variable, -1 for none) zones year by year in step 2 (without it, every
-    block at once); ``links`` are the variables tying a year to the one before (the rezoning
-    ``u``)."""
+    are the single-assignment zoning described by ``zoning``
+    (:class:`capsim.planner.catchment.Zoning`), by the steps of the module docstring."""
     t0 = time.perf_counter()
-    split = solve_with(_split(a, zoning, links), solver, time_limit=time_limit / 4, gap=gap / 10)
+    split = solve_with(_split(a, zoning.z, zoning.links), solver, time_limit=time_limit / 4, gap=gap / 10)
     if split.status not in ("optimal", "feasible"):
         return split
-    fixed = a.integer & ~np.isin(np.arange(len(a.c)), zoning)
-    values = np.where(a.integer, np.round(split.values), split.values)
-    start = _zone(a, _passes(fixed, years, links), values, solver, time_limit * 3 / 4 - (time.perf_counter() - t0),
-                  gap)
+    bound = _proven_bound(split, gap / 10)
+    plan = _rounded(a, zoning, split.values, solver)
+    if plan is not None:
+        plan = _by_year(a, zoning, plan, bound, solver, gap, t0 + time_limit * 3 / 4)
+        plan = _improved(a, zoning, plan, split.values, bound, solver, gap, t0 + time_limit * 3 / 4)
+        if _within(a.c @ plan, bound, gap):
+            return _best(_unsolved(split.solver), plan, a.c, bound, gap, time.perf_counter() - t0)
     left = max(time_limit - (time.perf_counter() - t0), min(1.0, time_limit))
-    full = solve_with((a.c, a.families, a.lb, a.ub, a.integer), solver, time_limit=left, gap=gap, start=start)
-    return _best(full, start, a.c, _proven_bound(split, gap / 10), gap, time.perf_counter() - t0)
+    full = solve_with((a.c, a.families, a.lb, a.ub, a.integer), solver, time_limit=left, gap=gap, start=plan)
+    return _best(full, plan, a.c, bound, gap, time.perf_counter() - t0)
 
 
 def _split(a, zoning, links):
@@ -83,13 +98,122 @@ def _split(a, zoning, links):
     return c, [f for f in families if f[1].shape[0]], a.lb, a.ub, relaxed
 
 
-def _passes(fixed: np.ndarray, years: np.ndarray | None, links: np.ndarray | None) -> list[np.ndarray]:
-    """The variables step 2 frees in each pass: all but ``fixed`` at once without ``years``, else
-    one year at a time in order (with the next year's ``links``, whose rows tie it to this one)."""
-    if years is None:
-        return [~fixed]
-    is_link = np.isin(np.arange(len(fixed)), links if links is not None else [])
-    return [~fixed & ((years == t) | (years < 0) | (is_link & (years == t + 1))) for t in np.unique(years[years >= 0])]
+def _seated(zoning, values) -> np.ndarray:
+    """The share of each ``z``'s key its site seats in ``values``: the sum of its ``w``."""
+    w = zoning.moving_site >= 0
+    at = _z_of(zoning, zoning.moving_key[w], zoning.moving_site[w])
+    out = np.zeros(len(zoning.z))
+    np.add.at(out, at, values[zoning.moving[w]])
+    return out
+
+
+def _z_of(zoning, key, site) -> np.ndarray:
+    """The entry of ``zoning.z`` for each (key, site) pair (each pair must have one)."""
+    J = int(zoning.site.max()) + 1
+    pair = zoning.key * J + zoning.site
+    order = np.argsort(pair)
+    return order[np.searchsorted(pair, key * J + site, sorter=order)]
+
+
+def _rounded(a, zoning, split, solver) -> np.ndarray | None:
+    """Step 2: each key zoned to the site seating most of it in ``split`` (none if none does),
+    the other integer variables as in ``split``, the continuous ones by an LP; None if that LP
+    has no plan."""
+    seated = _seated(zoning, split)
+    order = np.lexsort((-seated, zoning.key))
+    first = order[np.r_[True, np.diff(zoning.key[order]) != 0]]
+    values = np.where(a.integer, np.round(split), split)
+    values[zoning.z] = 0.0
+    values[zoning.z[first[seated[first] > 1e-9]]] = 1.0
+    return _solved(a, a.integer, values, solver, 60.0, 1e-9, started=False)
+
+
+def _improved(a, zoning, plan, split, bound, solver, gap, deadline) -> np.ndarray:
+    """Step 3b: passes of neighbourhoods over the sites, until the plan is within ``gap`` of
+    ``bound``, a pass improves nothing, or ``deadline``."""
+    order = _worst_first(zoning, plan, split)
+    improved = True
+    while improved and not _within(a.c @ plan, bound, gap) and time.perf_counter() < deadline:
+        improved = False
+        for j in order:
+            if time.perf_counter() >= deadline or _within(a.c @ plan, bound, gap):
+                break
+            seconds = min(NEIGHBOURHOOD_SECONDS, deadline - time.perf_counter())
+            sites = zoning.near[j, :NEIGHBOURS]
+            better = _solved(a, ~_neighbourhood(zoning, plan, _around(zoning, plan, sites), sites), plan, solver,
+                             max(seconds, 0.1), gap / 10, started=True)
+            if better is not None and a.c @ better < a.c @ plan - 1e-9 * max(abs(a.c @ plan), 1.0):
+                plan, improved = better, True
+    return plan
+
+
+def _worst_first(zoning, plan, split) -> np.ndarray:
+    """Sites in order of how many pupil shares the rounding moved off or onto them."""
+    moved = np.abs(_seated(zoning, plan) - _seated(zoning, split))
+    by_site = np.bincount(zoning.site, weights=moved, minlength=zoning.near.shape[0])
+    return np.argsort(-by_site, kind="stable")
+
+
+def _by_year(a, zoning, plan, bound, solver, gap, deadline) -> np.ndarray:
+    """Step 3a: each year's zoning anew, in order, every key of the year free at every site,
+    each year an equal share of the time until ``deadline``; only where a year has at most
+    ``YEAR_PASS_LIMIT`` zoning variables."""
+    if len(zoning.z) > YEAR_PASS_LIMIT * zoning.years:
+        return plan
+    for t in range(zoning.years):
+        if _within(a.c @ plan, bound, gap) or time.perf_counter() >= deadline:
+            break
+        seconds = (deadline - time.perf_counter()) / (zoning.years - t)
+        keys = np.unique(zoning.key[zoning.key % zoning.years == t])
+        better = _solved(a, ~_neighbourhood(zoning, plan, keys, np.unique(zoning.site)), plan, solver,
+                         max(seconds, 0.5), gap, started=False)
+        if better is not None and a.c @ better < a.c @ plan:
+            plan = better
+    return plan
+
+
+def _around(zoning, plan, sites) -> np.ndarray:
+    """The keys of a neighbourhood of ``sites``: zoned to one of them, or to none but reaching one."""
+    here = np.isin(zoning.site, sites)
+    on = plan[zoning.z] > 0.5
+    return np.union1d(zoning.key[on & here], np.setdiff1d(zoning.key[here], zoning.key[on]))
+
+
+def _neighbourhood(zoning, plan, keys, sites) -> np.ndarray:
+    """(n,) the variables free to zone ``keys`` anew among ``sites``: their ``z`` and ``w`` at
+    those sites, their ``v`` and ``u``, and the shared shortfall and rent."""
+    free = np.zeros(len(plan), bool)
+    free[zoning.z[np.isin(zoning.site, sites) & np.isin(zoning.key, keys)]] = True
+    moves = np.isin(zoning.moving_key, keys) & ((zoning.moving_site < 0) | np.isin(zoning.moving_site, sites))
+    free[zoning.moving[moves]] = True
+    free[zoning.shared] = True
+    return free
+
+
+def _solved(a, fixed, values, solver, seconds, gap, started: bool) -> np.ndarray | None:
+    """``values`` with each block left free by ``fixed`` solved on its own within ``seconds``
+    (from ``values`` if ``started``: they are a plan); None if a block has no plan."""
+    values = values.copy()
+    for cols, families in blocks_of(a, fixed, values):
+        if not families:                              # bounds only: each at its cheaper end
+            values[cols] = np.where(a.c[cols] >= 0, a.lb[cols], a.ub[cols])
+            continue
+        sub = (a.c[cols], families, a.lb[cols], a.ub[cols], a.integer[cols])
+        sol = solve_with(sub, solver, time_limit=seconds, gap=gap, start=values[cols] if started else None,
+                         highs_options=BLOCK_HEURISTICS)
+        if sol.status not in ("optimal", "feasible"):
+            return None
+        values[cols] = sol.values
+    return np.clip(np.where(a.integer, np.round(values), values), a.lb, a.ub)
+
+
+def _within(objective, bound, gap) -> bool:
+    return bool(np.isfinite(bound) and objective - bound <= gap * max(abs(objective), 1e-9))
+
+
+def _unsolved(solver) -> Solution:
+    """Step 4 not run: no plan, no bound of its own."""
+    return Solution(np.zeros(0), "no solution", np.nan, np.nan, np.nan, solver, 0.0, 0.0)
 
 
 def _proven_bound(sol: Solution, gap: float) -> float:
@@ -98,27 +222,6 @@ def _proven_bound(sol: Solution, gap: float) -> float:
     if sol.solver == "cbc":
         return sol.objective * (1 - gap) if sol.status == "optimal" and sol.objective > 0 else np.nan
     return sol.bound
-
-
-def _zone(a, passes, values, solver, seconds, gap) -> np.ndarray | None:
-    """Step 2: the start. Each pass frees some variables, the rest keep ``values`` (the latest
-    found), and solves each of its blocks on its own; None if a block has no plan."""
-    values = values.copy()
-    t0 = time.perf_counter()
-    for i, free in enumerate(passes):
-        blocks = list(blocks_of(a, ~free, values))
-        until = t0 + seconds * (i + 1) / len(passes)
-        for k, (cols, families) in enumerate(blocks):
-            share = max(until - time.perf_counter(), 0.0) / (len(blocks) - k)
-            if not families:                              # bounds only: each at its cheaper end
-                values[cols] = np.where(a.c[cols] >= 0, a.lb[cols], a.ub[cols])
-                continue
-            sub = (a.c[cols], families, a.lb[cols], a.ub[cols], a.integer[cols])
-            sol = solve_with(sub, solver, time_limit=max(share, 0.5), gap=gap, highs_options=BLOCK_HEURISTICS)
-            if sol.status not in ("optimal", "feasible"):
-                return None
-            values[cols] = sol.values
-    return np.clip(np.where(a.integer, np.round(values), values), a.lb, a.ub)
 
 
 def blocks_of(a, fixed: np.ndarray, values: np.ndarray):
