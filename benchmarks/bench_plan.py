@@ -67,7 +67,9 @@ SIZES = {"xining": dict(P=171, R=7, Y=10, budget=8.8e9, gap=1e-3),
          "city200_split": dict(A=200, S=50, N=10, Y=1, radius=np.inf, single=False, gap=1e-4, scaled=True),
          "city200_single": dict(A=200, S=50, N=10, Y=1, radius=np.inf, single=True, gap=1e-2, scaled=True),
          "city1000_split": dict(A=1000, S=80, N=20, Y=1, radius=np.inf, single=False, gap=1e-4, scaled=True),
-         "city1000_single": dict(A=1000, S=80, N=20, Y=1, radius=np.inf, single=True, gap=1e-2, scaled=True)}
+         "city1000_single": dict(A=1000, S=80, N=20, Y=1, radius=np.inf, single=True, gap=1e-2, scaled=True),
+         "city3000_split": dict(A=3000, S=80, N=20, Y=1, radius=np.inf, single=False, gap=1e-4, scaled=True),
+         "city3000_single": dict(A=3000, S=80, N=20, Y=1, radius=np.inf, single=True, gap=1e-2, scaled=True)}
 LEVELS = ("kindergarten", "primary", "junior", "senior")
 TYPES = {"kindergarten": (1, 0, 0, 0), "primary": (0, 1, 0, 0), "junior": (0, 0, 1, 0), "senior": (0, 0, 0, 1),
          "nine_year": (0, 2 / 3, 1 / 3, 0)}

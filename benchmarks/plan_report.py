@@ -3,6 +3,7 @@
     python benchmarks/bench_plan.py --sizes xining_pooled xining_schools --seeds 0 1 2 3 \
         --solvers highs --formulations step --repeats 1 --time-limit 60 --json benchmarks/results/plan_schools.json
     python benchmarks/bench_plan.py --sizes city200_split city200_single city1000_split city1000_single \
+        city3000_split city3000_single \
         city_single --seeds 0 1 2 --solvers highs --formulations step --repeats 1 --time-limit 120 \
         --json benchmarks/results/plan_cities.json
     python benchmarks/plan_report.py            # rewrite the sections between the markers

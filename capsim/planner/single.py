@@ -9,9 +9,10 @@ level whole with the openings fixed stopped 8-11 % above the bound after 120 s; 
 area's candidates cut to its five nearest sites (one-off runs). Small neighbourhoods it solves
 well. Four steps instead, sharing the time limit ``T``:
 
-1. **Split.** Relax ``z`` to ``[0, 1]``, drop the rezoning variables ``u`` with their rows and
-   cost, and solve (at most ``T/4``, to a tenth of the gap, for a tight bound): openings ``x*``
-   and a bound ``L``. Both only widen the choice or lower the cost, so ``L`` bounds the
+1. **Split.** Relax ``z`` to ``[0, 1]`` (its rows then repeat the assign rows, so ``z`` is
+   dropped with them), drop the rezoning variables ``u`` with their rows and cost, and solve
+   (at most ``T/4``, to a tenth of the gap, for a tight bound): openings ``x*`` and a bound
+   ``L``. Both only widen the choice or lower the cost, so ``L`` bounds the
    single-assignment cost too. (With ``u`` kept, this relaxation took the whole ``T/4`` on the
    city benchmark and ended 3 % from its optimum, its openings spoiling what followed.)
 2. **Round.** Zone each area's level in each year to the site that seats most of its pupils in
@@ -83,19 +84,21 @@ def solve_single(a, zoning, solver: str = "highs", time_limit: float = 60.0, gap
 
 
 def _split(a, zoning, links):
-    """Step 1's relaxation: ``zoning`` continuous, and the ``links`` (rezoning) free of cost and
-    rows. Both only widen the choice or lower the cost, so its optimum bounds the model's."""
-    relaxed = a.integer.copy()
-    relaxed[zoning] = False
-    if links is None or not len(links):
-        return a.c, a.families, a.lb, a.ub, relaxed
-    c = a.c.copy()
-    c[links] = 0.0
+    """Step 1's relaxation: the zoning ``z`` and the rezoning ``links`` dropped with every row
+    they are in, and held at 0. With ``z`` relaxed to [0, 1], ``sum_j z <= 1`` and ``w <= z``
+    hold for ``z = w`` whenever the assign rows do, so they add nothing; dropping ``u`` only
+    lowers the cost. Its optimum is the split plan's and bounds the model's."""
+    dropped = np.concatenate([zoning, links if links is not None else np.zeros(0, int)])
     families = []
     for name, A, sense, rhs in a.families:
-        keep = np.asarray(A[:, links].getnnz(axis=1) == 0)
-        families.append((name, A[keep], sense, rhs[keep]))
-    return c, [f for f in families if f[1].shape[0]], a.lb, a.ub, relaxed
+        keep = np.asarray(A[:, dropped].getnnz(axis=1) == 0)
+        if keep.any():
+            families.append((name, A[keep], sense, rhs[keep]))
+    ub, integer = a.ub.copy(), a.integer.copy()
+    ub[dropped], integer[dropped] = 0.0, False
+    c = a.c.copy()
+    c[dropped] = 0.0
+    return c, families, a.lb, ub, integer
 
 
 def _seated(zoning, values) -> np.ndarray:
