@@ -227,6 +227,7 @@ def test_one_neighbourhood_of_every_site_finds_the_brute_force_zoning(seed, monk
     best = _brute_force(a, m, zones)
     assert a.c @ plan > best * (1 + 1e-4)                       # rounding alone is not enough
     monkeypatch.setattr(single, "NEIGHBOURS", zones.near.shape[0])
-    improved = single._improved(a, zones, plan, split, -np.inf, "highs", 1e-9, time.perf_counter() + 60)
+    improved, settled = single._improved(a, zones, plan, split, -np.inf, "highs", 1e-9, time.perf_counter() + 60)
+    assert settled
     assert _violations(a, improved) == 0
     assert a.c @ improved == pytest.approx(best, rel=1e-9)

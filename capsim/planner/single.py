@@ -18,22 +18,24 @@ well. Four steps instead, sharing the time limit ``T``:
 2. **Round.** Zone each area's level in each year to the site that seats most of its pupils in
    the split plan (none if it seats none), keep every other integer variable, and choose the
    rest (who is seated, rezoning, shortfall) by an LP: a plan of the full model.
-3. **Improve**, until ``3T/4`` or until the plan is within the gap of ``L``:
+3. **Improve**, until the plan is within the gap of ``L``:
 
-   a. *Year by year*, where a year has at most ``YEAR_PASS_LIMIT`` zoning variables: each
-      year's keys (area, level, year) are zoned anew at every site, in order, each year an
-      equal share of the time; the year's ``u`` and the next year's weigh a move against the
-      zoning of the years around it.
-   b. *Neighbourhoods* (large-neighbourhood search): for each site ``j`` in turn, the ``k``
-      sites nearest it (:attr:`~capsim.planner.catchment.Zoning.near`, ``k = NEIGHBOURS``)
-      and the keys zoned to one of them or to none may be zoned anew among those sites, in
-      every year at once; every other variable keeps its value but the regions' shortfall and
-      rent. That small MILP is solved from the current plan (at most
+   a. *Year by year*, until ``3T/4``, where a year has at most ``YEAR_PASS_LIMIT`` zoning
+      variables: each year's keys (area, level, year) are zoned anew at every site, in order,
+      each year an equal share of the time; the year's ``u`` and the next year's weigh a move
+      against the zoning of the years around it.
+   b. *Neighbourhoods* (large-neighbourhood search), until ``T``: for each site ``j`` in turn,
+      the ``k`` sites nearest it (:attr:`~capsim.planner.catchment.Zoning.near`,
+      ``k = NEIGHBOURS``) and the keys zoned to one of them or to none may be zoned anew among
+      those sites, in every year at once; every other variable keeps its value but the
+      regions' shortfall and rent. That small MILP is solved from the current plan (at most
       ``NEIGHBOURHOOD_SECONDS``) and its answer kept if cheaper. Sites are taken in order of
       how many pupils the rounding moved off or onto them; passes repeat while one improves.
-4. **Prove.** If the plan is not yet within the gap of ``L``, solve the full model from it
-   with the time left (at least a second; the start goes to HiGHS and CBC, scipy's milp takes
-   none). At small sizes this proves the optimum; at city scale it rarely improves the plan.
+4. **Prove.** If a pass of neighbourhoods improved nothing and the plan is not within the gap
+   of ``L``, solve the full model from it with the time left (at least a second; the start goes
+   to HiGHS and CBC, scipy's milp takes none). At small sizes this proves the optimum. At city
+   scale the neighbourhoods use the time: handed the whole model there, HiGHS did not improve
+   the plan and overran its limit by the time it took to read the model.
 
 The answer is the cheaper of the plan and step 4's, with bound ``max(L, step 4's)``: it is
 ``optimal`` only if that bound proves it within the gap.
@@ -75,8 +77,8 @@ def solve_single(a, zoning, solver: str = "highs", time_limit: float = 60.0, gap
     plan = _rounded(a, zoning, split.values, solver)
     if plan is not None:
         plan = _by_year(a, zoning, plan, bound, solver, gap, t0 + time_limit * 3 / 4)
-        plan = _improved(a, zoning, plan, split.values, bound, solver, gap, t0 + time_limit * 3 / 4)
-        if _within(a.c @ plan, bound, gap):
+        plan, settled = _improved(a, zoning, plan, split.values, bound, solver, gap, t0 + time_limit)
+        if _within(a.c @ plan, bound, gap) or not settled:
             return _best(_unsolved(split.solver), plan, a.c, bound, gap, time.perf_counter() - t0)
     left = max(time_limit - (time.perf_counter() - t0), min(1.0, time_limit))
     full = solve_with((a.c, a.families, a.lb, a.ub, a.integer), solver, time_limit=left, gap=gap, start=plan)
@@ -131,15 +133,16 @@ def _rounded(a, zoning, split, solver) -> np.ndarray | None:
     return _solved(a, a.integer, values, solver, 60.0, 1e-9, started=False)
 
 
-def _improved(a, zoning, plan, split, bound, solver, gap, deadline) -> np.ndarray:
+def _improved(a, zoning, plan, split, bound, solver, gap, deadline) -> tuple[np.ndarray, bool]:
     """Step 3b: passes of neighbourhoods over the sites, until the plan is within ``gap`` of
-    ``bound``, a pass improves nothing, or ``deadline``."""
+    ``bound``, a pass improves nothing (the plan is then *settled*: ``True``), or ``deadline``."""
     order = _worst_first(zoning, plan, split)
-    improved = True
-    while improved and not _within(a.c @ plan, bound, gap) and time.perf_counter() < deadline:
+    while not _within(a.c @ plan, bound, gap):
         improved = False
         for j in order:
-            if time.perf_counter() >= deadline or _within(a.c @ plan, bound, gap):
+            if time.perf_counter() >= deadline:
+                return plan, False
+            if _within(a.c @ plan, bound, gap):
                 break
             seconds = min(NEIGHBOURHOOD_SECONDS, deadline - time.perf_counter())
             sites = zoning.near[j, :NEIGHBOURS]
@@ -147,7 +150,9 @@ def _improved(a, zoning, plan, split, bound, solver, gap, deadline) -> np.ndarra
                              max(seconds, 0.1), gap / 10, started=True)
             if better is not None and a.c @ better < a.c @ plan - 1e-9 * max(abs(a.c @ plan), 1.0):
                 plan, improved = better, True
-    return plan
+        if not improved:
+            return plan, True
+    return plan, True
 
 
 def _worst_first(zoning, plan, split) -> np.ndarray:
