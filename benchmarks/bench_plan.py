@@ -309,6 +309,7 @@ def main(argv=None):
                             seed=seed, solver=solver, formulation=formulation, variables=len(a.c),
                             rows=rows, nonzeros=nonzeros, build_seconds=build, solve_seconds=solve_s,
                             status=last.status, gap=last.gap, objective=last.objective, short=short(m, last.values),
+                            rezoned=zoning_changes(m, last.values),
                             time_limit=args.time_limit, repeats=args.repeats))
     if args.json:
         import json

@@ -319,3 +319,63 @@ def test_a_school_the_list_closes_later_may_still_be_closed_earlier_within_reach
     scenario = SimpleNamespace(source="test", plan=SimpleNamespace(max_displacement_km=5.0))
     reach = within_reach(scenario, schools, pd.Index(["A", "B"]), per, np.array([True, False]))
     assert not reach.alone.any() and not len(reach.row_school)
+
+
+def _closing_into_a_new_school(with_new: bool):
+    """Schools A (2 classrooms) at 0 km and B (1) at 3 km are kept; C (1) at 10 km may close.
+    One grade: 135 pupils in 2021 (3 classes), 225 in 2022-23 (5 classes, one more than the four
+    classrooms): new school N (2 classrooms, 50 yuan, open from 2022) at 11 km must be built.
+    Each open school, N too, costs 100 a year. Within 5 km of C there is only N."""
+    from types import SimpleNamespace
+
+    from capsim.geo import Points
+    from capsim.planner.reach import within_reach
+
+    years = np.arange(2021, 2024)
+    projects = _projects([2], 45, [50.0], [1], [2022], [2023], [np.inf])
+    projects = replace(projects, kind=np.array(["new"]), points=Points(np.array([[11_000.0, 0.0]]), False))
+    inp = _inputs(np.asarray([[135.0, 225.0, 225.0]]), np.full(3, 4), [0], [45], projects, years, penalty=1e4)
+    rooms = np.array([2.0, 1.0, 1.0])[:, None, None] * np.ones((1, 1, 3))
+    schools = SimpleNamespace(ids=("A", "B", "C"), points=Points(np.array([[0.0, 0], [3000, 0], [10000, 0]]), False))
+    scenario = SimpleNamespace(source="test", plan=SimpleNamespace(max_displacement_km=5.0))
+    keep = np.array([False, False, True])
+    reach = within_reach(scenario, schools, pd.Index(["A", "B", "C"]), rooms, keep,
+                         *((projects, inp.cohorts.project_rooms) if with_new else ()))
+    c = replace(inp.cohorts, closable=np.array(["C"], dtype=object), closable_pool=np.zeros(1, dtype=int),
+                closable_rooms=rooms[2:], reach=reach)
+    return milp.build(replace(inp, cohorts=c, school_running_cost=100.0, closure_cost=0.0)), reach
+
+
+def test_a_school_may_close_into_a_new_school_built_within_reach():
+    """N is built in 2022 either way (50 + 100 a year). Counting N within reach, C closes when N
+    opens and saves 100 a year: 50 + 200 - 200 = 50. Not counting it, C has no school within
+    reach and stays open: 250."""
+    m, reach = _closing_into_a_new_school(with_new=True)
+    assert not reach.alone.any()
+    assert reach.opener.tolist() == [0, 0, 0] and reach.row_year.tolist() == [0, 1, 2]
+    sol = solve_as(m, "step", gap=1e-9)
+    assert sol.objective == pytest.approx(50.0)
+    assert np.rint(sol.values[m.shut_index]).tolist() == [[0, 1, 1]]
+    old, reach = _closing_into_a_new_school(with_new=False)
+    assert reach.alone.all()
+    assert solve_as(old, "step", gap=1e-9).objective == pytest.approx(250.0)
+
+
+def test_a_new_school_out_of_reach_or_of_another_level_does_not_count():
+    from types import SimpleNamespace
+
+    from capsim.geo import Points
+    from capsim.planner.reach import within_reach
+
+    per = np.ones((1, 2, 2))                                    # one school, two levels, two years
+    per[0, 1] = 0.0                                             # it teaches level 0 only
+    schools = SimpleNamespace(ids=("A",), points=Points(np.array([[0.0, 0]]), False))
+    scenario = SimpleNamespace(source="test", plan=SimpleNamespace(max_displacement_km=5.0))
+    projects = SimpleNamespace(kind=np.array(["new", "new", "expansion", "new"]),
+                               points=Points(np.array([[1000.0, 0], [9000, 0], [1000, 0], [np.nan, np.nan]]), False))
+    added = np.array([[0, 3], [2, 0], [2, 0], [2, 0]])         # level 1 only; too far; an expansion; no point
+    reach = within_reach(scenario, schools, pd.Index(["A"]), per, np.array([True]), projects, added)
+    assert reach.alone.all() and not len(reach.opener)
+    added[0] = [1, 3]                                           # now it teaches level 0 too
+    reach = within_reach(scenario, schools, pd.Index(["A"]), per, np.array([True]), projects, added)
+    assert not reach.alone.any() and reach.opener.tolist() == [0, 0]

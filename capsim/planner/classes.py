@@ -178,12 +178,11 @@ def cohorts(scenario, cells, assessment, regions, levels, years, projects, pools
     base = _base_classes(scenario, cells, std, size, pupils, assessment, pool_of_school, Z, levels, years[0])
     base = _within_rooms(base, cells, G, rooms)
     room_seats = np.array([float(np.mean(scenario.standards.class_size[lv])) for lv in levels])
-    shut = closable(scenario, assessment, cells, std, pool_of_school, levels, years, kept)
+    added = lawful_classrooms(scenario, projects)
+    shut = closable(scenario, assessment, cells, std, pool_of_school, levels, years, kept, projects, added)
     shut["conversions"] = convertible(scenario, assessment, cells, std, pool_of_school, levels, years, kept)
     if pools is None:
-        return Cohorts(G, cells.level, cells.grade, std, pupils, rooms, base, lawful_classrooms(scenario, projects),
-                       room_seats, size=size, **shut)
-    added = lawful_classrooms(scenario, projects)
+        return Cohorts(G, cells.level, cells.grade, std, pupils, rooms, base, added, room_seats, size=size, **shut)
     chosen = None
     if kind == "school":
         from capsim.planner.entrants import entrants
@@ -255,10 +254,13 @@ def school_rooms(assessment, cells, std, pool_of_school, Z, levels, years) -> np
     return out
 
 
-def closable(scenario, assessment, cells, std, pool_of_school, levels, years, kept=frozenset()) -> dict:
+def closable(scenario, assessment, cells, std, pool_of_school, levels, years, kept=frozenset(), projects=None,
+             added=None) -> dict:
     """With ``plan.closures``, the schools the plan may close: every listed school holding a
     lawful classroom in the plan's years, with its pool and classrooms (Cohorts fields); not one
-    in ``kept`` (:func:`cohorts`)."""
+    in ``kept`` (:func:`cohorts`). With ``plan.max_displacement_km``, who can take their pupils
+    (:func:`capsim.planner.reach.within_reach`: the other schools, and the new schools among
+    ``projects``, ``added`` (P, L) their lawful classrooms)."""
     if not scenario.plan.closures:
         return {}
     ids, per = rooms_by_school(assessment, cells, std, levels, years)
@@ -267,7 +269,7 @@ def closable(scenario, assessment, cells, std, pool_of_school, levels, years, ke
     if scenario.plan.max_displacement_km is not None:
         from capsim.planner.reach import within_reach
 
-        reach = within_reach(scenario, assessment.network, ids, per, keep)
+        reach = within_reach(scenario, assessment.network, ids, per, keep, projects, added)
     return dict(closable=np.asarray(ids[keep], dtype=object), closable_pool=pool_of_school.reindex(ids[keep]).to_numpy(),
                 closable_rooms=per[keep], reach=reach)
 

@@ -3,13 +3,18 @@ of each school the plan may close, and the constraint family that keeps one of t
 
 In year ``t`` school ``s'`` can take the pupils of closable school ``c`` if it lies within ``D`` km
 of ``c`` (straight line between the schools' points) and has lawful classrooms of a level ``c``
-has then. With ``N(c, t)`` the closable ones among them::
+has then; so can a new school the projects may build (one with a point, within ``D`` km, with
+classrooms of such a level). With ``N(c, t)`` the closable schools among them and ``P(c, t)``
+the new schools::
 
-    within_reach:  shut[c, t] + sum_{s in N(c, t)} shut[s, t] <= |N(c, t)|
+    within_reach:  shut[c, t] + sum_{s in N(c, t)} shut[s, t] - sum_{p in P(c, t)} open[p, t] <= |N(c, t)|
 
 only where no school the plan keeps can take them (then ``c`` may close freely); where no school
-at all can, ``shut[c, t] = 0`` by its bound (:func:`capsim.planner.model.build`). A closed school
-stays closed, so it closes only if someone within reach stays open in every later year.
+at all can, and no new school could, ``shut[c, t] = 0`` by its bound
+(:func:`capsim.planner.model.build`). ``open[p, t]`` is 1 once ``p``'s classrooms stand
+(:func:`capsim.planner.common.standing`). A closed school stays closed, so it closes only if
+someone within reach stays open (or opens) in every later year: a school may close into a new
+one built beside it.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from capsim.planner.common import family
+from capsim.planner.common import family, standing
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,8 @@ class Reach:
     member: np.ndarray        # (M,) closable schools within reach, one entry per (row, school)
     member_row: np.ndarray    # (M,) the row of each
     alone: np.ndarray         # (C, Y) no school of its levels within reach that year: it cannot close
+    opener: np.ndarray        # (E,) new-school projects within reach, one entry per (row, project)
+    opener_row: np.ndarray    # (E,) the row of each
 
 
 def no_point(scenario, schools):
@@ -48,16 +55,17 @@ def no_point(scenario, schools):
                    "give every school lon, lat or x, y, or leave plan.max_displacement_km empty.")
 
 
-def within_reach(scenario, schools, ids, per, keep) -> Reach:
+def within_reach(scenario, schools, ids, per, keep, projects=None, project_rooms=None) -> Reach:
     """The schools that can take a closed school's pupils under ``plan.max_displacement_km``
     (``D``): in year ``t``, school ``s'`` can take those of closable school ``c`` if it is within
     ``D`` km of ``c`` (straight line between the schools' points) and has lawful classrooms of a
     level ``c`` has then. Where such a school cannot be closed (a school the plan keeps), or ``c``
     has no lawful classroom that year (closed by the school list), ``c`` may close that year
-    freely; where none exists, ``c`` cannot close that year (``alone``); otherwise one of the
-    closable ones must stay open (:func:`define_within_reach`). ``ids`` and ``per``
-    (S, L, Y) are the schools with lawful classrooms and their classrooms, ``keep`` (S,) those
-    the plan may close."""
+    freely; where none exists, nor a new school that could (:func:`_new_within_reach`), ``c``
+    cannot close that year (``alone``); otherwise one of the closable ones must stay open or one
+    of the new ones be open (:func:`define_within_reach`). ``ids`` and ``per`` (S, L, Y) are the
+    schools with lawful classrooms and their classrooms, ``keep`` (S,) those the plan may close,
+    ``projects`` and ``project_rooms`` (P, L) the projects and the lawful classrooms each adds."""
     from capsim.errors import PlanError
     from capsim.geo import distance_km
 
@@ -74,27 +82,50 @@ def within_reach(scenario, schools, ids, per, keep) -> Reach:
     teaching = has[c].any(axis=1)                                            # (C, Y) it has pupils' rooms then
     free = (takes & ~keep[None, :, None]).any(axis=1) | ~teaching            # a kept school takes them, or none to take
     closable_takes = takes[:, keep, :] & ~free[:, None, :]                   # (C, C, Y)
-    alone = ~free & ~closable_takes.any(axis=1)
-    row_school, row_year = np.nonzero(closable_takes.any(axis=1))
+    new, new_takes = _new_within_reach(scenario, points.take(c), has[c], projects, project_rooms)
+    new_takes &= ~free[:, None, :]                                           # (C, N, Y)
+    alone = ~free & ~closable_takes.any(axis=1) & ~new_takes.any(axis=1)
+    row_school, row_year = np.nonzero(closable_takes.any(axis=1) | new_takes.any(axis=1))
     K = np.full(closable_takes.shape[::2], -1)
     K[row_school, row_year] = np.arange(len(row_school))
     c_of, member, t_of = np.nonzero(closable_takes)
-    return Reach(row_school, row_year, member, K[c_of, t_of], alone)
+    n_c, n_p, n_t = np.nonzero(new_takes)
+    return Reach(row_school, row_year, member, K[c_of, t_of], alone, new[n_p], K[n_c, n_t])
 
+
+def _new_within_reach(scenario, points, has, projects, project_rooms):
+    """(new-school project numbers (N,), (C, N, Y) whether each could take each closable
+    school's pupils in each year): a project of kind ``new`` with a point within ``D`` km and
+    classrooms of a level the school has then."""
+    from capsim.geo import distance_km
+
+    C, _, Y = has.shape
+    if projects is None or projects.points is None or project_rooms is None:
+        return np.zeros(0, dtype=int), np.zeros((C, 0, Y), dtype=bool)
+    new = np.flatnonzero((np.asarray(projects.kind) == "new") & np.isfinite(projects.points.xy).all(axis=1))
+    near = distance_km(points, projects.points.take(new)) <= scenario.plan.max_displacement_km      # (C, N)
+    shares = np.einsum("nl,clt->cnt", (project_rooms[new] > 0).astype(int), has.astype(int)) > 0
+    return new, near[:, :, None] & shares
 
 
 def define_within_reach(m):
     """With ``plan.max_displacement_km``, a closed school's pupils keep a school within reach: in
-    each year it is closed, at least one of the closable schools that can take them
-    (:func:`within_reach`) stays open, ``shut[c, t] + sum_{s in N(c, t)} shut[s, t] <= |N(c, t)|``
-    (rows only where no kept school can take them; where no school at all can, ``shut[c, t] = 0``
-    by its bound)."""
+    each year it is closed, at least one of the closable schools that can take them stays open,
+    or one of the new schools that could is open (:func:`within_reach`):
+    ``shut[c, t] + sum_{s in N(c, t)} shut[s, t] - sum_{p in P(c, t)} open[p, t] <= |N(c, t)|``,
+    ``open[p, t]`` the sum of ``p``'s opening variables standing in ``t`` (rows only where no kept
+    school can take them; where nothing can, ``shut[c, t] = 0`` by its bound)."""
     c = m.inputs.cohorts
     if m.shut_index is None or c.reach is None or not len(c.reach.row_school):
         return None
     r = c.reach
     K = len(r.row_school)
     size = np.bincount(r.member_row, minlength=K)
-    return family("within_reach", np.r_[np.arange(K), r.member_row],
-                  np.r_[m.shut_index[r.row_school, r.row_year], m.shut_index[r.member, r.row_year[r.member_row]]],
-                  np.ones(K + len(r.member)), K, m.n, "<=", size.astype(float))
+    var, proj, t = standing(m)
+    opens = pd.DataFrame({"var": var, "project": proj, "year": t})
+    wanted = pd.DataFrame({"row": r.opener_row, "project": r.opener, "year": r.row_year[r.opener_row]})
+    o = wanted.merge(opens, on=["project", "year"])
+    return family("within_reach", np.r_[np.arange(K), r.member_row, o.row.to_numpy()],
+                  np.r_[m.shut_index[r.row_school, r.row_year], m.shut_index[r.member, r.row_year[r.member_row]],
+                        o["var"].to_numpy()],
+                  np.r_[np.ones(K + len(r.member)), -np.ones(len(o))], K, m.n, "<=", size.astype(float))
