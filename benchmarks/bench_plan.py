@@ -28,7 +28,7 @@ Synthetic instances shaped like the seed plans:
   assignment; single assignment is solved as ``capsim plan`` solves it, from a start
   (:mod:`capsim.planner.single`), with capsim's default rezoning cost (a pupil-km of travel a
   year per pupil rezoned, ``--rezoning-cost``); its row also counts the zoning changes (area-level-years whose school
-  is not the year before's) and, of those, the returns to a school the area had left.
+  is not that of the last year it was zoned) and, of those, the returns to a school the area had left.
 Demand grows with noise so that some shortfall is worth buying and some is not. The same arrays
 are solved by HiGHS and CBC through PuLP and by scipy's milp (HiGHS without PuLP), in both
 formulations of :mod:`capsim.planner.formulation` (step: open by year t; pulse: opens in year t).

@@ -73,8 +73,8 @@ def city_table(res: dict) -> Table:
     notes = [f"Command: `{res['command']}` ({res['cpus']} CPUs).",
              "areas x sites: residential areas and sites (schools and candidate new schools), every pair within reach "
              "(the ten-year city: within 3 km); s: building and solving; short: pupil-years without a seat in reach; "
-             "rezoned: area-level-years zoned to another school than the year before / of those, back to a school the "
-             "area had left (single assignment over more than one year)."]
+             "rezoned: area-level-years zoned to another school than the last year the area's level was zoned / of "
+             "those, back to a school the area had left (single assignment over more than one year)."]
     for name in MARKS:
         got = [ok for inst, ok in verdicts if inst == name]
         if got:

@@ -143,10 +143,13 @@ class Zoning:
     moving: np.ndarray     # variables that move with a key: w, v and u
     moving_key: np.ndarray     # the key each moves with (u: with its year's key and the year before's)
     moving_site: np.ndarray    # the site of each (w), -1 for any (v, u)
-    shared: np.ndarray     # variables every key's move may change: the regions' shortfall and rent
+    moving_z: np.ndarray       # the entry of ``z`` each w is zoned by, -1 for v and u
+    moving_pupils: np.ndarray  # the pupils of each w's cell, 0 for v and u
+    shared: np.ndarray     # variables a key's move may change beyond its own: the regions' shortfall and rent
     links: np.ndarray      # the rezoning u (empty without a rezoning cost)
     near: np.ndarray       # (J, J) sites in order of nearness to each, itself first
     years: int             # years in the keys: a key's year is ``key % years``
+    one_cell: bool         # each z zones one w (every zoning level is one cell)
 
 
 def zoning(m) -> Zoning | None:
@@ -161,15 +164,19 @@ def zoning(m) -> Zoning | None:
     v_key = np.ravel_multi_index((a, c.zone_of[lv], t), (A, E, Y))
     w_key = asg.z_key[asg.z_of_w]
     u, u_key = (asg.u_index, asg.u_key) if asg.u_index is not None else (np.zeros(0, int), np.zeros(0, int))
+    others = len(v_key) + 2 * len(u)
     moving = np.concatenate([asg.w_index, asg.v_index.reshape(-1), u, u])
     moving_key = np.concatenate([w_key, v_key, u_key, u_key - 1])
-    moving_site = np.concatenate([asg.site, np.full(len(v_key) + 2 * len(u), -1)])
+    moving_site = np.concatenate([asg.site, np.full(others, -1)])
+    moving_z = np.concatenate([asg.z_of_w, np.full(others, -1)])
+    moving_pupils = np.concatenate([c.pupils[asg.area, asg.cell, asg.year], np.zeros(others)])
     shared = np.concatenate([idx.reshape(-1) for idx in (m.short_index, m.rent_index) if idx is not None])
     site = zoned_site(asg)
     levels = np.zeros((c.seats.shape[0], E), bool)
     levels[site, np.unravel_index(asg.z_key, (A, E, Y))[1]] = True
-    return Zoning(asg.z_index, asg.z_key, site, moving, moving_key, moving_site, shared, u, _nearness(c.cost, levels),
-                  Y)
+    one_cell = bool((np.bincount(asg.z_of_w, minlength=len(asg.z_index)) == 1).all())
+    return Zoning(asg.z_index, asg.z_key, site, moving, moving_key, moving_site, moving_z, moving_pupils, shared, u,
+                  _nearness(c.cost, levels), Y, one_cell)
 
 
 def _nearness(cost: np.ndarray, levels: np.ndarray) -> np.ndarray:

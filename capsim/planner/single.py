@@ -52,14 +52,15 @@ from scipy.sparse.csgraph import connected_components
 from capsim.planner.solve import Solution, solve_with
 
 # HiGHS spends 80 % of its effort on primal heuristics in a block (its default is 5 %): the
-# blocks are small and a better zoning is worth more than a better bound there. One run each on
-# the city benchmark: 1.14 % gap at 5 %, 1.09 % at 30 %, 1.05 % at 80 %.
+# blocks are small and a better zoning is worth more than a better bound there. Measured for the
+# year blocks, one run each on the ten-year city: 1.14 % gap at 5 %, 1.09 % at 30 %, 1.05 % at
+# 80 %; kept for the neighbourhoods without measuring them apart.
 BLOCK_HEURISTICS = {"mip_heuristic_effort": 0.8}
 # Sites in a neighbourhood of step 3b, and the seconds its MILP may take (chosen in one-off runs
 # on the 1,000-area city of benchmarks/bench_plan.py).
 NEIGHBOURS = 6
 NEIGHBOURHOOD_SECONDS = 2.0
-# Step 3a zones a year whole only up to this many zoning variables a year: 1,400 a year (120
+# Step 3a zones a year whole only where no year has more zoning variables than this: 1,400 a year (120
 # areas, 55 sites within 3 km) solve in a few seconds each; 100,000 (1,000 areas, 100 sites)
 # stopped 8-11 % above the bound, where the neighbourhoods reach 1 % (benchmarks/README.md).
 YEAR_PASS_LIMIT = 10_000
@@ -70,11 +71,11 @@ def solve_single(a, zoning, solver: str = "highs", time_limit: float = 60.0, gap
     are the single-assignment zoning described by ``zoning``
     (:class:`capsim.planner.catchment.Zoning`), by the steps of the module docstring."""
     t0 = time.perf_counter()
-    split = solve_with(_split(a, zoning.z, zoning.links), solver, time_limit=time_limit / 4, gap=gap / 10)
+    split = solve_with(_split(a, zoning), solver, time_limit=time_limit / 4, gap=gap / 10)
     if split.status not in ("optimal", "feasible"):
         return split
     bound = _proven_bound(split, gap / 10)
-    plan = _rounded(a, zoning, split.values, solver)
+    plan = _rounded(a, zoning, split.values, solver, max(time_limit - (time.perf_counter() - t0), 1.0))
     if plan is not None:
         plan = _by_year(a, zoning, plan, bound, solver, gap, t0 + time_limit * 3 / 4)
         plan, settled = _improved(a, zoning, plan, split.values, bound, solver, gap, t0 + time_limit)
@@ -85,42 +86,33 @@ def solve_single(a, zoning, solver: str = "highs", time_limit: float = 60.0, gap
     return _best(full, plan, a.c, bound, gap, time.perf_counter() - t0)
 
 
-def _split(a, zoning, links):
-    """Step 1's relaxation: the zoning ``z`` and the rezoning ``links`` dropped with every row
-    they are in, and held at 0. With ``z`` relaxed to [0, 1], ``sum_j z <= 1`` and ``w <= z``
-    hold for ``z = w`` whenever the assign rows do, so they add nothing; dropping ``u`` only
-    lowers the cost. Its optimum is the split plan's and bounds the model's."""
-    dropped = np.concatenate([zoning, links if links is not None else np.zeros(0, int)])
+def _split(a, zoning):
+    """Step 1's relaxation: the rezoning ``u`` (``zoning.links``) dropped with every row it is
+    in and its cost, which only lowers the cost, and ``z`` relaxed to [0, 1]. Where each ``z``
+    zones one ``w`` (``zoning.one_cell``: every zoning level one cell), ``sum_j z <= 1`` and
+    ``w <= z`` hold for ``z = w`` whenever the assign rows do, so ``z`` is dropped with its rows
+    too; with several cells a level (its grades), one grade seated at one school and the next at
+    another needs ``z`` of both, so ``z`` stays. Its optimum bounds the model's."""
+    dropped = np.concatenate([zoning.z, zoning.links]) if zoning.one_cell else zoning.links
     families = []
     for name, A, sense, rhs in a.families:
         keep = np.asarray(A[:, dropped].getnnz(axis=1) == 0)
         if keep.any():
             families.append((name, A[keep], sense, rhs[keep]))
-    ub, integer = a.ub.copy(), a.integer.copy()
-    ub[dropped], integer[dropped] = 0.0, False
-    c = a.c.copy()
-    c[dropped] = 0.0
+    ub, integer, c = a.ub.copy(), a.integer.copy(), a.c.copy()
+    integer[zoning.z] = False
+    ub[dropped], integer[dropped], c[dropped] = 0.0, False, 0.0
     return c, families, a.lb, ub, integer
 
 
 def _seated(zoning, values) -> np.ndarray:
-    """The share of each ``z``'s key its site seats in ``values``: the sum of its ``w``."""
-    w = zoning.moving_site >= 0
-    at = _z_of(zoning, zoning.moving_key[w], zoning.moving_site[w])
-    out = np.zeros(len(zoning.z))
-    np.add.at(out, at, values[zoning.moving[w]])
-    return out
+    """The pupils of each ``z``'s key its site seats in ``values``: its ``w`` times their pupils."""
+    w = zoning.moving_z >= 0
+    return np.bincount(zoning.moving_z[w], weights=zoning.moving_pupils[w] * values[zoning.moving[w]],
+                       minlength=len(zoning.z))
 
 
-def _z_of(zoning, key, site) -> np.ndarray:
-    """The entry of ``zoning.z`` for each (key, site) pair (each pair must have one)."""
-    J = int(zoning.site.max()) + 1
-    pair = zoning.key * J + zoning.site
-    order = np.argsort(pair)
-    return order[np.searchsorted(pair, key * J + site, sorter=order)]
-
-
-def _rounded(a, zoning, split, solver) -> np.ndarray | None:
+def _rounded(a, zoning, split, solver, seconds) -> np.ndarray | None:
     """Step 2: each key zoned to the site seating most of it in ``split`` (none if none does),
     the other integer variables as in ``split``, the continuous ones by an LP; None if that LP
     has no plan."""
@@ -130,13 +122,13 @@ def _rounded(a, zoning, split, solver) -> np.ndarray | None:
     values = np.where(a.integer, np.round(split), split)
     values[zoning.z] = 0.0
     values[zoning.z[first[seated[first] > 1e-9]]] = 1.0
-    return _solved(a, a.integer, values, solver, 60.0, 1e-9, started=False)
+    return _solved(a, a.integer, values, solver, seconds, 1e-9, started=False)
 
 
 def _improved(a, zoning, plan, split, bound, solver, gap, deadline) -> tuple[np.ndarray, bool]:
     """Step 3b: passes of neighbourhoods over the sites, until the plan is within ``gap`` of
     ``bound``, a pass improves nothing (the plan is then *settled*: ``True``), or ``deadline``."""
-    order = _worst_first(zoning, plan, split)
+    order, rows = _worst_first(zoning, plan, split), _rows(a, zoning)
     while not _within(a.c @ plan, bound, gap):
         improved = False
         for j in order:
@@ -146,8 +138,8 @@ def _improved(a, zoning, plan, split, bound, solver, gap, deadline) -> tuple[np.
                 break
             seconds = min(NEIGHBOURHOOD_SECONDS, deadline - time.perf_counter())
             sites = zoning.near[j, :NEIGHBOURS]
-            better = _solved(a, ~_neighbourhood(zoning, plan, _around(zoning, plan, sites), sites), plan, solver,
-                             max(seconds, 0.1), gap / 10, started=True)
+            better = _solved(a, ~_neighbourhood(zoning, plan, _around(zoning, plan, sites), sites, rows), plan,
+                             solver, max(seconds, 0.1), gap / 10, started=True)
             if better is not None and a.c @ better < a.c @ plan - 1e-9 * max(abs(a.c @ plan), 1.0):
                 plan, improved = better, True
         if not improved:
@@ -156,7 +148,7 @@ def _improved(a, zoning, plan, split, bound, solver, gap, deadline) -> tuple[np.
 
 
 def _worst_first(zoning, plan, split) -> np.ndarray:
-    """Sites in order of how many pupil shares the rounding moved off or onto them."""
+    """Sites in order of how many pupils the rounding moved off or onto them."""
     moved = np.abs(_seated(zoning, plan) - _seated(zoning, split))
     by_site = np.bincount(zoning.site, weights=moved, minlength=zoning.near.shape[0])
     return np.argsort(-by_site, kind="stable")
@@ -166,14 +158,15 @@ def _by_year(a, zoning, plan, bound, solver, gap, deadline) -> np.ndarray:
     """Step 3a: each year's zoning anew, in order, every key of the year free at every site,
     each year an equal share of the time until ``deadline``; only where a year has at most
     ``YEAR_PASS_LIMIT`` zoning variables."""
-    if len(zoning.z) > YEAR_PASS_LIMIT * zoning.years:
+    if np.bincount(zoning.key % zoning.years).max() > YEAR_PASS_LIMIT:
         return plan
+    rows = _rows(a, zoning)
     for t in range(zoning.years):
         if _within(a.c @ plan, bound, gap) or time.perf_counter() >= deadline:
             break
         seconds = (deadline - time.perf_counter()) / (zoning.years - t)
         keys = np.unique(zoning.key[zoning.key % zoning.years == t])
-        better = _solved(a, ~_neighbourhood(zoning, plan, keys, np.unique(zoning.site)), plan, solver,
+        better = _solved(a, ~_neighbourhood(zoning, plan, keys, np.unique(zoning.site), rows), plan, solver,
                          max(seconds, 0.5), gap, started=False)
         if better is not None and a.c @ better < a.c @ plan:
             plan = better
@@ -187,15 +180,25 @@ def _around(zoning, plan, sites) -> np.ndarray:
     return np.union1d(zoning.key[on & here], np.setdiff1d(zoning.key[here], zoning.key[on]))
 
 
-def _neighbourhood(zoning, plan, keys, sites) -> np.ndarray:
+def _neighbourhood(zoning, plan, keys, sites, rows) -> np.ndarray:
     """(n,) the variables free to zone ``keys`` anew among ``sites``: their ``z`` and ``w`` at
-    those sites, their ``v`` and ``u``, and the shared shortfall and rent."""
+    those sites, their ``v`` and ``u``, and the shortfall and rent in the rows these are in
+    (``rows``: :func:`_rows`)."""
     free = np.zeros(len(plan), bool)
     free[zoning.z[np.isin(zoning.site, sites) & np.isin(zoning.key, keys)]] = True
     moves = np.isin(zoning.moving_key, keys) & ((zoning.moving_site < 0) | np.isin(zoning.moving_site, sites))
     free[zoning.moving[moves]] = True
-    free[zoning.shared] = True
+    by_column, shared = rows
+    touched = np.unique(by_column[:, np.flatnonzero(free)].indices)
+    free[zoning.shared[np.asarray(shared[touched].getnnz(axis=0) > 0)]] = True
     return free
+
+
+def _rows(a, zoning):
+    """Every family's rows stacked, by column, and their shared variables' part, by row: which
+    shortfall and rent a neighbourhood's rows touch."""
+    A = sp.vstack([F for _, F, _, _ in a.families], format="csr")
+    return A.tocsc(), A[:, zoning.shared].tocsr()
 
 
 def _solved(a, fixed, values, solver, seconds, gap, started: bool) -> np.ndarray | None:
