@@ -100,6 +100,10 @@ def network_rules(scenario: Scenario, regions: list, levels: dict, problems: Pro
     if scenario.data.projects is None or not plan:
         return {"schools": schools}
     projects = _read_projects(scenario, regions, levels, schools if seats else None, problems, plan_years(scenario))
+    if schools is not None and scenario.plan.max_displacement_km is not None:
+        from capsim.planner.reach import other_kind
+
+        problems.extend([p for p in [other_kind(scenario, schools, projects)] if p is not None])
     areas = None
     if projects is not None and (scenario.data.areas is not None or scenario.data.travel is not None):
         from capsim.planner.areas import read_tables

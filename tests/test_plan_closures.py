@@ -379,3 +379,19 @@ def test_a_new_school_out_of_reach_or_of_another_level_does_not_count():
     added[0] = [1, 3]                                           # now it teaches level 0 too
     reach = within_reach(scenario, schools, pd.Index(["A"]), per, np.array([True]), projects, added)
     assert not reach.alone.any() and reach.opener.tolist() == [0, 0]
+
+
+def test_new_schools_placed_by_another_kind_of_point_than_the_schools_are_refused(tiny, capsys):
+    """Schools by x, y and new schools by lon, lat: no distance between them, refused by name."""
+    from capsim.cli import main
+
+    schools = pd.read_csv(tiny / "schools.csv", dtype=str, keep_default_na=False)
+    schools["x"], schools["y"] = "1000", "2000"
+    schools.to_csv(tiny / "schools.csv", index=False)
+    projects = pd.read_csv(tiny / "projects.csv", dtype=str, keep_default_na=False)
+    projects["lon"], projects["lat"] = "101.7", "36.6"
+    projects.to_csv(tiny / "projects.csv", index=False)
+    args = ["--set", "plan.closures=true", "--set", "plan.max_displacement_km=3"]
+    assert main(["validate", str(tiny / "scenario.toml"), *args]) == 2
+    err = capsys.readouterr().err
+    assert "data.projects" in err and "lon, lat" in err and "x, y" in err and "Traceback" not in err

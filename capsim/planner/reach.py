@@ -55,6 +55,21 @@ def no_point(scenario, schools):
                    "give every school lon, lat or x, y, or leave plan.max_displacement_km empty.")
 
 
+def other_kind(scenario, schools, projects):
+    """The problem of new schools placed by points of another kind than the schools' (None where
+    they are of one kind, or either table has none): their distances cannot be measured."""
+    from capsim.errors import Problem
+
+    if schools.points is None or projects is None or projects.points is None:
+        return None
+    if schools.points.geographic == projects.points.geographic:
+        return None
+    kind = {True: "lon, lat", False: "x, y"}
+    return Problem(f"{scenario.source}: data.projects", f"places new schools by {kind[projects.points.geographic]} "
+                   f"and the schools table by {kind[schools.points.geographic]}, so plan.max_displacement_km cannot "
+                   "measure between them.", None, "give both tables the same kind of point.")
+
+
 def within_reach(scenario, schools, ids, per, keep, projects=None, project_rooms=None) -> Reach:
     """The schools that can take a closed school's pupils under ``plan.max_displacement_km``
     (``D``): in year ``t``, school ``s'`` can take those of closable school ``c`` if it is within
@@ -69,9 +84,9 @@ def within_reach(scenario, schools, ids, per, keep, projects=None, project_rooms
     from capsim.errors import PlanError
     from capsim.geo import distance_km
 
-    problem = no_point(scenario, schools)
-    if problem is not None:
-        raise PlanError([problem])
+    problems = [p for p in (no_point(scenario, schools), other_kind(scenario, schools, projects)) if p is not None]
+    if problems:
+        raise PlanError(problems)
     points = schools.points.take(pd.Index(list(schools.ids)).get_indexer(ids))
     near = distance_km(points, points) <= scenario.plan.max_displacement_km
     np.fill_diagonal(near, False)
