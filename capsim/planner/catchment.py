@@ -142,7 +142,6 @@ class Zoning:
     site: np.ndarray       # its site
     moving: np.ndarray     # variables that move with a key: w, v and u
     moving_key: np.ndarray     # the key each moves with (u: with its year's key and the year before's)
-    moving_site: np.ndarray    # the site of each (w), -1 for any (v, u)
     moving_z: np.ndarray       # the entry of ``z`` each w is zoned by, -1 for v and u
     moving_pupils: np.ndarray  # the pupils of each w's cell, 0 for v and u
     shared: np.ndarray     # variables a key's move may change beyond its own: the regions' shortfall and rent
@@ -167,7 +166,6 @@ def zoning(m) -> Zoning | None:
     others = len(v_key) + 2 * len(u)
     moving = np.concatenate([asg.w_index, asg.v_index.reshape(-1), u, u])
     moving_key = np.concatenate([w_key, v_key, u_key, u_key - 1])
-    moving_site = np.concatenate([asg.site, np.full(others, -1)])
     moving_z = np.concatenate([asg.z_of_w, np.full(others, -1)])
     moving_pupils = np.concatenate([c.pupils[asg.area, asg.cell, asg.year], np.zeros(others)])
     shared = np.concatenate([idx.reshape(-1) for idx in (m.short_index, m.rent_index) if idx is not None])
@@ -175,7 +173,7 @@ def zoning(m) -> Zoning | None:
     levels = np.zeros((c.seats.shape[0], E), bool)
     levels[site, np.unravel_index(asg.z_key, (A, E, Y))[1]] = True
     one_cell = bool((np.bincount(asg.z_of_w, minlength=len(asg.z_index)) == 1).all())
-    return Zoning(asg.z_index, asg.z_key, site, moving, moving_key, moving_site, moving_z, moving_pupils, shared, u,
+    return Zoning(asg.z_index, asg.z_key, site, moving, moving_key, moving_z, moving_pupils, shared, u,
                   _nearness(c.cost, levels), Y, one_cell)
 
 

@@ -59,15 +59,16 @@ def other_kind(scenario, schools, projects):
     """The problem of new schools placed by points of another kind than the schools' (None where
     they are of one kind, or either table has none): their distances cannot be measured."""
     from capsim.errors import Problem
+    from capsim.geo import COLUMNS
 
     if schools.points is None or projects is None or projects.points is None:
         return None
     if schools.points.geographic == projects.points.geographic:
         return None
-    kind = {True: "lon, lat", False: "x, y"}
-    return Problem(f"{scenario.source}: data.projects", f"places new schools by {kind[projects.points.geographic]} "
-                   f"and the schools table by {kind[schools.points.geographic]}, so plan.max_displacement_km cannot "
-                   "measure between them.", None, "give both tables the same kind of point.")
+    new, listed = (", ".join(COLUMNS[p.geographic]) for p in (projects.points, schools.points))
+    return Problem(f"{scenario.source}: data.projects", f"places new schools by {new} and the schools table by "
+                   f"{listed}, so plan.max_displacement_km cannot measure between them.", None,
+                   "give both tables the same kind of point.")
 
 
 def within_reach(scenario, schools, ids, per, keep, projects=None, project_rooms=None) -> Reach:

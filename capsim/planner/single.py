@@ -186,7 +186,8 @@ def _neighbourhood(zoning, plan, keys, sites, rows) -> np.ndarray:
     (``rows``: :func:`_rows`)."""
     free = np.zeros(len(plan), bool)
     free[zoning.z[np.isin(zoning.site, sites) & np.isin(zoning.key, keys)]] = True
-    moves = np.isin(zoning.moving_key, keys) & ((zoning.moving_site < 0) | np.isin(zoning.moving_site, sites))
+    at_site = np.isin(zoning.site, sites)[zoning.moving_z] | (zoning.moving_z < 0)   # a w at one of them; v, u
+    moves = np.isin(zoning.moving_key, keys) & at_site
     free[zoning.moving[moves]] = True
     by_column, shared = rows
     touched = np.unique(by_column[:, np.flatnonzero(free)].indices)
@@ -197,8 +198,13 @@ def _neighbourhood(zoning, plan, keys, sites, rows) -> np.ndarray:
 def _rows(a, zoning):
     """Every family's rows stacked, by column, and their shared variables' part, by row: which
     shortfall and rent a neighbourhood's rows touch."""
-    A = sp.vstack([F for _, F, _, _ in a.families], format="csr")
+    A = _stacked(a)
     return A.tocsc(), A[:, zoning.shared].tocsr()
+
+
+def _stacked(a) -> sp.csr_matrix:
+    """The rows of every family of ``a``, one matrix."""
+    return sp.vstack([F for _, F, _, _ in a.families], format="csr")
 
 
 def _solved(a, fixed, values, solver, seconds, gap, started: bool) -> np.ndarray | None:
@@ -238,7 +244,7 @@ def _proven_bound(sol: Solution, gap: float) -> float:
 def blocks_of(a, fixed: np.ndarray, values: np.ndarray):
     """Yield ``(columns, families)`` of each independent block once the variables ``fixed`` take
     ``values``: the connected components of the rows and free columns of all families stacked."""
-    A = sp.vstack([F for _, F, _, _ in a.families], format="csr")
+    A = _stacked(a)
     sense = np.concatenate([np.full(F.shape[0], s) for _, F, s, _ in a.families])
     rhs = np.concatenate([b for *_, b in a.families]) - A[:, fixed] @ values[fixed]
     free = np.flatnonzero(~fixed)
