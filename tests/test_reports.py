@@ -126,9 +126,9 @@ def test_workbook_has_one_sheet_per_table_with_units(tiny_res):
     from capsim.reports.excel import workbook_sheets
 
     sheets = workbook_sheets(from_results(tiny_res))
-    assert list(sheets)[4:-1] == ["students", "assessment", "schedule", "shortfalls", "spending", "summary",
-                                  "seats_by_grade", "targets", "ledger"]
-    assert set(sheets["seats_by_grade"].grade) == {1, 2, 3, 4, 5, 6}
+    assert list(sheets)[4:-1] == ["students_by_level", "assessment", "schedule", "shortfalls", "spending",
+                                  "plan_summary", "seats_by_grade_after_plan", "targets", "ledger"]
+    assert set(sheets["seats_by_grade_after_plan"].grade) == {1, 2, 3, 4, 5, 6}
     assert set(sheets["assessment"].stage) == {"规划前 before", "规划后 after"}
     assert "cost_yuan" in sheets["schedule"] and "cost_yuan" in sheets["spending"]
 
@@ -136,7 +136,7 @@ def test_workbook_has_one_sheet_per_table_with_units(tiny_res):
 def test_report_from_folder_matches_the_run(tiny_res, written, tmp_path):
     saved = from_folder(written)
     direct = from_results(tiny_res)
-    for table in ("schedule", "seats_by_grade"):
+    for table in ("schedule", "seats_by_grade_after_plan"):
         pd.testing.assert_frame_equal(getattr(saved, table).reset_index(drop=True),
                                       getattr(direct, table).reset_index(drop=True), check_dtype=False)
     folder = tmp_path / "copy"
@@ -239,11 +239,11 @@ def test_page_loads_in_a_real_browser_with_every_image(written, tmp_path):
 
 def test_a_level_with_unknown_seats_says_so_instead_of_drawing_zeros(tiny_res):
     t = from_results(tiny_res)
-    before = t.before.copy()
+    before = t.assessment.copy()
     before.loc[before.level == "senior", ["lawful_seats", "seats"]] = np.nan
     from dataclasses import replace
 
-    ax = capsim.plot.seat_gap(replace(t, before=before), level="senior")
+    ax = capsim.plot.seat_gap(replace(t, assessment=before), level="senior")
     assert not ax.containers and "seats unknown" in ax.texts[0].get_text()
 
 
@@ -275,7 +275,7 @@ def test_district_bands_share_a_scale_per_level_and_show_few_year_ticks(tiny_res
     from capsim.reports.plots import gap_by_year
 
     t = from_results(tiny_res)
-    levels = list(dict.fromkeys(t.before.level))
+    levels = list(dict.fromkeys(t.assessment.level))
     fig = districts_figure(t, ["north", "south"], levels)
     assert [ax.get_title().split("\n")[0] for ax in fig.axes] == ["幼儿园 kindergarten", "小学 primary", "初中 junior",
                                                                   "高中 senior"]
@@ -338,7 +338,8 @@ def test_a_level_without_class_data_says_so_instead_of_an_empty_axis(tiny_res):
 
     t = from_results(tiny_res)
     no_classes = {c: np.nan for c in ("oversized_classes", "classes_56_65", "classes_66_plus")}
-    t = replace(t, before=t.before.assign(**no_classes), after=t.after.assign(**no_classes))
+    t = replace(t, assessment=t.assessment.assign(**no_classes),
+                assessment_after_plan=t.assessment_after_plan.assign(**no_classes))
     ax = capsim.plot.oversized_classes(t, level="primary")
     assert not ax.containers and "no class data" in ax.texts[0].get_text()
     cards = _cards(t, headlines(t))
@@ -370,8 +371,9 @@ def test_workbook_has_formats_frozen_bilingual_headers_and_documents_every_colum
     from capsim.reports.excel import SHEETS, workbook_sheets
 
     sheets = workbook_sheets(from_results(tiny_res))
-    assert list(sheets) == ["headline", "worst", "districts", "schools", "students", "assessment", "schedule", "shortfalls",
-                            "spending", "summary", "seats_by_grade", "targets", "ledger", "columns"]
+    assert list(sheets) == ["headline", "worst", "districts", "schools", "students_by_level", "assessment", "schedule",
+                            "shortfalls", "spending", "plan_summary", "seats_by_grade_after_plan", "targets", "ledger",
+                            "columns"]
     documented = sheets["columns"]
     assert len(documented) == sum(len(f.columns) for name, f in sheets.items() if name != "columns")
     assert (documented["meaning 含义"] != "—").all(), documented[documented["meaning 含义"] == "—"]
@@ -506,9 +508,9 @@ def test_a_district_without_seats_says_so_in_its_band(tiny_res):
     from capsim.reports.figures import districts_figure
 
     t = from_results(tiny_res)
-    before = t.before.copy()
+    before = t.assessment.copy()
     before.loc[(before.level == "senior") & (before.region == "south"), ["lawful_seats", "seats"]] = np.nan
-    fig = districts_figure(replace(t, before=before), ["north", "south"], list(dict.fromkeys(t.before.level)))
+    fig = districts_figure(replace(t, assessment=before), ["north", "south"], list(dict.fromkeys(t.assessment.level)))
     said = [(ax.get_title().split("\n")[0], tx.get_position()[1], tx.get_text()) for ax in fig.axes for tx in ax.texts]
     assert len(said) == 1 and said[0][:2] == ("高中 senior", -1) and "seats unknown" in said[0][2]
     matplotlib.pyplot.close(fig)

@@ -12,11 +12,12 @@ import pandas as pd
 from capsim.reports import columns
 from capsim.reports.labels import level_label, word
 
-# table -> sheet name (at most 31 characters, none of []:*?/\)
+# table (the run's catalogue name where it is one of the run's tables) -> sheet name (at most 31
+# characters, none of []:*?/\)
 SHEETS = {"headline": "概要 headline", "worst": "最突出 worst", "districts": "区域 districts", "schools": "学校 schools",
-          "students": "学生 students", "assessment": "评估 assessment", "schedule": "项目 schedule",
-          "shortfalls": "缺口 shortfalls", "spending": "投资 spending", "summary": "求解 plan summary",
-          "seats_by_grade": "分年级学位 seats by grade", "catchments": "学区 catchments", "closures": "撤并 closures",
+          "students_by_level": "学生 students", "assessment": "评估 assessment", "schedule": "项目 schedule",
+          "shortfalls": "缺口 shortfalls", "spending": "投资 spending", "plan_summary": "求解 plan summary",
+          "seats_by_grade_after_plan": "分年级学位 seats by grade", "catchments": "学区 catchments", "closures": "撤并 closures",
           "conversions": "改建 conversions",
           "targets": "目标 targets",
           "ledger": "台账 ledger", "columns": "字段说明 columns"}
@@ -32,7 +33,7 @@ def workbook_sheets(t) -> dict[str, pd.DataFrame]:
     ``columns``, documents every column of the others."""
     from capsim.reports.summary import district_problems, worst
 
-    stages = [("before", t.before)] + ([("after", t.after_in_plan)] if t.after is not None else [])
+    stages = [("before", t.assessment)] + ([("after", t.after_in_plan)] if t.assessment_after_plan is not None else [])
     ranked = [worst(table, by, 20).assign(stage=stage, ranked_by=by) for by in ("shortage", "oversized_classes")
               for stage, table in stages]
     from capsim.reports.html import card_items
@@ -47,12 +48,13 @@ def workbook_sheets(t) -> dict[str, pd.DataFrame]:
     schools = t.school_summary
     if schools is not None:
         sheets["schools"] = schools
-    sheets["students"] = t.students
-    full = [("before", t.before)] + ([("after", t.after)] if t.after is not None else [])
+    sheets["students_by_level"] = t.students_by_level
+    after = t.assessment_after_plan
+    full = [("before", t.assessment)] + ([("after", after)] if after is not None else [])
     assessment = pd.concat([table.assign(stage=stage) for stage, table in full], ignore_index=True)
     sheets["assessment"] = assessment[["stage"] + [c for c in assessment if c != "stage"]]
-    for name in ("schedule", "shortfalls", "spending", "summary", "seats_by_grade", "catchments", "closures",
-                 "conversions", "targets", "ledger"):
+    for name in ("schedule", "shortfalls", "spending", "plan_summary", "seats_by_grade_after_plan", "catchments",
+                 "closures", "conversions", "targets", "ledger"):
         frame = getattr(t, READ.get(name, name))
         if frame is not None:
             sheets[name] = frame

@@ -70,8 +70,8 @@ def _fit_titles(fig, axes):
 def report_figures(t) -> dict:
     """File name -> matplotlib Figure, in the order the report shows them."""
 
-    levels = list(dict.fromkeys(t.before.level))
-    regions = list(dict.fromkeys(t.before.region))
+    levels = list(dict.fromkeys(t.assessment.level))
+    regions = list(dict.fromkeys(t.assessment.region))
     figs = {}
     fig, axes = _grid(len(levels), 2)
     for ax, level in zip(axes, levels):
@@ -89,7 +89,7 @@ def report_figures(t) -> dict:
         plots.fan_chart(t, level, ax=ax)
     _one_legend(fig, axes[:len(levels)])
     figs["students_and_seats.png"] = fig
-    if t.before.oversized_classes.notna().any():   # without a school list classes are unknown: no figure
+    if t.assessment.oversized_classes.notna().any():   # without a school list classes are unknown: no figure
         fig, axes = _grid(len(levels), 2)
         for ax, level in zip(axes, levels):
             plots.oversized_classes(t, level=level, ax=ax)
@@ -136,8 +136,8 @@ def districts_figure(t, regions, levels):
     fig.subplots_adjust(left=left / width, right=1 - MARGINS["right"] / width, top=1 - head / height,
                         bottom=MARGINS["bottom"] / height, wspace=0.25 / 3.4)
     gaps = _district_gaps(t)
-    known = t.before.lawful_seats.notna().groupby([t.before.region, t.before.level]).any()   # seats known
-    years = np.sort(t.before.year.unique())
+    known = t.assessment.lawful_seats.notna().groupby([t.assessment.region, t.assessment.level]).any()   # seats known
+    years = np.sort(t.assessment.year.unique())
     rows = {r: i for i, r in enumerate(regions)}
     zero = -np.arange(len(regions), dtype=float)        # district i: the band -i - 0.5 .. -i + 0.5
     span = (years[0] - 0.6, years[-1] + 0.6)
@@ -180,7 +180,7 @@ def districts_figure(t, regions, levels):
 def _district_gaps(t) -> dict:
     """Stage -> per region, level and year: shortage and surplus (as :func:`plots.gap_by_year`)."""
     out = {}
-    for name, table in (("before", t.before), ("after", t.after)):
+    for name, table in (("before", t.assessment), ("after", t.assessment_after_plan)):
         if table is None:
             continue
         gap = table.lawful_seats.fillna(table.seats) - table.students
@@ -206,15 +206,15 @@ def map_years(t) -> list[int]:
     """The first year, the year with most seats short (districts short, all levels) and the last."""
     from capsim.reports.summary import shortage_by_year
 
-    total = shortage_by_year(t.before).groupby("year").shortage.sum()
-    years = [int(t.before.year.min()), int(total.idxmax()) if total.max() > 0.5 else None, int(t.before.year.max())]
+    total = shortage_by_year(t.assessment).groupby("year").shortage.sum()
+    years = [int(t.assessment.year.min()), int(total.idxmax()) if total.max() > 0.5 else None, int(t.assessment.year.max())]
     return sorted({y for y in years if y is not None})
 
 
 def map_figure(t):
     """The seat gap per district on the map, before (top) and after the plan, in the map years."""
     years = map_years(t)
-    stages = ["before"] + (["after"] if t.after is not None else [])
+    stages = ["before"] + (["after"] if t.assessment_after_plan is not None else [])
     fig, axes = _grid(len(stages) * len(years), len(years), width=3.8, height=3.8)
     for ax, (stage, year) in zip(axes, [(s, y) for s in stages for y in years]):
         plots.seat_gap_map(t, year, stage, ax=ax)

@@ -16,25 +16,25 @@ def headlines(t) -> dict:
     (before = the network as it stands, after = with the plan's projects). The peak is the year of most students (median,
     all levels and regions).
     """
-    st = t.students
+    st = t.students_by_level
     median = st[st["quantile"] == median_quantile(st)].groupby("year").students.sum()
-    base = t.before[t.before.year == t.before.year.min()].oversized_classes
+    base = t.assessment[t.assessment.year == t.assessment.year.min()].oversized_classes
     out = {"peak_year": int(median.idxmax()), "peak_students": float(median.max()),
-           "first_year": int(t.before.year.min()), "last_year": int(t.before.year.max()),
-           "class_data": bool(t.before.oversized_classes.notna().any()),
+           "first_year": int(t.assessment.year.min()), "last_year": int(t.assessment.year.max()),
+           "class_data": bool(t.assessment.oversized_classes.notna().any()),
            "oversized_base_year": float(base.sum()) if base.notna().any() else np.nan,
-           "worst_shortage": _first(worst(t.before, "shortage", 1)),
-           "worst_oversized": _first(worst(t.before, "oversized_classes", 1)),
-           "shortage_peak": _peak(shortage_by_year(t.before))}
+           "worst_shortage": _first(worst(t.assessment, "shortage", 1)),
+           "worst_oversized": _first(worst(t.assessment, "oversized_classes", 1)),
+           "shortage_peak": _peak(shortage_by_year(t.assessment))}
     if not t.has_plan:
         return out
-    years = t.seats_after.year.unique()
+    years, after = t.seats_after_plan.year.unique(), t.assessment_after_plan
     last = int(years.max())
-    s = t.summary.iloc[0] if t.summary is not None and len(t.summary) else {}
-    in_plan = t.before[t.before.year.isin(years)].groupby("year").oversized_classes.sum()
+    s = t.plan_summary.iloc[0] if t.plan_summary is not None and len(t.plan_summary) else {}
+    in_plan = t.assessment[t.assessment.year.isin(years)].groupby("year").oversized_classes.sum()
     worst_year = int(in_plan.idxmax()) if len(in_plan) else last
     first_plan_year = int(years.min())
-    base_year = int(t.before.year.min())
+    base_year = int(t.assessment.year.min())
     early = t.schedule[t.schedule.start_year < base_year] if "start_year" in t.schedule else t.schedule.iloc[:0]
     out.update(
         projects=int(len(t.schedule)), places_added=float(t.schedule.seats.sum()),
@@ -51,9 +51,9 @@ def headlines(t) -> dict:
         shortfall_last_year=float(t.shortfalls[t.shortfalls.year == last].seats.sum()) if len(t.shortfalls) else 0.0,
         plan_last_year=last, oversized_year=worst_year,
         oversized_before=float(in_plan.get(worst_year, 0.0)),
-        oversized_after=float(t.after[t.after.year == worst_year].oversized_classes.sum()),
-        oversized_class_years_removed=float(t.before[t.before.year.isin(years)].oversized_classes.sum()
-                                            - t.after[t.after.year.isin(years)].oversized_classes.sum()),
+        oversized_after=float(after[after.year == worst_year].oversized_classes.sum()),
+        oversized_class_years_removed=float(t.assessment[t.assessment.year.isin(years)].oversized_classes.sum()
+                                            - after[after.year.isin(years)].oversized_classes.sum()),
         status=str(s.get("status", "")), gap=float(s.get("gap", np.nan)),
         notes="" if pd.isna(s.get("notes", "")) else str(s.get("notes", "")),
     )

@@ -167,7 +167,7 @@ def _worst(t, n: int = 8) -> str:
     out = ["<p>Each district and level at its worst year, largest first (shortage: students above lawful seats in "
            "that district; a surplus elsewhere does not reduce it).</p>"]
     for by, title in (("shortage", "学位缺口 shortage (seats)"), ("oversized_classes", "大班额 oversized classes")):
-        for stage, table in (("before", t.before), ("after", t.after_in_plan)):
+        for stage, table in (("before", t.assessment), ("after", t.after_in_plan)):
             if table is None:
                 continue
             head = f"<h3>{title} · {columns.STAGES[stage]} {stage}" + (
@@ -185,15 +185,15 @@ def _worst(t, n: int = 8) -> str:
 def _districts(t, images: dict) -> str:
     """Each district's problem years, before and after, with the district small multiples."""
     out = [_figures({k: v for k, v in images.items() if k in DISTRICT_FIGURES})]
-    parts = [district_problems(t.before).assign(stage="before")]
-    if t.after is not None:
+    parts = [district_problems(t.assessment).assign(stage="before")]
+    if t.assessment_after_plan is not None:
         parts.append(district_problems(t.after_in_plan).assign(stage="after"))
     frame = pd.concat(parts, ignore_index=True).sort_values(["region", "level"], kind="stable", key=_order(t))
     frame = frame.assign(region=[t.region(r) for r in frame.region], level=[level_label(lv) for lv in frame.level],
                          stage=[f"{columns.STAGES[s]} {s}" for s in frame.stage])
     cols = ["region", "level", "stage", "shortage_max", "shortage_max_year", "shortage_years", "shortage_seat_years",
             "oversized_max", "oversized_max_year", "oversized_years"]
-    plan = f" (after: the plan years {_years(t.after_in_plan)})" if t.after is not None else ""
+    plan = f" (after: the plan years {_years(t.after_in_plan)})" if t.assessment_after_plan is not None else ""
     out.append("<p>Per district and level: the largest shortage (lawful seats) and its year, the years short, and "
                f"the same for oversized classes{plan}.</p>" + _table(frame[cols], t))
     return "\n".join(out)
@@ -205,7 +205,7 @@ def _years(table) -> str:
 
 def _order(t):
     """Sort key: districts and levels in the order of the assessment."""
-    ranks = {c: {v: i for i, v in enumerate(dict.fromkeys(t.before[c]))} for c in ("region", "level")}
+    ranks = {c: {v: i for i, v in enumerate(dict.fromkeys(t.assessment[c]))} for c in ("region", "level")}
     return lambda col: col.map(ranks[col.name]) if col.name in ranks else col
 
 
@@ -326,8 +326,8 @@ def _schedule(t, h: dict) -> str:
 
 def _gap_table(t) -> str:
     rows = []
-    for level in dict.fromkeys(t.before.level):
-        for stage, table in (("before", t.before), ("after", t.after)):
+    for level in dict.fromkeys(t.assessment.level):
+        for stage, table in (("before", t.assessment), ("after", t.assessment_after_plan)):
             if table is None:
                 continue
             g = gap_by_year(table, level=level)

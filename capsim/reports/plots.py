@@ -51,8 +51,8 @@ def check_choice(func: str, name: str, value, allowed) -> None:
 
 
 def _check(t, func: str, region=None, level=None) -> None:
-    check_choice(func, "level", level, list(dict.fromkeys(t.before.level)))
-    check_choice(func, "region", region, list(dict.fromkeys(t.before.region)))
+    check_choice(func, "level", level, list(dict.fromkeys(t.assessment.level)))
+    check_choice(func, "region", region, list(dict.fromkeys(t.assessment.region)))
 
 
 def _select(frame, region=None, level=None):
@@ -77,7 +77,7 @@ def _start(results, ax, title, region, level, func, column="lawful_seats"):
     _check(t, func, region, level)
     ax = _axes(ax)
     ax.set_title(f"{title} · {label(region, level, t)}", fontsize=9, y=1.0)
-    return t, ax, _unknown(ax, t.before, region, level, column)
+    return t, ax, _unknown(ax, t.assessment, region, level, column)
 
 
 def _unknown(ax, assessment, region, level, column="lawful_seats") -> bool:
@@ -95,7 +95,8 @@ def _unknown(ax, assessment, region, level, column="lawful_seats") -> bool:
 
 def _side_by_side(t, styles):
     """(name, table, style, x offset, width) for before and, after a plan, after: bars side by side."""
-    stages = [("before", t.before, styles[0])] + ([("after", t.after, styles[1])] if t.after is not None else [])
+    after = t.assessment_after_plan
+    stages = [("before", t.assessment, styles[0])] + ([("after", after, styles[1])] if after is not None else [])
     width = 0.8 / len(stages)
     return [(name, table, style, (k - (len(stages) - 1) / 2) * width, width)
             for k, (name, table, style) in enumerate(stages)]
@@ -154,10 +155,10 @@ def fan_chart(results, level, region=None, ax=None, band=None):
     t = tables_of(results)
     _check(t, "fan_chart", region, level)
     if level is None:
-        raise ValueError(f"The 'level' parameter of fan_chart must be one of {list(dict.fromkeys(t.before.level))}. "
+        raise ValueError(f"The 'level' parameter of fan_chart must be one of {list(dict.fromkeys(t.assessment.level))}. "
                          "Got None instead.")
     ax = _axes(ax)
-    st = _select(t.students, region, level).groupby(["year", "quantile"]).students.sum().unstack()
+    st = _select(t.students_by_level, region, level).groupby(["year", "quantile"]).students.sum().unstack()
     qs = sorted(st.columns)
     if band is not None:
         for q in band:
@@ -166,8 +167,8 @@ def fan_chart(results, level, region=None, ax=None, band=None):
     if len(qs) > 1:
         ax.fill_between(st.index, st[qs[0]], st[qs[-1]], color="#9bb7d4", alpha=0.5,
                         label=f"students {qs[0]:.0%}–{qs[-1]:.0%}")
-    ax.plot(st.index, st[median_quantile(t.students)], color="#1f3b5c", linewidth=2, label="students, median")
-    for name, table, style in (("seats before", t.before, "--"), ("seats after", t.after, "-")):
+    ax.plot(st.index, st[median_quantile(t.students_by_level)], color="#1f3b5c", linewidth=2, label="students, median")
+    for name, table, style in (("seats before", t.assessment, "--"), ("seats after", t.assessment_after_plan, "-")):
         if table is not None:
             seats = _select(table, region, level).groupby("year").lawful_seats.sum(min_count=1)
             ax.step(seats.index, seats, where="mid", linestyle=style, color="#2e7d32", label=name)
@@ -283,7 +284,7 @@ def teachers(results, region=None, ax=None):
     t = tables_of(results)
     _check(t, "teachers", region)
     ax = _axes(ax)
-    table = t.after if t.after is not None else t.before
+    table = t.assessment_after_plan if t.assessment_after_plan is not None else t.assessment
     need = _select(table, region).groupby(["year", "level"], sort=False).teachers_needed.sum(min_count=1).unstack()
     for level in need.columns:
         ax.plot(need.index, need[level], marker="o", markersize=3, label=f"{LEVEL_NAMES.get(level, '')} {level}")
@@ -326,10 +327,10 @@ def catchment_map(results, level, year, ax=None):
     ax.scatter(shown.x, shown.y, s=18, zorder=3, label="areas 小区",
                color=[colour.get(main.get(area), "#ccc") for area in shown.index])
     schools = t.places["schools"]
-    if t.schools_before is not None:             # the schools teaching the level
+    if t.assessment_schools is not None:             # the schools teaching the level
         from capsim.schema import SCHOOL_TYPES
 
-        kind = t.schools_before.drop_duplicates("school").set_index("school").type
+        kind = t.assessment_schools.drop_duplicates("school").set_index("school").type
         schools = schools[[level in SCHOOL_TYPES.get(kind.get(i), (level,)) for i in schools.id]]
     ax.scatter(schools.x, schools.y, s=22, marker="s", color="#555", zorder=2, label="schools 学校")
     if t.schedule is not None and "projects" in t.places:
@@ -358,12 +359,12 @@ def seat_gap_map(results, year, stage="before", ax=None):
     from capsim.targets import cell_shortage
 
     t = tables_of(results)
-    check_choice("seat_gap_map", "stage", stage, ["before", "after"] if t.after is not None else ["before"])
-    check_choice("seat_gap_map", "year", year, sorted(t.before.year.unique()))
+    check_choice("seat_gap_map", "stage", stage, ["before", "after"] if t.assessment_after_plan is not None else ["before"])
+    check_choice("seat_gap_map", "year", year, sorted(t.assessment.year.unique()))
     if "regions" not in t.places:
         raise ValueError("The regions table of this scenario gives no coordinates (lon, lat or x, y): no map.")
     ax = _axes(ax, size=(4.5, 4.5))
-    table = (t.before if stage == "before" else t.after)
+    table = (t.assessment if stage == "before" else t.assessment_after_plan)
     part = table[table.year == year]
     seats = part.lawful_seats.fillna(part.seats)
     frame = pd.DataFrame({"region": part.region, "short": cell_shortage(part),

@@ -58,14 +58,14 @@ def school_table(t) -> pd.DataFrame | None:
     the highest utilisation, the most oversized classes in a year (all, 56–65, 66+), and the
     years each problem runs (students above seats, oversized classes, school above its maximum).
     None when the scenario has no school list."""
-    if t.schools_before is None or not len(t.schools_before):
+    if t.assessment_schools is None or not len(t.assessment_schools):
         return None
-    stages = [("before", school_years(t.schools_before, t.grades_before))]
-    if t.schools_after is not None and len(t.schools_after):
-        stages.append(("after", school_years(t.schools_after, t.grades_after)))
+    stages = [("before", school_years(t.assessment_schools, t.assessment_grades))]
+    if t.assessment_schools_after_plan is not None and len(t.assessment_schools_after_plan):
+        stages.append(("after", school_years(t.assessment_schools_after_plan, t.assessment_grades_after_plan)))
     parts = []
     for stage, frame in stages:
-        frame = frame[frame.year.isin(t.before.year.unique())]
+        frame = frame[frame.year.isin(t.assessment.year.unique())]
         parts.append(_figures(frame).add_suffix(f"_{stage}"))
     ident = pd.concat([f for _, f in stages]).drop_duplicates("school").set_index("school")[["name", "region", "type"]]
     table = ident.join(parts, how="left")
@@ -86,9 +86,9 @@ def decided(t, frame: pd.DataFrame | None, closing: bool) -> pd.DataFrame | None
     reads them: with the name, the pupils each would hold that year without the plan's decision
     (``pupils_moved``: to the rest of its district or zone, or to its level's other schools) and,
     for a closure, the running cost it saves a year (``plan.school_running_cost``)."""
-    if frame is None or not len(frame) or t.schools_before is None:
+    if frame is None or not len(frame) or t.assessment_schools is None:
         return frame
-    before = t.schools_before[["year", "school", "name", "students"]].rename(columns={"students": "pupils_moved"})
+    before = t.assessment_schools[["year", "school", "name", "students"]].rename(columns={"students": "pupils_moved"})
     out = frame.merge(before, on=["year", "school"], how="left")
     out["pupils_moved"] = out.pupils_moved.fillna(0.0)
     columns = ["year", "region", "school", "name"] + [c for c in frame if c not in ("year", "region", "school")]

@@ -15,44 +15,42 @@ import pandas as pd
 
 from capsim.reports.labels import region_names
 
-# ReportTables field -> the table of the run (capsim.results.CATALOGUE) it holds
-FIELDS = {"students": "students_by_level", "before": "assessment", "after": "assessment_after_plan",
-          "schedule": "schedule", "spending": "spending", "shortfalls": "shortfalls", "seats_after": "seats_after_plan",
-          "summary": "plan_summary", "seats_by_grade": "seats_by_grade_after_plan",
-          "classrooms": "classrooms_after_plan", "catchments": "catchments", "closures": "closures",
-          "conversions": "conversions", "targets": "targets", "ledger": "ledger",
-          "schools_before": "assessment_schools", "schools_after": "assessment_schools_after_plan",
-          "grades_before": "assessment_grades", "grades_after": "assessment_grades_after_plan"}
+# the tables of the run (capsim.results.CATALOGUE) a report is made from, by their catalogue names
+TABLES = ("students_by_level", "assessment", "assessment_after_plan", "schedule", "spending", "shortfalls",
+          "seats_after_plan", "plan_summary", "seats_by_grade_after_plan", "classrooms_after_plan", "catchments",
+          "closures", "conversions", "targets", "ledger", "assessment_schools", "assessment_schools_after_plan",
+          "assessment_grades", "assessment_grades_after_plan")
 
 
 @dataclass(frozen=True)
 class ReportTables:
-    """Tidy tables of one run (see ``docs/data-tables.md`` for their columns)."""
+    """Tidy tables of one run, each under its name in :data:`capsim.results.CATALOGUE` (see
+    ``docs/data-tables.md`` for their columns)."""
 
     title: str
     scenario_text: str                     # the resolved scenario, TOML
     settings: dict                         # the resolved scenario, parsed
-    students: pd.DataFrame                 # year, region, level, quantile, students
-    before: pd.DataFrame                   # assessment before the plan
-    after: pd.DataFrame | None = None      # assessment after the plan
+    students_by_level: pd.DataFrame        # year, region, level, quantile, students
+    assessment: pd.DataFrame               # the assessment before the plan
+    assessment_after_plan: pd.DataFrame | None = None
     schedule: pd.DataFrame | None = None
     spending: pd.DataFrame | None = None
     shortfalls: pd.DataFrame | None = None
-    seats_after: pd.DataFrame | None = None
-    summary: pd.DataFrame | None = None    # one row: status, objective, bound, gap, cost_yuan, ...
-    seats_by_grade: pd.DataFrame | None = None   # the plan's seats (or, planning in classes, classes) by grade
-    classrooms: pd.DataFrame | None = None       # planning in classes: classrooms and classes per level
+    seats_after_plan: pd.DataFrame | None = None
+    plan_summary: pd.DataFrame | None = None     # one row: status, objective, bound, gap, cost_yuan, ...
+    seats_by_grade_after_plan: pd.DataFrame | None = None   # the plan's seats (or, in classes, classes) by grade
+    classrooms_after_plan: pd.DataFrame | None = None       # planning in classes: classrooms and classes per level
     catchments: pd.DataFrame | None = None       # where each area's pupils go (catchment plans)
     closures: pd.DataFrame | None = None         # schools the plan closes (plan.closures): year, region, school, classrooms
     conversions: pd.DataFrame | None = None      # schools the plan converts (plan.conversions)
     targets: pd.DataFrame | None = None          # the scenario's targets before and after (capsim.targets)
     ledger: pd.DataFrame | None = None           # the 台账 of oversized classes and schools (capsim.ledger)
+    assessment_schools: pd.DataFrame | None = None   # per school and year: students, seats, utilisation, ...
+    assessment_schools_after_plan: pd.DataFrame | None = None
+    assessment_grades: pd.DataFrame | None = None    # per school, grade and year: classes, oversized, bands
+    assessment_grades_after_plan: pd.DataFrame | None = None
     sources: dict = field(default_factory=dict)   # data table -> provenance text (SOURCES.md) or ""
     region_names: dict = field(default_factory=dict)  # region id -> name as the regions table gives it
-    schools_before: pd.DataFrame | None = None   # per school and year: students, seats, utilisation, ...
-    schools_after: pd.DataFrame | None = None
-    grades_before: pd.DataFrame | None = None    # per school, grade and year: classes, oversized, bands
-    grades_after: pd.DataFrame | None = None
     places: dict = field(default_factory=dict)   # "regions"/"schools"/"projects" -> id, x, y (where the data give them)
 
     @cached_property
@@ -103,13 +101,13 @@ class ReportTables:
     def after_in_plan(self) -> pd.DataFrame | None:
         """The assessment after the plan over the plan's years only (the base year is before any
         project can open: ranking it "after" would blame the plan for it)."""
-        if self.after is None or self.seats_after is None or not len(self.seats_after):
-            return self.after
-        return self.after[self.after.year.isin(self.seats_after.year.unique())]
+        if self.assessment_after_plan is None or self.seats_after_plan is None or not len(self.seats_after_plan):
+            return self.assessment_after_plan
+        return self.assessment_after_plan[self.assessment_after_plan.year.isin(self.seats_after_plan.year.unique())]
 
     @property
     def has_plan(self) -> bool:
-        return self.schedule is not None and self.after is not None
+        return self.schedule is not None and self.assessment_after_plan is not None
 
     @property
     def budget_yearly(self) -> dict | float | None:
@@ -131,7 +129,7 @@ def from_results(res) -> ReportTables:
     return ReportTables(title=sc.title or sc.name, scenario_text=text, settings=tomllib.loads(text),
                         sources=_sources({k: getattr(sc.data, k) for k in type(sc.data).model_fields}),
                         region_names=region_names(res.regions), places=_places(res.places),
-                        **{attr: res.table(name) for attr, name in FIELDS.items()})
+                        **{name: res.table(name) for name in TABLES})
 
 
 def from_folder(folder) -> ReportTables:
