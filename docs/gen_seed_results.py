@@ -104,11 +104,42 @@ def case_row(name: str, case: str | None, res) -> str:
             f"{spare.get(years[-1], 0.0):,.0f} | {targets} |")
 
 
+FIGURES = {"students_per_class": "pupils per class"}    # published figures a run can be checked against
+
+
+def base_year_checks(name: str, res) -> list[str]:
+    """The run's base year set beside each published figure of ``data/NAME/published.csv`` (year,
+    level, figure, value, source, grade; figures of :data:`FIGURES`): the run's value over all
+    regions and its ratio to the published one. Nothing where a seed has no such file."""
+    path = ROOT / "data" / name / "published.csv"
+    if not path.is_file():
+        return []
+    published = pd.read_csv(path)
+    unknown = sorted(set(published.figure) - set(FIGURES))
+    if unknown:
+        raise ValueError(f"{path}: figure {unknown} is not one of {sorted(FIGURES)}")
+    grades = res.assessment_before.grades
+    base_year = int(grades.year.min())
+    per_class = grades[grades.year == base_year].groupby("level")[["students", "classes"]].sum()
+    rows = [f"Base-year check against published figures (`data/{name}/published.csv`): the forecast's base-year "
+            f"pupils in the school list's classes ({base_year}, all districts) beside the nearest published year.",
+            "", "| figure | level | published (year) | capsim, " + str(base_year) + " | capsim ÷ published | reading "
+            "| source (grade) |", "|---|---|---|---|---|---|---|"]
+    for r in published.itertuples():
+        ours = per_class.students.get(r.level, np.nan) / per_class.classes.get(r.level, np.nan)
+        ratio = ours / r.value
+        reading = "within 5 %" if abs(ratio - 1) <= 0.05 else ("above published" if ratio > 1 else "below published")
+        rows.append(f"| {FIGURES[r.figure]} | {r.level} | {r.value:,.2f} ({r.year}) | {ours:,.2f} | {ratio:.3f} | "
+                    f"{reading} | {r.source} ({r.grade}) |")
+    return rows + [""]
+
+
 def section(name: str) -> str:
     runs = {case: run(name, case) for case in CASES[name]}
     base = runs[None]
     lines = [f"From `capsim run scenarios/{name}.toml` as shipped (median of its draws) and the cases below.",
-             "", "Pupils by level, all regions, median forecast:", "", *pupils_table(base), "",
+             "", *base_year_checks(name, base), "Pupils by level, all regions, median forecast:", "",
+             *pupils_table(base), "",
              "Each case: places short before the plan and after it (pupils above lawful places, summed over "
              "regions and the planned levels, never netted against spare places elsewhere; worst plan year), "
              "the plan, the pupil-years it leaves short (by cause), the lawful places spare in the last plan "
