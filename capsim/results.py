@@ -125,6 +125,8 @@ CATALOGUE: tuple[ResultTable, ...] = (
                 _stage("assessment_after", "grades")),
     ResultTable("catchments", "year, area, level, school: pupils sent and cost per pupil (catchment plans)",
                 _stage("plan", "catchments")),
+    ResultTable("school_classes_after_plan", "year, school, level, grade: pupils, classes, class size (catchment "
+                "plans in whole classes)", _stage("plan", "school_classes")),
     ResultTable("seats_by_grade_after_plan", "year, region, level, grade: the plan's seats or classes by grade",
                 _stage("plan", "seats_by_grade")),
     ResultTable("classrooms_after_plan", "year, region, level: classrooms before, added, rented, classes, empty "

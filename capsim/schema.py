@@ -303,9 +303,9 @@ class Plan(Strict):
                                         "before (empty: plan.travel_cost_per_km, one year's travel of a pupil-km; "
                                         "0: the zoning is chosen anew every year)")
     capacity: Literal["classes", "seats"] = Field(
-        "classes", description="what covers pupils at the region level with a school list: 'classes' (default: "
-        "whole classes formed at intake roll up with their cohort and share the region's classrooms of the level) "
-        "or 'seats' (each grade's seats fixed at the base year; the catchment level uses it)")
+        "classes", description="what covers pupils with a school list: 'classes' (default: whole classes formed at "
+        "intake roll up with their cohort and share the classrooms of the level: the region's, or at the catchment "
+        "level each school's) or 'seats' (each grade's seats fixed at the base year)")
     granularity: Literal["region", "zone", "school"] = Field(
         "region", description="planning in classes, the pools of classrooms: 'region' (default: a whole region "
         "shares its classrooms of a level), 'zone' (the zones of a region: the schools table's zone column; a new "

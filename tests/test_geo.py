@@ -51,15 +51,27 @@ def _placed(tiny):
     return tiny / "scenario.toml"
 
 
-def test_without_a_travel_table_the_costs_are_the_straight_lines_between_the_points(tiny):
+@pytest.fixture(scope="module")
+def placed_run(tmp_path_factory):
+    """The tiny example's catchments from points (detour factor 1.2), loaded and run once."""
+    import shutil
+
+    import capsim
+    from capsim.examples import tiny_path
+
+    folder = tmp_path_factory.mktemp("geo") / "tiny"
+    shutil.copytree(tiny_path().parent, folder)
+    sc = capsim.load_scenario(_placed(folder), use=["deterministic", "catchments"], set={"plan.detour_factor": 1.2})
+    return sc, capsim.run(sc)
+
+
+def test_without_a_travel_table_the_costs_are_the_straight_lines_between_the_points(placed_run):
     """N-west (0, 0) to NP1 (0, 3000): 3 km; to NP5 (4000, 3000): 5 km; x 1.2 detour x 200 yuan a
     pupil-km: 720 and 1,200 yuan; NK14 (23,000, 3000) is 23.2 km x 1.2 away, beyond the 8 km
     limit. The plan is made and seats pupils only within reach."""
-    import capsim
     from capsim.planner import plan_context
 
-    path = _placed(tiny)
-    sc = capsim.load_scenario(path, use=["deterministic", "catchments"], set={"plan.detour_factor": 1.2})
+    sc, res = placed_run
     assert sc.data.travel is None
     c = plan_context(sc).inputs.catchment
     area, site = list(c.areas), list(c.sites)
@@ -67,7 +79,6 @@ def test_without_a_travel_table_the_costs_are_the_straight_lines_between_the_poi
     assert cost[area.index("N-west"), site.index("NP1")] == pytest.approx(3 * 1.2 * 200)
     assert cost[area.index("N-west"), site.index("NP5")] == pytest.approx(5 * 1.2 * 200)
     assert np.isinf(cost[area.index("N-west"), site.index("NK14")])
-    res = capsim.run(sc)
     served = res.plan.catchments[res.plan.catchments.school.fillna("") != ""]
     assert len(served)
     km = {(a, s): cost[area.index(a), site.index(s)] / (1.2 * 200) for a, s in zip(served.area, served.school)}
@@ -102,7 +113,7 @@ def test_an_area_given_two_points_is_refused(tiny):
         capsim.run(capsim.load_scenario(path, use=["deterministic", "catchments"]))
 
 
-def test_the_report_draws_the_zoning_where_areas_and_schools_have_points(tiny, tmp_path):
+def test_the_report_draws_the_zoning_where_areas_and_schools_have_points(placed_run, tmp_path):
     """One line per area and school an area's pupils go to in that level and year."""
     from matplotlib.collections import LineCollection
 
@@ -110,7 +121,7 @@ def test_the_report_draws_the_zoning_where_areas_and_schools_have_points(tiny, t
     from capsim.reports.plots import catchment_map
     from capsim.reports.tables import from_results
 
-    res = capsim.run(capsim.load_scenario(_placed(tiny), use=["deterministic", "catchments"]))
+    _, res = placed_run
     t = from_results(res)
     c = t.catchments
     level, year = c.level.iloc[0], int(c.year.max())

@@ -217,8 +217,11 @@ def test_every_pupil_of_an_area_is_placed_or_counted_short(tiny_catchments):
     assert np.allclose(unserved.reindex(short.index, fill_value=0), short, atol=1e-4)
 
 
-def test_no_school_takes_more_than_its_lawful_seats_and_new_schools_only_once_open(tiny_catchments):
-    sc, res = tiny_catchments
+def test_in_seats_no_school_takes_more_than_its_lawful_seats_and_new_schools_only_once_open():
+    from capsim.examples import tiny
+
+    sc = tiny(use=["deterministic", "catchments"], set={"plan.capacity": "seats"})
+    res = capsim.run(sc)
     c = res.plan.catchments[lambda f: f.school != ""]
     # lawful seats: classes x the standard class, within the school's maximum size
     lawful = res.assessment_before.grades.groupby(["year", "school", "level"]).lawful_seats.sum()
@@ -227,12 +230,48 @@ def test_no_school_takes_more_than_its_lawful_seats_and_new_schools_only_once_op
     added = _seats_added_by_school(sc, res)
     room = lawful.reindex(existing.index, fill_value=0) + added.reindex(existing.index, fill_value=0)
     assert (existing <= room + 1e-6).all()
+    _new_schools_only_once_open(res, load, lawful)
+    assert res.plan.school_classes is None
+
+
+def test_in_classes_each_school_seats_its_pupils_in_whole_classes_within_its_classrooms(tiny_catchments):
+    """Each grade's pupils at a school sit in their cohort's classes; a level's classes there
+    take no more classrooms than the school has (its lawful seats of each grade over the grade's
+    standard, rounded down) and its projects add (seats over the standard)."""
+    from capsim.capacity import grade_standards
+    from capsim.enrolment import grades_by_level
+
+    sc, res = tiny_catchments
+    k = res.plan.school_classes
+    assert k is not None and len(k)
+    assert (k.pupils <= k.classes * k.class_size + 1e-6).all()
+    assert (k.classes == np.round(k.classes)).all()
+    grades = grades_by_level(sc)
+    std = {lv: grade_standards(sc.standards.class_size[lv], grades[lv]) for lv in grades}
+    # no class holds more than its grade's standard (the tiny example's intake caps are the standards)
+    assert (k.class_size == [std[lv][gr - 1] for lv, gr in zip(k.level, k.grade)]).all()
+    g = res.assessment_before.grades
+    rooms = np.floor(g.lawful_seats / [std[lv][gr - 1] for lv, gr in zip(g.level, g.grade)] + 1e-6)
+    rooms = g.assign(rooms=rooms).groupby(["year", "school", "level"]).rooms.sum().pipe(np.floor)
+    added = _seats_added_by_school(sc, res)
+    added_rooms = np.floor(added / [np.mean(std[lv]) for lv in added.index.get_level_values("level")] + 1e-6)
+    used = k.groupby(["year", "school", "level"]).classes.sum()
+    listed = used[used.index.get_level_values("school").isin(rooms.index.get_level_values("school"))]
+    assert (listed <= rooms.reindex(listed.index, fill_value=0) + added_rooms.reindex(listed.index, fill_value=0)).all()
+    c = res.plan.catchments[lambda f: f.school != ""]
+    load = c.groupby(["year", "school", "level"]).pupils.sum()
+    assert np.allclose(k.groupby(["year", "school", "level"]).pupils.sum().reindex(load.index, fill_value=0), load)
+    lawful = g.groupby(["year", "school", "level"]).lawful_seats.sum()
+    _new_schools_only_once_open(res, load, lawful)
+    assert (res.plan.catchments.cost_per_pupil_yuan.dropna() <= 8 * 200 + 1e-9).all()   # within 8 km
+
+
+def _new_schools_only_once_open(res, load, lawful):
     opened = res.schedule.set_index("id")
     new = load[~load.index.get_level_values("school").isin(lawful.index.get_level_values("school"))]
     for (year, school, level), pupils in new.items():
         assert year >= opened.open_year[school], (school, year)
         assert pupils <= opened.seats[school] + 1e-6
-    assert (res.plan.catchments.cost_per_pupil_yuan.dropna() <= 8 * 200 + 1e-9).all()   # within 8 km
 
 
 def _seats_added_by_school(sc, res):
@@ -252,12 +291,13 @@ def _seats_added_by_school(sc, res):
 
 def test_the_catchment_plan_costs_at_least_the_region_plan_plus_its_travel(tiny_catchments):
     """Without pairs across regions, any catchment plan is also a region plan with no more
-    shortfall, so the region optimum is a lower bound on the catchment cost without travel."""
+    shortfall (its schools' classes summed, each region's one pool of classrooms), so the region
+    optimum is a lower bound on the catchment cost without travel."""
     from capsim.examples import tiny
     from capsim.planner import plan
 
     sc, res = tiny_catchments
-    region = plan(tiny(use=["deterministic"], set={"plan.capacity": "seats"})).solution   # seats, as here
+    region = plan(tiny(use=["deterministic"])).solution            # in classes, as here
     c = res.plan.catchments
     travel = (c.pupils * c.cost_per_pupil_yuan.fillna(0) * 1.03 ** -(c.year - 2021)).sum()   # discount_rate 0.03
     assert region.bound <= res.plan.solution.objective - travel + 1e-6 * region.objective

@@ -5,7 +5,8 @@
 plan and every shortfall with its binding cause. With a school list the region level plans in
 whole classes (:mod:`capsim.planner.classes`: classes formed at intake roll up with their
 cohort and share the region's classrooms); ``plan.capacity = "seats"`` keeps the earlier model
-of seats fixed per grade (:mod:`capsim.planner.cells`), which the catchment level uses. ``evaluate=True`` checks a bureau's own plan
+of seats fixed per grade (:mod:`capsim.planner.cells`); at the catchment level each site is its own
+pool of classrooms (:class:`capsim.planner.catchment.SiteClasses`). ``evaluate=True`` checks a bureau's own plan
 instead: every project with a ``committed`` year opens then, nothing else is chosen.
 
 This module is the face: :func:`plan` takes the model's inputs from :mod:`~capsim.planner.context`,

@@ -16,7 +16,8 @@
 
 Pupils by area are the forecast's pupils of the region (at the assessed quantile) times the
 area's share, grade by grade; a site's seats are its lawful seats of each grade
-(:mod:`capsim.planner.cells`). Every problem is collected and raised once.
+(:mod:`capsim.planner.cells`), and in whole classes its classrooms
+(:func:`capsim.planner.classes.site_classes`). Every problem is collected and raised once.
 """
 
 from __future__ import annotations

@@ -23,6 +23,25 @@ capacity family is replaced by::
     zoned:          w[a,j,l,t] <= z[a,j,e(l),t]                  (single assignment only)
     rezoned:        z[a,j,e,t] - z[a,j,e,t-1] - u[a,e,t] <= 0       (with a rezoning cost)
 
+**In whole classes** (:class:`SiteClasses`: a school list, ``plan.capacity = "classes"``), the
+site's seats are its classrooms, shared by every grade of a level, and pupils sit in whole
+classes formed at intake that roll up with their cohort, as in the region model
+(:mod:`capsim.planner.classes`) with each site its own pool. ``site_capacity`` is replaced by::
+
+    K[j, k, t] in Z+         classes of the cohort in cell k = (l, g) at site j in year t
+
+    site_classes:     sum_a n[a,k,t] w[a,j,k,t] - size[k,t] K[j,k,t]                   <= 0
+    site_keep:        K[j,(l,g),t] - K[j,(l,g+1),t+1]                                  <= 0
+    site_classrooms:  sum_g K[j,(l,g),t] - sum_{p at j} rooms[p,l] open[p,t]           <= rooms0[j,l,t]
+
+``size`` the grade's standard (or the cohort's new-intake cap), ``rooms0`` the site's lawful
+classrooms of level ``l`` (0 for a new site), ``rooms[p, l]`` those a project adds. A cohort
+already enrolled keeps at least the classes the school list gives it (a lower bound on ``K`` in
+the first plan year, scaled down where the site's classrooms could not hold them), and no site
+forms more classes of a cohort than the pupils within reach of it could fill. A site serves a
+grade where it has classrooms of its level, or a project may add some (``open_to_serve``
+otherwise): a big cohort takes the rooms a small one left.
+
 Under single assignment each area is zoned to one school for all grades of a level
 (``e(l)`` the level of cell ``l``), as nearest-school zoning requires, and the pupils its
 school has no seat for are its shortfall (they are not sent elsewhere).
@@ -54,6 +73,17 @@ from capsim.planner.common import cell_seats
 
 
 @dataclass(frozen=True)
+class SiteClasses:
+    """What planning the catchment level in whole classes adds (cells are (level, grade) pairs)."""
+
+    size: np.ndarray            # (K, Y) most pupils a class of the cohort in cell k holds in year t
+    rooms: np.ndarray           # (J, E, Y) lawful classrooms of each level at each site without the plan
+    base: np.ndarray            # (J, K) least classes of the cohort in cell k at the site in the first plan year
+    project_rooms: np.ndarray   # (P, E) classrooms each project adds to each level (at its site)
+    next_cell: np.ndarray       # (K,) the cell of the same level one grade up (-1 from the last grade)
+
+
+@dataclass(frozen=True)
 class Catchment:
     pupils: np.ndarray          # (A, L, Y) pupils of each capacity cell living in each area
     area_region: np.ndarray     # (A,) region index of each area (its shortfall is reported there)
@@ -66,6 +96,7 @@ class Catchment:
     cell_level: np.ndarray | None = None   # (L,) the level of each cell, zoned together (None: cells are levels)
     rezoning_cost: float = 0.0  # yuan per pupil of an area zoned to another site than the year before
     area_points: object = None  # capsim.geo.Points of the areas (None: no points), for maps
+    classes: SiteClasses | None = None   # planning in whole classes (None: in seats per grade)
 
     @property
     def zone_of(self) -> np.ndarray:
@@ -88,42 +119,73 @@ class Assignment:
     z_key: np.ndarray | None = None       # (area, zoning level, year) flat key of each z, for zone_once
     u_index: np.ndarray | None = None     # rezoning: one per (area, zoning level, year) zoned then and a year before
     u_key: np.ndarray | None = None       # (area, zoning level, year) flat key of each u
+    k_index: np.ndarray | None = None     # (J, K, Y) in whole classes: the classes of each cohort at each site
 
 
 def number(c: Catchment, seats, x_index, start: int) -> Assignment:
     """Number ``w`` (pairs within reach, areas with pupils, sites that have or may get seats of
-    the cell by that year; ``seats`` (P, L) the projects' seats per cell), then ``v``, then
-    (single assignment) one ``z`` per area, site, zoning level and year some ``w`` needs, from
+    the cell by that year, in whole classes classrooms of its level; ``seats`` (P, L) the
+    projects' seats per cell), then ``v``, then (single assignment) one ``z`` per area, site,
+    zoning level and year some ``w`` needs, then ``u``, then (in whole classes) ``K``, from
     variable ``start`` on."""
+    asg = _assigning(c, seats, x_index, start)
+    asg = _zoning(c, asg, start + n_variables(asg))
+    if c.classes is None:
+        return asg
+    return replace(asg, k_index=start + n_variables(asg) + np.arange(c.seats.size).reshape(c.seats.shape))
+
+
+def _assigning(c: Catchment, seats, x_index, start: int) -> Assignment:
+    """``w`` and ``v`` of :func:`number`."""
     J, L, Y = c.seats.shape
     first = np.where((x_index >= 0).any(axis=1), np.argmax(x_index >= 0, axis=1), Y)
-    p, lv = np.nonzero((seats > 0) & (first < Y)[:, None])
+    p, lv = np.nonzero((project_places(c, seats) > 0) & (first < Y)[:, None])
     opens = np.zeros((J, L, Y))
     np.add.at(opens, (c.project_site[p], lv, first[p]), 1.0)           # a project may open here first
     may_add = np.cumsum(opens, axis=2) > 0
-    serves = (c.seats > 0) | may_add                                   # (J, L, Y)
+    serves = _has_places(c) | may_add                                  # (J, L, Y)
     cell = np.isfinite(c.cost)[:, :, None, None] & serves[None] & (c.pupils[:, None] > 0)
     a, j, lv, t = np.nonzero(cell)
     w_index = start + np.arange(len(a))
     v_index = start + len(a) + np.arange(c.pupils.size).reshape(c.pupils.shape)
-    asg = Assignment(a, j, lv, t, w_index, v_index)
+    return Assignment(a, j, lv, t, w_index, v_index)
+
+
+def project_places(c: Catchment, seats: np.ndarray) -> np.ndarray:
+    """(P, L) what each project adds to each cell: ``seats`` (its seats per cell), or in whole
+    classes its classrooms of the cell's level, which every grade of the level shares."""
+    return seats if c.classes is None else c.classes.project_rooms[:, c.zone_of]
+
+
+def _has_places(c: Catchment) -> np.ndarray:
+    """(J, L, Y) sites with places of each cell without the plan: lawful seats of the grade, or in
+    whole classes classrooms of its level (which every grade shares)."""
+    return c.seats > 0 if c.classes is None else c.classes.rooms[:, c.zone_of, :] > 0
+
+
+def _zoning(c: Catchment, asg: Assignment, after: int) -> Assignment:
+    """``z`` and ``u`` of :func:`number` under single assignment, numbered from ``after`` (``asg``
+    unchanged under split)."""
     if not c.single:
         return asg
+    a, j, lv, t = asg.area, asg.site, asg.cell, asg.year
+    J, L, Y = c.seats.shape
     A, E = c.pupils.shape[0], int(c.zone_of.max()) + 1
     keys, z_of_w = np.unique(np.ravel_multi_index((a, j, c.zone_of[lv], t), (A, J, E, Y)), return_inverse=True)
     za, _, ze, zt = np.unravel_index(keys, (A, J, E, Y))
-    z_index = start + len(a) + c.pupils.size + np.arange(len(keys))
+    z_index = after + np.arange(len(keys))
     z_key = np.ravel_multi_index((za, ze, zt), (A, E, Y))
     asg = replace(asg, z_index=z_index, z_of_w=z_of_w, z_key=z_key)
     if c.rezoning_cost <= 0:
         return asg
     zoned = np.unique(z_key)
     u_key = zoned[(zoned % Y > 0) & np.isin(zoned - 1, zoned)]          # zoned this year and the one before
-    return replace(asg, u_index=start + len(a) + c.pupils.size + len(keys) + np.arange(len(u_key)), u_key=u_key)
+    return replace(asg, u_index=after + len(keys) + np.arange(len(u_key)), u_key=u_key)
 
 
 def n_variables(asg: Assignment) -> int:
-    return sum(len(idx) for idx in (asg.w_index, asg.v_index.reshape(-1), asg.z_index, asg.u_index) if idx is not None)
+    return sum(idx.size for idx in (asg.w_index, asg.v_index, asg.z_index, asg.u_index, asg.k_index)
+               if idx is not None)
 
 
 def travel_cost(c: Catchment, asg: Assignment, d: np.ndarray) -> np.ndarray:
@@ -145,6 +207,7 @@ class Zoning:
     moving_z: np.ndarray       # the entry of ``z`` each w is zoned by, -1 for v and u
     moving_pupils: np.ndarray  # the pupils of each w's cell, 0 for v and u
     shared: np.ndarray     # variables a key's move may change beyond its own: the regions' shortfall and rent
+                           # (and in whole classes the sites' classes)
     links: np.ndarray      # the rezoning u (empty without a rezoning cost)
     near: np.ndarray       # (J, J) sites in order of nearness to each, itself first
     years: int             # years in the keys: a key's year is ``key % years``
@@ -168,7 +231,7 @@ def zoning(m) -> Zoning | None:
     moving_key = np.concatenate([w_key, v_key, u_key, u_key - 1])
     moving_z = np.concatenate([asg.z_of_w, np.full(others, -1)])
     moving_pupils = np.concatenate([c.pupils[asg.area, asg.cell, asg.year], np.zeros(others)])
-    shared = np.concatenate([idx.reshape(-1) for idx in (m.short_index, m.rent_index) if idx is not None])
+    shared = np.concatenate([idx.reshape(-1) for idx in (m.short_index, m.rent_index, asg.k_index) if idx is not None])
     site = zoned_site(asg)
     levels = np.zeros((c.seats.shape[0], E), bool)
     levels[site, np.unravel_index(asg.z_key, (A, E, Y))[1]] = True
@@ -269,17 +332,88 @@ def define_site_capacity(m, standing):
     return _used_rows("site_capacity", rows, cols, data, load_rows, m.n, "<=", c.seats.reshape(-1))
 
 
+def define_site_classes(m):
+    """In whole classes: ``sum_a n[a,k,t] w[a,j,k,t] - size[k,t] K[j,k,t] <= 0`` for each site, cell
+    and year someone may be assigned to: the pupils a site takes of a cohort sit in its classes."""
+    c, asg = m.inputs.catchment, m.assignment
+    J, K, Y = c.seats.shape
+    rows = np.ravel_multi_index((asg.site, asg.cell, asg.year), (J, K, Y))
+    used, inverse = np.unique(rows, return_inverse=True)
+    j, k, t = np.unravel_index(used, (J, K, Y))
+    r = np.arange(len(used))
+    data = np.r_[c.pupils[asg.area, asg.cell, asg.year], -c.classes.size[k, t]]
+    A = _matrix(np.r_[inverse, r], np.r_[asg.w_index, asg.k_index[j, k, t]], data, len(used), m.n)
+    return "site_classes", A, "<=", np.zeros(len(used))
+
+
+def define_site_keep(m):
+    """In whole classes, a cohort keeps its classes at a site as it moves up a grade:
+    ``K[j,(l,g),t] - K[j,(l,g+1),t+1] <= 0`` (it may gain a class, never lose one)."""
+    c, k_index = m.inputs.catchment, m.assignment.k_index
+    J, K, Y = k_index.shape
+    up = c.classes.next_cell
+    j, k, t = (x.reshape(-1) for x in np.meshgrid(np.arange(J), np.flatnonzero(up >= 0), np.arange(Y - 1),
+                                                  indexing="ij"))
+    r = np.arange(j.size)
+    A = _matrix(np.r_[r, r], np.r_[k_index[j, k, t], k_index[j, up[k], t + 1]], np.r_[np.ones(r.size), -np.ones(r.size)],
+                r.size, m.n)
+    return "site_keep", A, "<=", np.zeros(r.size)
+
+
+def define_site_classrooms(m, standing):
+    """In whole classes, the classes of a level at a site share its classrooms:
+    ``sum_g K[j,(l,g),t] - sum_{p at j} rooms[p,l] open[p,t] <= rooms0[j,l,t]``. ``standing`` =
+    (variable, project, year)."""
+    c, k_index = m.inputs.catchment, m.assignment.k_index
+    J, K, Y = k_index.shape
+    E = c.classes.rooms.shape[1]
+    j, k, t = (x.reshape(-1) for x in np.indices((J, K, Y)))
+    rows, cols, data = [np.ravel_multi_index((j, c.zone_of[k], t), (J, E, Y))], [k_index[j, k, t]], [np.ones(j.size)]
+    v, p, yt = standing
+    for lv in range(E):
+        adds = c.classes.project_rooms[p, lv] > 0
+        rows.append(np.ravel_multi_index((c.project_site[p[adds]], np.full(adds.sum(), lv), yt[adds]), (J, E, Y)))
+        cols.append(v[adds]); data.append(-c.classes.project_rooms[p[adds], lv])
+    return "site_classrooms", _matrix(np.concatenate(rows), np.concatenate(cols), np.concatenate(data), J * E * Y,
+                                      m.n), "<=", c.classes.rooms.reshape(-1)
+
+
+def site_class_bounds(c: Catchment) -> tuple[np.ndarray, np.ndarray]:
+    """(lower, upper) bounds of ``K`` (J, K, Y): an enrolled cohort has at least its listed classes
+    in the first plan year (so in every later one); no more classes of a cohort in a year than
+    the pupils within reach of the site could fill up to then (``max ceil(pupils / size)`` over
+    its years so far), nor than the site's classrooms with every project's that year (a bound the
+    classrooms row keeps anyway); both caps taken as the most along the cohort so far, so that a
+    cohort keeping its classes stays within them."""
+    s = c.classes
+    J, K, Y = c.seats.shape
+    lower = np.zeros((J, K, Y))
+    lower[:, :, 0] = s.base
+    reach = np.isfinite(c.cost).T.astype(float) @ c.pupils.reshape(c.pupils.shape[0], -1)    # (J, K*Y)
+    upper = np.ceil(reach.reshape(J, K, Y) / s.size[None] - 1e-9)
+    most = s.rooms.copy()
+    np.add.at(most, c.project_site, np.repeat(s.project_rooms[:, :, None], Y, axis=2))
+    upper = np.minimum(upper, most[:, c.zone_of, :])
+    up = s.next_cell
+    has = up >= 0
+    for t in range(1, Y):                          # along each cohort, from its first plan year
+        lower[:, up[has], t] = np.maximum(lower[:, up[has], t], lower[:, has, t - 1])
+        upper[:, up[has], t] = np.maximum(upper[:, up[has], t], upper[:, has, t - 1])
+    return lower, np.maximum(upper, lower)
+
+
 def define_open_to_serve(m, standing):
     """``w[a,j,l,t] - sum_{p at j} open[p,t] <= 0`` where site j has no seats of cell l in year t
-    without the plan: nobody is sent to a school before it is built (the strong form)."""
+    without the plan (in whole classes: no classroom of its level): nobody is sent to a school
+    before it is built (the strong form)."""
     c, asg = m.inputs.catchment, m.assignment
-    new = c.seats[asg.site, asg.cell, asg.year] <= 0
+    new = ~_has_places(c)[asg.site, asg.cell, asg.year]
     cells = np.flatnonzero(new)
     if not len(cells):
         return None
     k, p, t = standing
     J, L, Y = c.seats.shape
-    pk, lv = np.nonzero(cell_seats(m.inputs)[p] > 0)                # standing entry, cell it adds to
+    pk, lv = np.nonzero(project_places(c, cell_seats(m.inputs))[p] > 0)    # standing entry, cell it adds to
     open_key = np.ravel_multi_index((c.project_site[p[pk]], lv, t[pk]), (J, L, Y))
     cell_key = np.ravel_multi_index((asg.site[cells], asg.cell[cells], asg.year[cells]), (J, L, Y))
     order = np.argsort(cell_key, kind="stable")

@@ -194,6 +194,35 @@ def cohorts(scenario, cells, assessment, regions, levels, years, projects, pools
                    pools.region, tuple(pools.zone), size, chosen, kind, **({} if chosen is not None else shut))
 
 
+def site_classes(scenario, cells, assessment, levels, years, projects, site_ids):
+    """The catchment level in whole classes (:class:`capsim.planner.catchment.SiteClasses`): each
+    site (``site_ids``: the schools, then the new sites) its own pool of classrooms, as the class
+    model's pools are regions: its lawful classrooms (:func:`rooms_by_school`, none at a new
+    site), the classes its school list gives each enrolled cohort (:func:`_base_classes`, scaled
+    within its classrooms by :func:`_within_rooms`; a cohort that entered after the base year has
+    none listed, its pupils being the plan's to place), each grade's class size
+    (:func:`intake_sizes`) and the classrooms each project adds."""
+    from capsim import capacity
+    from capsim.enrolment import grades_by_level
+    from capsim.planner.catchment import SiteClasses
+    from capsim.planner.network import lawful_classrooms
+
+    grades = grades_by_level(scenario)
+    G = np.array([grades[lv] for lv in levels])
+    std = np.concatenate([capacity.grade_standards(scenario.standards.class_size[lv], grades[lv]) for lv in levels])
+    ids, per = rooms_by_school(assessment, cells, std, levels, years)
+    J, K, Y = len(site_ids), len(cells.level), len(years)
+    rooms = np.zeros((J, len(levels), Y))
+    at = pd.Index(site_ids).get_indexer(ids)
+    rooms[at[at >= 0]] = per[at >= 0]
+    size = intake_sizes(scenario, cells, std, levels, years)
+    site_of_school = pd.Series(np.arange(J), index=list(site_ids))     # the schools are the first sites
+    base = _base_classes(scenario, cells, std, size, np.zeros((J, K, Y)), assessment, site_of_school, J, levels,
+                         years[0])
+    return SiteClasses(size, rooms, _within_rooms(base, cells, G, rooms), lawful_classrooms(scenario, projects),
+                       _one_grade_up(cells.level, cells.grade))
+
+
 def intake_sizes(scenario, cells, std, levels, years) -> np.ndarray:
     """(K, Y) most pupils a class of the cohort in cell k holds in year t: its grade's standard,
     or, for a cohort entering its level in or after the year of a new-intake cap
@@ -395,8 +424,12 @@ def number(c: Cohorts, start: int) -> np.ndarray:
 
 def next_cell(c: Cohorts) -> np.ndarray:
     """(K,) the cell of the same level one grade up (-1 from the last grade)."""
-    cells = pd.MultiIndex.from_arrays([c.cell_level, c.cell_grade])
-    return cells.get_indexer(pd.MultiIndex.from_arrays([c.cell_level, c.cell_grade + 1]))
+    return _one_grade_up(c.cell_level, c.cell_grade)
+
+
+def _one_grade_up(level, grade) -> np.ndarray:
+    cells = pd.MultiIndex.from_arrays([level, grade])
+    return cells.get_indexer(pd.MultiIndex.from_arrays([level, np.asarray(grade) + 1]))
 
 
 def bounds(c: Cohorts, rent: bool = False) -> tuple[np.ndarray, np.ndarray]:

@@ -58,8 +58,8 @@ def plan_context(scenario, projection=None, assessment=None, evaluate: bool = Fa
         cells = whole_levels(demand, lawful, projects)
     else:
         cells = by_grade(scenario, assessment.region_grades, regions, levels, years, projects)
-    catch = _catchment(scenario, regions, levels, years, cells, assessment, schools, projects,
-                       inputs.areas if on_forecast else None)
+    catch = _catchment(scenario, capacity or cfg.capacity, regions, levels, years, cells, assessment, schools,
+                       projects, inputs.areas if on_forecast else None)
     cohorts = _cohorts(scenario, capacity or cfg.capacity, cells, catch, assessment, regions, levels, years, schools,
                        projects)
     if capacity is None:                   # a plan in seats for comparison leaves these settings out
@@ -107,7 +107,8 @@ def _goals(scenario, projection, table, lawful, regions, levels, years, projects
 
 def _cohorts(scenario, capacity, cells, catch, assessment, regions, levels, years, schools, projects):
     """The class model's inputs, per region or zone (None where the plan counts seats: ``capacity``
-    'seats', the catchment level, or no school list)."""
+    'seats', or no school list; and at the catchment level, whose sites hold their own classes:
+    :func:`_catchment`)."""
     from capsim.planner.classes import cohorts, zone_pools
 
     from capsim.planner.entrants import school_pools
@@ -133,14 +134,21 @@ def _cohorts(scenario, capacity, cells, catch, assessment, regions, levels, year
     return cohorts(scenario, cells, assessment, regions, levels, years, projects, pools, granularity, most, kept)
 
 
-def _catchment(scenario, regions, levels, years, cells, assessment, schools, projects, tables=None):
-    """The catchment level's inputs when the scenario lists areas or travel (None otherwise);
+def _catchment(scenario, capacity, regions, levels, years, cells, assessment, schools, projects, tables=None):
+    """The catchment level's inputs when the scenario lists areas or travel (None otherwise), in
+    whole classes where ``capacity`` is 'classes' (:func:`capsim.planner.classes.site_classes`);
     ``tables`` (the areas and travel as the checks read them) spares reading them again."""
+    from dataclasses import replace
+
     from capsim.planner.areas import read_catchment
+    from capsim.planner.classes import site_classes
 
     if scenario.data.areas is None and scenario.data.travel is None:
         return None
-    return read_catchment(scenario, regions, levels, years, cells, assessment.grades, schools, projects, tables)
+    catch = read_catchment(scenario, regions, levels, years, cells, assessment.grades, schools, projects, tables)
+    if capacity != "classes":
+        return catch
+    return replace(catch, classes=site_classes(scenario, cells, assessment, levels, years, projects, catch.sites))
 
 
 def plan_years(scenario) -> tuple[int, int]:

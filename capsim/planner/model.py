@@ -209,6 +209,9 @@ def build(inputs: PlanInputs) -> Model:
             m.ub[assignment.z_index] = 1.0
         if assignment.u_index is not None:
             m.ub[assignment.u_index] = 1.0
+        if assignment.k_index is not None:
+            m.integer[assignment.k_index] = True
+            m.lb[assignment.k_index], m.ub[assignment.k_index] = catchment.site_class_bounds(inputs.catchment)
     if k_index is not None:
         m.integer[k_index] = True
         m.lb[k_index], m.ub[k_index] = classes.bounds(inputs.cohorts, rent_index is not None)
@@ -250,9 +253,11 @@ def _families(m: Model) -> list:
     if m.assignment is None:
         return [define_capacity(m)] + common
     standing = _standing(m)
-    return [*catchment.define_assign(m), catchment.define_site_capacity(m, standing),
-            catchment.define_open_to_serve(m, standing), catchment.define_region_short(m),
-            *catchment.define_zoning(m), catchment.define_rezoning(m)] + common
+    places = [catchment.define_site_classes(m), catchment.define_site_keep(m),
+              catchment.define_site_classrooms(m, standing)] if m.assignment.k_index is not None \
+        else [catchment.define_site_capacity(m, standing)]
+    return [*catchment.define_assign(m), *places, catchment.define_open_to_serve(m, standing),
+            catchment.define_region_short(m), *catchment.define_zoning(m), catchment.define_rezoning(m)] + common
 
 
 def _windows(p: Projects, years) -> np.ndarray:

@@ -41,6 +41,8 @@ class PlanResult:
     conversions: pd.DataFrame | None = None      # with plan.conversions: year (first converted), region, school,
                                                  # level, into, classrooms, classrooms_after, cost_yuan
     areas: pd.DataFrame | None = None            # with data.areas giving points: id, x, y of each area
+    school_classes: pd.DataFrame | None = None   # catchment plans in whole classes: year, school, level, grade,
+                                                 # pupils, classes, class_size
 
     @property
     def summary(self) -> dict:
@@ -108,7 +110,8 @@ def result(m, sol: Solution, ctx: PlanContext, evaluated=False) -> PlanResult:
         by_grade, rooms = _grade_frame(ctx, added, rented, short), None
     return PlanResult(schedule, spending, seats, missing, sol, p, opening, tuple(ctx.unplanned),
                       "; ".join(filter(None, notes)), _catchment_frame(m, sol, ctx.levels), by_grade, rooms,
-                      closure_frame(m, sol, ctx.regions), conversions, _area_points(m.inputs.catchment))
+                      closure_frame(m, sol, ctx.regions), conversions, _area_points(m.inputs.catchment),
+                      _school_class_frame(m, sol, ctx))
 
 
 def _entrants_solved(m, sol: Solution, c):
@@ -284,6 +287,26 @@ def _catchment_frame(m, sol: Solution, levels) -> pd.DataFrame | None:
     keys = ["year", "area", "level", "school"]
     return pd.concat([served, unserved], ignore_index=True).groupby(keys, as_index=False).agg(
         pupils=("pupils", "sum"), cost_per_pupil_yuan=("cost_per_pupil_yuan", "first"))
+
+
+def _school_class_frame(m, sol: Solution, ctx: PlanContext) -> pd.DataFrame | None:
+    """Catchment plans in whole classes: one row per school (site), grade and year with pupils or
+    classes: the pupils the plan seats there, their cohort's classes, and the most pupils a class
+    of it holds (the grade's standard or its new-intake cap)."""
+    from capsim.planner.catchment import assignments
+
+    c = m.inputs.catchment
+    if c is None or c.classes is None or not np.isfinite(sol.values).all():
+        return None
+    got = assignments(m, sol.values)
+    pupils = np.zeros(c.seats.shape)
+    np.add.at(pupils, (got["site"], got["cell"], got["year"]), got["pupils"])
+    formed = np.rint(sol.values[m.assignment.k_index])
+    j, k, t = np.nonzero((formed > 0) | (pupils > 1e-6))
+    return pd.DataFrame({"year": m.inputs.years[t], "school": np.asarray(c.sites, dtype=object)[j],
+                         "level": np.asarray(ctx.levels, dtype=object)[c.zone_of[k]], "grade": ctx.cells.grade[k],
+                         "pupils": pupils[j, k, t], "classes": formed[j, k, t], "class_size": c.classes.size[k, t]}
+                        ).sort_values(["year", "school", "level", "grade"], kind="stable").reset_index(drop=True)
 
 
 def openings(m, sol: Solution) -> np.ndarray:

@@ -207,16 +207,19 @@ def _stacked(a) -> sp.csr_matrix:
     return sp.vstack([F for _, F, _, _ in a.families], format="csr")
 
 
-def _solved(a, fixed, values, solver, seconds, gap, started: bool) -> np.ndarray | None:
+def _solved(a, fixed, values, solver, seconds, gap, started: bool, share: bool = False) -> np.ndarray | None:
     """``values`` with each block left free by ``fixed`` solved on its own within ``seconds``
-    (from ``values`` if ``started``: they are a plan); None if a block has no plan."""
+    (``share``: the blocks together, each what is left of it) (from ``values`` if ``started``:
+    they are a plan); None if a block has no plan."""
     values = values.copy()
+    deadline = time.perf_counter() + seconds
     for cols, families in blocks_of(a, fixed, values):
         if not families:                              # bounds only: each at its cheaper end
             values[cols] = np.where(a.c[cols] >= 0, a.lb[cols], a.ub[cols])
             continue
+        limit = max(deadline - time.perf_counter(), 0.1) if share else seconds
         sub = (a.c[cols], families, a.lb[cols], a.ub[cols], a.integer[cols])
-        sol = solve_with(sub, solver, time_limit=seconds, gap=gap, start=values[cols] if started else None,
+        sol = solve_with(sub, solver, time_limit=limit, gap=gap, start=values[cols] if started else None,
                          highs_options=BLOCK_HEURISTICS)
         if sol.status not in ("optimal", "feasible"):
             return None

@@ -60,6 +60,8 @@ COLUMNS = {
     "rented": ("借用学位", "seats borrowed from another level", "people"),
     "shortfall": ("缺口", "pupils without a seat", "people"),
     "classes": ("班级数", "classes the plan forms for the cohort (or the level) in the year", "people"),
+    "class_size": ("班额上限", "most pupils a class of the cohort holds: the grade's standard class, or the new-intake "
+                   "cap of the cohort's intake year", "people"),
     "class_seats": ("班级学位", "the cohort's classes × the grade's standard class size", "people"),
     "classrooms": ("教室", "lawful classrooms the school held (the year before it closes; the year it converts)", "people"),
     "classrooms_after": ("改建后教室", "classrooms of the new level a converted school gives", "people"),

@@ -17,7 +17,8 @@ from capsim.reports.labels import level_label, word
 SHEETS = {"headline": "概要 headline", "worst": "最突出 worst", "districts": "区域 districts", "schools": "学校 schools",
           "students_by_level": "学生 students", "assessment": "评估 assessment", "schedule": "项目 schedule",
           "shortfalls": "缺口 shortfalls", "spending": "投资 spending", "plan_summary": "求解 plan summary",
-          "seats_by_grade_after_plan": "分年级学位 seats by grade", "catchments": "学区 catchments", "closures": "撤并 closures",
+          "seats_by_grade_after_plan": "分年级学位 seats by grade", "catchments": "学区 catchments",
+          "school_classes_after_plan": "学校班级 school classes", "closures": "撤并 closures",
           "conversions": "改建 conversions",
           "targets": "目标 targets",
           "ledger": "台账 ledger", "columns": "字段说明 columns"}
@@ -54,7 +55,7 @@ def workbook_sheets(t) -> dict[str, pd.DataFrame]:
     assessment = pd.concat([table.assign(stage=stage) for stage, table in full], ignore_index=True)
     sheets["assessment"] = assessment[["stage"] + [c for c in assessment if c != "stage"]]
     for name in ("schedule", "shortfalls", "spending", "plan_summary", "seats_by_grade_after_plan", "catchments",
-                 "closures", "conversions", "targets", "ledger"):
+                 "school_classes_after_plan", "closures", "conversions", "targets", "ledger"):
         frame = getattr(t, READ.get(name, name))
         if frame is not None:
             sheets[name] = frame

@@ -18,6 +18,7 @@ from capsim.reports.labels import region_names
 # the tables of the run (capsim.results.CATALOGUE) a report is made from, by their catalogue names
 TABLES = ("students_by_level", "assessment", "assessment_after_plan", "schedule", "spending", "shortfalls",
           "seats_after_plan", "plan_summary", "seats_by_grade_after_plan", "classrooms_after_plan", "catchments",
+          "school_classes_after_plan",
           "closures", "conversions", "targets", "ledger", "assessment_schools", "assessment_schools_after_plan",
           "assessment_grades", "assessment_grades_after_plan")
 
@@ -41,6 +42,7 @@ class ReportTables:
     seats_by_grade_after_plan: pd.DataFrame | None = None   # the plan's seats (or, in classes, classes) by grade
     classrooms_after_plan: pd.DataFrame | None = None       # planning in classes: classrooms and classes per level
     catchments: pd.DataFrame | None = None       # where each area's pupils go (catchment plans)
+    school_classes_after_plan: pd.DataFrame | None = None   # catchment plans in classes: each school's classes by grade
     closures: pd.DataFrame | None = None         # schools the plan closes (plan.closures): year, region, school, classrooms
     conversions: pd.DataFrame | None = None      # schools the plan converts (plan.conversions)
     targets: pd.DataFrame | None = None          # the scenario's targets before and after (capsim.targets)
