@@ -29,6 +29,9 @@ Synthetic instances shaped like the seed plans:
   (:mod:`capsim.planner.single`), with capsim's default rezoning cost (a pupil-km of travel a
   year per pupil rezoned, ``--rezoning-cost``); its row also counts the zoning changes (area-level-years whose school
   is not that of the last year it was zoned) and, of those, the returns to a school the area had left.
+  The reference for single assignment is the solver ``highs-whole``: the whole model handed to
+  HiGHS as it is (no split plan, rounding or neighbourhoods), with the same time limit and gap,
+  in the same run.
 Demand grows with noise so that some shortfall is worth buying and some is not. The same arrays
 are solved by HiGHS and CBC through PuLP and by scipy's milp (HiGHS without PuLP), in both
 formulations of :mod:`capsim.planner.formulation` (step: open by year t; pulse: opens in year t).
@@ -51,6 +54,7 @@ from capsim.planner import model as milp
 from capsim.planner.catchment import Catchment, zoned_site
 from capsim.planner.formulation import FORMULATIONS, arrays, solve_arrays
 from capsim.planner.projects import Projects
+from capsim.planner.solve import solve_with
 
 SIZES = {"xining": dict(P=171, R=7, Y=10, budget=8.8e9, gap=1e-3),
          "xining_grades": dict(P=171, R=7, Y=10, budget=8.8e9, gap=1e-3, grades=(3, 6, 3, 3)),
@@ -73,6 +77,7 @@ SIZES = {"xining": dict(P=171, R=7, Y=10, budget=8.8e9, gap=1e-3),
 LEVELS = ("kindergarten", "primary", "junior", "senior")
 TYPES = {"kindergarten": (1, 0, 0, 0), "primary": (0, 1, 0, 0), "junior": (0, 0, 1, 0), "senior": (0, 0, 0, 1),
          "nine_year": (0, 2 / 3, 1 / 3, 0)}
+WHOLE = "highs-whole"   # the reference: the whole model straight to HiGHS, as a user of PuLP would hand it over
 
 
 def instance(seed=0, **spec):
@@ -254,7 +259,10 @@ def run(spec, seed, solver, formulation, time_limit):
     m = model(spec, seed)
     a = arrays(m, formulation)
     arrays_seconds = time.perf_counter() - t0
-    sol = solve_arrays(a, m, solver, time_limit=time_limit, gap=spec["gap"])
+    if solver == WHOLE:
+        sol = solve_with((a.c, a.families, a.lb, a.ub, a.integer), "highs", time_limit=time_limit, gap=spec["gap"])
+    else:
+        sol = solve_arrays(a, m, solver, time_limit=time_limit, gap=spec["gap"])
     return replace(sol, values=sol.values if a.D is None else a.D @ sol.values), arrays_seconds, m
 
 
@@ -281,7 +289,8 @@ def zoning_changes(m, values) -> str:
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", nargs="+", default=list(SIZES), choices=list(SIZES))
-    parser.add_argument("--solvers", nargs="+", default=["highs", "cbc", "scipy"])
+    parser.add_argument("--solvers", nargs="+", default=["highs", "cbc", "scipy"],
+                        help=f"highs, cbc, scipy; {WHOLE}: single assignment's whole model straight to HiGHS (the reference)")
     parser.add_argument("--formulations", nargs="+", default=list(FORMULATIONS), choices=FORMULATIONS)
     parser.add_argument("--seeds", nargs="+", type=int, default=[0], help="random instances of each size")
     parser.add_argument("--time-limit", type=float, default=120.0)
@@ -290,11 +299,13 @@ def main(argv=None):
                         help="yuan per pupil rezoned in the city instances (0: zoning chosen anew every year)")
     parser.add_argument("--json", help="also write every row to this file (for benchmarks/plan_report.py)")
     args = parser.parse_args(argv)
-    print(f"{'instance':<14}{'seed':>4} {'solver':<7}{'form':<6}{'vars':>7}{'rows':>7}{'nonzeros':>9}{'build s':>8}"
+    print(f"{'instance':<14}{'seed':>4} {'solver':<12}{'form':<6}{'vars':>7}{'rows':>7}{'nonzeros':>9}{'build s':>8}"
           f"{'solve s':>8}{'build %':>8}{'status':>9}{'gap':>7}{'objective':>17}{'short':>9}{'rezoned':>9}")
     results = []
     for name, seed, solver, formulation in itertools.product(args.sizes, args.seeds, args.solvers, args.formulations):
         spec = {**SIZES[name], "rezoning": args.rezoning_cost}
+        if solver == WHOLE and not spec.get("single"):
+            continue                        # elsewhere the model already goes to the solver whole
         a = arrays(model(spec, seed), formulation)
         rows = sum(A.shape[0] for _, A, _, _ in a.families)
         nonzeros = sum(A.nnz for _, A, _, _ in a.families)
@@ -302,7 +313,7 @@ def main(argv=None):
         build = statistics.median(r.build_seconds + extra for r, extra, _ in runs)
         solve_s = statistics.median(r.solve_seconds for r, _, _ in runs)
         last, _, m = runs[-1]
-        print(f"{name:<14}{seed:>4} {solver:<7}{formulation:<6}{len(a.c):>7}{rows:>7}{nonzeros:>9}{build:>8.2f}"
+        print(f"{name:<14}{seed:>4} {solver:<12}{formulation:<6}{len(a.c):>7}{rows:>7}{nonzeros:>9}{build:>8.2f}"
               f"{solve_s:>8.2f}{build / (build + solve_s):>8.0%}{last.status:>9}{last.gap:>7.2%}"
               f"{last.objective:>17,.0f}{short(m, last.values):>9,.0f}{zoning_changes(m, last.values):>9}", flush=True)
         results.append(dict(instance=name, spec={k: v for k, v in SIZES[name].items() if k != "budget"},
