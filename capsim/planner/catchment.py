@@ -69,7 +69,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from capsim.planner.common import cell_seats
+from capsim.planner.common import along_cohorts, cell_seats
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,7 @@ def _assigning(c: Catchment, seats, x_index, start: int) -> Assignment:
     """``w`` and ``v`` of :func:`number`."""
     J, L, Y = c.seats.shape
     first = np.where((x_index >= 0).any(axis=1), np.argmax(x_index >= 0, axis=1), Y)
-    p, lv = np.nonzero((project_places(c, seats) > 0) & (first < Y)[:, None])
+    p, lv = np.nonzero((_project_places(c, seats) > 0) & (first < Y)[:, None])
     opens = np.zeros((J, L, Y))
     np.add.at(opens, (c.project_site[p], lv, first[p]), 1.0)           # a project may open here first
     may_add = np.cumsum(opens, axis=2) > 0
@@ -151,7 +151,7 @@ def _assigning(c: Catchment, seats, x_index, start: int) -> Assignment:
     return Assignment(a, j, lv, t, w_index, v_index)
 
 
-def project_places(c: Catchment, seats: np.ndarray) -> np.ndarray:
+def _project_places(c: Catchment, seats: np.ndarray) -> np.ndarray:
     """(P, L) what each project adds to each cell: ``seats`` (its seats per cell), or in whole
     classes its classrooms of the cell's level, which every grade of the level shares."""
     return seats if c.classes is None else c.classes.project_rooms[:, c.zone_of]
@@ -394,12 +394,7 @@ def site_class_bounds(c: Catchment) -> tuple[np.ndarray, np.ndarray]:
     most = s.rooms.copy()
     np.add.at(most, c.project_site, np.repeat(s.project_rooms[:, :, None], Y, axis=2))
     upper = np.minimum(upper, most[:, c.zone_of, :])
-    up = s.next_cell
-    has = up >= 0
-    for t in range(1, Y):                          # along each cohort, from its first plan year
-        lower[:, up[has], t] = np.maximum(lower[:, up[has], t], lower[:, has, t - 1])
-        upper[:, up[has], t] = np.maximum(upper[:, up[has], t], upper[:, has, t - 1])
-    return lower, np.maximum(upper, lower)
+    return along_cohorts(lower, upper, s.next_cell)
 
 
 def define_open_to_serve(m, standing):
@@ -413,7 +408,7 @@ def define_open_to_serve(m, standing):
         return None
     k, p, t = standing
     J, L, Y = c.seats.shape
-    pk, lv = np.nonzero(project_places(c, cell_seats(m.inputs))[p] > 0)    # standing entry, cell it adds to
+    pk, lv = np.nonzero(_project_places(c, cell_seats(m.inputs))[p] > 0)    # standing entry, cell it adds to
     open_key = np.ravel_multi_index((c.project_site[p[pk]], lv, t[pk]), (J, L, Y))
     cell_key = np.ravel_multi_index((asg.site[cells], asg.cell[cells], asg.year[cells]), (J, L, Y))
     order = np.argsort(cell_key, kind="stable")

@@ -45,7 +45,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from capsim.planner.common import Pools, family, standing
+from capsim.planner.common import Pools, along_cohorts, family, standing
 
 
 @dataclass(frozen=True)
@@ -450,12 +450,7 @@ def bounds(c: Cohorts, rent: bool = False) -> tuple[np.ndarray, np.ndarray]:
         keep = c.project_pool >= 0
         np.add.at(most, c.project_pool[keep], np.repeat(c.project_rooms[keep][:, :, None], Y, axis=2))
         upper = np.minimum(upper, most[:, c.cell_level, :])
-    up = next_cell(c)
-    has = up >= 0
-    for t in range(1, Y):                          # along each cohort, from its first plan year
-        lower[:, up[has], t] = np.maximum(lower[:, up[has], t], lower[:, has, t - 1])
-        upper[:, up[has], t] = np.maximum(upper[:, up[has], t], upper[:, has, t - 1])
-    return lower, np.maximum(upper, lower)
+    return along_cohorts(lower, upper, next_cell(c))
 
 
 def define_class_seats(m):

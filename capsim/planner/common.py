@@ -4,7 +4,8 @@
 :mod:`~capsim.planner.classes` and :mod:`~capsim.planner.entrants`; those need the same few
 pieces of the model in return: a family from its non-zeros (:func:`family`), the years each
 opening variable stands (:func:`standing`), the seats a project adds to each cell of need
-(:func:`cell_seats`) and the pools of classrooms (:class:`Pools`). They live here so that the
+(:func:`cell_seats`), the pools of classrooms (:class:`Pools`) and the classes' bounds carried
+along each cohort (:func:`along_cohorts`). They live here so that the
 modules import them from below instead of from each other.
 """
 
@@ -25,6 +26,18 @@ class Pools:
     school_ids: tuple         # (S,) the schools
     school: np.ndarray        # (S,) pool of each school
     project: np.ndarray       # (P,) pool of each project
+
+
+def along_cohorts(lower, upper, up) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds (pools, K, Y) of the classes of each cohort, carried up along it: a cohort's lower
+    and upper bounds in a year are at least its own a year before, one grade down (``up``: (K,)
+    the cell one grade up, -1 from the last); the upper bound is at least the lower."""
+    lower, upper = lower.copy(), upper.copy()
+    has = up >= 0
+    for t in range(1, lower.shape[2]):             # along each cohort, from its first plan year
+        lower[:, up[has], t] = np.maximum(lower[:, up[has], t], lower[:, has, t - 1])
+        upper[:, up[has], t] = np.maximum(upper[:, up[has], t], upper[:, has, t - 1])
+    return lower, np.maximum(upper, lower)
 
 
 def family(name, rows, cols, data, n_rows, n, sense, rhs):

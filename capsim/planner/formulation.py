@@ -57,9 +57,8 @@ def _from_relaxed_classes(a: Arrays, classes: np.ndarray, zones=None, solver: st
     :func:`~capsim.planner.single.solve_single`) within half the time, to a tenth of the gap; its
     bound bounds the model's. Then its openings and zoning are held and the classes made whole
     (the blocks this leaves apart, each a small MILP over the classes and who sits where, all
-    within half of what is left); then, unless that
-    plan is within ``gap`` of the bound, the whole model from it (from nothing if the relaxation
-    found no plan) with the time left. The cheapest plan, bounded by the relaxation too. (The
+    within half of what is left); then, unless that plan is within ``gap`` of the bound, the
+    whole model from it (from nothing if the relaxation found no plan) with the time left. The cheapest plan, bounded by the relaxation too. (The
     tiny example's catchments, one-off runs: the whole model took about 40 s to prove 0.1 % under
     split assignment, these steps about a third of that, to a cheaper plan; under single
     assignment the whole model ended its minute 77 % above its bound.)"""
