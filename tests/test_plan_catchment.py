@@ -266,6 +266,43 @@ def test_in_classes_each_school_seats_its_pupils_in_whole_classes_within_its_cla
     assert (res.plan.catchments.cost_per_pupil_yuan.dropna() <= 8 * 200 + 1e-9).all()   # within 8 km
 
 
+def test_in_classes_the_regions_classes_and_classrooms_are_their_schools(tiny_catchments):
+    """The plan by grade and by level in whole classes sums its schools: each region's classes
+    and class seats are those of its schools (school_classes_after_plan), every pupil seated sits
+    in one, its classes stand in its schools' classrooms (their lawful classrooms, from the
+    assessment, and those the plan adds), and the shortfall by grade is the level's."""
+    from capsim.capacity import grade_standards
+    from capsim.enrolment import grades_by_level
+
+    sc, res = tiny_catchments
+    k, by_grade, rooms = res.plan.school_classes, res.plan.seats_by_grade, res.plan.rooms
+    schools = pd.read_csv(tiny_path().parent / "schools.csv", dtype=str).set_index("id").region
+    projects = pd.read_csv(tiny_path().parent / "projects.csv", dtype=str).set_index("id").region
+    k = k.assign(region=k.school.map(schools).fillna(k.school.map(projects)))
+    assert k.region.notna().all()
+    keys = ["year", "region", "level", "grade"]
+    mine = by_grade.set_index(keys)
+    theirs = k.assign(seats=k.classes * k.class_size).groupby(keys)[["classes", "seats"]].sum()
+    assert np.allclose(theirs.classes.reindex(mine.index, fill_value=0), mine.classes)
+    assert np.allclose(theirs.seats.reindex(mine.index, fill_value=0), mine.class_seats)
+    seated = res.plan.catchments[lambda f: f.school != ""].groupby(["year", "level"]).pupils.sum()
+    assert (by_grade.groupby(["year", "level"]).class_seats.sum().reindex(seated.index) >= seated - 1e-6).all()
+    per_level = rooms.set_index(["year", "region", "level"])
+    assert np.allclose(by_grade.groupby(["year", "region", "level"]).classes.sum().reindex(per_level.index),
+                       per_level.classes)
+    assert (per_level.classes <= per_level.rooms_before + per_level.rooms_added).all()
+    grades = grades_by_level(sc)
+    std = {lv: grade_standards(sc.standards.class_size[lv], grades[lv]) for lv in grades}
+    g = res.assessment_before.grades
+    g = g.assign(rooms=g.lawful_seats / [std[lv][gr - 1] for lv, gr in zip(g.level, g.grade)] + 1e-6,
+                 region=g.school.map(schools))
+    lawful = g.groupby(["year", "school", "region", "level"]).rooms.sum().pipe(np.floor).groupby(
+        ["year", "region", "level"]).sum()
+    assert np.allclose(lawful.reindex(per_level.index, fill_value=0), per_level.rooms_before)
+    short = res.seats_after_plan.set_index(["year", "region", "level"]).shortfall
+    assert np.allclose(by_grade.groupby(["year", "region", "level"]).shortfall.sum().reindex(short.index), short)
+
+
 def _new_schools_only_once_open(res, load, lawful):
     opened = res.schedule.set_index("id")
     new = load[~load.index.get_level_values("school").isin(lawful.index.get_level_values("school"))]
@@ -352,20 +389,39 @@ def test_areas_without_travel_is_an_error_that_says_what_to_add(tiny, capsys):
     assert "or give data.travel" in err
 
 
-def test_a_shortfall_with_seats_out_of_reach_is_named_so(tiny):
-    """School SP3 is out of every area's reach: where the south's seats, SP3's included, would
+def _covered_in_seats(res) -> pd.DataFrame:
+    """Per year, region and level with a shortfall: classes fixed per grade, a level is covered
+    when each short grade is ("all") or some short grade is ("any")."""
+    g = res.seats_by_grade
+    g = g.assign(covered=g.seats_before + g.seats_added >= g.students)[g.shortfall > 0.5]
+    return g.groupby(["year", "region", "level"]).covered.agg(["all", "any"]).reset_index()
+
+
+def _covered_in_classes(res) -> pd.DataFrame:
+    """The same in whole classes: the region's classrooms (its schools' and the plan's) against the
+    classes its pupils fill, grade by grade at the class size the school list's classes show."""
+    size = res.school_classes.groupby(["year", "level", "grade"]).class_size.first().rename("size")
+    g = res.seats_by_grade.join(size, on=["year", "level", "grade"])
+    needed = np.ceil(g.students / g["size"] - 1e-9).groupby([g.year, g.region, g.level]).sum().rename("needed")
+    rooms = res.rooms.join(needed, on=["year", "region", "level"])
+    covered = rooms.assign(all=rooms.rooms_before + rooms.rooms_added >= rooms.needed)
+    return covered.assign(any=covered["all"])[["year", "region", "level", "all", "any"]]
+
+
+@pytest.mark.parametrize("capacity, covered", [("seats", _covered_in_seats), ("classes", _covered_in_classes)])
+def test_a_shortfall_with_places_out_of_reach_is_named_so(tiny, capacity, covered):
+    """School SP3 is out of every area's reach: where the south's places, SP3's included, would
     cover its primary pupils, the pupils left short are short for want of reach, and the cause
-    says so; where the seats would not cover them, another cause is given."""
+    says so; where the places would not cover them, another cause is given. Places are lawful
+    seats per grade, or in whole classes classrooms for each grade's classes."""
     from capsim.planner import plan
 
     path = tiny / "travel.csv"
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     frame[frame.site != "SP3"].to_csv(path, index=False)
-    res = plan(capsim.load_scenario(tiny / "scenario.toml", use=["deterministic", "catchments"]))
-    g = res.seats_by_grade   # classes are fixed per grade: a level is covered when each short grade is
-    g = g.assign(covered=g.seats_before + g.seats_added >= g.students)[g.shortfall > 0.5]
-    by_level = g.groupby(["year", "region", "level"]).covered.agg(["all", "any"]).reset_index()
-    seats = by_level.merge(res.shortfalls, on=["year", "region", "level"])
+    res = plan(capsim.load_scenario(tiny / "scenario.toml", use=["deterministic", "catchments"],
+                                    set={"plan.capacity": capacity}))
+    seats = covered(res).merge(res.shortfalls, on=["year", "region", "level"])
     south = seats[(seats.region == "south") & (seats.level == "primary")]
     assert south["all"].sum() >= 2
     assert (seats[seats["all"]].cause == "out of reach").all()

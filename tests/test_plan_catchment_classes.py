@@ -126,7 +126,7 @@ def _two_sites(project_rooms, new_site: bool, pupils, cell_seats=None):
                           project_rooms=np.array([[float(project_rooms)]]), next_cell=np.r_[np.arange(1, G), -1])
     catch = Catchment(pupils=pupils[:, :, None], area_region=np.zeros(2, int), seats=np.zeros((2, G, 1)),
                       project_site=np.array([1]), cost=np.array([[0.0, 1000.0], [1000.0, 0.0]]), single=False,
-                      cell_level=np.zeros(G, int), classes=classes)
+                      cell_level=np.zeros(G, int), classes=classes, site_region=np.zeros(2, int))
     projects = _projects([project_rooms], 45, [1e6], [1], [2021], [2021], [np.inf])
     seats = np.repeat(projects.seats / G, G, axis=1) if cell_seats is None else np.asarray([cell_seats], float)
     inp = milp.PlanInputs(years=np.arange(2021, 2022), need=np.zeros((1, G, 1)), projects=projects, penalty=1e5,
@@ -156,3 +156,21 @@ def test_a_new_site_with_fewer_classrooms_than_grades_teaches_any_grade():
     assert _classes(m, sol.values)[1, 2, 0] == 1
     assert sol.values[m.short_index].sum() == pytest.approx(0.0, abs=1e-6)
     assert sol.objective == pytest.approx(1e6)
+
+
+@pytest.mark.parametrize("new_site, opened, covered", [(False, 0, True), (True, 0, False), (True, 1, True)])
+def test_a_region_is_covered_when_its_sites_classrooms_hold_every_grades_classes(new_site, opened, covered):
+    """Grades of 10, 10 and 90 pupils need 1 + 1 + 2 = 4 classes of 45. School A's 2 classrooms and
+    B's 2 hold them; without B's own rooms only once its 2-room project opens."""
+    from types import SimpleNamespace
+
+    from capsim.planner.cells import Cells
+    from capsim.planner.result import _covered
+
+    pupils = [[10.0, 10.0, 90.0], [0.0, 0.0, 0.0]]
+    m = _two_sites(2, new_site=new_site, pupils=pupils)
+    demand = np.asarray(pupils).sum(axis=0)[None, :, None]
+    cells = Cells(np.zeros(3, int), np.arange(1, 4), demand, np.full((1, 3, 1), 45.0), m.inputs.cell_seats)
+    ctx = SimpleNamespace(regions=["r"], levels=["primary"], cells=cells)
+    got = _covered(m, np.array([[float(opened)]]), ctx)
+    np.testing.assert_array_equal(got, np.full((1, 3, 1), covered))

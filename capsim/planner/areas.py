@@ -36,13 +36,15 @@ from capsim.tables import Table
 SHARE_TOLERANCE = 0.005
 
 
-def sites(schools, projects) -> tuple[list, np.ndarray]:
-    """(site ids, site of each project): the schools, then each project that makes a new site."""
+def sites(schools, projects) -> tuple[list, np.ndarray, np.ndarray]:
+    """(site ids, site of each project, region of each site): the schools, then each project
+    that makes a new site."""
     school_ids = list(schools.ids) if schools is not None else []
     new = (projects.school < 0)
     ids = school_ids + [projects.ids[p] for p in np.flatnonzero(new)]
     site_of = np.where(new, len(school_ids) + np.cumsum(new) - 1, projects.school)
-    return ids, site_of
+    school_region = np.asarray(schools.region, dtype=int) if schools is not None else np.zeros(0, int)
+    return ids, site_of, np.concatenate([school_region, np.asarray(projects.region, dtype=int)[new]])
 
 
 def read_catchment(scenario, regions, levels, years, cells, grades, schools, projects, tables=None) -> Catchment:
@@ -54,7 +56,7 @@ def read_catchment(scenario, regions, levels, years, cells, grades, schools, pro
     return Catchment(pupils=pupils, area_region=t.area_region, seats=_site_seats(grades, t.sites, levels, cells, years),
                      project_site=t.project_site, cost=t.cost, single=scenario.plan.assignment == "single",
                      areas=tuple(t.areas), sites=tuple(t.sites), cell_level=cells.level, area_points=t.points,
-                     rezoning_cost=_rezoning_cost(scenario.plan))
+                     rezoning_cost=_rezoning_cost(scenario.plan), site_region=t.site_region)
 
 
 def of_levels(t: Tables, levels) -> Tables:
@@ -80,6 +82,7 @@ class Tables:
     cost: np.ndarray            # (A, J) yuan per pupil a year, inf out of reach
     points: Points | None = None   # where each area is (None: the areas table gives no points)
     levels: tuple = ()             # the levels of share's columns
+    site_region: np.ndarray | None = None   # (J,) region index of each site
 
 
 def read_tables(scenario, regions, levels, schools, projects) -> Tables:
@@ -94,14 +97,14 @@ def read_tables(scenario, regions, levels, schools, projects) -> Tables:
     problems = Problems()
     regions, levels = list(regions), list(levels)
     area_ids, area_region, share, points = _areas(scenario, regions, levels, problems)
-    site_ids, site_of = sites(schools, projects)
+    site_ids, site_of, site_region = sites(schools, projects)
     if d.travel is None:
         cost = _straight(scenario, (area_ids, points), (site_ids, _site_points(scenario, schools, projects, problems)),
                          problems)
     else:
         cost = _travel(scenario, area_ids, site_ids, problems)
     problems.raise_if_any(PlanError)
-    return Tables(area_ids, area_region, share, site_ids, site_of, cost, points, tuple(levels))
+    return Tables(area_ids, area_region, share, site_ids, site_of, cost, points, tuple(levels), site_region)
 
 
 def _areas(scenario, regions, levels, problems):

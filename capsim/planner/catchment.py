@@ -97,6 +97,7 @@ class Catchment:
     rezoning_cost: float = 0.0  # yuan per pupil of an area zoned to another site than the year before
     area_points: object = None  # capsim.geo.Points of the areas (None: no points), for maps
     classes: SiteClasses | None = None   # planning in whole classes (None: in seats per grade)
+    site_region: np.ndarray | None = None  # (J,) region index of each site (None: not known), for the results
 
     @property
     def zone_of(self) -> np.ndarray:

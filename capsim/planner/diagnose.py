@@ -16,9 +16,11 @@ adding seats of ``l`` in ``r``. The cause is the first that applies:
                       and prerequisites rule them out;
 6. ``not enough candidates``  every candidate is open by ``t``, and seats are still short.
 
-At the catchment level, a shortfall in a region whose seats (with the plan's) would cover its
-pupils is ``out of reach``: the seats are where its areas cannot be sent (the distance limit,
-single assignment), checked before the causes above.
+At the catchment level, a shortfall in a region whose places (with the plan's) would cover its
+pupils is ``out of reach``: the places are where its areas cannot be sent (the distance limit,
+single assignment), checked before the causes above. Places are the grade's lawful seats, or in
+whole classes the classrooms of the level at the region's sites, which would cover its pupils
+where they hold each grade's classes, ``sum_g ceil(pupils[g] / size[g])``.
 
 The causes are found per capacity cell (a level, or one of its grades: a project is a
 candidate for the grades it adds classes to) and reported per region, level and year: the
@@ -40,10 +42,11 @@ import pandas as pd
 COLUMNS = ["year", "region", "level", "grades", "seats", "cause"]
 
 
-def shortfalls(m, x, short, added, regions, levels, cells, evaluated: bool = False,
+def shortfalls(m, x, short, covered, regions, levels, cells, evaluated: bool = False,
                timed_out: bool = False) -> pd.DataFrame:
-    """One row per region, level and year with missing seats, with its cause; ``short`` and
-    ``added`` (the seats the plan ``x`` adds) are (R, K, Y) over the capacity ``cells``."""
+    """One row per region, level and year with missing seats, with its cause; ``short`` is (R, K, Y)
+    over the capacity ``cells``, ``covered`` (R, K, Y) true where the region's places with the plan
+    ``x``'s would cover its pupils (catchment level; None at region level)."""
     from capsim.planner.model import cell_seats, spending
 
     inp = m.inputs
@@ -54,8 +57,7 @@ def shortfalls(m, x, short, added, regions, levels, cells, evaluated: bool = Fal
     full_schools = {s for s, room in inp.school_room.items() if room <= 0}
     table = spending(p, years)                                       # (P, Y open, Y spend)
     spent = np.einsum("py,pys->s", x, table)
-    # lawful seats, with the plan's, cover the region's pupils: added >= need (= pupils - lawful seats)
-    unreachable = (added >= m.inputs.need - 1e-6) if m.assignment is not None else np.zeros(short.shape, bool)
+    unreachable = covered if covered is not None else np.zeros(short.shape, bool)
     rows = []
     for r, k, t in zip(*np.nonzero(short > 0.5)):
         cand = np.flatnonzero((p.region == r) & (seats[:, k] > 0))

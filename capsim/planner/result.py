@@ -35,7 +35,8 @@ class PlanResult:
                                                  # seats_before, seats_added, rented, shortfall (lawful seats);
                                                  # with classes: students, classes, class_seats, shortfall
     rooms: pd.DataFrame | None = None            # with classes: year, region, level, rooms_before,
-                                                 # rooms_added, rooms_rented, classes, rooms_empty
+                                                 # rooms_added, rooms_rented, rooms_changed,
+                                                 # rooms_mothballed, classes, rooms_empty
     closures: pd.DataFrame | None = None         # with plan.closures: year (first closed), region, school,
                                                  # classrooms (lawful, the year before it closes)
     conversions: pd.DataFrame | None = None      # with plan.conversions: year (first converted), region, school,
@@ -95,9 +96,8 @@ def result(m, sol: Solution, ctx: PlanContext, evaluated=False) -> PlanResult:
                         ctx.cells.by_level(short, L))
     opening = np.full(len(p.ids), np.nan)
     opening[chosen_p] = years[chosen_y]
-    added = seats_added(m, x, None, R)                              # (R, K, Y) lawful seats per cell
     timed_out = sol.status == COMMITTED_ONLY
-    missing = shortfalls(m, x, short, added, ctx.regions, ctx.levels, ctx.cells, evaluated, timed_out)
+    missing = shortfalls(m, x, short, _covered(m, x, ctx), ctx.regions, ctx.levels, ctx.cells, evaluated, timed_out)
     if pool_pupils is not None:
         missing = shortfalls_by_school(missing, pool_short, unseated, inp.cohorts, ctx, years)
     from capsim.planner.goals import missed
@@ -106,12 +106,33 @@ def result(m, sol: Solution, ctx: PlanContext, evaluated=False) -> PlanResult:
                                   "projects alone"] if timed_out else []) + missed(m, sol.values, years)
     if inp.cohorts is not None:
         by_grade, rooms = _class_frames(m, sol, x, ctx, pool_short, rented_rooms, pool_pupils, changed)
+    elif inp.catchment is not None and inp.catchment.classes is not None:
+        by_grade, rooms = _site_class_frames(m, sol, x, ctx, short, rented)
     else:
-        by_grade, rooms = _grade_frame(ctx, added, rented, short), None
+        by_grade, rooms = _grade_frame(ctx, seats_added(m, x, None, R), rented, short), None
     return PlanResult(schedule, spending, seats, missing, sol, p, opening, tuple(ctx.unplanned),
                       "; ".join(filter(None, notes)), _catchment_frame(m, sol, ctx.levels), by_grade, rooms,
                       closure_frame(m, sol, ctx.regions), conversions, _area_points(m.inputs.catchment),
                       _school_class_frame(m, sol, ctx))
+
+
+def _covered(m, x, ctx: PlanContext) -> np.ndarray | None:
+    """(R, K, Y) at the catchment level, true where the region's places with the plan ``x``'s would
+    cover its pupils of the cell, were they free to sit anywhere in it (None at region level): the
+    seats the plan adds cover the cell's need (its pupils less its lawful seats), or in whole
+    classes the classrooms of the level at the region's sites, before and added, hold the classes
+    of every grade, ``sum_g ceil(pupils[g] / size[g])``."""
+    inp = m.inputs
+    c = inp.catchment
+    if c is None:
+        return None
+    R = len(ctx.regions)
+    if c.classes is None:
+        return seats_added(m, x, None, R) >= inp.need - 1e-6
+    s = c.classes
+    rooms = _to_regions(s.rooms, c.site_region, R) + seats_added(m, x, s.project_rooms, R, c.site_region[c.project_site])
+    needed = ctx.cells.by_level(np.ceil(ctx.cells.demand / s.size[None] - 1e-9), len(ctx.levels))
+    return (rooms >= needed - 1e-9)[:, c.zone_of, :]
 
 
 def _entrants_solved(m, sol: Solution, c):
@@ -154,35 +175,74 @@ def _class_frames(m, sol: Solution, x, ctx: PlanContext, short, rented_rooms, pu
     before, added, rented, gained (+) or lost (-) by the schools closed or converted, mothballed,
     the classes formed, and the classrooms before, added or gained left empty, not mothballed)."""
     from capsim.planner.classes import classes_of_cells
-    from capsim.projection import tidy_columns
 
     c = m.inputs.cohorts
-    years = m.inputs.years
     formed = classes_of_cells(m, sol.values) if np.isfinite(sol.values).all() else np.zeros(short.shape)
     Z = c.pupils.shape[0]
-    frame = tidy_columns({"students": c.pupils if pupils is None else pupils, "classes": formed, "class_seats": formed * c.class_size()[None],
-                          "shortfall": short}, pool=np.arange(Z), cell=np.arange(len(c.cell_level)), year=years)
-    frame.insert(2, "level", np.asarray(ctx.levels, dtype=object)[c.cell_level[frame.cell]])
-    frame.insert(3, "grade", c.cell_grade[frame.cell])
     added = seats_added(m, x, c.project_rooms, Z, c.pool_of(m.inputs.projects))
-    in_use = ctx.cells.by_level(formed, len(ctx.levels))
     changed = np.zeros(c.rooms.shape) if changed is None else changed
     mothballed = np.zeros(c.rooms.shape)
     if m.mothball_index is not None and np.isfinite(sol.values).all():
         mothballed = np.rint(sol.values[m.mothball_index])
-    rooms = tidy_columns({"rooms_before": c.rooms, "rooms_added": added, "rooms_rented": rented_rooms,
-                          "rooms_changed": changed, "rooms_mothballed": mothballed, "classes": in_use,
-                          "rooms_empty": np.maximum(c.rooms + added + changed - mothballed - in_use, 0.0)},
-                         pool=np.arange(Z), level=ctx.levels, year=years)
+    grades = {"students": c.pupils if pupils is None else pupils, "classes": formed,
+              "class_seats": formed * c.class_size()[None], "shortfall": short}
+    rooms = {"rooms_before": c.rooms, "rooms_added": added, "rooms_rented": rented_rooms, "rooms_changed": changed,
+             "rooms_mothballed": mothballed}
     zoned = c.pool_region is not None
-    for f in (frame, rooms):
-        region = c.pool_region[f.pool] if zoned else f.pool
+    pools = (c.pool_region, c.pools, c.pool_kind) if zoned else None
+    return _class_tables(ctx, m.inputs.years, grades, rooms, pools)
+
+
+def _site_class_frames(m, sol: Solution, x, ctx: PlanContext, short, rented):
+    """The catchment level's plan in whole classes by region, as :func:`_class_frames` gives the
+    class model's: the classes formed at the region's sites (schools and new sites) and their
+    seats, against the region's pupils and its shortfall; its sites' classrooms before and added,
+    and the classrooms' worth of the seats rented (each grade's seats over its class size)."""
+    c, R = m.inputs.catchment, len(ctx.regions)
+    s = c.classes
+    formed = np.rint(sol.values[m.assignment.k_index]) if np.isfinite(sol.values).all() else np.zeros(c.seats.shape)
+    grades = {"students": ctx.cells.demand, "classes": _to_regions(formed, c.site_region, R),
+              "class_seats": _to_regions(formed * s.size[None], c.site_region, R), "shortfall": short}
+    zero = np.zeros((R,) + s.rooms.shape[1:])
+    rooms = {"rooms_before": _to_regions(s.rooms, c.site_region, R),
+             "rooms_added": seats_added(m, x, s.project_rooms, R, c.site_region[c.project_site]),
+             "rooms_rented": ctx.cells.by_level(rented / s.size[None], len(ctx.levels)), "rooms_changed": zero,
+             "rooms_mothballed": zero}
+    return _class_tables(ctx, m.inputs.years, grades, rooms)
+
+
+def _to_regions(values: np.ndarray, region: np.ndarray, R: int) -> np.ndarray:
+    """``values`` (J, ...) summed over the sites of each region (``region`` (J,)): (R, ...)."""
+    out = np.zeros((R,) + values.shape[1:])
+    np.add.at(out, region, values)
+    return out
+
+
+def _class_tables(ctx: PlanContext, years, grades: dict, rooms: dict, pools=None):
+    """(by grade, by level) frames of a plan in classes from arrays over pools: ``grades`` (Z, K, Y)
+    students, classes, class_seats, shortfall; ``rooms`` (Z, L, Y) rooms_before, rooms_added,
+    rooms_rented, rooms_changed, rooms_mothballed, to which the classes in use and the rooms left
+    empty are added. Pools are regions, or ``pools`` = (region of each pool, pool labels, what a
+    pool is) where they are zones or schools."""
+    from capsim.projection import tidy_columns
+
+    cells, L = ctx.cells, len(ctx.levels)
+    Z = grades["classes"].shape[0]
+    frame = tidy_columns(grades, pool=np.arange(Z), cell=np.arange(len(cells.level)), year=years)
+    frame.insert(2, "level", np.asarray(ctx.levels, dtype=object)[cells.level[frame.cell]])
+    frame.insert(3, "grade", cells.grade[frame.cell])
+    in_use = cells.by_level(grades["classes"], L)
+    standing = rooms["rooms_before"] + rooms["rooms_added"] + rooms["rooms_changed"] - rooms["rooms_mothballed"]
+    table = tidy_columns({**rooms, "classes": in_use, "rooms_empty": np.maximum(standing - in_use, 0.0)},
+                         pool=np.arange(Z), level=ctx.levels, year=years)
+    for f in (frame, table):
+        region = f.pool if pools is None else pools[0][f.pool]
         f.insert(1, "region", np.asarray(ctx.regions, dtype=object)[region])
-        if zoned:
-            f.insert(2, c.pool_kind, np.asarray(c.pools, dtype=object)[f.pool])
-    keys = ["year", "region"] + ([c.pool_kind] if zoned else [])
+        if pools is not None:
+            f.insert(2, pools[2], np.asarray(pools[1], dtype=object)[f.pool])
+    keys = ["year", "region"] + ([pools[2]] if pools is not None else [])
     by_grade = frame[keys + ["level", "grade", "students", "classes", "class_seats", "shortfall"]]
-    return by_grade, rooms[keys + ["level", "rooms_before", "rooms_added", "rooms_rented", "rooms_changed",
+    return by_grade, table[keys + ["level", "rooms_before", "rooms_added", "rooms_rented", "rooms_changed",
                                    "rooms_mothballed", "classes", "rooms_empty"]]
 
 
