@@ -131,7 +131,8 @@ CATALOGUE: tuple[ResultTable, ...] = (
                 _stage("plan", "seats_by_grade")),
     ResultTable("classrooms_after_plan", "year, region, level: classrooms before, added, rented, classes, empty "
                 "(plans in classes)", _stage("plan", "rooms")),
-    ResultTable("closures", "year, region, school, classrooms: the schools the plan closes", _stage("plan", "closures")),
+    ResultTable("closures", "year, region, school, classrooms (, merged_into): the schools the plan closes, "
+                "and the school each merges into where the schools table names one", _stage("plan", "closures")),
     ResultTable("conversions", "year, region, school, level, into, classrooms, cost: the schools the plan converts",
                 _stage("plan", "conversions")),
     ResultTable("targets", "target, indicator, stage, region, level, year, value, threshold, met", _targets),

@@ -282,7 +282,7 @@ class Plan(Strict):
                                               "many km (straight line between the schools table's lon, lat or x, y), "
                                               "so its pupils have a school within reach (empty: anywhere in the "
                                               "pool); a new school counts once open, if the projects table gives it "
-                                              "a point within reach; not with plan.conversions")
+                                              "a point within reach; a school converted to another level counts as gone")
     conversions: list[Conversion] = Field(default_factory=list, description="planning in classes by region or zone: "
                                           "the conversions the plan may choose, each school converted whole from the "
                                           "second plan year on, for good (empty: none)")

@@ -35,6 +35,8 @@ class Schools:
     expansions: tuple = ()    # Expansion entries: classrooms and seats added to a school for some years
     zone: np.ndarray | None = None   # (S,) zone (学区/片区) of each school ('' for none), None: no zone column
     keep: np.ndarray | None = None   # (S,) true: the plan may not close or convert it (None: no keep column)
+    merge_into: np.ndarray | None = None   # (S,) id of the school it may only close into (撤并; '' none;
+                                           # None: no merge_into column)
     points: object = None            # capsim.geo.Points: where each school is (None: no lon, lat or x, y columns)
     pupil_plan: dict | None = None   # level -> (years (Y,), pupils (Y, S, G)): where a plan by school seats its
                                      # pupils (the network after a plan at school granularity)
@@ -125,7 +127,34 @@ def _school_rows(table: Table, scenario: Scenario, regions: list, levels: dict) 
         keep=table.choice("keep", ("yes", "no", ""), fix="write yes (the plan may not close or convert it), no, or "
                           "leave it empty.") == "yes" if table.has("keep") else None,
         points=read_points(table),
+        merge_into=_receivers(table, scenario, kind, region_text) if table.has("merge_into") else None,
     )
+
+
+def _receivers(table: Table, scenario: Scenario, kind, region) -> np.ndarray:
+    """The ``merge_into`` column: each school's receiving school ('' for none), checked to be
+    another listed school of the same region (and zone, planning by zone) teaching one of its
+    levels; a bad value is reported and read as ''."""
+    ids = table.frame["id"].to_numpy()
+    into = np.array(table.choice("merge_into", [*dict.fromkeys(ids), ""], fix="use an id of the schools table, or "
+                                 "leave it empty."), dtype=object)
+    at = {sid: j for j, sid in reversed(list(enumerate(ids)))}
+    zone = table.frame["zone"].to_numpy() if table.has("zone") and scenario.plan.granularity == "zone" else None
+    for i in np.flatnonzero(into != ""):
+        j = at[into[i]]
+        if not kind[i] or not kind[j]:
+            continue                      # a bad type is reported already
+        why = ("is the school itself." if j == i else
+               "is in another region." if region[j] != region[i] else
+               "is in another zone." if zone is not None and zone[j] != zone[i] else
+               "teaches none of its levels." if not set(SCHOOL_TYPES.get(kind[i], ())) & set(SCHOOL_TYPES.get(kind[j], ()))
+               else None)
+        if why:
+            table.problems.add(table.where(i, "merge_into"), f"{into[i]} {why}", into[i],
+                               "name another school of its region (and zone) that teaches one of its levels, or "
+                               "leave it empty.")
+            into[i] = ""
+    return into
 
 
 def _optional(table: Table, column, low, high, integer=False):

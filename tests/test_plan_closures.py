@@ -265,7 +265,11 @@ def test_a_closed_schools_pupils_keep_a_school_within_reach():
     assert best == pytest.approx(sol.objective)
 
 
-def test_on_the_tiny_example_every_closed_school_has_an_open_one_of_its_level_within_reach(tiny):
+@pytest.mark.parametrize("conversions", [[], [{"school_type": "kindergarten", "into": "primary",
+                                                 "cost_per_classroom": 1000.0}]])
+def test_on_the_tiny_example_every_closed_school_has_an_open_one_of_its_level_within_reach(tiny, conversions):
+    """With conversions too, a school converted away counts as gone: the check below counts only
+    listed schools still open (a converted one is closed under its own id)."""
     import capsim
     from capsim.geo import Points, distance_km
 
@@ -274,11 +278,13 @@ def test_on_the_tiny_example_every_closed_school_has_an_open_one_of_its_level_wi
     schools["x"] = np.round(rng.uniform(0, 12_000, len(schools)))          # metres, a 12 km square
     schools["y"] = np.round(rng.uniform(0, 12_000, len(schools)))
     schools.to_csv(tiny / "schools.csv", index=False)
-    settings = {"plan.closures": True, "plan.school_running_cost": 3e6}
+    settings = {"plan.closures": True, "plan.school_running_cost": 3e6, "plan.conversions": conversions}
     free = capsim.run(capsim.load_scenario(tiny / "scenario.toml", use=["deterministic"], set=settings))
     res = capsim.run(capsim.load_scenario(tiny / "scenario.toml", use=["deterministic"],
                                           set={**settings, "plan.max_displacement_km": 3.0}))
     assert len(res.plan.closures) < len(free.plan.closures)               # the distance binds
+    if conversions:
+        assert len(res.plan.conversions), "a refit at 1,000 yuan a room converts some kindergarten"
     xy = schools.set_index("id")[["x", "y"]].astype(float)
     after = res.assessment_after
     levels = after.school_levels[after.school_levels.lawful_seats > 0]
@@ -395,3 +401,129 @@ def test_new_schools_placed_by_another_kind_of_point_than_the_schools_are_refuse
     assert main(["validate", str(tiny / "scenario.toml"), *args]) == 2
     err = capsys.readouterr().err
     assert "data.projects" in err and "lon, lat" in err and "x, y" in err and "Traceback" not in err
+
+
+def _merging(into, kept=(True, True, True)):
+    """The three schools of :func:`_three_on_a_line`, without points, each closing only into the
+    school it names (``into``, '' for none)."""
+    from types import SimpleNamespace
+
+    from capsim.planner.reach import within_reach
+
+    schools = SimpleNamespace(ids=("A", "B", "C"), points=None, merge_into=np.array(into, dtype=object))
+    scenario = SimpleNamespace(source="test", plan=SimpleNamespace(max_displacement_km=None))
+    rooms = np.array([2.0, 1.0, 1.0])[:, None, None] * np.ones((1, 1, 3))
+    return within_reach(scenario, schools, pd.Index(["A", "B", "C"]), rooms, np.array(kept))
+
+
+@pytest.mark.parametrize("into, closing", [
+    (["", "", ""], 2),            # no merge named: two of the three close
+    (["B", "C", "A"], 1),         # a ring: whichever closes, the school it merges into must stay open
+    (["B", "", ""], 2),           # A into B: A and C, or B and C, close
+    (["", "A", "A"], 2),          # B and C into A: both close, A stays
+])
+def test_a_school_closes_only_while_the_school_it_merges_into_stays_open(into, closing):
+    """135 pupils in 2021, 45 later: one room is enough from 2022, so closing saves 100 a year a
+    school, and one school must stay open. The optimum equals the best closing pattern where no
+    school is closed in a year its receiver is closed (enumerated)."""
+    reach = _merging(into)
+    m, _ = _three_on_a_line(reach=reach)
+    sol = solve_as(m, "step", gap=1e-9)
+    at = {"A": 0, "B": 1, "C": 2, "": None}
+
+    def allowed(pattern):         # closed for good: a receiver closing later meets its school closed
+        return None in pattern and all(y is None or at[r] is None or pattern[at[r]] is None
+                                       for y, r in zip(pattern, into))
+
+    best = min(-100.0 * sum(3 - y for y in pattern if y is not None)
+               for pattern in itertools.product([None, 1, 2], repeat=3) if allowed(pattern))
+    assert sol.objective == pytest.approx(best) == pytest.approx(-200.0 * closing)
+    shut = np.rint(sol.values[m.shut_index])
+    for s, r in enumerate(into):
+        if r:
+            assert not (shut[s] * shut[at[r]]).any(), (s, r)
+
+
+def test_a_school_merging_into_a_kept_school_is_free_and_into_one_without_classrooms_cannot_close():
+    reach = _merging(["B", "", ""], kept=(True, False, True))         # B is kept: A may close freely
+    assert not reach.alone.any() and 0 not in reach.row_school.tolist()
+    from types import SimpleNamespace
+
+    from capsim.planner.reach import within_reach
+
+    schools = SimpleNamespace(ids=("A", "B", "C"), points=None, merge_into=np.array(["C", "", ""], dtype=object))
+    scenario = SimpleNamespace(source="test", plan=SimpleNamespace(max_displacement_km=None))
+    per = np.array([1.0, 1.0])[:, None, None] * np.ones((1, 1, 3))     # C has no lawful classroom: not listed
+    reach = within_reach(scenario, schools, pd.Index(["A", "B"]), per, np.array([True, True]))
+    assert reach.alone[0].all() and not reach.alone[1].any()
+
+
+@pytest.mark.parametrize("running", [1e5, 1e6, 1e7])
+def test_a_school_does_not_close_into_one_converted_to_another_level(running):
+    """The conversions case of ``test_plan_conversions``, kindergarten A merging into B: A may
+    close only while B is neither closed nor converted. The optimum equals brute force over the
+    fates the rule allows, and the rule binds where closing pays most."""
+    from types import SimpleNamespace
+
+    from capsim.planner.reach import within_reach
+    from test_plan_conversions import _brute_force, _case
+
+    inp = _case(room_cost=1.5e5, running=running)
+    c = inp.cohorts
+    schools = SimpleNamespace(ids=("A", "B"), points=None, merge_into=np.array(["B", ""], dtype=object))
+    scenario = SimpleNamespace(source="test", plan=SimpleNamespace(max_displacement_km=None))
+    reach = within_reach(scenario, schools, pd.Index(["A", "B"]), c.closable_rooms, np.array([True, True]))
+    m = milp.build(replace(inp, cohorts=replace(c, reach=reach)))
+    want, fates = _brute_force(inp, allowed=lambda fa, fb: fa is None or fa[0] != "close" or fb is None)
+    free, _ = _brute_force(inp)
+    sol = solve_as(m, "step", gap=1e-9)
+    assert sol.objective == pytest.approx(want)
+    shut, conv = (np.rint(sol.values[i]) for i in (m.shut_index, m.convert_index))
+    assert not (shut[0] * (shut[1] + conv[1])).any()
+    if running == 1e7:
+        assert free < want - 1.0, "closing pays so much that the rule must bind"
+
+
+def test_on_the_tiny_example_each_merged_school_has_its_receiver_open_and_named(tiny):
+    """The tiny example's kindergartens each merge into the next (the last into the first): of
+    two neighbours in that ring at most one closes, each closed one's receiver stays open in
+    every later year of the network after the plan, and closures.csv names it."""
+    import capsim
+
+    schools = pd.read_csv(tiny / "schools.csv", dtype=str, keep_default_na=False)
+    kg = [i for i, t in zip(schools.id, schools.type) if t == "kindergarten" and i.startswith("NK")]
+    ring = dict(zip(kg, kg[1:] + kg[:1]))
+    schools["merge_into"] = [ring.get(i, "") for i in schools.id]
+    settings = {"plan.closures": True, "plan.school_running_cost": 3e6}
+    free = capsim.run(capsim.load_scenario(tiny / "scenario.toml", use=["deterministic"], set=settings))
+    schools.to_csv(tiny / "schools.csv", index=False)
+    res = capsim.run(capsim.load_scenario(tiny / "scenario.toml", use=["deterministic"], set=settings))
+    closed = res.plan.closures
+    assert len(closed) and set(closed.school) & set(ring), "closing pays: some ringed kindergarten closes"
+    assert closed.merged_into.tolist() == [ring.get(s, "") for s in closed.school]
+    unbound = set(free.plan.closures.school)
+    assert any(ring.get(s) in unbound for s in unbound), "without the rule two ring neighbours close"
+    assert not any(ring.get(s) in set(closed.school) for s in closed.school)
+    assert res.plan.solution.objective >= free.plan.solution.bound * (1 - 1e-9)
+    s = res.assessment_after.schools
+    s = s[s.year.isin(set(res.plan.seats.year))]                         # the plan's years
+    for school, year, into in zip(closed.school, closed.year, closed.merged_into):
+        if into:
+            receiver = s[(s.school == into) & (s.year >= year)]
+            assert len(receiver) and receiver.open.all(), (school, into)
+
+
+def test_a_bad_merge_into_is_refused_naming_each_row(tiny, capsys):
+    """An unknown school, the school itself, one of another region and one teaching none of its
+    levels: four problems, reported together, exit 2."""
+    from capsim.cli import main
+
+    schools = pd.read_csv(tiny / "schools.csv", dtype=str, keep_default_na=False)
+    bad = {"NK01": "NOPE", "NK02": "NK02", "NK03": "SK1", "NK04": "NP1"}
+    schools["merge_into"] = [bad.get(i, "") for i in schools.id]
+    schools.to_csv(tiny / "schools.csv", index=False)
+    assert main(["validate", str(tiny / "scenario.toml")]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.count("column merge_into") == 4, err
+    for says in ("NOPE", "is the school itself", "is in another region", "teaches none of its levels"):
+        assert says in err

@@ -41,14 +41,16 @@ def _case(room_cost=1.5e5, running=1e5, budget_2022=np.inf):
                            school_running_cost=running, budget_yearly=None if np.isinf(budget_2022) else budget)
 
 
-def _brute_force(inp) -> tuple[float, tuple]:
-    """Every fate of A and B (open, closed from 2022 or 2023, converted from 2022 or 2023) and
-    every opening of the expansion, priced by hand: one grade a level, so each year's classes are
-    the rooms' worth and the pupils beyond them are short."""
+def _brute_force(inp, allowed=lambda fa, fb: True) -> tuple[float, tuple]:
+    """Every fate of A and B (open, closed from 2022 or 2023, converted from 2022 or 2023) that
+    ``allowed`` admits and every opening of the expansion, priced by hand: one grade a level, so
+    each year's classes are the rooms' worth and the pupils beyond them are short."""
     c, running = inp.cohorts, inp.school_running_cost
     best = (np.inf, None)
     fates = [None] + [(kind, t) for kind in ("close", "convert") for t in (1, 2)]
     for fa, fb, opens in itertools.product(fates, fates, [None, 1, 2]):
+        if not allowed(fa, fb):
+            continue
         rooms = np.array([[4.0] * 3, [2.0] * 3])
         spend, saved = np.zeros(3), 0.0              # capital by year (the budgets count it); running saved
         for fate in (fa, fb):

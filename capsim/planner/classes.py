@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from capsim.planner.common import Pools, along_cohorts, family, standing
+from capsim.planner.reach import bounded, within_reach
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,8 @@ class Cohorts:
     closable: np.ndarray | None = None        # (C,) with plan.closures: the schools the plan may close (school ids)
     closable_pool: np.ndarray | None = None   # (C,) pool of each
     closable_rooms: np.ndarray | None = None  # (C, L, Y) lawful classrooms each holds
+    closable_into: np.ndarray | None = None   # (C,) the school each may only close into ('' none; None: no
+                                              # merge_into column), for the closures table
     conversions: Conversions | None = None   # with plan.conversions: the schools the plan may convert
     reach: object = None                      # with plan.max_displacement_km: who can take a closed school's
                                               # pupils (capsim.planner.reach.Reach)
@@ -287,7 +290,8 @@ def closable(scenario, assessment, cells, std, pool_of_school, levels, years, ke
              added=None) -> dict:
     """With ``plan.closures``, the schools the plan may close: every listed school holding a
     lawful classroom in the plan's years, with its pool and classrooms (Cohorts fields); not one
-    in ``kept`` (:func:`cohorts`). With ``plan.max_displacement_km``, who can take their pupils
+    in ``kept`` (:func:`cohorts`). With ``plan.max_displacement_km`` or a school that names the
+    school it merges into (``merge_into``), who can take their pupils
     (:func:`capsim.planner.reach.within_reach`: the other schools, and the new schools among
     ``projects``, ``added`` (P, L) their lawful classrooms)."""
     if not scenario.plan.closures:
@@ -295,12 +299,13 @@ def closable(scenario, assessment, cells, std, pool_of_school, levels, years, ke
     ids, per = rooms_by_school(assessment, cells, std, levels, years)
     keep = (per.sum(axis=(1, 2)) > 0) & ~ids.isin(list(kept))
     reach = None
-    if scenario.plan.max_displacement_km is not None:
-        from capsim.planner.reach import within_reach
-
+    if bounded(scenario, assessment.network):
         reach = within_reach(scenario, assessment.network, ids, per, keep, projects, added)
+    into = assessment.network.merge_into
+    if into is not None:
+        into = np.asarray(into, dtype=object)[pd.Index(list(assessment.network.ids)).get_indexer(ids[keep])]
     return dict(closable=np.asarray(ids[keep], dtype=object), closable_pool=pool_of_school.reindex(ids[keep]).to_numpy(),
-                closable_rooms=per[keep], reach=reach)
+                closable_rooms=per[keep], reach=reach, closable_into=into)
 
 
 def convertible(scenario, assessment, cells, std, pool_of_school, levels, years,

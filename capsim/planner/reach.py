@@ -1,20 +1,26 @@
-"""How far a closed school's pupils go (``plan.max_displacement_km``): the schools within reach
-of each school the plan may close, and the constraint family that keeps one of them open.
+"""Where a closed school's pupils go: the schools that can take them, and the constraint family
+that keeps one of them open.
 
-In year ``t`` school ``s'`` can take the pupils of closable school ``c`` if it lies within ``D`` km
-of ``c`` (straight line between the schools' points) and has lawful classrooms of a level ``c``
-has then; so can a new school the projects may build (one with a point, within ``D`` km, with
-classrooms of such a level). With ``N(c, t)`` the closable schools among them and ``P(c, t)``
-the new schools::
+In year ``t`` school ``s'`` can take the pupils of closable school ``c`` if it has lawful
+classrooms of a level ``c`` has then and, where ``c`` names the school it merges into (the
+schools table's ``merge_into``, 撤并), is that school; otherwise, with
+``plan.max_displacement_km`` (``D``), if it lies within ``D`` km of ``c`` (straight line between
+the schools' points); so can a new school the projects may build (one with a point, within
+``D`` km, with classrooms of such a level; not for a named merge). With ``N(c, t)`` the closable
+schools among them, ``V(c, t)`` their conversions (:mod:`capsim.planner.classes`) and ``P(c,
+t)`` the new schools::
 
-    within_reach:  shut[c, t] + sum_{s in N(c, t)} shut[s, t] - sum_{p in P(c, t)} open[p, t] <= |N(c, t)|
+    within_reach:  shut[c, t] + sum_{s in N(c, t)} (shut[s, t] + sum_{v of s} conv[v, t])
+                   - sum_{p in P(c, t)} open[p, t] <= |N(c, t)|
 
 only where no school the plan keeps can take them (then ``c`` may close freely); where no school
 at all can, and no new school could, ``shut[c, t] = 0`` by its bound
 (:func:`capsim.planner.model.build`). ``open[p, t]`` is 1 once ``p``'s classrooms stand
-(:func:`capsim.planner.common.standing`). A closed school stays closed, so it closes only if
-someone within reach stays open (or opens) in every later year: a school may close into a new
-one built beside it.
+(:func:`capsim.planner.common.standing`). A school converted to another level counts as gone
+(even where its new level is one ``c`` has: the rule errs on the safe side); a school is
+closed or converted, not both (``one_fate``), so each of ``N`` counts at most once. A closed
+school stays closed, so it closes only if someone within reach stays open (or opens) in every
+later year: a school may close into a new one built beside it.
 """
 
 from __future__ import annotations
@@ -71,35 +77,38 @@ def other_kind(scenario, schools, projects):
                    "give both tables the same kind of point.")
 
 
+def bounded(scenario, schools) -> bool:
+    """Whether closed schools' pupils must keep a school that can take them: with
+    ``plan.max_displacement_km``, or where a school names the school it merges into."""
+    named = getattr(schools, "merge_into", None)
+    return scenario.plan.max_displacement_km is not None or (named is not None and (named != "").any())
+
+
 def within_reach(scenario, schools, ids, per, keep, projects=None, project_rooms=None) -> Reach:
-    """The schools that can take a closed school's pupils under ``plan.max_displacement_km``
-    (``D``): in year ``t``, school ``s'`` can take those of closable school ``c`` if it is within
-    ``D`` km of ``c`` (straight line between the schools' points) and has lawful classrooms of a
-    level ``c`` has then. Where such a school cannot be closed (a school the plan keeps), or ``c``
-    has no lawful classroom that year (closed by the school list), ``c`` may close that year
+    """The schools that can take a closed school's pupils (the module docstring): in year ``t``,
+    school ``s'`` can take those of closable school ``c`` if it has lawful classrooms of a level
+    ``c`` has then and is ``c``'s named receiver (``merge_into``) or, where ``c`` names none and
+    ``plan.max_displacement_km`` (``D``) is set, lies within ``D`` km of ``c``. Where such a
+    school cannot be closed (a school the plan keeps), or ``c`` has no lawful classroom that year
+    (closed by the school list), or ``c`` is bound by neither rule, ``c`` may close that year
     freely; where none exists, nor a new school that could (:func:`_new_within_reach`), ``c``
     cannot close that year (``alone``); otherwise one of the closable ones must stay open or one
     of the new ones be open (:func:`define_within_reach`). ``ids`` and ``per`` (S, L, Y) are the
     schools with lawful classrooms and their classrooms, ``keep`` (S,) those the plan may close,
     ``projects`` and ``project_rooms`` (P, L) the projects and the lawful classrooms each adds."""
-    from capsim.errors import PlanError
-    from capsim.geo import distance_km
-
-    problems = [p for p in (no_point(scenario, schools), other_kind(scenario, schools, projects)) if p is not None]
-    if problems:
-        raise PlanError(problems)
-    points = schools.points.take(pd.Index(list(schools.ids)).get_indexer(ids))
-    near = distance_km(points, points) <= scenario.plan.max_displacement_km
-    np.fill_diagonal(near, False)
+    near, bound, named = _candidates(scenario, schools, ids, projects)
     has = per > 0                                                            # (S, L, Y)
     takes = near[:, :, None] & (np.einsum("alt,blt->abt", has, has) > 0)     # (S, S, Y) b can take a's pupils
     c = np.flatnonzero(keep)
     takes = takes[c]                                                         # (C, S, Y)
     teaching = has[c].any(axis=1)                                            # (C, Y) it has pupils' rooms then
-    free = (takes & ~keep[None, :, None]).any(axis=1) | ~teaching            # a kept school takes them, or none to take
+    free = (takes & ~keep[None, :, None]).any(axis=1) | ~teaching | ~bound[c][:, None]
     closable_takes = takes[:, keep, :] & ~free[:, None, :]                   # (C, C, Y)
-    new, new_takes = _new_within_reach(scenario, points.take(c), has[c], projects, project_rooms)
-    new_takes &= ~free[:, None, :]                                           # (C, N, Y)
+    new, new_takes = np.zeros(0, dtype=int), np.zeros((len(c), 0, has.shape[2]), dtype=bool)
+    if scenario.plan.max_displacement_km is not None:
+        points = schools.points.take(pd.Index(list(schools.ids)).get_indexer(ids))
+        new, new_takes = _new_within_reach(scenario, points.take(c), has[c], projects, project_rooms)
+        new_takes &= ~free[:, None, :] & ~named[c][:, None, None]            # (C, N, Y); a named merge: not these
     alone = ~free & ~closable_takes.any(axis=1) & ~new_takes.any(axis=1)
     row_school, row_year = np.nonzero(closable_takes.any(axis=1) | new_takes.any(axis=1))
     K = np.full(closable_takes.shape[::2], -1)
@@ -107,6 +116,35 @@ def within_reach(scenario, schools, ids, per, keep, projects=None, project_rooms
     c_of, member, t_of = np.nonzero(closable_takes)
     n_c, n_p, n_t = np.nonzero(new_takes)
     return Reach(row_school, row_year, member, K[c_of, t_of], alone, new[n_p], K[n_c, n_t])
+
+
+def _candidates(scenario, schools, ids, projects):
+    """(near (S, S): who may take whose pupils, level aside; bound (S,): whose closure is bound
+    by a rule; named (S,): who names the school it merges into) over the schools ``ids``: a named
+    school merges into its receiver alone, the others into the schools within
+    ``plan.max_displacement_km`` (where set)."""
+    from capsim.errors import PlanError
+    from capsim.geo import distance_km
+
+    S = len(ids)
+    at = pd.Index(list(schools.ids)).get_indexer(ids)
+    into = getattr(schools, "merge_into", None)
+    receiver = np.full(S, "", dtype=object) if into is None else np.asarray(into, dtype=object)[at]
+    named = receiver != ""
+    D = scenario.plan.max_displacement_km
+    if D is None:
+        near = np.zeros((S, S), dtype=bool)
+    else:
+        problems = [p for p in (no_point(scenario, schools), other_kind(scenario, schools, projects)) if p]
+        if problems:
+            raise PlanError(problems)
+        points = schools.points.take(at)
+        near = distance_km(points, points) <= D
+        np.fill_diagonal(near, False)
+    near[named] = False
+    target = ids.get_indexer(receiver[named])                                # -1: the receiver has no classroom
+    near[np.flatnonzero(named)[target >= 0], target[target >= 0]] = True
+    return near, named | (D is not None), named
 
 
 def _new_within_reach(scenario, points, has, projects, project_rooms):
@@ -125,12 +163,13 @@ def _new_within_reach(scenario, points, has, projects, project_rooms):
 
 
 def define_within_reach(m):
-    """With ``plan.max_displacement_km``, a closed school's pupils keep a school within reach: in
-    each year it is closed, at least one of the closable schools that can take them stays open,
-    or one of the new schools that could is open (:func:`within_reach`):
-    ``shut[c, t] + sum_{s in N(c, t)} shut[s, t] - sum_{p in P(c, t)} open[p, t] <= |N(c, t)|``,
-    ``open[p, t]`` the sum of ``p``'s opening variables standing in ``t`` (rows only where no kept
-    school can take them; where nothing can, ``shut[c, t] = 0`` by its bound)."""
+    """A closed school's pupils keep a school that can take them: in each year it is closed, at
+    least one of the closable schools that can take them stays open and unconverted, or one of
+    the new schools that could is open (:func:`within_reach`):
+    ``shut[c, t] + sum_{s in N(c, t)} (shut[s, t] + sum_{v of s} conv[v, t]) - sum_{p in P(c, t)}
+    open[p, t] <= |N(c, t)|``, ``open[p, t]`` the sum of ``p``'s opening variables standing in
+    ``t`` (rows only where no kept school can take them; where nothing can, ``shut[c, t] = 0`` by
+    its bound)."""
     c = m.inputs.cohorts
     if m.shut_index is None or c.reach is None or not len(c.reach.row_school):
         return None
@@ -141,7 +180,14 @@ def define_within_reach(m):
     opens = pd.DataFrame({"var": var, "project": proj, "year": t})
     wanted = pd.DataFrame({"row": r.opener_row, "project": r.opener, "year": r.row_year[r.opener_row]})
     o = wanted.merge(opens, on=["project", "year"])
-    return family("within_reach", np.r_[np.arange(K), r.member_row, o.row.to_numpy()],
-                  np.r_[m.shut_index[r.row_school, r.row_year], m.shut_index[r.member, r.row_year[r.member_row]],
-                        o["var"].to_numpy()],
-                  np.r_[np.ones(K + len(r.member)), -np.ones(len(o))], K, m.n, "<=", size.astype(float))
+    rows, cols = [np.arange(K), r.member_row], [m.shut_index[r.row_school, r.row_year],
+                                                  m.shut_index[r.member, r.row_year[r.member_row]]]
+    if m.convert_index is not None:      # a member converted to another level is gone as well
+        owner = pd.Index(list(c.closable)).get_indexer(c.conversions.school)
+        v = pd.DataFrame({"member": owner, "v": np.arange(len(owner))}).merge(
+            pd.DataFrame({"member": r.member, "row": r.member_row}), on="member")
+        rows.append(v.row.to_numpy()); cols.append(m.convert_index[v.v.to_numpy(), r.row_year[v.row.to_numpy()]])
+    ones = sum(len(x) for x in rows)
+    return family("within_reach", np.concatenate(rows + [o.row.to_numpy()]),
+                  np.concatenate(cols + [o["var"].to_numpy()]),
+                  np.r_[np.ones(ones), -np.ones(len(o))], K, m.n, "<=", size.astype(float))

@@ -290,8 +290,9 @@ def conversion_frame(m, sol: Solution, regions, levels) -> pd.DataFrame | None:
 
 
 def closure_frame(m, sol: Solution, regions) -> pd.DataFrame | None:
-    """The schools a plan closes: the first year each is closed, its region and the lawful
-    classrooms it held the year before (None without ``plan.closures``)."""
+    """The schools a plan closes: the first year each is closed, its region, the lawful
+    classrooms it held the year before and, where the schools table has ``merge_into``, the
+    school it merges into ('' for none) (None without ``plan.closures``)."""
     if m.shut_index is None:
         return None
     c, years = m.inputs.cohorts, m.inputs.years
@@ -299,8 +300,9 @@ def closure_frame(m, sol: Solution, regions) -> pd.DataFrame | None:
     s = np.flatnonzero(shut.any(axis=1))
     t = np.argmax(shut[s], axis=1)
     region = c.closable_pool[s] if c.pool_region is None else c.pool_region[c.closable_pool[s]]
-    return pd.DataFrame({"year": years[t], "region": np.asarray(regions, dtype=object)[region],
-                         "school": c.closable[s], "classrooms": c.closable_rooms[s, :, t - 1].sum(axis=1)})
+    frame = pd.DataFrame({"year": years[t], "region": np.asarray(regions, dtype=object)[region],
+                          "school": c.closable[s], "classrooms": c.closable_rooms[s, :, t - 1].sum(axis=1)})
+    return frame if c.closable_into is None else frame.assign(merged_into=c.closable_into[s])
 
 
 def _grade_frame(ctx: PlanContext, added, rented, short) -> pd.DataFrame | None:

@@ -70,6 +70,8 @@ COLUMNS = {
     "running_cost_saved_yuan": ("年节约运行经费（元）", "running cost a closure saves each year (plan.school_running_cost)",
                                 "yuan"),
     "into": ("改建为", "the level a converted school teaches from its year", "text"),
+    "merged_into": ("并入学校", "the school a closed school merges into (撤并; the schools table's merge_into), "
+                    "which stays open while it is closed; empty: the rest of the district", "text"),
     "rooms_mothballed": ("封存教室", "classrooms taken out of use and kept (plan.mothball_cost)", "people"),
     "rooms_changed": ("撤并改建增减教室", "classrooms gained (+) or lost (-) by the schools the plan closes or converts", "people"),
     "rooms_before": ("规划前教室", "lawful classrooms before the plan", "people"),
