@@ -183,7 +183,7 @@ def _units(scenario, schools: Schools, level, years, std, grades: dict):
     classes = schools.base_classes[level.name][idx]
     split = _even_classes(schools, idx, level, grades)
     classes = np.where(np.isnan(classes), split, classes)
-    by_year = classes[None] + _expansion_classes(schools, idx, level, years, grades)
+    by_year = np.maximum(classes[None] + _expansion_classes(schools, idx, level, years, grades), 0.0)  # (converted away)
     planned = (schools.class_plan or {}).get(level.name)
     if planned is not None:  # a class plan's classes in its years
         t = np.searchsorted(years, planned[0])

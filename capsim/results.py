@@ -133,7 +133,8 @@ CATALOGUE: tuple[ResultTable, ...] = (
                 "(plans in classes)", _stage("plan", "rooms")),
     ResultTable("closures", "year, region, school, classrooms (, merged_into): the schools the plan closes, "
                 "and the school each merges into where the schools table names one", _stage("plan", "closures")),
-    ResultTable("conversions", "year, region, school, level, into, classrooms, cost: the schools the plan converts",
+    ResultTable("conversions", "year, region, school, level, into, classrooms, classrooms_after, cost_yuan, whole: "
+                "the schools the plan converts, whole or classroom by classroom (a row each year it converts)",
                 _stage("plan", "conversions")),
     ResultTable("targets", "target, indicator, stage, region, level, year, value, threshold, met", _targets),
     ResultTable("ledger", "the 台账: oversized classes and schools in the base year and the year the plan clears "

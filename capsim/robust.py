@@ -263,7 +263,7 @@ def _solve(inputs, scenario):
 
 def _table(per_draw, closures=None, conversions=None) -> pd.DataFrame:
     base = per_draw["median"]["cost"]
-    count = {key: (frame.groupby("plan").size() if frame is not None else pd.Series(dtype=int))
+    count = {key: (frame.groupby("plan").school.nunique() if frame is not None else pd.Series(dtype=int))
              for key, frame in (("closed", closures), ("converted", conversions))}
     rows = []
     for name, r in per_draw.items():

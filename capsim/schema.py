@@ -220,8 +220,10 @@ class Standards(Strict):
 
 
 class Conversion(Strict):
-    """Schools of one level that the plan may convert into schools of another (改建), whole:
-    ``{ school_type = "kindergarten", into = "primary", cost_per_classroom = 150000 }``."""
+    """Schools of one level that the plan may convert into schools of another (改建), whole or
+    some of their classrooms: ``{ school_type = "kindergarten", into = "primary",
+    cost_per_classroom = 150000 }``; ``unit = "classroom"`` converts classrooms one by one (a
+    primary school with junior classrooms becomes a nine-year school)."""
 
     school_type: Literal["kindergarten", "primary", "junior", "senior"] = Field(
         description="the type of the listed schools that may be converted (a school teaching one level)")
@@ -230,11 +232,19 @@ class Conversion(Strict):
                                       "year it converts (counted in the budgets)")
     classrooms_per_classroom: float = Field(1.0, gt=0, le=4, description="classrooms of the new level each "
                                             "classroom gives (rounded down; within the new type's maximum size)")
+    unit: Literal["school", "classroom"] = Field("school", description="'school' (default: the whole school converts "
+                                                 "and changes type) or 'classroom' (the plan chooses how many of its "
+                                                 "classrooms to convert, year by year, for good; the school then "
+                                                 "teaches both levels, e.g. primary and junior: a nine-year school; "
+                                                 "one classroom for one)")
 
     @model_validator(mode="after")
     def _another_level(self):
         if self.school_type == self.into:
             raise ValueError(f"a conversion changes the school's level: into must differ from {self.school_type!r}")
+        if self.unit == "classroom" and self.classrooms_per_classroom != 1:
+            raise ValueError("a conversion by classroom gives one classroom for one: leave classrooms_per_classroom "
+                             "at 1, or convert whole schools (unit = \"school\")")
         return self
 
 
@@ -284,8 +294,9 @@ class Plan(Strict):
                                               "pool); a new school counts once open, if the projects table gives it "
                                               "a point within reach; a school converted to another level counts as gone")
     conversions: list[Conversion] = Field(default_factory=list, description="planning in classes by region or zone: "
-                                          "the conversions the plan may choose, each school converted whole from the "
-                                          "second plan year on, for good (empty: none)")
+                                          "the conversions the plan may choose, each school converted whole (or, by "
+                                          "classroom, some of its classrooms) from the second plan year on, for good "
+                                          "(empty: none)")
     years: int | None = Field(None, ge=1, le=100, description="years planned from first_year (default: to end_year)")
     break_symmetry: bool = Field(False, description="true to make interchangeable candidates open in table order "
                                  "(helps when many alike schools are listed; slows easy instances)")

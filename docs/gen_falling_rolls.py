@@ -43,7 +43,7 @@ def figures(res, running: float) -> dict:
     return {"status": plan.summary["status"], "gap": plan.summary["gap"], "capital": float(spent.sum()),
             "open": (int(open_by_year.iloc[0]), int(open_by_year.iloc[-1])), "years": (int(years[0]), int(years[-1])),
             "closed": 0 if plan.closures is None else len(plan.closures),
-            "converted": 0 if plan.conversions is None else len(plan.conversions),
+            "converted": 0 if plan.conversions is None else plan.conversions.school.nunique(),
             "running": running_cost, "total": capital + running_cost,
             "empty": float((last.seats - last.students).clip(lower=0).sum()),
             "used": float(last.students.sum() / last.seats.sum()), "short": plan.summary["shortfall_seat_years"]}

@@ -2,6 +2,7 @@
 becomes a primary school; a hand-worked case checked by brute force, and the tiny example."""
 
 import itertools
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -157,3 +158,130 @@ def test_a_conversion_must_change_the_level():
 
     with pytest.raises(ValidationError, match="into must differ"):
         Conversion(school_type="primary", into="primary", cost_per_classroom=1.0)
+
+
+def _by_room_case(kg, primary, room_cost, running=1e5):
+    """:func:`_case`'s pool with other rolls (``kg``, ``primary`` by year): kindergartens A and B
+    (2 rooms each) may each close, convert whole into a primary school, or convert classrooms
+    one by one (up to 2) at ``room_cost`` a room."""
+    c = _case(room_cost, running).cohorts
+    c = replace(c, pupils=np.stack([kg, primary])[None], conversions=Conversions(
+        np.array(["A", "B", "A", "B"], dtype=object), np.zeros(4, int), np.zeros(4, int), np.ones(4, int),
+        np.vstack([np.full((2, 3), 2.0), np.ones((2, 3))]), np.vstack([np.full((2, 3), 2.0), np.ones((2, 3))]),
+        np.full(4, room_cost), held=np.full((4, 3), 2.0), by_room=np.array([False, False, True, True]),
+        most=np.array([1.0, 1.0, 2.0, 2.0])))
+    return replace(_case(room_cost, running), cohorts=c, need=np.zeros(c.pupils.shape))
+
+
+def _by_room_brute_force(kg, primary, room_cost, running=1e5) -> tuple[float, tuple]:
+    """Every fate of A and B (open; closed, or converted whole, from 2022 or 2023; or some of
+    its two rooms converted by 2022 and by 2023, never fewer later) and every opening of the
+    2-room primary expansion (1,000,000), priced by hand as :func:`_brute_force`."""
+    rooms_by = [(n1, n2) for n1 in range(3) for n2 in range(n1, 3) if n2 > 0]
+    fates = [None] + [(kind, t) for kind in ("close", "whole") for t in (1, 2)] + [("rooms", n) for n in rooms_by]
+    best = (np.inf, None)
+    for fa, fb, opens in itertools.product(fates, fates, [None, 1, 2]):
+        moved = np.zeros(3)                            # kindergarten rooms now primary, by year
+        cost = 0.0 if opens is None else 1e6
+        gone = np.zeros(3)                             # kindergarten rooms closed
+        for fate in (fa, fb):
+            if fate is None:
+                continue
+            kind, at = fate
+            if kind == "rooms":
+                moved[1:] += at
+                cost += room_cost * at[1]
+            else:
+                (moved if kind == "whole" else gone)[at:] += 2
+                cost += 2 * room_cost if kind == "whole" else -running * (3 - at)
+        extra = np.zeros(3) if opens is None else (np.arange(3) >= opens) * 2.0
+        short = np.maximum(kg - 30 * (4 - moved - gone), 0) + np.maximum(primary - 45 * (2 + moved + extra), 0)
+        total = cost + PENALTY * short.sum()
+        if total < best[0] - 1e-6:
+            best = (total, (fa, fb, opens))
+    return best
+
+
+@pytest.mark.parametrize("kg, primary, room_cost, rooms, years", [
+    ([120.0, 90, 90], [90.0, 135, 135], 1.5e5, 1, [2022]),        # one room: 3 groups and 3 classes
+    ([120.0, 90, 60], [90.0, 135, 180], 1.5e5, 2, [2022, 2023]),  # a second the year the rolls move again
+    ([120.0, 90, 90], [90.0, 135, 135], 1.2e6, 0, []),            # a room dearer than the expansion: build
+    ([120.0, 60, 60], [90.0, 180, 180], 1.5e5, 2, None),          # two rooms: whole or by room, the same cost
+])
+def test_converting_classrooms_one_by_one_equals_brute_force(kg, primary, room_cost, rooms, years):
+    """Converting a kindergarten whole would leave kindergarten groups short; converting the one
+    classroom the primary roll needs is the cheapest plan (hand-worked: 150,000), and a second one
+    follows the year the rolls move again. Each optimum equals brute force over every fate of
+    both schools."""
+    from capsim.planner.result import conversion_frame
+
+    kg, primary = np.array(kg), np.array(primary)
+    inp = _by_room_case(kg, primary, room_cost)
+    want, fates = _by_room_brute_force(kg, primary, room_cost)
+    m = milp.build(inp)
+    for formulation in FORMULATIONS:
+        sol = solve_as(m, formulation, gap=1e-9)
+        assert sol.objective == pytest.approx(want)
+    frame = conversion_frame(m, sol, ["r"], ["kindergarten", "primary"])
+    assert frame.classrooms.sum() == rooms
+    assert frame.cost_yuan.sum() == pytest.approx(rooms * room_cost)
+    if years is not None:
+        assert sorted(frame.year.tolist()) == years and not frame.whole.any()
+    if rooms == 1:
+        assert want == pytest.approx(1.5e5)
+
+
+def test_a_school_converting_classrooms_can_neither_close_nor_convert_more_than_it_has():
+    """With running costs so high that closing pays for anything, a school is closed, converted
+    whole or has classrooms converted, within its two classrooms: the rows of ``one_fate``."""
+    inp = _by_room_case(np.array([120.0, 30, 30]), np.array([90.0, 90, 90]), room_cost=1.0, running=1e7)
+    m = milp.build(inp)
+    sol = solve_as(m, "step", gap=1e-9)
+    shut, conv = (np.rint(sol.values[i]) for i in (m.shut_index, m.convert_index))
+    for s in (0, 1):
+        assert (2 * (shut[s] + conv[s]) + conv[2 + s] <= 2).all()
+    assert sol.objective == pytest.approx(_by_room_brute_force(np.array([120.0, 30, 30]), np.array([90.0, 90, 90]),
+                                                               1.0, 1e7)[0])
+
+
+def test_a_primary_school_converting_classrooms_to_junior_becomes_nine_year_in_the_network_after(tmp_path):
+    """The tiny example's primary schools may convert classrooms to junior one by one: the school
+    stays open with its primary seats less 45 a classroom converted by then, its junior part
+    (``ID→junior``) opens the first year with 50 a classroom converted by then, each refit is in
+    the spending, the report's table says the school did not convert whole, and the table is
+    saved and read back."""
+    import capsim
+    from capsim.examples import tiny_path
+    from capsim.reports.tables import from_folder
+
+    option = [{"school_type": "primary", "into": "junior", "cost_per_classroom": 1000.0, "unit": "classroom"}]
+    before = capsim.run(capsim.load_scenario(tiny_path(), use=["deterministic"]))
+    res = capsim.run(capsim.load_scenario(tiny_path(), use=["deterministic"], set={"plan.conversions": option}))
+    conv = res.plan.conversions
+    assert len(conv) and not conv.whole.any(), "a refit at 1,000 yuan a room should convert some classroom"
+    assert res.plan.solution.objective <= before.plan.solution.objective * (1 + 1e-3)
+    seats = res.assessment_after.school_levels.set_index(["year", "school", "level"]).seats
+    old = before.assessment_after.school_levels.set_index(["year", "school", "level"]).seats
+    for school, part in conv.groupby("school"):
+        for year in range(int(part.year.min()), int(seats.index.get_level_values("year").max()) + 1):
+            done = part[part.year <= year].classrooms.sum()
+            assert seats[(year, school, "primary")] == pytest.approx(old[(year, school, "primary")] - 45 * done)
+            assert seats[(year, f"{school}→junior", "junior")] == pytest.approx(50 * done)
+    spent = res.plan.spending
+    assert spent[spent.project.str.contains("→")].cost_yuan.sum() == pytest.approx(conv.cost_yuan.sum())
+    capsim.report(res, tmp_path / "out")
+    t = from_folder(tmp_path / "out")
+    assert t.conversions[["year", "school", "classrooms", "whole"]].equals(
+        conv[["year", "school", "classrooms", "whole"]].reset_index(drop=True))
+    assert (t.conversions_read.pupils_moved == 0).all()     # its pupils stay
+
+
+def test_a_conversion_by_classroom_other_than_one_for_one_is_refused_by_name(capsys):
+    from capsim.cli import main
+    from capsim.examples import tiny_path
+
+    option = ('plan.conversions=[{school_type = "primary", into = "junior", cost_per_classroom = 1000, '
+              'unit = "classroom", classrooms_per_classroom = 2}]')
+    assert main(["validate", str(tiny_path()), "--set", option]) == 2
+    err = capsys.readouterr().err
+    assert "one classroom for one" in err and "plan.conversions" in err and "Traceback" not in err

@@ -52,15 +52,19 @@ from capsim.planner.reach import bounded, within_reach
 @dataclass(frozen=True)
 class Conversions:
     """The conversions a plan may choose (``plan.conversions``): one row per school and
-    conversion its type allows."""
+    conversion its type allows. Its variable ``conv[v, t]`` counts units converted by year ``t``:
+    the whole school (0 or 1), or with ``by_room`` its classrooms (0 to ``most``)."""
 
     school: np.ndarray        # (V,) school id
     pool: np.ndarray          # (V,) its pool
     level_from: np.ndarray    # (V,) level index it teaches
     level_to: np.ndarray      # (V,) level index it would teach
-    rooms: np.ndarray         # (V, Y) lawful classrooms of its level
-    gain: np.ndarray          # (V, Y) classrooms of the new level it would give
+    rooms: np.ndarray         # (V, Y) classrooms of its level a unit takes: all (whole), or 1 while it stands
+    gain: np.ndarray          # (V, Y) classrooms of the new level a unit gives
     cost_per_room: np.ndarray   # (V,) yuan to refit a classroom
+    held: np.ndarray | None = None     # (V, Y) lawful classrooms of its level (None: as ``rooms``)
+    by_room: np.ndarray | None = None  # (V,) true: converted classroom by classroom (None: all whole)
+    most: np.ndarray | None = None     # (V,) most units (None: 1 each)
 
 
 @dataclass(frozen=True)
@@ -311,11 +315,13 @@ def closable(scenario, assessment, cells, std, pool_of_school, levels, years, ke
 def convertible(scenario, assessment, cells, std, pool_of_school, levels, years,
                 kept=frozenset()) -> Conversions | None:
     """With ``plan.conversions``, each listed school of a conversion's type that holds a lawful
-    classroom of its level in the plan's years, once per conversion: its classrooms ``rooms[v, t]``
-    and those it would give the new level, ``gain[v, t] = min(floor(rooms[v, t] f), floor(M /
-    standard))`` (``f`` the conversion's ``classrooms_per_classroom``, ``M`` the new type's maximum
-    size, ``standard`` the new level's mean class). Conversions between levels the plan does not
-    plan are left out, and so are the schools in ``kept`` (:func:`cohorts`)."""
+    classroom of its level in the plan's years, once per conversion: its classrooms ``held[v, t]``;
+    converted whole, a unit takes them all and gives the new level ``gain[v, t] = min(floor(held[v, t]
+    f), floor(M / standard))`` (``f`` the conversion's ``classrooms_per_classroom``, ``M`` the new
+    type's maximum size, ``standard`` the new level's mean class); by classroom, a unit takes one
+    and gives one while the school stands, up to ``min(min_t held[v, t] - 1, floor(M / standard))``
+    units (the school keeps a classroom of its level: converting them all is converting it whole). Conversions between levels the plan does not plan are left out, and so are the schools
+    in ``kept`` (:func:`cohorts`)."""
     options = [c for c in scenario.plan.conversions if c.school_type in levels and c.into in levels]
     if not options:
         return None
@@ -327,11 +333,17 @@ def convertible(scenario, assessment, cells, std, pool_of_school, levels, years,
         s = np.flatnonzero((kind == c.school_type) & (per[:, f].sum(axis=1) > 0) & ~ids.isin(list(kept)))
         most = np.floor(scenario.standards.max_school_size.get(c.into, np.inf)
                         / float(np.mean(scenario.standards.class_size[c.into])))
-        gain = np.minimum(np.floor(per[s, f] * c.classrooms_per_classroom + 1e-9), most)
-        parts.append((ids[s], np.full(s.size, f), np.full(s.size, t), per[s, f], gain, np.full(s.size, c.cost_per_classroom)))
-    school, f, t, rooms, gain, cost = (np.concatenate(x) for x in zip(*parts))
+        held = per[s, f]
+        if c.unit == "classroom":                    # keeping a classroom of its level (whole: the other unit)
+            unit = (held > 0).astype(float)
+            rooms, gain, units = unit, unit, np.minimum(np.where(held > 0, held, np.inf).min(axis=1) - 1, most)
+        else:
+            rooms, gain, units = held, np.minimum(np.floor(held * c.classrooms_per_classroom + 1e-9), most), np.ones(len(s))
+        parts.append((ids[s], np.full(s.size, f), np.full(s.size, t), rooms, gain, np.full(s.size, c.cost_per_classroom),
+                      held, np.full(s.size, c.unit == "classroom"), units))
+    school, f, t, rooms, gain, cost, held, by_room, units = (np.concatenate(x) for x in zip(*parts))
     return Conversions(np.asarray(school, dtype=object), pool_of_school.reindex(school).to_numpy(), f, t, rooms, gain,
-                       cost)
+                       cost, held, by_room, units)
 
 
 def zone_shares(scenario, cells, assessment, pools: Pools, regions, levels, years) -> np.ndarray:
@@ -577,8 +589,8 @@ def define_stay_closed(m):
 
 
 def define_stay_converted(m):
-    """A school converted stays converted: ``conv[v, t] - conv[v, t + 1] <= 0`` (``conv[v, t]`` = 1
-    from the year it converts; never in the first plan year)."""
+    """A school (or classroom) converted stays converted: ``conv[v, t] - conv[v, t + 1] <= 0``
+    (``conv[v, t]`` the units converted by ``t``; none in the first plan year)."""
     return None if m.convert_index is None else _for_good("stay_converted", m.convert_index, m.n)
 
 
@@ -606,26 +618,47 @@ def define_reopening(m):
 
 
 def define_one_fate(m):
-    """A school is closed or converted (by one of its conversions), not both: ``shut[s, t] +
-    sum_{v of s} conv[v, t] <= 1`` for each school with more than one such choice."""
+    """A school is closed, converted whole (by one of its conversions) or has classrooms converted,
+    within its classrooms: ``H[s, t] (shut[s, t] + sum_{whole v of s} conv[v, t]) + sum_{by-room
+    v of s} conv[v, t] <= H[s, t]`` (``H`` its lawful classrooms of the level converted) for each
+    school with more than one such choice or a conversion by classroom, in the years it has
+    classrooms (with none, its choices change nothing)."""
     if m.convert_index is None:
         return None
     c = m.inputs.cohorts
+    v = c.conversions
     Y = m.convert_index.shape[1]
-    owners = [(c.conversions.school, m.convert_index)]
+    held = v.rooms if v.held is None else v.held
+    by_room = np.zeros(len(v.school), bool) if v.by_room is None else v.by_room
+    owners = [(v.school, m.convert_index, np.where(by_room[:, None], 1.0, held), held)]
     if m.shut_index is not None:
-        owners.append((c.closable, m.shut_index))
+        school_held = dict(zip(v.school, held))                    # a school's options share its level
+        H = np.array([school_held.get(s, np.ones(Y)) for s in c.closable]).reshape(-1, Y)
+        owners.append((c.closable, m.shut_index, H, H))
     school = np.concatenate([o[0] for o in owners])
     index = np.concatenate([o[1] for o in owners])
+    weight = np.concatenate([o[2] for o in owners])
+    bound = np.concatenate([o[3] for o in owners])
     ids, of = np.unique(school.astype(str), return_inverse=True)
-    several = np.bincount(of, minlength=len(ids)) > 1
+    roomwise = np.zeros(len(ids), bool)
+    np.logical_or.at(roomwise, of[: len(v.school)], by_room)
+    several = (np.bincount(of, minlength=len(ids)) > 1) | roomwise
     keep = several[of]
     if not keep.any():
         return None
+    rhs = np.zeros((len(ids), Y))
+    rhs[of[keep]] = bound[keep]                                    # every owner of a school holds its H
     row_of = np.cumsum(several) - 1
     rows = (row_of[of[keep]][:, None] * Y + np.arange(Y)).reshape(-1)
     n_rows = int(several.sum()) * Y
-    return family("one_fate", rows, index[keep].reshape(-1), np.ones(rows.size), n_rows, m.n, "<=", np.ones(n_rows))
+    w = weight[keep].reshape(-1)
+    r = rhs[several].reshape(-1)
+    live = r[rows] > 0                                             # no classroom: no row
+    used = np.flatnonzero(r > 0)
+    renumber = np.full(n_rows, -1)
+    renumber[used] = np.arange(len(used))
+    return family("one_fate", renumber[rows[live]], index[keep].reshape(-1)[live], w[live], len(used), m.n, "<=",
+                  r[used])
 
 
 def classes_of_cells(m, values) -> np.ndarray:

@@ -44,10 +44,14 @@ each, once (``reopen[r, l, t] >= mb[r, l, t - 1] - mb[r, l, t]``).
 Conversions (``plan.conversions``, none by default; :func:`capsim.planner.classes.define_stay_converted`,
 :func:`capsim.planner.classes.define_one_fate`): ``conv[v, t] in {0, 1}`` converts listed school
 ``v`` whole into a school of another level from year ``t`` for good (not in the first plan year):
-its classrooms leave its level's pool and ``gain[v, t]`` join the new level's. The refit costs
-``spend[v, t] = rooms[v, t] cost_per_room`` once, in that year, discounted (``spend[v, t] d(t)
-- spend[v, t + 1] d(t + 1)`` on ``conv[v, t]``), and counts in that year's and the total budget.
-A school is closed or converted, not both; a converted school keeps its running cost.
+its classrooms leave its level's pool and ``gain[v, t]`` join the new level's. By classroom
+(``unit = "classroom"``), ``conv[v, t] in {0, ..., most[v]}`` counts the classrooms converted by
+``t``, never fewer later, each leaving its level and joining the new one. The refit costs
+``spend[v, t] = rooms[v, t] cost_per_room`` a unit (``rooms`` a whole school's classrooms, or
+1) once, in the year the unit converts, discounted (``spend[v, t] d(t) - spend[v, t + 1] d(t +
+1)`` on ``conv[v, t]``), and counts in that year's and the total budget. A school is closed,
+converted whole or converted by classroom within its classrooms; a converted school keeps its
+running cost.
 
 Targets the plan must meet (a target's ``meet``, none by default; :mod:`capsim.planner.goals`):
 ``sat[g, r, t]`` places of a region counted toward target ``g`` and ``miss[g, t] >= 0`` what it
@@ -223,6 +227,8 @@ def build(inputs: PlanInputs) -> Model:
             m.integer[decided] = True
             m.ub[decided] = 1.0
             m.ub[decided[:, 0]] = 0.0                # the first plan year is under way
+    if convert_index is not None and inputs.cohorts.conversions.most is not None:   # by classroom: up to most
+        m.ub[convert_index[:, 1:]] = inputs.cohorts.conversions.most[:, None]
     if shut_index is not None and inputs.cohorts.reach is not None:   # no school within reach: it stays open
         m.ub[shut_index[inputs.cohorts.reach.alone]] = 0.0
     if goal_sat is not None:
@@ -378,8 +384,8 @@ def _objective(m: Model) -> None:
 
 
 def conversion_spend(m: Model) -> np.ndarray:
-    """(V, Y) yuan conversion ``v`` costs if made in year ``t``: its classrooms then times the
-    refit of one."""
+    """(V, Y) yuan a unit of conversion ``v`` costs if made in year ``t``: its classrooms then (a
+    whole school's, or the one) times the refit of one."""
     v = m.inputs.cohorts.conversions
     return v.rooms * v.cost_per_room[:, None]
 

@@ -79,23 +79,35 @@ def closed_schools(schools: Schools, closures: pd.DataFrame | None) -> Schools:
 
 
 def converted_schools(scenario, schools: Schools, conversions: pd.DataFrame | None) -> Schools:
-    """``schools`` with those a plan converts (``PlanResult.conversions``) closed from their year and
-    each added again as a school of its new level, in the same buildings: id ``"ID→LEVEL"``, its
-    classrooms after (``classrooms_after``, spread over the grades as a project's,
-    :func:`classes_by_grade`), each of the level's mean standard class."""
+    """``schools`` with a plan's conversions (``PlanResult.conversions``): a school converted whole
+    is closed from its year and added again as a school of its new level, in the same buildings:
+    id ``"ID→LEVEL"``, its classrooms after (``classrooms_after``, spread over the grades as a
+    project's, :func:`classes_by_grade`), each of the level's mean standard class. A school
+    converting classroom by classroom stays open under its id, losing the classrooms converted
+    each year (an expansion of minus them, for good), and its ``"ID→LEVEL"`` part opens in the
+    first such year with the classrooms they give, gaining each later year's."""
     if conversions is None or not len(conversions):
         return schools
+    whole = conversions.whole.astype(bool).to_numpy() if "whole" in conversions else np.ones(len(conversions), bool)
+    first = conversions.sort_values("year", kind="stable").drop_duplicates(["school", "into"])
+    ends = schools.closed[pd.Index(schools.ids).get_indexer(first.school)]    # the buildings' own end (the list's)
+    parts = _new_parts(scenario, closed_schools(schools, conversions[whole]), first, ends)
+    return replace(parts, expansions=parts.expansions + _room_steps(scenario, parts, conversions[~whole], first))
+
+
+def _new_parts(scenario, schools: Schools, first: pd.DataFrame, ends) -> Schools:
+    """``schools`` with ``"ID→LEVEL"`` added for each school and new level of ``first`` (the
+    first year of each), opening then with its ``classrooms_after`` and closing at ``ends``."""
     from capsim.enrolment import grades_by_level
 
     grades = grades_by_level(scenario)
-    at = pd.Index(schools.ids).get_indexer(conversions.school)
-    year = conversions.year.to_numpy(dtype=float)
-    rooms = conversions.classrooms_after.to_numpy(dtype=float)
-    into = conversions["into"].to_numpy(dtype=object)
-    std = np.array([float(np.mean(scenario.standards.class_size[lv])) for lv in into])
+    at = pd.Index(schools.ids).get_indexer(first.school)
+    year = first.year.to_numpy(dtype=float)
+    rooms = first.classrooms_after.to_numpy(dtype=float)
+    into = first["into"].to_numpy(dtype=object)
+    std = np.array([_mean_class(scenario, lv) for lv in into])
     caps = scenario.standards.max_school_size
     n = len(at)
-    before, schools = schools, closed_schools(schools, conversions)
     return replace(
         schools,
         ids=schools.ids + tuple(f"{schools.ids[s]}→{lv}" for s, lv in zip(at, into)),
@@ -105,7 +117,7 @@ def converted_schools(scenario, schools: Schools, conversions: pd.DataFrame | No
         classes=np.concatenate([schools.classes, rooms]),
         seats=np.concatenate([schools.seats, rooms * std]),
         opened=np.concatenate([schools.opened, year]),
-        closed=np.concatenate([schools.closed, before.closed[at]]),
+        closed=np.concatenate([schools.closed, ends]),
         max_students=np.concatenate([schools.max_students, [caps.get(lv, np.inf) for lv in into]]),
         base_students={lv: np.vstack([a, np.full((n, a.shape[1]), np.nan)]) for lv, a in schools.base_students.items()},
         base_classes={lv: np.vstack([a, spread_over_grades(np.where(into == lv, rooms, 0.0), grades[lv])])
@@ -115,6 +127,28 @@ def converted_schools(scenario, schools: Schools, conversions: pd.DataFrame | No
         points=None if schools.points is None else Points(np.vstack([schools.points.xy, schools.points.xy[at]]),
                                                             schools.points.geographic),    # the same buildings
     )
+
+
+def _room_steps(scenario, schools: Schools, steps: pd.DataFrame, first: pd.DataFrame) -> tuple:
+    """The expansions of classroom-by-classroom conversions ``steps``: each year's classrooms taken
+    from the school's old level for good, and given to its ``"ID→LEVEL"`` part from the year after
+    the part's first (whose classrooms it opened with)."""
+    index = {sid: i for i, sid in enumerate(schools.ids)}
+    opened = set(zip(first.school, first["into"], first.year))
+    out = []
+    for year, school, level, into, rooms, after in zip(steps.year, steps.school, steps.level, steps["into"],
+                                                       steps.classrooms, steps.classrooms_after):
+        out.append(Expansion(index[school], float(year), np.inf, {level: -float(rooms)},
+                             {level: -float(rooms) * _mean_class(scenario, level)}))
+        if (school, into, year) not in opened:
+            out.append(Expansion(index[f"{school}→{into}"], float(year), np.inf, {into: float(after)},
+                                 {into: float(after) * _mean_class(scenario, into)}))
+    return tuple(out)
+
+
+def _mean_class(scenario, level) -> float:
+    """The level's mean standard class."""
+    return float(np.mean(scenario.standards.class_size[level]))
 
 
 def planned_capacity(capacity: Capacity, seats_frame, regions, years) -> Capacity:

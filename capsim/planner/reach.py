@@ -7,16 +7,16 @@ schools table's ``merge_into``, 撤并), is that school; otherwise, with
 ``plan.max_displacement_km`` (``D``), if it lies within ``D`` km of ``c`` (straight line between
 the schools' points); so can a new school the projects may build (one with a point, within
 ``D`` km, with classrooms of such a level; not for a named merge). With ``N(c, t)`` the closable
-schools among them, ``V(c, t)`` their conversions (:mod:`capsim.planner.classes`) and ``P(c,
-t)`` the new schools::
+schools among them (``conv[v, t]`` their conversions whole, :mod:`capsim.planner.classes`) and
+``P(c, t)`` the new schools::
 
-    within_reach:  shut[c, t] + sum_{s in N(c, t)} (shut[s, t] + sum_{v of s} conv[v, t])
+    within_reach:  shut[c, t] + sum_{s in N(c, t)} (shut[s, t] + sum_{whole v of s} conv[v, t])
                    - sum_{p in P(c, t)} open[p, t] <= |N(c, t)|
 
 only where no school the plan keeps can take them (then ``c`` may close freely); where no school
 at all can, and no new school could, ``shut[c, t] = 0`` by its bound
 (:func:`capsim.planner.model.build`). ``open[p, t]`` is 1 once ``p``'s classrooms stand
-(:func:`capsim.planner.common.standing`). A school converted to another level counts as gone
+(:func:`capsim.planner.common.standing`). A school converted whole to another level counts as gone
 (even where its new level is one ``c`` has: the rule errs on the safe side); a school is
 closed or converted, not both (``one_fate``), so each of ``N`` counts at most once. A closed
 school stays closed, so it closes only if someone within reach stays open (or opens) in every
@@ -164,9 +164,10 @@ def _new_within_reach(scenario, points, has, projects, project_rooms):
 
 def define_within_reach(m):
     """A closed school's pupils keep a school that can take them: in each year it is closed, at
-    least one of the closable schools that can take them stays open and unconverted, or one of
+    least one of the closable schools that can take them stays open and unconverted (converting
+    some classrooms keeps a school), or one of
     the new schools that could is open (:func:`within_reach`):
-    ``shut[c, t] + sum_{s in N(c, t)} (shut[s, t] + sum_{v of s} conv[v, t]) - sum_{p in P(c, t)}
+    ``shut[c, t] + sum_{s in N(c, t)} (shut[s, t] + sum_{whole v of s} conv[v, t]) - sum_{p in P(c, t)}
     open[p, t] <= |N(c, t)|``, ``open[p, t]`` the sum of ``p``'s opening variables standing in
     ``t`` (rows only where no kept school can take them; where nothing can, ``shut[c, t] = 0`` by
     its bound)."""
@@ -182,8 +183,9 @@ def define_within_reach(m):
     o = wanted.merge(opens, on=["project", "year"])
     rows, cols = [np.arange(K), r.member_row], [m.shut_index[r.row_school, r.row_year],
                                                   m.shut_index[r.member, r.row_year[r.member_row]]]
-    if m.convert_index is not None:      # a member converted to another level is gone as well
-        owner = pd.Index(list(c.closable)).get_indexer(c.conversions.school)
+    if m.convert_index is not None:      # a member converted whole to another level is gone as well
+        whole = np.ones(len(c.conversions.school), bool) if c.conversions.by_room is None else ~c.conversions.by_room
+        owner = np.where(whole, pd.Index(list(c.closable)).get_indexer(c.conversions.school), -1)
         v = pd.DataFrame({"member": owner, "v": np.arange(len(owner))}).merge(
             pd.DataFrame({"member": r.member, "row": r.member_row}), on="member")
         rows.append(v.row.to_numpy()); cols.append(m.convert_index[v.v.to_numpy(), r.row_year[v.row.to_numpy()]])

@@ -247,10 +247,11 @@ def _class_tables(ctx: PlanContext, years, grades: dict, rooms: dict, pools=None
 
 
 def _decided(sol: Solution, index) -> np.ndarray:
-    """(I, Y) the closures or conversions a solution makes by each year (none without a solution)."""
+    """(I, Y) the closures or conversions a solution makes by each year, in units (a school, or
+    with conversions by classroom the classrooms; none without a solution)."""
     if not np.isfinite(sol.values).all():
         return np.zeros(index.shape)
-    return (np.rint(sol.values[index]) > 0.5).astype(float)
+    return np.maximum(np.rint(sol.values[index]), 0.0)
 
 
 def decided_rooms(m, sol: Solution) -> np.ndarray | None:
@@ -270,23 +271,28 @@ def decided_rooms(m, sol: Solution) -> np.ndarray | None:
 
 
 def conversion_frame(m, sol: Solution, regions, levels) -> pd.DataFrame | None:
-    """The schools a plan converts: the first year each teaches its new level, its region, the
-    level it left and the one it teaches, its classrooms before and after, and the refit's cost
-    (None without ``plan.conversions``)."""
+    """The conversions a plan makes, a row for each year a school converts: the year it first
+    teaches the new level with them, its region, the level it left and the one it teaches, the
+    classrooms converted then (all of the school's, or by classroom those converted that year)
+    and the new level's classrooms they give, the refit's cost, and whether the school converts
+    whole (None without ``plan.conversions``)."""
     if m.convert_index is None:
         return None
     from capsim.planner.model import conversion_spend
 
     c, years = m.inputs.cohorts, m.inputs.years
     v = c.conversions
-    made = (_decided(sol, m.convert_index) > 0) & (v.rooms > 0)      # while it stands
-    i = np.flatnonzero(made.any(axis=1))
-    t = np.argmax(made[i], axis=1)
+    made = _decided(sol, m.convert_index) * (v.rooms > 0)               # while it stands
+    step = np.diff(made, axis=1, prepend=0.0)
+    i, t = np.nonzero(step > 0)
+    n = step[i, t]
     region = v.pool[i] if c.pool_region is None else c.pool_region[v.pool[i]]
     names = np.asarray(levels, dtype=object)
+    whole = np.ones(len(v.school), bool) if v.by_room is None else ~v.by_room
     return pd.DataFrame({"year": years[t], "region": np.asarray(regions, dtype=object)[region], "school": v.school[i],
-                         "level": names[v.level_from[i]], "into": names[v.level_to[i]], "classrooms": v.rooms[i, t],
-                         "classrooms_after": v.gain[i, t], "cost_yuan": conversion_spend(m)[i, t]})
+                         "level": names[v.level_from[i]], "into": names[v.level_to[i]],
+                         "classrooms": n * v.rooms[i, t], "classrooms_after": n * v.gain[i, t],
+                         "cost_yuan": n * conversion_spend(m)[i, t], "whole": whole[i]})
 
 
 def closure_frame(m, sol: Solution, regions) -> pd.DataFrame | None:

@@ -63,13 +63,17 @@ COLUMNS = {
     "class_size": ("班额上限", "most pupils a class of the cohort holds: the grade's standard class, or the new-intake "
                    "cap of the cohort's intake year", "people"),
     "class_seats": ("班级学位", "the cohort's classes × the grade's standard class size", "people"),
-    "classrooms": ("教室", "lawful classrooms the school held (the year before it closes; the year it converts)", "people"),
+    "classrooms": ("教室", "lawful classrooms the school held the year before it closes; for a conversion, the "
+                   "classrooms converted that year (all of the school's when it converts whole)", "people"),
     "classrooms_after": ("改建后教室", "classrooms of the new level a converted school gives", "people"),
     "pupils_moved": ("需转移学生", "pupils the school would hold that year without the closure or conversion: "
-                     "seated by the district's other schools", "people"),
+                     "seated by the district's other schools (0 where only some classrooms convert: its pupils "
+                     "stay)", "people"),
     "running_cost_saved_yuan": ("年节约运行经费（元）", "running cost a closure saves each year (plan.school_running_cost)",
                                 "yuan"),
     "into": ("改建为", "the level a converted school teaches from its year", "text"),
+    "whole": ("整体改建", "True: the whole school converts; False: only the classrooms listed do, and the school "
+              "teaches both levels (e.g. primary and junior: a nine-year school)", "text"),
     "merged_into": ("并入学校", "the school a closed school merges into (撤并; the schools table's merge_into), "
                     "which stays open while it is closed; empty: the rest of the district", "text"),
     "rooms_mothballed": ("封存教室", "classrooms taken out of use and kept (plan.mothball_cost)", "people"),

@@ -363,8 +363,10 @@ def _conversions(t) -> list[str]:
     lets it convert any)."""
     return _decided_section(t, t.conversions_read, "改建学校 Schools converted",
                             "no conversion is cheaper than what it replaces",
-                            "所列学校自该年起整体改建为另一学段的学校，校舍不变。Converted whole from the year shown, "
-                            "for good, in the same buildings; the refit is in the spending.", "conversions")
+                            "所列学校自该年起整体改建为另一学段的学校，或将所列教室改为另一学段（学校兼设两个学段），校舍不变。"
+                            "Converted from the year shown, for good, in the same buildings: whole, or the classrooms "
+                            "listed (the school then teaches both levels); the refit is in the spending.",
+                            "conversions")
 
 
 def _decided_section(t, frame, title: str, none: str, intro: str, anchor: str) -> list[str]:

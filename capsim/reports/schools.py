@@ -91,6 +91,8 @@ def decided(t, frame: pd.DataFrame | None, closing: bool) -> pd.DataFrame | None
     before = t.assessment_schools[["year", "school", "name", "students"]].rename(columns={"students": "pupils_moved"})
     out = frame.merge(before, on=["year", "school"], how="left")
     out["pupils_moved"] = out.pupils_moved.fillna(0.0)
+    if "whole" in out:                       # converting some classrooms moves no pupil
+        out["pupils_moved"] = out.pupils_moved.where(out.whole.astype(bool), 0.0)
     columns = ["year", "region", "school", "name"] + [c for c in frame if c not in ("year", "region", "school")]
     columns.append("pupils_moved")
     if closing:

@@ -117,9 +117,10 @@ def decision_lines(res, chinese: bool) -> list[str]:
         lines.append(f"closes {len(res.closures)} schools 撤并 (closures.csv): "
                      + ", ".join(f"{n} from {year}" for year, n in by_year.items()))
     if res.conversions is not None and len(res.conversions):
-        by_kind = res.conversions.groupby(["level", "into"]).size()
-        lines.append(f"converts {len(res.conversions)} schools 改建 (conversions.csv): "
+        by_kind = res.conversions.groupby(["level", "into"]).school.nunique()
+        lines.append(f"converts {res.conversions.school.nunique()} schools 改建 (conversions.csv): "
                      + ", ".join(f"{n} {a} → {b}" for (a, b), n in by_kind.items())
+                     + f", {res.conversions.classrooms.sum():,.0f} classrooms"
                      + f"; refit {money(res.conversions.cost_yuan.sum(), chinese)}")
     return lines
 
