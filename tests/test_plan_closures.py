@@ -527,3 +527,31 @@ def test_a_bad_merge_into_is_refused_naming_each_row(tiny, capsys):
     assert "Traceback" not in err and err.count("column merge_into") == 4, err
     for says in ("NOPE", "is the school itself", "is in another region", "teaches none of its levels"):
         assert says in err
+
+
+def test_a_closure_waits_for_its_lead_time():
+    """The falling roll closes one school from 2022 (-150); with closures from 2023 only, one
+    year saved less the closure: -100 + 50 = -50 (hand-worked)."""
+    m = _falling([90.0, 45.0, 45.0], closure_cost=50.0)
+    late = milp.build(replace(m.inputs, cohorts=replace(m.inputs.cohorts, closable_from=2023.0)))
+    assert solve_as(m, "step", gap=1e-9).objective == pytest.approx(-150.0)
+    sol = solve_as(late, "step", gap=1e-9)
+    assert sol.objective == pytest.approx(-50.0)
+    assert np.rint(sol.values[late.shut_index]).sum(axis=0).tolist() == [0, 0, 1]
+
+
+def test_on_the_tiny_example_no_school_closes_or_converts_before_its_lead_time():
+    import capsim
+    from capsim.examples import tiny_path
+
+    option = [{"school_type": "kindergarten", "into": "primary", "cost_per_classroom": 1000.0, "lead_time": 3}]
+    settings = {"plan.closures": True, "plan.school_running_cost": 3e6, "plan.closure_lead_time": 6,
+                "plan.conversions": option}
+    sc = capsim.load_scenario(tiny_path(), use=["deterministic"], set=settings)
+    res = capsim.run(sc)
+    assert len(res.plan.closures) and len(res.plan.conversions)
+    assert res.plan.closures.year.min() >= sc.base_year + 6
+    assert res.plan.conversions.year.min() >= sc.base_year + 3
+    free = capsim.run(capsim.load_scenario(tiny_path(), use=["deterministic"], set={
+        **settings, "plan.closure_lead_time": 0, "plan.conversions": [{**option[0], "lead_time": 0}]}))
+    assert free.plan.closures.year.min() < sc.base_year + 6 and free.plan.conversions.year.min() < sc.base_year + 3

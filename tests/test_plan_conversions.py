@@ -285,3 +285,19 @@ def test_a_conversion_by_classroom_other_than_one_for_one_is_refused_by_name(cap
     assert main(["validate", str(tiny_path()), "--set", option]) == 2
     err = capsys.readouterr().err
     assert "one classroom for one" in err and "plan.conversions" in err and "Traceback" not in err
+
+
+def test_a_conversion_waits_for_its_lead_time():
+    """The conversion that pays from 2022 may come no earlier than 2023: a year of primary pupils
+    without the rooms, or the expansion, whichever is cheaper; brute force over the fates that
+    convert no earlier than 2023."""
+    inp = _case(room_cost=1.5e5)
+    c = inp.cohorts
+    late = replace(inp, cohorts=replace(c, conversions=replace(c.conversions, earliest=np.full(2, 2023.0))))
+    m = milp.build(late)
+    want, _ = _brute_force(late, allowed=lambda fa, fb: all(f is None or f[0] != "convert" or f[1] >= 2
+                                                             for f in (fa, fb)))
+    sol = solve_as(m, "step", gap=1e-9)
+    assert sol.objective == pytest.approx(want)
+    assert np.rint(sol.values[m.convert_index])[:, :2].sum() == 0
+    assert want > _brute_force(inp)[0] + 1.0

@@ -65,6 +65,7 @@ class Conversions:
     held: np.ndarray | None = None     # (V, Y) lawful classrooms of its level (None: as ``rooms``)
     by_room: np.ndarray | None = None  # (V,) true: converted classroom by classroom (None: all whole)
     most: np.ndarray | None = None     # (V,) most units (None: 1 each)
+    earliest: np.ndarray | None = None  # (V,) first year it may convert (None: the second plan year)
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,7 @@ class Cohorts:
     closable: np.ndarray | None = None        # (C,) with plan.closures: the schools the plan may close (school ids)
     closable_pool: np.ndarray | None = None   # (C,) pool of each
     closable_rooms: np.ndarray | None = None  # (C, L, Y) lawful classrooms each holds
+    closable_from: float = -np.inf            # first year a school may close (the second plan year at the earliest)
     closable_into: np.ndarray | None = None   # (C,) the school each may only close into ('' none; None: no
                                               # merge_into column), for the closures table
     conversions: Conversions | None = None   # with plan.conversions: the schools the plan may convert
@@ -309,7 +311,8 @@ def closable(scenario, assessment, cells, std, pool_of_school, levels, years, ke
     if into is not None:
         into = np.asarray(into, dtype=object)[pd.Index(list(assessment.network.ids)).get_indexer(ids[keep])]
     return dict(closable=np.asarray(ids[keep], dtype=object), closable_pool=pool_of_school.reindex(ids[keep]).to_numpy(),
-                closable_rooms=per[keep], reach=reach, closable_into=into)
+                closable_rooms=per[keep], reach=reach, closable_into=into,
+                closable_from=float(scenario.base_year + scenario.plan.closure_lead_time))
 
 
 def convertible(scenario, assessment, cells, std, pool_of_school, levels, years,
@@ -320,7 +323,8 @@ def convertible(scenario, assessment, cells, std, pool_of_school, levels, years,
     f), floor(M / standard))`` (``f`` the conversion's ``classrooms_per_classroom``, ``M`` the new
     type's maximum size, ``standard`` the new level's mean class); by classroom, a unit takes one
     and gives one while the school stands, up to ``min(min_t held[v, t] - 1, floor(M / standard))``
-    units (the school keeps a classroom of its level: converting them all is converting it whole). Conversions between levels the plan does not plan are left out, and so are the schools
+    units (the school keeps a classroom of its level: converting them all is converting it whole);
+    from ``base_year + lead_time`` (``earliest``). Conversions between levels the plan does not plan are left out, and so are the schools
     in ``kept`` (:func:`cohorts`)."""
     options = [c for c in scenario.plan.conversions if c.school_type in levels and c.into in levels]
     if not options:
@@ -340,10 +344,11 @@ def convertible(scenario, assessment, cells, std, pool_of_school, levels, years,
         else:
             rooms, gain, units = held, np.minimum(np.floor(held * c.classrooms_per_classroom + 1e-9), most), np.ones(len(s))
         parts.append((ids[s], np.full(s.size, f), np.full(s.size, t), rooms, gain, np.full(s.size, c.cost_per_classroom),
-                      held, np.full(s.size, c.unit == "classroom"), units))
-    school, f, t, rooms, gain, cost, held, by_room, units = (np.concatenate(x) for x in zip(*parts))
+                      held, np.full(s.size, c.unit == "classroom"), units,
+                      np.full(s.size, scenario.base_year + c.lead_time, dtype=float)))
+    school, f, t, rooms, gain, cost, held, by_room, units, earliest = (np.concatenate(x) for x in zip(*parts))
     return Conversions(np.asarray(school, dtype=object), pool_of_school.reindex(school).to_numpy(), f, t, rooms, gain,
-                       cost, held, by_room, units)
+                       cost, held, by_room, units, earliest)
 
 
 def zone_shares(scenario, cells, assessment, pools: Pools, regions, levels, years) -> np.ndarray:

@@ -229,6 +229,10 @@ def build(inputs: PlanInputs) -> Model:
             m.ub[decided[:, 0]] = 0.0                # the first plan year is under way
     if convert_index is not None and inputs.cohorts.conversions.most is not None:   # by classroom: up to most
         m.ub[convert_index[:, 1:]] = inputs.cohorts.conversions.most[:, None]
+    if convert_index is not None and inputs.cohorts.conversions.earliest is not None:   # not before its lead time
+        m.ub[convert_index[years[None, :] < inputs.cohorts.conversions.earliest[:, None]]] = 0.0
+    if shut_index is not None:                                                       # nor a closure before its own
+        m.ub[shut_index[:, years < inputs.cohorts.closable_from]] = 0.0
     if shut_index is not None and inputs.cohorts.reach is not None:   # no school within reach: it stays open
         m.ub[shut_index[inputs.cohorts.reach.alone]] = 0.0
     if goal_sat is not None:
