@@ -21,6 +21,11 @@ a bureau forms them (:mod:`capsim.planner.class_policy`)::
 
     cost_d   = build(x) + sum_{r,k,t} penalty disc_t short_d[r,k,t]
                         + sum_{r,l,t} disc_t (rent_room_l rented_d[r,l,t] + empty_room_cost empty_d[r,l,t])
+                        + sum_{r,l,t} disc_t ((mothball_cost - empty_room_cost) mb_d[r,l,t]
+                                              + reopen_cost reopened_d[r,l,t])
+
+(``mb_d`` the plan's mothballed rooms replayed on the draw's empty ones,
+:func:`capsim.planner.class_policy.mothballed`).
 
 With region places only (no school list) the plans cover seats (``need_d = max(demand_d -
 seats, 0)``, the seats that exist not depending on the draw)::
@@ -30,8 +35,7 @@ seats, 0)``, the seats that exist not depending on the draw)::
 
 In both, ``build(x)`` is the plan's discounted cost of its decisions (the MILP's objective on
 openings, closures and conversions, running costs and salvage included) and a shortfall is
-counted in pupil-years (seat-years); renting's budget is not checked in the evaluation, and a
-room the plan would mothball is counted empty there.
+counted in pupil-years (seat-years); renting's budget is not checked in the evaluation.
 Regret is against the plan made for the median::
 
     regret_d = cost_d(plan) - cost_d(median plan)
@@ -150,7 +154,7 @@ class InClasses:
     def evaluate(self, m, sol) -> dict:
         """Cost and shortfall of the plan's decisions on every draw (module docstring)."""
         from capsim.planner import openings, seats_added
-        from capsim.planner.class_policy import run
+        from capsim.planner.class_policy import mothballed, run
         from capsim.planner.model import discount, rent_price
         from capsim.planner.result import decided_rooms
 
@@ -169,9 +173,20 @@ class InClasses:
             cost += np.einsum("zltd,l,t->d", r.rented, rent_room, d)
         if inp.empty_room_cost:
             cost += np.einsum("zltd,t->d", r.empty, inp.empty_room_cost * d)
+        if m.mothball_index is not None and np.isfinite(sol.values).all():
+            mb, reopened = mothballed(_planned_mothballs(m, sol, Z), r.empty)
+            cost += np.einsum("zltd,t->d", mb, (inp.mothball_cost - (inp.empty_room_cost or 0.0)) * d)
+            cost += np.einsum("zltd,t->d", reopened, inp.reopen_cost * d)
         build = _decision_cost(m, sol)
         return {"x": x, "own": build, "cost": build + cost, "shortfall": r.short.sum(axis=(0, 1, 2)),
                 "seats": _seats(inp, x)}
+
+
+def _planned_mothballs(m, sol, Z: int) -> np.ndarray:
+    """(Z, L, Y) the rooms a plan mothballs: its own, or for a plan made for several samples (its
+    pools repeated once per sample) those it mothballs in every one."""
+    mb = np.rint(sol.values[m.mothball_index])
+    return mb.reshape((-1, Z) + mb.shape[1:]).min(axis=0)
 
 
 def _decision_cost(m, sol) -> float:

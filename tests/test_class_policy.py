@@ -132,3 +132,35 @@ def test_copies_of_one_sample_are_the_plain_model():
     a = solve(one.c, one.families, one.lb, one.ub, one.integer, gap=1e-9)
     b = solve(plain.c, plain.families, plain.lb, plain.ub, plain.integer, gap=1e-9)
     assert a.objective == pytest.approx(b.objective, rel=1e-9)
+
+
+def test_the_plans_mothballing_is_replayed_on_the_draws():
+    """The bulge of ``test_plan_classes`` leaves 2 of its 14 classrooms empty from 2025; a second
+    bulge entering in 2027 needs them again. At 100 a year empty, 10 mothballed and 5 to reopen,
+    the plan mothballs both in 2025-26 and reopens them in 2027. Judged on its own path, the plan
+    costs exactly its objective; on a path without the second bulge, the rooms it reopens stand
+    empty: 2 x 10 in 2025-26, 2 x 5 once in 2027, 2 x 100 in 2027-28 (hand-worked, discounted)."""
+    from types import SimpleNamespace
+
+    from capsim.planner.formulation import solve_as
+    from capsim.robust import InClasses
+    from test_plan_classes import _bulge
+
+    years, pupils, rooms, base = _bulge()
+    second = pupils.copy()
+    second[0, 6], second[1, 7] = 180.0, 180.0
+    projects = _projects([1], 45, [1e9], [1], [2021], [2021], [np.inf])
+    inp = replace(_inputs(second, rooms, base, [45] * 6, projects, years, rate=0.03, empty_room_cost=100.0),
+                  mothball_cost=10.0, reopen_cost=5.0)
+    m = milp.build(inp)
+    sol = solve_as(m, "step", gap=1e-9)
+    mb = np.rint(sol.values[m.mothball_index])[0, 0]
+    np.testing.assert_array_equal(mb, [0, 0, 0, 0, 2, 2, 0, 0])
+    judge = InClasses.__new__(InClasses)
+    judge.ctx = SimpleNamespace(inputs=inp)
+    judge.draws = np.stack([second, pupils], axis=-1)[None]                 # (1, K, Y, 2): its own path, then not
+    cost = judge.evaluate(m, sol)["cost"]
+    assert cost[0] == pytest.approx(sol.objective)
+    d = 1.03 ** -np.arange(8.0)
+    want = 2 * 10 * (d[4] + d[5]) + 2 * 5 * d[6] + 2 * 100 * (d[6] + d[7])
+    assert cost[1] == pytest.approx(want)

@@ -24,6 +24,12 @@ the model's classes do (a cohort never loses a class); only where the rooms are 
 existing classes is one that holds nobody dropped first. ``given`` is the classes that got a
 classroom or a rented one.
 
+With ``plan.mothball_cost`` the plan's mothballing is replayed (:func:`mothballed`): of the rooms
+the plan mothballs in a pool, level and year (in every sample, for a plan made for several), as
+many as the rule leaves empty that year are mothballed; a room mothballed the year before and
+not now is reopened. On the path a plan was made for this is the plan's own mothballing (its
+classes fill no more rooms than the rule's do).
+
 Where a plan leaves no pupil short on the path it was made for, this rule leaves none either
 (without rent): the plan's classes ``K`` never fall along a cohort and hold its pupils, so
 ``K[c, t] >= max(kept, need)``, and they fit the classrooms; the rule's classes are the least
@@ -116,3 +122,13 @@ def _blocks(pupils, size, kept):
 def _by_level(values, starts):
     """(Z, D, L) ``values`` (Z, D, BLOCKS K, sorted by level) summed over each level's positions."""
     return np.add.reduceat(values, starts, axis=2)
+
+
+def mothballed(planned: np.ndarray, empty: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(mothballed, reopened), each (Z, L, Y, D): the plan's mothballed rooms ``planned`` (Z, L,
+    Y) replayed on the rule's empty rooms ``empty`` (Z, L, Y, D), ``min(planned, empty)``, and
+    the rooms reopened, ``max(mb[t - 1] - mb[t], 0)`` (the model's counts, :mod:`capsim.planner.classes`)."""
+    mb = np.minimum(planned[..., None], empty)
+    reopened = np.zeros_like(mb)
+    reopened[:, :, 1:] = np.maximum(mb[:, :, :-1] - mb[:, :, 1:], 0.0)
+    return mb, reopened
