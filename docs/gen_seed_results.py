@@ -33,7 +33,7 @@ CASES = {
     "xining": [None, "recent_migration", "low_births", "high_births", "qinghai_birth_rate", "high_in_migration",
                "budget_cut", "yearly_budget"],
     "aral": [None, "children_snapshot_profile", "senior_national_path", "high_in_migration", "low_births",
-             "high_births"],
+             "high_births", "published_class_sizes"],
     "binzhou": [None, EVALUATE, "children_national_profile", "programme_opens_2022", "high_in_migration"],
     "kunming": [None, "low_births", "high_births", "reported_ger", "national_child_profile", "no_teen_inflow",
                 "high_in_migration", "general_senior_180"],

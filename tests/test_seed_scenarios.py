@@ -214,3 +214,25 @@ def test_kunming_general_senior_plan_provides_places_for_180_per_10000_but_not_t
     pupils = t[t.indicator == "pupils_per_10000"].set_index("year").met.astype(bool)
     assert not pupils.loc[2022] and pupils.mean() < 0.25
     assert "is missed by up to" in res.plan.notes
+
+
+def test_arals_published_class_size_variant_is_built_from_the_published_figure_alone(tmp_path):
+    """The variant's school list is what data/aral/published_class_sizes.py writes from the
+    estimated list and published.csv (no run), and each level's base-year pupils per class in it
+    is the published figure, to within one class's rounding."""
+    import runpy
+
+    import pandas as pd
+
+    data = Path(__file__).resolve().parents[1] / "data" / "aral"
+    runpy.run_path(str(data / "published_class_sizes.py"))["main"](tmp_path)
+    for name in ("schools_published_classes.csv", "school_grades_published_classes.csv"):
+        assert (tmp_path / name).read_text("utf-8") == (data / name).read_text("utf-8"), name
+    grades = pd.read_csv(data / "school_grades_published_classes.csv")
+    figure = pd.read_csv(data / "published.csv").set_index("level").value
+    for level, part in grades.groupby("level"):
+        if level in figure:
+            pupils, classes = part.students.sum(), part.classes.sum()
+            assert abs(classes - pupils / figure[level]) <= 0.5 + 1e-9, level
+    original = pd.read_csv(data / "school_grades.csv")
+    assert (original.students.to_numpy() == grades.students.to_numpy()).all()

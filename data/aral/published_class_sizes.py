@@ -1,0 +1,53 @@
+"""Write the school list at the published class sizes: data/aral/schools_published_classes.csv and
+school_grades_published_classes.csv (the `published_class_sizes` variant of scenarios/aral.toml).
+
+Usage: python data/aral/published_class_sizes.py
+
+The shipped list (schools.csv, school_grades.csv) is an estimate. For each level with a published
+base-year figure in published.csv (the 1st Division's pupils per class, 2019), the level's classes
+are set to its listed pupils over that figure, ``C = round(sum pupils / published)``, shared among
+the school-grades in proportion to their listed classes (largest remainders; at least one class
+where the grade has pupils); each school's classrooms change by its classes' change. Pupils are
+unchanged. Nothing here reads a run's result: only the estimate and the published figure.
+"""
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+
+
+def scaled_classes(classes: np.ndarray, pupils: np.ndarray, total: int) -> np.ndarray:
+    """``total`` whole classes shared in proportion to ``classes`` (largest remainders), at least
+    one where ``pupils`` > 0."""
+    floor_one = (pupils > 0).astype(int)
+    share = classes / classes.sum() * total
+    out = np.maximum(np.floor(share).astype(int), floor_one)
+    left = total - out.sum()
+    order = np.argsort(-(share - np.floor(share)), kind="stable")
+    for i in order[:max(left, 0)]:
+        out[i] += 1
+    return out
+
+
+def main(out: Path = HERE) -> None:
+    schools = pd.read_csv(HERE / "schools.csv", dtype={"seats": str, "opened": str, "closed": str},
+                          keep_default_na=False)
+    grades = pd.read_csv(HERE / "school_grades.csv")
+    published = pd.read_csv(HERE / "published.csv")
+    per_class = published[published.figure == "students_per_class"].set_index("level").value
+    new = grades.classes.to_numpy().copy()
+    for level, figure in per_class.items():
+        at = np.flatnonzero(grades.level.to_numpy() == level)
+        total = int(round(grades.students.iloc[at].sum() / figure))
+        new[at] = scaled_classes(grades.classes.iloc[at].to_numpy(float), grades.students.iloc[at].to_numpy(), total)
+    change = (grades.assign(change=new - grades.classes).groupby("school").change.sum()
+              .reindex(schools.id).fillna(0).astype(int).to_numpy())
+    schools["classes"] = schools.classes.astype(int) + change
+    schools.to_csv(out / "schools_published_classes.csv", index=False)
+    grades.assign(classes=new).to_csv(out / "school_grades_published_classes.csv", index=False)
+
+
+if __name__ == "__main__":
+    main()
