@@ -183,7 +183,8 @@ def _units(scenario, schools: Schools, level, years, std, grades: dict):
     classes = schools.base_classes[level.name][idx]
     split = _even_classes(schools, idx, level, grades)
     classes = np.where(np.isnan(classes), split, classes)
-    by_year = np.maximum(classes[None] + _expansion_classes(schools, idx, level, years, grades), 0.0)  # (converted away)
+    added, removed = _expansion_classes(schools, idx, level, years, grades)
+    by_year = _less(classes[None] + added, removed)
     planned = (schools.class_plan or {}).get(level.name)
     if planned is not None:  # a class plan's classes in its years
         t = np.searchsorted(years, planned[0])
@@ -216,14 +217,33 @@ def _planned_pupils(schools: Schools, idx, level, years):
 
 
 def _expansion_classes(schools: Schools, idx, level, years, grades: dict):
-    """(T+1, U, G) classrooms that expansions add to the units ``idx`` in each year."""
+    """((T+1, U, G) classrooms that expansions add to the units ``idx`` in each year, spread over
+    the grades, the remainder to the lowest; (T+1, U) those they take away: a conversion of
+    classrooms to another level)."""
     out = np.zeros((len(years), len(idx), level.grades))
+    removed = np.zeros((len(years), len(idx)))
     where = {int(s): u for u, s in enumerate(idx)}
     yr = np.asarray(years)
     for e in schools.expansions:
-        if e.school in where and e.classrooms.get(level.name):
-            per, extra = divmod(e.classrooms[level.name], level.grades)
+        n = e.classrooms.get(level.name) if e.school in where else None
+        if n and n > 0:
+            per, extra = divmod(n, level.grades)
             out[(yr >= e.start) & (yr < e.end), where[e.school]] += per + (np.arange(level.grades) < extra)
+        elif n:
+            removed[(yr >= e.start) & (yr < e.end), where[e.school]] -= n
+    return out, removed
+
+
+def _less(classes: np.ndarray, removed: np.ndarray) -> np.ndarray:
+    """``classes`` (T+1, U, G) less ``removed`` (T+1, U) classrooms of each unit and year, one at a
+    time from the grade holding most (never below none)."""
+    out, removed = classes.copy(), removed.copy()
+    for _ in range(int(np.ceil(removed.max(initial=0.0)))):   # a classroom a pass, every unit and year at once
+        t, u = np.nonzero(removed >= 1)
+        g = np.argmax(out[t, u], axis=1)
+        take = out[t, u, g] >= 1
+        out[t[take], u[take], g[take]] -= 1
+        removed[t, u] -= 1
     return out
 
 

@@ -233,8 +233,9 @@ class Conversion(Strict):
     classrooms_per_classroom: float = Field(1.0, gt=0, le=4, description="classrooms of the new level each "
                                             "classroom gives (rounded down; within the new type's maximum size)")
     lead_time: int = Field(0, ge=0, le=20, description="years from the base year before a school can convert "
-                           "(approval, a refit over the summer): from base_year + lead_time, never in the first "
-                           "plan year")
+                           "(approval, a refit over the summer): from base_year + lead_time, and never in the first "
+                           "plan year (so, with plan.first_year at its default, a lead of 2 or less changes "
+                           "nothing)")
     unit: Literal["school", "classroom"] = Field("school", description="'school' (default: the whole school converts "
                                                  "and changes type) or 'classroom' (the plan chooses how many of its "
                                                  "classrooms to convert, year by year, for good; the school then "
@@ -292,7 +293,8 @@ class Plan(Strict):
                                 "(moving pupils and staff), discounted to the year it closes")
     closure_lead_time: int = Field(0, ge=0, le=20, description="with plan.closures: years from the base year before a "
                                    "school can close (notice to families and staff, consultation): from base_year + "
-                                   "closure_lead_time, never in the first plan year")
+                                   "closure_lead_time, and never in the first plan year (so, with plan.first_year at "
+                                   "its default, a lead of 2 or less changes nothing)")
     max_displacement_km: float | None = Field(None, gt=0, le=1000, description="with plan.closures: a school closes "
                                               "only while another school of one of its levels stays open within this "
                                               "many km (straight line between the schools table's lon, lat or x, y), "

@@ -461,8 +461,9 @@ def test_a_school_merging_into_a_kept_school_is_free_and_into_one_without_classr
 @pytest.mark.parametrize("running", [1e5, 1e6, 1e7])
 def test_a_school_does_not_close_into_one_converted_to_another_level(running):
     """The conversions case of ``test_plan_conversions``, kindergarten A merging into B: A may
-    close only while B is neither closed nor converted. The optimum equals brute force over the
-    fates the rule allows, and the rule binds where closing pays most."""
+    close, or convert whole (its pupils move as well), only while B is neither closed nor
+    converted. The optimum equals brute force over the fates the rule allows, and the rule binds
+    where closing pays most."""
     from types import SimpleNamespace
 
     from capsim.planner.reach import within_reach
@@ -474,12 +475,12 @@ def test_a_school_does_not_close_into_one_converted_to_another_level(running):
     scenario = SimpleNamespace(source="test", plan=SimpleNamespace(max_displacement_km=None))
     reach = within_reach(scenario, schools, pd.Index(["A", "B"]), c.closable_rooms, np.array([True, True]))
     m = milp.build(replace(inp, cohorts=replace(c, reach=reach)))
-    want, fates = _brute_force(inp, allowed=lambda fa, fb: fa is None or fa[0] != "close" or fb is None)
+    want, fates = _brute_force(inp, allowed=lambda fa, fb: fa is None or fb is None)
     free, _ = _brute_force(inp)
     sol = solve_as(m, "step", gap=1e-9)
     assert sol.objective == pytest.approx(want)
     shut, conv = (np.rint(sol.values[i]) for i in (m.shut_index, m.convert_index))
-    assert not (shut[0] * (shut[1] + conv[1])).any()
+    assert not ((shut[0] + conv[0]) * (shut[1] + conv[1])).any()
     if running == 1e7:
         assert free < want - 1.0, "closing pays so much that the rule must bind"
 
@@ -555,3 +556,33 @@ def test_on_the_tiny_example_no_school_closes_or_converts_before_its_lead_time()
     free = capsim.run(capsim.load_scenario(tiny_path(), use=["deterministic"], set={
         **settings, "plan.closure_lead_time": 0, "plan.conversions": [{**option[0], "lead_time": 0}]}))
     assert free.plan.closures.year.min() < sc.base_year + 6 and free.plan.conversions.year.min() < sc.base_year + 3
+
+
+def test_a_started_solve_returns_the_solvers_best_plan_not_the_start():
+    """Kindergarten A merging into B, a running cost of 1,000,000: closing B from 2022 and
+    building saves 1,000,000 (brute force). Started from the plan that closes nothing (cost
+    1,000,000), HiGHS's presolve fixes variables the start sets otherwise, keeps the cheaper plan
+    as its incumbent and stops on it, but handed back the start's values as 'optimal'. The solve
+    now notices and solves again without the start."""
+    from types import SimpleNamespace
+
+    from capsim.planner.reach import within_reach
+    from capsim.planner.solve import solve
+    from capsim.planner.variables import arrays
+    from test_plan_conversions import _brute_force, _case
+
+    inp = _case(room_cost=1.5e5, running=1e6)
+    c = inp.cohorts
+    schools = SimpleNamespace(ids=("A", "B"), points=None, merge_into=np.array(["B", ""], dtype=object))
+    scenario = SimpleNamespace(source="test", plan=SimpleNamespace(max_displacement_km=None))
+    reach = within_reach(scenario, schools, pd.Index(["A", "B"]), c.closable_rooms, np.array([True, True]))
+    m = milp.build(replace(inp, cohorts=replace(c, reach=reach)))
+    a = arrays(m, "step")
+    ub = a.ub.copy()
+    ub[np.r_[m.shut_index.ravel(), m.convert_index.ravel()]] = 0.0
+    nothing = solve(a.c, a.families, a.lb, ub, a.integer, gap=1e-9)
+    assert nothing.objective == pytest.approx(1e6)
+    started = solve(a.c, a.families, a.lb, a.ub, a.integer, gap=1e-9, start=nothing.values)
+    want, _ = _brute_force(inp, allowed=lambda fa, fb: fa is None or fb is None)
+    assert started.status == "optimal" and started.objective == pytest.approx(want) == pytest.approx(-1e6)
+    assert a.c @ started.values == pytest.approx(started.objective)

@@ -162,22 +162,23 @@ def test_a_conversion_must_change_the_level():
 
 def _by_room_case(kg, primary, room_cost, running=1e5):
     """:func:`_case`'s pool with other rolls (``kg``, ``primary`` by year): kindergartens A and B
-    (2 rooms each) may each close, convert whole into a primary school, or convert classrooms
-    one by one (up to 2) at ``room_cost`` a room."""
+    (2 rooms each) may each close, convert whole into a primary school, or convert a classroom
+    (keeping the other, as :func:`capsim.planner.classes.convertible` bounds it) at ``room_cost``
+    a room."""
     c = _case(room_cost, running).cohorts
     c = replace(c, pupils=np.stack([kg, primary])[None], conversions=Conversions(
         np.array(["A", "B", "A", "B"], dtype=object), np.zeros(4, int), np.zeros(4, int), np.ones(4, int),
         np.vstack([np.full((2, 3), 2.0), np.ones((2, 3))]), np.vstack([np.full((2, 3), 2.0), np.ones((2, 3))]),
         np.full(4, room_cost), held=np.full((4, 3), 2.0), by_room=np.array([False, False, True, True]),
-        most=np.array([1.0, 1.0, 2.0, 2.0])))
+        most=np.array([1.0, 1.0, 1.0, 1.0])))          # by classroom, each keeps one of its two
     return replace(_case(room_cost, running), cohorts=c, need=np.zeros(c.pupils.shape))
 
 
 def _by_room_brute_force(kg, primary, room_cost, running=1e5) -> tuple[float, tuple]:
-    """Every fate of A and B (open; closed, or converted whole, from 2022 or 2023; or some of
-    its two rooms converted by 2022 and by 2023, never fewer later) and every opening of the
+    """Every fate of A and B (open; closed, or converted whole, from 2022 or 2023; or one of its
+    two rooms converted from 2022 or from 2023) and every opening of the
     2-room primary expansion (1,000,000), priced by hand as :func:`_brute_force`."""
-    rooms_by = [(n1, n2) for n1 in range(3) for n2 in range(n1, 3) if n2 > 0]
+    rooms_by = [(n1, n2) for n1 in range(2) for n2 in range(n1, 2) if n2 > 0]
     fates = [None] + [(kind, t) for kind in ("close", "whole") for t in (1, 2)] + [("rooms", n) for n in rooms_by]
     best = (np.inf, None)
     for fa, fb, opens in itertools.product(fates, fates, [None, 1, 2]):
@@ -206,7 +207,7 @@ def _by_room_brute_force(kg, primary, room_cost, running=1e5) -> tuple[float, tu
     ([120.0, 90, 90], [90.0, 135, 135], 1.5e5, 1, [2022]),        # one room: 3 groups and 3 classes
     ([120.0, 90, 60], [90.0, 135, 180], 1.5e5, 2, [2022, 2023]),  # a second the year the rolls move again
     ([120.0, 90, 90], [90.0, 135, 135], 1.2e6, 0, []),            # a room dearer than the expansion: build
-    ([120.0, 60, 60], [90.0, 180, 180], 1.5e5, 2, None),          # two rooms: whole or by room, the same cost
+    ([120.0, 60, 60], [90.0, 180, 180], 1.5e5, 2, None),          # two rooms: one whole, or one of each
 ])
 def test_converting_classrooms_one_by_one_equals_brute_force(kg, primary, room_cost, rooms, years):
     """Converting a kindergarten whole would leave kindergarten groups short; converting the one
@@ -267,6 +268,12 @@ def test_a_primary_school_converting_classrooms_to_junior_becomes_nine_year_in_t
             done = part[part.year <= year].classrooms.sum()
             assert seats[(year, school, "primary")] == pytest.approx(old[(year, school, "primary")] - 45 * done)
             assert seats[(year, f"{school}→junior", "junior")] == pytest.approx(50 * done)
+    classes = res.assessment_after.grades.groupby(["year", "school", "level"]).classes.sum()
+    parts = set(conv.school) | {f"{school}→junior" for school in conv.school}
+    for (year, school, level), n in classes.items():    # each class of a converting school has a classroom
+        if school in parts and year >= conv.year.min():
+            standard = {"primary": 45, "junior": 50}[level]
+            assert n <= seats[(year, school, level)] / standard + 1e-9, (year, school, level)
     spent = res.plan.spending
     assert spent[spent.project.str.contains("→")].cost_yuan.sum() == pytest.approx(conv.cost_yuan.sum())
     capsim.report(res, tmp_path / "out")
@@ -301,3 +308,41 @@ def test_a_conversion_waits_for_its_lead_time():
     assert sol.objective == pytest.approx(want)
     assert np.rint(sol.values[m.convert_index])[:, :2].sum() == 0
     assert want > _brute_force(inp)[0] + 1.0
+
+
+def test_the_options_by_classroom_keep_a_classroom_and_wait_for_their_lead_time():
+    """On the tiny example, kindergartens may convert classrooms to primary from 2023: each option
+    takes and gives one classroom a unit while the school stands, at most all but one of its
+    classrooms, none before base_year + lead_time."""
+    import capsim
+    from capsim.examples import tiny_path
+    from capsim.planner.context import plan_context
+
+    option = [{"school_type": "kindergarten", "into": "primary", "cost_per_classroom": 1000.0, "unit": "classroom",
+               "lead_time": 3}]
+    sc = capsim.load_scenario(tiny_path(), use=["deterministic"], set={"plan.conversions": option})
+    v = plan_context(sc).inputs.cohorts.conversions
+    assert len(v.school) and v.by_room.all()
+    np.testing.assert_array_equal(v.rooms, (v.held > 0).astype(float))
+    np.testing.assert_array_equal(v.gain, v.rooms)
+    np.testing.assert_array_equal(v.most, np.where(v.held > 0, v.held, np.inf).min(axis=1) - 1)
+    assert (v.earliest == sc.base_year + 3).all()
+    m = milp.build(plan_context(sc).inputs)
+    years = m.inputs.years
+    assert (m.ub[m.convert_index[:, years < sc.base_year + 3]] == 0).all()
+    assert (m.ub[m.convert_index[:, years >= sc.base_year + 3]] == v.most[:, None]).all()
+
+
+def test_two_options_by_classroom_still_keep_one_classroom_of_the_schools_level():
+    """Kindergarten A offered two conversions by classroom (each bounded to one of its two rooms)
+    and a primary roll that would take every room: together they still convert one room only."""
+    c = _case(1.0).cohorts
+    two = Conversions(np.array(["A", "A"], dtype=object), np.zeros(2, int), np.zeros(2, int), np.ones(2, int),
+                      np.ones((2, 3)), np.ones((2, 3)), np.full(2, 1.0), held=np.full((2, 3), 2.0),
+                      by_room=np.ones(2, bool), most=np.ones(2))
+    inp = replace(_case(1.0), cohorts=replace(c, pupils=np.stack([np.zeros(3), np.full(3, 360.0)])[None],
+                                              closable=None, closable_pool=None, closable_rooms=None, conversions=two))
+    m = milp.build(inp)
+    sol = solve_as(m, "step", gap=1e-9)
+    conv = np.rint(sol.values[m.convert_index])
+    assert conv.sum(axis=0).tolist() == [0, 1, 1]

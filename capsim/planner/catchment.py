@@ -97,7 +97,14 @@ class Catchment:
     rezoning_cost: float = 0.0  # yuan per pupil of an area zoned to another site than the year before
     area_points: object = None  # capsim.geo.Points of the areas (None: no points), for maps
     classes: SiteClasses | None = None   # planning in whole classes (None: in seats per grade)
-    site_region: np.ndarray | None = None  # (J,) region index of each site (None: not known), for the results
+    site_region: np.ndarray | None = None  # (J,) region index of each site, for the results by region
+                                           # (:meth:`regions_of_sites`; None: not given)
+
+    def regions_of_sites(self) -> np.ndarray:
+        """(J,) the region of each site, which the results by region need."""
+        if self.site_region is None:
+            raise ValueError("the results by region need each site's region: Catchment.site_region")
+        return self.site_region
 
     @property
     def zone_of(self) -> np.ndarray:

@@ -623,11 +623,12 @@ def define_reopening(m):
 
 
 def define_one_fate(m):
-    """A school is closed, converted whole (by one of its conversions) or has classrooms converted,
-    within its classrooms: ``H[s, t] (shut[s, t] + sum_{whole v of s} conv[v, t]) + sum_{by-room
-    v of s} conv[v, t] <= H[s, t]`` (``H`` its lawful classrooms of the level converted) for each
-    school with more than one such choice or a conversion by classroom, in the years it has
-    classrooms (with none, its choices change nothing)."""
+    """A school is closed, converted whole (by one of its conversions) or has classrooms converted
+    (by one or more), keeping one of its level: ``shut[s, t] + sum_{whole v of s} conv[v, t] +
+    sum_{by-room v of s} conv[v, t] / (H[s, t] - 1) <= 1`` (``H`` its lawful classrooms of the
+    level converted) for each school with more than one such choice or a conversion by
+    classroom, in the years it has classrooms (with none, its choices change nothing; with one,
+    none converts by classroom: its bound)."""
     if m.convert_index is None:
         return None
     c = m.inputs.cohorts
@@ -635,15 +636,14 @@ def define_one_fate(m):
     Y = m.convert_index.shape[1]
     held = v.rooms if v.held is None else v.held
     by_room = np.zeros(len(v.school), bool) if v.by_room is None else v.by_room
-    owners = [(v.school, m.convert_index, np.where(by_room[:, None], 1.0, held), held)]
+    school_held = dict(zip(v.school, held))                        # a school's options share its level
+    per_room = 1.0 / np.maximum(held - 1.0, 1.0)
+    owners = [(v.school, m.convert_index, np.where(by_room[:, None], per_room, 1.0))]
     if m.shut_index is not None:
-        school_held = dict(zip(v.school, held))                    # a school's options share its level
-        H = np.array([school_held.get(s, np.ones(Y)) for s in c.closable]).reshape(-1, Y)
-        owners.append((c.closable, m.shut_index, H, H))
+        owners.append((c.closable, m.shut_index, np.ones(m.shut_index.shape)))
     school = np.concatenate([o[0] for o in owners])
     index = np.concatenate([o[1] for o in owners])
     weight = np.concatenate([o[2] for o in owners])
-    bound = np.concatenate([o[3] for o in owners])
     ids, of = np.unique(school.astype(str), return_inverse=True)
     roomwise = np.zeros(len(ids), bool)
     np.logical_or.at(roomwise, of[: len(v.school)], by_room)
@@ -651,19 +651,15 @@ def define_one_fate(m):
     keep = several[of]
     if not keep.any():
         return None
-    rhs = np.zeros((len(ids), Y))
-    rhs[of[keep]] = bound[keep]                                    # every owner of a school holds its H
+    H = np.array([school_held.get(sid, np.ones(Y)) for sid in ids[several]]).reshape(-1, Y)
     row_of = np.cumsum(several) - 1
     rows = (row_of[of[keep]][:, None] * Y + np.arange(Y)).reshape(-1)
-    n_rows = int(several.sum()) * Y
-    w = weight[keep].reshape(-1)
-    r = rhs[several].reshape(-1)
-    live = r[rows] > 0                                             # no classroom: no row
-    used = np.flatnonzero(r > 0)
-    renumber = np.full(n_rows, -1)
+    live = (H.reshape(-1) > 0)[rows]                               # no classroom: no row
+    used = np.flatnonzero(H.reshape(-1) > 0)
+    renumber = np.full(H.size, -1)
     renumber[used] = np.arange(len(used))
-    return family("one_fate", renumber[rows[live]], index[keep].reshape(-1)[live], w[live], len(used), m.n, "<=",
-                  r[used])
+    return family("one_fate", renumber[rows[live]], index[keep].reshape(-1)[live], weight[keep].reshape(-1)[live],
+                  len(used), m.n, "<=", np.ones(len(used)))
 
 
 def classes_of_cells(m, values) -> np.ndarray:

@@ -86,6 +86,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
 from capsim.planner import catchment, classes, entrants, goals as goal_rows, reach
 from capsim.planner.common import cell_seats, family as _rows, standing as _standing
@@ -222,19 +223,7 @@ def build(inputs: PlanInputs) -> Model:
     if mothball_index is not None:
         m.integer[mothball_index] = True
         m.ub[mothball_index[:, :, 0]] = 0.0          # the first plan year is under way
-    for decided in (shut_index, convert_index):      # closed or converted for good, from the second plan year
-        if decided is not None:
-            m.integer[decided] = True
-            m.ub[decided] = 1.0
-            m.ub[decided[:, 0]] = 0.0                # the first plan year is under way
-    if convert_index is not None and inputs.cohorts.conversions.most is not None:   # by classroom: up to most
-        m.ub[convert_index[:, 1:]] = inputs.cohorts.conversions.most[:, None]
-    if convert_index is not None and inputs.cohorts.conversions.earliest is not None:   # not before its lead time
-        m.ub[convert_index[years[None, :] < inputs.cohorts.conversions.earliest[:, None]]] = 0.0
-    if shut_index is not None:                                                       # nor a closure before its own
-        m.ub[shut_index[:, years < inputs.cohorts.closable_from]] = 0.0
-    if shut_index is not None and inputs.cohorts.reach is not None:   # no school within reach: it stays open
-        m.ub[shut_index[inputs.cohorts.reach.alone]] = 0.0
+    _bound_decisions(m)
     if goal_sat is not None:
         m.ub[goal_sat] = inputs.goals.cap
     if share_index is not None:
@@ -247,6 +236,36 @@ def build(inputs: PlanInputs) -> Model:
         if family is not None and family[1].shape[0]:
             m.families.append(family)
     return m
+
+
+def _bound_decisions(m: Model) -> None:
+    """Bounds of the closures and conversions (whole: 0 or 1; by classroom: up to ``most``): none
+    in the first plan year (under way), before their lead times, or, for a school with nowhere
+    within reach for its pupils (``reach.alone``), a closure or a whole conversion that year."""
+    c, years = m.inputs.cohorts, m.inputs.years
+    shut_index, convert_index = m.shut_index, m.convert_index
+    for decided in (shut_index, convert_index):
+        if decided is not None:
+            m.integer[decided] = True
+            m.ub[decided] = 1.0
+            m.ub[decided[:, 0]] = 0.0
+    if convert_index is not None:
+        v = c.conversions
+        if v.most is not None:
+            m.ub[convert_index[:, 1:]] = v.most[:, None]
+        if v.earliest is not None:
+            m.ub[convert_index[years[None, :] < v.earliest[:, None]]] = 0.0
+    if shut_index is None:
+        return
+    m.ub[shut_index[:, years < c.closable_from]] = 0.0
+    if c.reach is not None:
+        m.ub[shut_index[c.reach.alone]] = 0.0
+        if convert_index is not None:
+            v = c.conversions
+            whole = np.ones(len(v.school), bool) if v.by_room is None else ~v.by_room
+            at = pd.Index(list(c.closable)).get_indexer(v.school)
+            i = np.flatnonzero(whole & (at >= 0))
+            m.ub[convert_index[i][c.reach.alone[at[i]]]] = 0.0
 
 
 def _families(m: Model) -> list:

@@ -54,6 +54,7 @@ def planned_schools(scenario, schools: Schools, projects, opening) -> Schools:
         zone=None if schools.zone is None else np.concatenate(
             [schools.zone, projects.zone[new] if projects.zone is not None else np.full(n, "")]),
         keep=None if schools.keep is None else np.concatenate([schools.keep, np.zeros(n, dtype=bool)]),
+        merge_into=None if schools.merge_into is None else np.concatenate([schools.merge_into, np.full(n, "", object)]),
         points=_new_points(schools.points, projects.points, new),
         expansions=schools.expansions + expansions,
     )
@@ -124,25 +125,31 @@ def _new_parts(scenario, schools: Schools, first: pd.DataFrame, ends) -> Schools
                       for lv, a in schools.base_classes.items()},
         zone=None if schools.zone is None else np.concatenate([schools.zone, schools.zone[at]]),
         keep=None if schools.keep is None else np.concatenate([schools.keep, np.zeros(n, dtype=bool)]),
+        merge_into=None if schools.merge_into is None else np.concatenate([schools.merge_into, np.full(n, "", object)]),
         points=None if schools.points is None else Points(np.vstack([schools.points.xy, schools.points.xy[at]]),
                                                             schools.points.geographic),    # the same buildings
     )
 
 
 def _room_steps(scenario, schools: Schools, steps: pd.DataFrame, first: pd.DataFrame) -> tuple:
-    """The expansions of classroom-by-classroom conversions ``steps``: each year's classrooms taken
-    from the school's old level for good, and given to its ``"ID→LEVEL"`` part from the year after
-    the part's first (whose classrooms it opened with)."""
+    """The expansions of classroom-by-classroom conversions ``steps``: from each year a school
+    converts until the next, the classrooms converted by then, taken from its old level (minus
+    them) and given to its ``"ID→LEVEL"`` part beyond those it opened with; one expansion per
+    period, so each year's change is spread over the grades once."""
     index = {sid: i for i, sid in enumerate(schools.ids)}
-    opened = set(zip(first.school, first["into"], first.year))
+    opened = dict(zip(zip(first.school, first["into"]), first.classrooms_after))
     out = []
-    for year, school, level, into, rooms, after in zip(steps.year, steps.school, steps.level, steps["into"],
-                                                       steps.classrooms, steps.classrooms_after):
-        out.append(Expansion(index[school], float(year), np.inf, {level: -float(rooms)},
-                             {level: -float(rooms) * _mean_class(scenario, level)}))
-        if (school, into, year) not in opened:
-            out.append(Expansion(index[f"{school}→{into}"], float(year), np.inf, {into: float(after)},
-                                 {into: float(after) * _mean_class(scenario, into)}))
+    for (school, level, into), part in steps.sort_values("year").groupby(["school", "level", "into"], sort=False):
+        years = part.year.to_numpy(dtype=float)
+        ends = np.r_[years[1:], np.inf]
+        taken, given = part.classrooms.cumsum().to_numpy(), part.classrooms_after.cumsum().to_numpy()
+        for start, end, rooms, after in zip(years, ends, taken, given):
+            out.append(Expansion(index[school], start, end, {level: -float(rooms)},
+                                 {level: -float(rooms) * _mean_class(scenario, level)}))
+            extra = after - opened[(school, into)]
+            if extra > 0:
+                out.append(Expansion(index[f"{school}→{into}"], start, end, {into: float(extra)},
+                                     {into: float(extra) * _mean_class(scenario, into)}))
     return tuple(out)
 
 

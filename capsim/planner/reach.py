@@ -10,14 +10,16 @@ the schools' points); so can a new school the projects may build (one with a poi
 schools among them (``conv[v, t]`` their conversions whole, :mod:`capsim.planner.classes`) and
 ``P(c, t)`` the new schools::
 
-    within_reach:  shut[c, t] + sum_{s in N(c, t)} (shut[s, t] + sum_{whole v of s} conv[v, t])
+    within_reach:  shut[c, t] + sum_{whole v of c} conv[v, t]
+                   + sum_{s in N(c, t)} (shut[s, t] + sum_{whole v of s} conv[v, t])
                    - sum_{p in P(c, t)} open[p, t] <= |N(c, t)|
 
 only where no school the plan keeps can take them (then ``c`` may close freely); where no school
-at all can, and no new school could, ``shut[c, t] = 0`` by its bound
-(:func:`capsim.planner.model.build`). ``open[p, t]`` is 1 once ``p``'s classrooms stand
-(:func:`capsim.planner.common.standing`). A school converted whole to another level counts as gone
-(even where its new level is one ``c`` has: the rule errs on the safe side); a school is
+at all can, and no new school could, ``shut[c, t] = 0`` and ``c`` is not converted whole by their
+bounds (:func:`capsim.planner.model.build`). ``open[p, t]`` is 1 once ``p``'s classrooms stand
+(:func:`capsim.planner.common.standing`). A school converted whole to another level moves its
+pupils as a closed one does, and counts as gone (even where its new level is one ``c`` has: the
+rule errs on the safe side); converting some classrooms keeps a school. A school is
 closed or converted, not both (``one_fate``), so each of ``N`` counts at most once. A closed
 school stays closed, so it closes only if someone within reach stays open (or opens) in every
 later year: a school may close into a new one built beside it.
@@ -167,8 +169,9 @@ def define_within_reach(m):
     least one of the closable schools that can take them stays open and unconverted (converting
     some classrooms keeps a school), or one of
     the new schools that could is open (:func:`within_reach`):
-    ``shut[c, t] + sum_{s in N(c, t)} (shut[s, t] + sum_{whole v of s} conv[v, t]) - sum_{p in P(c, t)}
-    open[p, t] <= |N(c, t)|``, ``open[p, t]`` the sum of ``p``'s opening variables standing in
+    ``shut[c, t] + sum_{whole v of c} conv[v, t] + sum_{s in N(c, t)} (shut[s, t] + sum_{whole v of s}
+    conv[v, t]) - sum_{p in P(c, t)} open[p, t] <= |N(c, t)|`` (a school converted whole moves its
+    pupils as a closed one does), ``open[p, t]`` the sum of ``p``'s opening variables standing in
     ``t`` (rows only where no kept school can take them; where nothing can, ``shut[c, t] = 0`` by
     its bound)."""
     c = m.inputs.cohorts
@@ -183,12 +186,13 @@ def define_within_reach(m):
     o = wanted.merge(opens, on=["project", "year"])
     rows, cols = [np.arange(K), r.member_row], [m.shut_index[r.row_school, r.row_year],
                                                   m.shut_index[r.member, r.row_year[r.member_row]]]
-    if m.convert_index is not None:      # a member converted whole to another level is gone as well
+    if m.convert_index is not None:      # converted whole to another level: its pupils go too, a member is gone
         whole = np.ones(len(c.conversions.school), bool) if c.conversions.by_room is None else ~c.conversions.by_room
-        owner = np.where(whole, pd.Index(list(c.closable)).get_indexer(c.conversions.school), -1)
-        v = pd.DataFrame({"member": owner, "v": np.arange(len(owner))}).merge(
-            pd.DataFrame({"member": r.member, "row": r.member_row}), on="member")
-        rows.append(v.row.to_numpy()); cols.append(m.convert_index[v.v.to_numpy(), r.row_year[v.row.to_numpy()]])
+        owner = pd.DataFrame({"school": np.where(whole, pd.Index(list(c.closable)).get_indexer(c.conversions.school),
+                                                 -1), "v": np.arange(len(whole))})
+        for school, row in ((r.row_school, np.arange(K)), (r.member, r.member_row)):
+            v = owner.merge(pd.DataFrame({"school": school, "row": row}), on="school")
+            rows.append(v.row.to_numpy()); cols.append(m.convert_index[v.v.to_numpy(), r.row_year[v.row.to_numpy()]])
     ones = sum(len(x) for x in rows)
     return family("within_reach", np.concatenate(rows + [o.row.to_numpy()]),
                   np.concatenate(cols + [o["var"].to_numpy()]),

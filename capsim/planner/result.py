@@ -38,9 +38,11 @@ class PlanResult:
                                                  # rooms_added, rooms_rented, rooms_changed,
                                                  # rooms_mothballed, classes, rooms_empty
     closures: pd.DataFrame | None = None         # with plan.closures: year (first closed), region, school,
-                                                 # classrooms (lawful, the year before it closes)
-    conversions: pd.DataFrame | None = None      # with plan.conversions: year (first converted), region, school,
-                                                 # level, into, classrooms, classrooms_after, cost_yuan
+                                                 # classrooms (lawful, the year before it closes), merged_into
+                                                 # (with the schools table's merge_into)
+    conversions: pd.DataFrame | None = None      # with plan.conversions, a row each year a school converts: year,
+                                                 # region, school, level, into, classrooms, classrooms_after,
+                                                 # cost_yuan, whole
     areas: pd.DataFrame | None = None            # with data.areas giving points: id, x, y of each area
     school_classes: pd.DataFrame | None = None   # catchment plans in whole classes: year, school, level, grade,
                                                  # pupils, classes, class_size
@@ -130,7 +132,8 @@ def _covered(m, x, ctx: PlanContext) -> np.ndarray | None:
     if c.classes is None:
         return seats_added(m, x, None, R) >= inp.need - 1e-6
     s = c.classes
-    rooms = _to_regions(s.rooms, c.site_region, R) + seats_added(m, x, s.project_rooms, R, c.site_region[c.project_site])
+    region = c.regions_of_sites()
+    rooms = _to_regions(s.rooms, region, R) + seats_added(m, x, s.project_rooms, R, region[c.project_site])
     needed = ctx.cells.by_level(np.ceil(ctx.cells.demand / s.size[None] - 1e-9), len(ctx.levels))
     return (rooms >= needed - 1e-9)[:, c.zone_of, :]
 
@@ -199,13 +202,13 @@ def _site_class_frames(m, sol: Solution, x, ctx: PlanContext, short, rented):
     seats, against the region's pupils and its shortfall; its sites' classrooms before and added,
     and the classrooms' worth of the seats rented (each grade's seats over its class size)."""
     c, R = m.inputs.catchment, len(ctx.regions)
-    s = c.classes
+    s, region = c.classes, c.regions_of_sites()
     formed = np.rint(sol.values[m.assignment.k_index]) if np.isfinite(sol.values).all() else np.zeros(c.seats.shape)
-    grades = {"students": ctx.cells.demand, "classes": _to_regions(formed, c.site_region, R),
-              "class_seats": _to_regions(formed * s.size[None], c.site_region, R), "shortfall": short}
+    grades = {"students": ctx.cells.demand, "classes": _to_regions(formed, region, R),
+              "class_seats": _to_regions(formed * s.size[None], region, R), "shortfall": short}
     zero = np.zeros((R,) + s.rooms.shape[1:])
-    rooms = {"rooms_before": _to_regions(s.rooms, c.site_region, R),
-             "rooms_added": seats_added(m, x, s.project_rooms, R, c.site_region[c.project_site]),
+    rooms = {"rooms_before": _to_regions(s.rooms, region, R),
+             "rooms_added": seats_added(m, x, s.project_rooms, R, region[c.project_site]),
              "rooms_rented": ctx.cells.by_level(rented / s.size[None], len(ctx.levels)), "rooms_changed": zero,
              "rooms_mothballed": zero}
     return _class_tables(ctx, m.inputs.years, grades, rooms)

@@ -69,9 +69,24 @@ def solve(c, families, lb, ub, integer, solver="highs", time_limit=60.0, gap=1e-
     values = np.array([np.nan if v.varValue is None else v.varValue for v in xs])
     status, bound = _status(prob, solver)
     objective = float(pulp.value(prob.objective) or 0.0) if status in ("optimal", "feasible") else np.nan
+    if start is not None and solver == "highs" and _not_its_incumbent(prob, objective):
+        left = time_limit - (time.perf_counter() - t0)
+        if left > 0:
+            return solve(c, families, lb, ub, integer, solver, left, gap, msg, None, highs_options)
     if status == "optimal" and not np.isfinite(bound):
         bound = objective
     return Solution(values, status, objective, bound, _gap(objective, bound), solver, t1 - t0, t2 - t1)
+
+
+def _not_its_incumbent(prob, objective) -> bool:
+    """Whether HiGHS handed back other values than its own best plan: with a start that presolve
+    maps into its reduced space at another cost (it may fix a variable the start sets otherwise),
+    HiGHS 1.16 can keep that reduced plan as its incumbent, stop on it, and return the start's
+    original values (seen: start 1,000,000, incumbent and bound -1,000,000, status optimal)."""
+    if not np.isfinite(objective):
+        return False
+    best = float(prob.solverModel.getInfo().objective_function_value)
+    return bool(np.isfinite(best) and abs(best - objective) > 1e-6 * max(1.0, abs(objective)))
 
 
 def _started_highs():

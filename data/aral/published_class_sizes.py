@@ -5,10 +5,11 @@ Usage: python data/aral/published_class_sizes.py
 
 The shipped list (schools.csv, school_grades.csv) is an estimate. For each level with a published
 base-year figure in published.csv (the 1st Division's pupils per class, 2019), the level's classes
-are set to its listed pupils over that figure, ``C = round(sum pupils / published)``, shared among
-the school-grades in proportion to their listed classes (largest remainders; at least one class
-where the grade has pupils); each school's classrooms change by its classes' change. Pupils are
-unchanged. Nothing here reads a run's result: only the estimate and the published figure.
+are set to its listed pupils over that figure, ``C = round(sum pupils / published)``: from the
+listed classes, a class at a time added where classes are fullest, or taken where they are
+emptiest (where the published average is lower, the list's most crowded classes are what it
+overstates; where higher, its roomiest); each school's classrooms change by its classes' change.
+Pupils are unchanged. Nothing here reads a run's result: only the estimate and the published figure.
 """
 from pathlib import Path
 
@@ -19,15 +20,16 @@ HERE = Path(__file__).resolve().parent
 
 
 def scaled_classes(classes: np.ndarray, pupils: np.ndarray, total: int) -> np.ndarray:
-    """``total`` whole classes shared in proportion to ``classes`` (largest remainders), at least
-    one where ``pupils`` > 0."""
-    floor_one = (pupils > 0).astype(int)
-    share = classes / classes.sum() * total
-    out = np.maximum(np.floor(share).astype(int), floor_one)
-    left = total - out.sum()
-    order = np.argsort(-(share - np.floor(share)), kind="stable")
-    for i in order[:max(left, 0)]:
-        out[i] += 1
+    """``total`` whole classes over the rows, from their listed ``classes``: a class at a time added
+    to the row whose classes are fullest, or taken from the row whose classes are emptiest (never
+    a row's last class while it has pupils)."""
+    out = classes.astype(int).copy()
+    while out.sum() != total:
+        per_class = pupils / np.maximum(out, 1)
+        if out.sum() < total:
+            out[np.argmax(per_class)] += 1
+        else:
+            out[np.argmin(np.where(out > 1, per_class, np.inf))] -= 1
     return out
 
 
