@@ -72,8 +72,8 @@ COLUMNS = {
     "running_cost_saved_yuan": ("年节约运行经费（元）", "running cost a closure saves each year (plan.school_running_cost)",
                                 "yuan"),
     "into": ("改建为", "the level a converted school teaches from its year", "text"),
-    "whole": ("整体改建", "True: the whole school converts; False: only the classrooms listed do, and the school "
-              "teaches both levels (e.g. primary and junior: a nine-year school)", "text"),
+    "whole": ("改建方式", "the whole school converts (conversions.csv: True), or only the classrooms listed and the "
+              "school teaches both levels, e.g. primary and junior: a nine-year school (False)", "text"),
     "merged_into": ("并入学校", "the school a closed school merges into (撤并; the schools table's merge_into), "
                     "which stays open while it is closed; empty: the rest of the district", "text"),
     "rooms_mothballed": ("封存教室", "classrooms taken out of use and kept (plan.mothball_cost)", "people"),

@@ -92,7 +92,9 @@ def decided(t, frame: pd.DataFrame | None, closing: bool) -> pd.DataFrame | None
     out = frame.merge(before, on=["year", "school"], how="left")
     out["pupils_moved"] = out.pupils_moved.fillna(0.0)
     if "whole" in out:                       # converting some classrooms moves no pupil
-        out["pupils_moved"] = out.pupils_moved.where(out.whole.astype(bool), 0.0)
+        whole = out.whole.astype(bool)
+        out["pupils_moved"] = out.pupils_moved.where(whole, 0.0)
+        out["whole"] = np.where(whole, "整体 whole school", "部分教室 classrooms")
     columns = ["year", "region", "school", "name"] + [c for c in frame if c not in ("year", "region", "school")]
     columns.append("pupils_moved")
     if closing:
