@@ -6,7 +6,8 @@ open school costs a running cost), both priced over the plan's years at that run
     python docs/gen_falling_rolls.py --check   # exit 1 if README.md differs from the runs
 
 Every figure comes from the runs: capital from ``spending.csv``, schools open from the network
-after the plan, empty seats and use from the assessment after it (the levels the plan plans).
+after the plan (a converted school's ``ID→LEVEL`` part counted with its school), empty seats and
+use from the assessment after it (the levels the plan plans).
 ``tests/test_generated_docs.py`` fails when README drifts.
 """
 
@@ -34,7 +35,8 @@ def figures(res, running: float) -> dict:
     rate = res.scenario.plan.discount_rate
     spent = plan.spending.groupby("year").cost_yuan.sum()
     schools = res.assessment_after.schools
-    open_by_year = schools[schools.open].groupby("year").size().reindex(years, fill_value=0)
+    schools = schools[schools.open].assign(building=lambda f: f.school.str.split("→").str[0])   # a converted
+    open_by_year = schools.groupby("year").building.nunique().reindex(years, fill_value=0)      # part is its school
     d = (1 + rate) ** -(years - years[0]).astype(float)
     running_cost = running * float(open_by_year.to_numpy() @ d)
     capital = float(spent @ ((1 + rate) ** -(spent.index.to_numpy() - years[0]).astype(float)))
