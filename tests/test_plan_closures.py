@@ -586,3 +586,11 @@ def test_a_started_solve_returns_the_solvers_best_plan_not_the_start():
     want, _ = _brute_force(inp, allowed=lambda fa, fb: fa is None or fb is None)
     assert started.status == "optimal" and started.objective == pytest.approx(want) == pytest.approx(-1e6)
     assert a.c @ started.values == pytest.approx(started.objective)
+    # with no time left to solve again, the start's values come back, but never called optimal
+    from capsim.planner.solve import Solution, _again_without_start
+
+    first = Solution(nothing.values, "feasible", 1e6, -1e6, 2.0, "highs", 0.1, 0.2)
+    assert _again_without_start(first, (a.c, a.families, a.lb, a.ub, a.integer), 0.0, 1e-9, False, None) is first
+    again = _again_without_start(first, (a.c, a.families, a.lb, a.ub, a.integer), 30.0, 1e-9, False, None)
+    assert again.status == "optimal" and again.objective == pytest.approx(-1e6)
+    assert again.build_seconds > 0.1 and again.solve_seconds > 0.2          # both attempts' times

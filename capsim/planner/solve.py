@@ -8,7 +8,7 @@ gap), never ``optimal``.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -70,12 +70,29 @@ def solve(c, families, lb, ub, integer, solver="highs", time_limit=60.0, gap=1e-
     status, bound = _status(prob, solver)
     objective = float(pulp.value(prob.objective) or 0.0) if status in ("optimal", "feasible") else np.nan
     if start is not None and solver == "highs" and _not_its_incumbent(prob, objective):
-        left = time_limit - (time.perf_counter() - t0)
-        if left > 0:
-            return solve(c, families, lb, ub, integer, solver, left, gap, msg, None, highs_options)
+        first = Solution(values, "feasible", objective, bound, _gap(objective, bound), solver, t1 - t0, t2 - t1)
+        return _again_without_start(first, (c, families, lb, ub, integer), time_limit - (t2 - t0) - (t1 - t0), gap,
+                                    msg, highs_options)
     if status == "optimal" and not np.isfinite(bound):
         bound = objective
     return Solution(values, status, objective, bound, _gap(objective, bound), solver, t1 - t0, t2 - t1)
+
+
+def _again_without_start(first: Solution, args, left: float, gap, msg, highs_options) -> Solution:
+    """The model ``args`` solved again without a start in the time ``left`` (its build counted):
+    the cheaper of that and ``first`` (the start's values, feasible), with the better of the two
+    proven bounds, both attempts' times; ``first`` alone if no time is left or no plan is found."""
+    if left <= 0:
+        return first
+    again = solve(*args, solver="highs", time_limit=left, gap=gap, msg=msg, highs_options=highs_options)
+    if again.status not in ("optimal", "feasible"):
+        return first
+    best = again if again.objective <= first.objective else replace(first, status="feasible")
+    bound = float(np.fmax(first.bound, again.bound))
+    status = "optimal" if again.status == "optimal" and best is again else "feasible"
+    return replace(best, status=status, bound=bound, gap=_gap(best.objective, bound),
+                   build_seconds=first.build_seconds + again.build_seconds,
+                   solve_seconds=first.solve_seconds + again.solve_seconds)
 
 
 def _not_its_incumbent(prob, objective) -> bool:

@@ -28,8 +28,10 @@ def scaled_classes(classes: np.ndarray, pupils: np.ndarray, total: int) -> np.nd
         per_class = pupils / np.maximum(out, 1)
         if out.sum() < total:
             out[np.argmax(per_class)] += 1
-        else:
+        elif (out > 1).any():
             out[np.argmin(np.where(out > 1, per_class, np.inf))] -= 1
+        else:
+            raise ValueError(f"{total} classes cannot hold rows that each keep one")
     return out
 
 
