@@ -77,6 +77,12 @@ def grade_standards(class_size, grades: int) -> np.ndarray:
     return np.full(grades, class_size)
 
 
+def mean_class(class_size) -> float:
+    """A level's mean standard class (``standards.class_size`` of the level: a number or one per
+    grade): the seats a classroom of the level counts."""
+    return float(np.mean(class_size))
+
+
 def intake_cap_by_year(caps: dict | None, years, fallback: float) -> np.ndarray:
     """New-intake class cap in force each year: the latest ``{year: cap}`` at or before it."""
     out = np.full(len(years), float(fallback))

@@ -45,7 +45,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from capsim.planner.common import Pools, along_cohorts, family, standing
+from capsim import capacity
+from capsim.planner.common import Pools, along_cohorts, family, standing, sum_into
 from capsim.planner.reach import bounded, within_reach
 
 
@@ -66,6 +67,16 @@ class Conversions:
     by_room: np.ndarray | None = None  # (V,) true: converted classroom by classroom (None: all whole)
     most: np.ndarray | None = None     # (V,) most units (None: 1 each)
     earliest: np.ndarray | None = None  # (V,) first year it may convert (None: the second plan year)
+
+    @property
+    def whole(self) -> np.ndarray:
+        """(V,) true where the school converts whole."""
+        return np.ones(len(self.school), bool) if self.by_room is None else ~self.by_room
+
+    @property
+    def classrooms(self) -> np.ndarray:
+        """(V, Y) the school's lawful classrooms of its level."""
+        return self.rooms if self.held is None else self.held
 
 
 @dataclass(frozen=True)
@@ -121,11 +132,7 @@ class Cohorts:
 
     def to_regions(self, values: np.ndarray, n_regions: int) -> np.ndarray:
         """``values`` (Z, ...) summed over the pools of each region: (R, ...)."""
-        if self.pool_region is None:
-            return values
-        out = np.zeros((n_regions,) + values.shape[1:])
-        np.add.at(out, self.pool_region, values)
-        return out
+        return values if self.pool_region is None else sum_into(values, self.pool_region, n_regions)
 
 
 def zone_pools(scenario, schools, projects, regions) -> Pools:
@@ -171,7 +178,6 @@ def cohorts(scenario, cells, assessment, regions, levels, years, projects, pools
     (:mod:`capsim.planner.entrants`; the base year's shares only bound the enrolled cohorts).
     A school in ``kept`` (ids: those a project would expand, whose added rooms would go with
     it, and those the schools table marks ``keep``) is never closed or converted."""
-    from capsim import capacity
     from capsim.enrolment import grades_by_level
     from capsim.planner.network import lawful_classrooms
 
@@ -186,7 +192,7 @@ def cohorts(scenario, cells, assessment, regions, levels, years, projects, pools
     size = intake_sizes(scenario, cells, std, levels, years)
     base = _base_classes(scenario, cells, std, size, pupils, assessment, pool_of_school, Z, levels, years[0])
     base = _within_rooms(base, cells, G, rooms)
-    room_seats = np.array([float(np.mean(scenario.standards.class_size[lv])) for lv in levels])
+    room_seats = np.array([capacity.mean_class(scenario.standards.class_size[lv]) for lv in levels])
     added = lawful_classrooms(scenario, projects)
     shut = closable(scenario, assessment, cells, std, pool_of_school, levels, years, kept, projects, added)
     shut["conversions"] = convertible(scenario, assessment, cells, std, pool_of_school, levels, years, kept)
@@ -211,7 +217,6 @@ def site_classes(scenario, cells, assessment, levels, years, projects, site_ids)
     within its classrooms by :func:`_within_rooms`; a cohort that entered after the base year has
     none listed, its pupils being the plan's to place), each grade's class size
     (:func:`intake_sizes`) and the classrooms each project adds."""
-    from capsim import capacity
     from capsim.enrolment import grades_by_level
     from capsim.planner.catchment import SiteClasses
     from capsim.planner.network import lawful_classrooms
@@ -336,7 +341,7 @@ def convertible(scenario, assessment, cells, std, pool_of_school, levels, years,
         f, t = levels.index(c.school_type), levels.index(c.into)
         s = np.flatnonzero((kind == c.school_type) & (per[:, f].sum(axis=1) > 0) & ~ids.isin(list(kept)))
         most = np.floor(scenario.standards.max_school_size.get(c.into, np.inf)
-                        / float(np.mean(scenario.standards.class_size[c.into])))
+                        / capacity.mean_class(scenario.standards.class_size[c.into]))
         held = per[s, f]
         if c.unit == "classroom":                    # keeping a classroom of its level (whole: the other unit)
             unit = (held > 0).astype(float)
@@ -634,11 +639,10 @@ def define_one_fate(m):
     c = m.inputs.cohorts
     v = c.conversions
     Y = m.convert_index.shape[1]
-    held = v.rooms if v.held is None else v.held
-    by_room = np.zeros(len(v.school), bool) if v.by_room is None else v.by_room
+    held = v.classrooms
     school_held = dict(zip(v.school, held))                        # a school's options share its level
     per_room = 1.0 / np.maximum(held - 1.0, 1.0)
-    owners = [(v.school, m.convert_index, np.where(by_room[:, None], per_room, 1.0))]
+    owners = [(v.school, m.convert_index, np.where(v.whole[:, None], 1.0, per_room))]
     if m.shut_index is not None:
         owners.append((c.closable, m.shut_index, np.ones(m.shut_index.shape)))
     school = np.concatenate([o[0] for o in owners])
@@ -646,7 +650,7 @@ def define_one_fate(m):
     weight = np.concatenate([o[2] for o in owners])
     ids, of = np.unique(school.astype(str), return_inverse=True)
     roomwise = np.zeros(len(ids), bool)
-    np.logical_or.at(roomwise, of[: len(v.school)], by_room)
+    np.logical_or.at(roomwise, of[: len(v.school)], ~v.whole)
     several = (np.bincount(of, minlength=len(ids)) > 1) | roomwise
     keep = several[of]
     if not keep.any():

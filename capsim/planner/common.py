@@ -40,6 +40,14 @@ def along_cohorts(lower, upper, up) -> tuple[np.ndarray, np.ndarray]:
     return lower, np.maximum(upper, lower)
 
 
+def sum_into(values: np.ndarray, index: np.ndarray, n: int) -> np.ndarray:
+    """``values`` (J, ...) summed by ``index`` (J,) into ``n`` groups: (n, ...) (pools or sites into
+    regions)."""
+    out = np.zeros((n,) + values.shape[1:])
+    np.add.at(out, index, values)
+    return out
+
+
 def family(name, rows, cols, data, n_rows, n, sense, rhs):
     """The family ``(name, A, sense, rhs)`` with ``A`` the ``n_rows`` x ``n`` sparse matrix of the
     non-zeros ``data`` at (``rows``, ``cols``)."""

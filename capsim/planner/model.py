@@ -262,9 +262,8 @@ def _bound_decisions(m: Model) -> None:
         m.ub[shut_index[c.reach.alone]] = 0.0
         if convert_index is not None:
             v = c.conversions
-            whole = np.ones(len(v.school), bool) if v.by_room is None else ~v.by_room
             at = pd.Index(list(c.closable)).get_indexer(v.school)
-            i = np.flatnonzero(whole & (at >= 0))
+            i = np.flatnonzero(v.whole & (at >= 0))
             m.ub[convert_index[i][c.reach.alone[at[i]]]] = 0.0
 
 

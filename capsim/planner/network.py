@@ -17,6 +17,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from capsim.capacity import mean_class
 from capsim.geo import Points
 from capsim.school_data import Capacity, Expansion, Schools
 
@@ -106,7 +107,7 @@ def _new_parts(scenario, schools: Schools, first: pd.DataFrame, ends) -> Schools
     year = first.year.to_numpy(dtype=float)
     rooms = first.classrooms_after.to_numpy(dtype=float)
     into = first["into"].to_numpy(dtype=object)
-    std = np.array([_mean_class(scenario, lv) for lv in into])
+    std = np.array([mean_class(scenario.standards.class_size[lv]) for lv in into])
     caps = scenario.standards.max_school_size
     n = len(at)
     return replace(
@@ -145,17 +146,12 @@ def _room_steps(scenario, schools: Schools, steps: pd.DataFrame, first: pd.DataF
         taken, given = part.classrooms.cumsum().to_numpy(), part.classrooms_after.cumsum().to_numpy()
         for start, end, rooms, after in zip(years, ends, taken, given):
             out.append(Expansion(index[school], start, end, {level: -float(rooms)},
-                                 {level: -float(rooms) * _mean_class(scenario, level)}))
+                                 {level: -float(rooms) * mean_class(scenario.standards.class_size[level])}))
             extra = after - opened[(school, into)]
             if extra > 0:
                 out.append(Expansion(index[f"{school}→{into}"], start, end, {into: float(extra)},
-                                     {into: float(extra) * _mean_class(scenario, into)}))
+                                     {into: float(extra) * mean_class(scenario.standards.class_size[into])}))
     return tuple(out)
-
-
-def _mean_class(scenario, level) -> float:
-    """The level's mean standard class."""
-    return float(np.mean(scenario.standards.class_size[level]))
 
 
 def planned_capacity(capacity: Capacity, seats_frame, regions, years) -> Capacity:

@@ -98,7 +98,7 @@ def within_reach(scenario, schools, ids, per, keep, projects=None, project_rooms
     of the new ones be open (:func:`define_within_reach`). ``ids`` and ``per`` (S, L, Y) are the
     schools with lawful classrooms and their classrooms, ``keep`` (S,) those the plan may close,
     ``projects`` and ``project_rooms`` (P, L) the projects and the lawful classrooms each adds."""
-    near, bound, named = _candidates(scenario, schools, ids, projects)
+    near, bound, named, points = _candidates(scenario, schools, ids, projects)
     has = per > 0                                                            # (S, L, Y)
     takes = near[:, :, None] & (np.einsum("alt,blt->abt", has, has) > 0)     # (S, S, Y) b can take a's pupils
     c = np.flatnonzero(keep)
@@ -107,8 +107,7 @@ def within_reach(scenario, schools, ids, per, keep, projects=None, project_rooms
     free = (takes & ~keep[None, :, None]).any(axis=1) | ~teaching | ~bound[c][:, None]
     closable_takes = takes[:, keep, :] & ~free[:, None, :]                   # (C, C, Y)
     new, new_takes = np.zeros(0, dtype=int), np.zeros((len(c), 0, has.shape[2]), dtype=bool)
-    if scenario.plan.max_displacement_km is not None:
-        points = schools.points.take(pd.Index(list(schools.ids)).get_indexer(ids))
+    if points is not None:
         new, new_takes = _new_within_reach(scenario, points.take(c), has[c], projects, project_rooms)
         new_takes &= ~free[:, None, :] & ~named[c][:, None, None]            # (C, N, Y); a named merge: not these
     alone = ~free & ~closable_takes.any(axis=1) & ~new_takes.any(axis=1)
@@ -122,9 +121,9 @@ def within_reach(scenario, schools, ids, per, keep, projects=None, project_rooms
 
 def _candidates(scenario, schools, ids, projects):
     """(near (S, S): who may take whose pupils, level aside; bound (S,): whose closure is bound
-    by a rule; named (S,): who names the school it merges into) over the schools ``ids``: a named
-    school merges into its receiver alone, the others into the schools within
-    ``plan.max_displacement_km`` (where set)."""
+    by a rule; named (S,): who names the school it merges into; the schools' points, None without
+    a distance) over the schools ``ids``: a named school merges into its receiver alone, the
+    others into the schools within ``plan.max_displacement_km`` (where set)."""
     from capsim.errors import PlanError
     from capsim.geo import distance_km
 
@@ -134,6 +133,7 @@ def _candidates(scenario, schools, ids, projects):
     receiver = np.full(S, "", dtype=object) if into is None else np.asarray(into, dtype=object)[at]
     named = receiver != ""
     D = scenario.plan.max_displacement_km
+    points = None
     if D is None:
         near = np.zeros((S, S), dtype=bool)
     else:
@@ -146,7 +146,7 @@ def _candidates(scenario, schools, ids, projects):
     near[named] = False
     target = ids.get_indexer(receiver[named])                                # -1: the receiver has no classroom
     near[np.flatnonzero(named)[target >= 0], target[target >= 0]] = True
-    return near, named | (D is not None), named
+    return near, named | (D is not None), named, points
 
 
 def _new_within_reach(scenario, points, has, projects, project_rooms):
@@ -187,12 +187,13 @@ def define_within_reach(m):
     rows, cols = [np.arange(K), r.member_row], [m.shut_index[r.row_school, r.row_year],
                                                   m.shut_index[r.member, r.row_year[r.member_row]]]
     if m.convert_index is not None:      # converted whole to another level: its pupils go too, a member is gone
-        whole = np.ones(len(c.conversions.school), bool) if c.conversions.by_room is None else ~c.conversions.by_room
-        owner = pd.DataFrame({"school": np.where(whole, pd.Index(list(c.closable)).get_indexer(c.conversions.school),
-                                                 -1), "v": np.arange(len(whole))})
+        v = c.conversions
+        owner = pd.DataFrame({"school": np.where(v.whole, pd.Index(list(c.closable)).get_indexer(v.school), -1),
+                              "v": np.arange(len(v.school))})
         for school, row in ((r.row_school, np.arange(K)), (r.member, r.member_row)):
-            v = owner.merge(pd.DataFrame({"school": school, "row": row}), on="school")
-            rows.append(v.row.to_numpy()); cols.append(m.convert_index[v.v.to_numpy(), r.row_year[v.row.to_numpy()]])
+            pair = owner.merge(pd.DataFrame({"school": school, "row": row}), on="school")
+            rows.append(pair.row.to_numpy())
+            cols.append(m.convert_index[pair.v.to_numpy(), r.row_year[pair.row.to_numpy()]])
     ones = sum(len(x) for x in rows)
     return family("within_reach", np.concatenate(rows + [o.row.to_numpy()]),
                   np.concatenate(cols + [o["var"].to_numpy()]),

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from capsim.planner import model as milp
+from capsim.planner.common import sum_into
 from capsim.planner.context import PlanContext
 from capsim.planner.projects import Projects
 from capsim.planner.solve import Solution
@@ -133,7 +134,7 @@ def _covered(m, x, ctx: PlanContext) -> np.ndarray | None:
         return seats_added(m, x, None, R) >= inp.need - 1e-6
     s = c.classes
     region = c.regions_of_sites()
-    rooms = _to_regions(s.rooms, region, R) + seats_added(m, x, s.project_rooms, R, region[c.project_site])
+    rooms = sum_into(s.rooms, region, R) + seats_added(m, x, s.project_rooms, R, region[c.project_site])
     needed = ctx.cells.by_level(np.ceil(ctx.cells.demand / s.size[None] - 1e-9), len(ctx.levels))
     return (rooms >= needed - 1e-9)[:, c.zone_of, :]
 
@@ -204,21 +205,14 @@ def _site_class_frames(m, sol: Solution, x, ctx: PlanContext, short, rented):
     c, R = m.inputs.catchment, len(ctx.regions)
     s, region = c.classes, c.regions_of_sites()
     formed = np.rint(sol.values[m.assignment.k_index]) if np.isfinite(sol.values).all() else np.zeros(c.seats.shape)
-    grades = {"students": ctx.cells.demand, "classes": _to_regions(formed, region, R),
-              "class_seats": _to_regions(formed * s.size[None], region, R), "shortfall": short}
+    grades = {"students": ctx.cells.demand, "classes": sum_into(formed, region, R),
+              "class_seats": sum_into(formed * s.size[None], region, R), "shortfall": short}
     zero = np.zeros((R,) + s.rooms.shape[1:])
-    rooms = {"rooms_before": _to_regions(s.rooms, region, R),
+    rooms = {"rooms_before": sum_into(s.rooms, region, R),
              "rooms_added": seats_added(m, x, s.project_rooms, R, region[c.project_site]),
              "rooms_rented": ctx.cells.by_level(rented / s.size[None], len(ctx.levels)), "rooms_changed": zero,
              "rooms_mothballed": zero}
     return _class_tables(ctx, m.inputs.years, grades, rooms)
-
-
-def _to_regions(values: np.ndarray, region: np.ndarray, R: int) -> np.ndarray:
-    """``values`` (J, ...) summed over the sites of each region (``region`` (J,)): (R, ...)."""
-    out = np.zeros((R,) + values.shape[1:])
-    np.add.at(out, region, values)
-    return out
 
 
 def _class_tables(ctx: PlanContext, years, grades: dict, rooms: dict, pools=None):
@@ -291,11 +285,10 @@ def conversion_frame(m, sol: Solution, regions, levels) -> pd.DataFrame | None:
     n = step[i, t]
     region = v.pool[i] if c.pool_region is None else c.pool_region[v.pool[i]]
     names = np.asarray(levels, dtype=object)
-    whole = np.ones(len(v.school), bool) if v.by_room is None else ~v.by_room
     return pd.DataFrame({"year": years[t], "region": np.asarray(regions, dtype=object)[region], "school": v.school[i],
                          "level": names[v.level_from[i]], "into": names[v.level_to[i]],
                          "classrooms": n * v.rooms[i, t], "classrooms_after": n * v.gain[i, t],
-                         "cost_yuan": n * conversion_spend(m)[i, t], "whole": whole[i]})
+                         "cost_yuan": n * conversion_spend(m)[i, t], "whole": v.whole[i]})
 
 
 def closure_frame(m, sol: Solution, regions) -> pd.DataFrame | None:
