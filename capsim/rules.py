@@ -68,10 +68,12 @@ def class_only_rules(scenario: Scenario) -> Problems:
             problems.add(f"{scenario.source}: plan.{key}", f"{what} when planning in classes: with a school list, "
                          "plan.capacity = \"classes\" and without catchment areas.", getattr(cfg, key),
                          f"leave plan.{key} empty, or plan in classes.")
-    if cfg.max_displacement_km is not None and not cfg.closures:
+    moves = cfg.closures or any(c.unit == "school" for c in cfg.conversions)
+    if cfg.max_displacement_km is not None and not moves:
         problems.add(f"{scenario.source}: plan.max_displacement_km", "bounds how far the pupils of a closed school "
-                     "go, so it needs plan.closures = true.", cfg.max_displacement_km,
-                     "set plan.closures = true, or leave plan.max_displacement_km empty.")
+                     "go, so it needs plan.closures = true or a conversion of whole schools.", cfg.max_displacement_km,
+                     "set plan.closures = true, add a plan.conversions entry with unit = \"school\", or leave "
+                     "plan.max_displacement_km empty.")
     for key, on, off in (("closures", cfg.closures, "false"), ("conversions", bool(cfg.conversions), "empty")):
         if on and (seats or cfg.granularity == "school"):
             problems.add(f"{scenario.source}: plan.{key}", f"{key} are chosen when planning in classes by region or "

@@ -295,7 +295,8 @@ class Plan(Strict):
                                    "school can close (notice to families and staff, consultation): from base_year + "
                                    "closure_lead_time, and never in the first plan year (so, with plan.first_year at "
                                    "its default, a lead of 2 or less changes nothing)")
-    max_displacement_km: float | None = Field(None, gt=0, le=1000, description="with plan.closures: a school closes "
+    max_displacement_km: float | None = Field(None, gt=0, le=1000, description="with plan.closures (or a "
+                                              "conversion of whole schools): a school closes, or converts whole, "
                                               "only while another school of one of its levels stays open within this "
                                               "many km (straight line between the schools table's lon, lat or x, y), "
                                               "so its pupils have a school within reach (empty: anywhere in the "

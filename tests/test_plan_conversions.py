@@ -18,13 +18,13 @@ PRIMARY = np.array([90.0, 180, 180])  # primary (one grade, classes of 45): 2, 4
 PENALTY = 1e4                         # a pupil-year without a class
 
 
-def _case(room_cost=1.5e5, running=1e5, budget_2022=np.inf):
+def _case(room_cost=1.5e5, running=1e5, budget_2022=np.inf, kg=KG, primary=PRIMARY):
     """One pool: kindergartens A and B of 2 rooms each, 2 primary classrooms. A 2-room primary
     expansion costs 1,000,000, built in a year, opening 2022 or 2023; each school costs
     ``running`` a year; either kindergarten may close, or become a primary school of 2 rooms
     at ``room_cost`` a room."""
     c = Cohorts(grades=np.array([1, 1]), cell_level=np.array([0, 1]), cell_grade=np.array([1, 1]),
-                std=np.array([30.0, 45.0]), pupils=np.stack([KG, PRIMARY])[None],
+                std=np.array([30.0, 45.0]), pupils=np.stack([kg, primary])[None],
                 rooms=np.array([[[4.0] * 3, [2.0] * 3]]), base=np.array([[4.0, 2.0]]),
                 project_rooms=np.array([[0, 2]]), room_seats=np.array([30.0, 45.0]),
                 closable=np.array(["A", "B"], dtype=object), closable_pool=np.array([0, 0]),
@@ -71,7 +71,8 @@ def _brute_force(inp, allowed=lambda fa, fb: True) -> tuple[float, tuple]:
             continue
         if inp.budget_yearly is not None and (spend > inp.budget_yearly + 1e-6).any():
             continue
-        short = np.maximum(KG - 30 * rooms[0], 0) + np.maximum(PRIMARY - 45 * rooms[1], 0)
+        kg, primary = c.pupils[0]
+        short = np.maximum(kg - 30 * rooms[0], 0) + np.maximum(primary - 45 * rooms[1], 0)
         cost = spend.sum() - saved + PENALTY * short.sum()
         if cost < best[0] - 1e-6:
             best = (cost, (fa, fb, opens))

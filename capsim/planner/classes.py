@@ -110,8 +110,9 @@ class Cohorts:
     closable_into: np.ndarray | None = None   # (C,) the school each may only close into ('' none; None: no
                                               # merge_into column), for the closures table
     conversions: Conversions | None = None   # with plan.conversions: the schools the plan may convert
-    reach: object = None                      # with plan.max_displacement_km: who can take a closed school's
-                                              # pupils (capsim.planner.reach.Reach)
+    reach: object = None                      # with plan.max_displacement_km or merge_into: who can take the
+                                              # pupils of a school closed or converted whole
+                                              # (capsim.planner.reach.Reach)
     copies: int = 1                           # the pools repeat once per demand sample (:func:`sampled`)
 
     def class_size(self) -> np.ndarray:
@@ -194,8 +195,10 @@ def cohorts(scenario, cells, assessment, regions, levels, years, projects, pools
     base = _within_rooms(base, cells, G, rooms)
     room_seats = np.array([capacity.mean_class(scenario.standards.class_size[lv]) for lv in levels])
     added = lawful_classrooms(scenario, projects)
-    shut = closable(scenario, assessment, cells, std, pool_of_school, levels, years, kept, projects, added)
+    shut = closable(scenario, assessment, cells, std, pool_of_school, levels, years, kept)
     shut["conversions"] = convertible(scenario, assessment, cells, std, pool_of_school, levels, years, kept)
+    shut["reach"] = reach_of_movable(scenario, assessment, cells, std, levels, years, shut.get("closable"),
+                                     shut["conversions"], projects, added)
     if pools is None:
         return Cohorts(G, cells.level, cells.grade, std, pupils, rooms, base, added, room_seats, size=size, **shut)
     chosen = None
@@ -297,27 +300,35 @@ def school_rooms(assessment, cells, std, pool_of_school, Z, levels, years) -> np
     return out
 
 
-def closable(scenario, assessment, cells, std, pool_of_school, levels, years, kept=frozenset(), projects=None,
-             added=None) -> dict:
+def closable(scenario, assessment, cells, std, pool_of_school, levels, years, kept=frozenset()) -> dict:
     """With ``plan.closures``, the schools the plan may close: every listed school holding a
     lawful classroom in the plan's years, with its pool and classrooms (Cohorts fields); not one
-    in ``kept`` (:func:`cohorts`). With ``plan.max_displacement_km`` or a school that names the
-    school it merges into (``merge_into``), who can take their pupils
-    (:func:`capsim.planner.reach.within_reach`: the other schools, and the new schools among
-    ``projects``, ``added`` (P, L) their lawful classrooms)."""
+    in ``kept`` (:func:`cohorts`)."""
     if not scenario.plan.closures:
         return {}
     ids, per = rooms_by_school(assessment, cells, std, levels, years)
     keep = (per.sum(axis=(1, 2)) > 0) & ~ids.isin(list(kept))
-    reach = None
-    if bounded(scenario, assessment.network):
-        reach = within_reach(scenario, assessment.network, ids, per, keep, projects, added)
     into = assessment.network.merge_into
     if into is not None:
         into = np.asarray(into, dtype=object)[pd.Index(list(assessment.network.ids)).get_indexer(ids[keep])]
     return dict(closable=np.asarray(ids[keep], dtype=object), closable_pool=pool_of_school.reindex(ids[keep]).to_numpy(),
-                closable_rooms=per[keep], reach=reach, closable_into=into,
+                closable_rooms=per[keep], closable_into=into,
                 closable_from=float(scenario.base_year + scenario.plan.closure_lead_time))
+
+
+def reach_of_movable(scenario, assessment, cells, std, levels, years, closable, conversions, projects, added):
+    """With ``plan.max_displacement_km`` or a school that names the school it merges into
+    (``merge_into``), who can take the pupils of the schools the plan may move
+    (:func:`capsim.planner.reach.within_reach`: the other schools, and the new schools among
+    ``projects``, ``added`` (P, L) their lawful classrooms): the ``closable`` schools, or without
+    closures those with a conversion whole; None where no rule binds or nothing can move."""
+    if not bounded(scenario, assessment.network):
+        return None
+    if closable is None:
+        closable = [] if conversions is None else conversions.school[conversions.whole]
+    ids, per = rooms_by_school(assessment, cells, std, levels, years)
+    movable = ids.isin(list(closable))
+    return within_reach(scenario, assessment.network, ids, per, movable, projects, added) if movable.any() else None
 
 
 def convertible(scenario, assessment, cells, std, pool_of_school, levels, years,

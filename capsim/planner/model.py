@@ -32,8 +32,9 @@ in the first plan year); its classrooms leave its pool's. It saves ``school_runn
 each year closed that it would otherwise stand and costs ``closure_cost`` once, discounted to
 the year it closes (the term ``closure_cost (d(t) - d(t + 1)) shut[s, t]`` summed over ``t``);
 a new school pays ``school_running_cost d(t)`` each year it stands. Neither counts against the
-budgets. With ``plan.max_displacement_km`` a school closes only while a school of its levels
-stays open within reach (:mod:`capsim.planner.reach`).
+budgets. With ``plan.max_displacement_km`` or a named receiver (``merge_into``) a school closes,
+or converts whole, only while a school of its levels stays open within reach
+(:mod:`capsim.planner.reach`).
 
 Mothballing (``plan.mothball_cost``, off by default; :func:`capsim.planner.classes.define_reopening`):
 with cohorts, ``mb[r, l, t] >= 0`` classrooms of a pool and level are taken out of use in year
@@ -255,16 +256,17 @@ def _bound_decisions(m: Model) -> None:
             m.ub[convert_index[:, 1:]] = v.most[:, None]
         if v.earliest is not None:
             m.ub[convert_index[years[None, :] < v.earliest[:, None]]] = 0.0
-    if shut_index is None:
+    if shut_index is not None:
+        m.ub[shut_index[:, years < c.closable_from]] = 0.0
+    if c is None or c.reach is None:
         return
-    m.ub[shut_index[:, years < c.closable_from]] = 0.0
-    if c.reach is not None:
+    if shut_index is not None:                      # the movable schools are the closable ones, in order
         m.ub[shut_index[c.reach.alone]] = 0.0
-        if convert_index is not None:
-            v = c.conversions
-            at = pd.Index(list(c.closable)).get_indexer(v.school)
-            i = np.flatnonzero(v.whole & (at >= 0))
-            m.ub[convert_index[i][c.reach.alone[at[i]]]] = 0.0
+    if convert_index is not None:
+        v = c.conversions
+        at = pd.Index(list(c.reach.schools)).get_indexer(v.school)
+        i = np.flatnonzero(v.whole & (at >= 0))
+        m.ub[convert_index[i][c.reach.alone[at[i]]]] = 0.0
 
 
 def _families(m: Model) -> list:

@@ -1,13 +1,15 @@
 """Where a closed school's pupils go: the schools that can take them, and the constraint family
 that keeps one of them open.
 
-In year ``t`` school ``s'`` can take the pupils of closable school ``c`` if it has lawful
-classrooms of a level ``c`` has then and, where ``c`` names the school it merges into (the
-schools table's ``merge_into``, 撤并), is that school; otherwise, with
-``plan.max_displacement_km`` (``D``), if it lies within ``D`` km of ``c`` (straight line between
-the schools' points); so can a new school the projects may build (one with a point, within
-``D`` km, with classrooms of such a level; not for a named merge). With ``N(c, t)`` the closable
-schools among them (``conv[v, t]`` their conversions whole, :mod:`capsim.planner.classes`) and
+A school is *movable* if the plan may close it (``plan.closures``) or, without closures, convert
+it whole to another level (``plan.conversions``): either way its pupils must go elsewhere. In
+year ``t`` school ``s'`` can take the pupils of movable school ``c`` if it has lawful classrooms
+of a level ``c`` has then and, where ``c`` names the school it merges into (the schools table's
+``merge_into``, 撤并), is that school; otherwise, with ``plan.max_displacement_km`` (``D``), if
+it lies within ``D`` km of ``c`` (straight line between the schools' points); so can a new school
+the projects may build (one with a point, within ``D`` km, with classrooms of such a level; not
+for a named merge). With ``N(c, t)`` the movable schools among them (``conv[v, t]`` their
+conversions whole, :mod:`capsim.planner.classes`; ``shut`` only with ``plan.closures``) and
 ``P(c, t)`` the new schools::
 
     within_reach:  shut[c, t] + sum_{whole v of c} conv[v, t]
@@ -37,12 +39,14 @@ from capsim.planner.common import family, standing
 
 @dataclass(frozen=True)
 class Reach:
-    """With ``plan.max_displacement_km``: the schools within reach of each closable one
-    (:func:`within_reach`), as the rows of :func:`define_within_reach`."""
+    """Who can take the pupils of each school the plan may close or convert whole (its
+    *movable* schools, :func:`within_reach`), as the rows of :func:`define_within_reach`; the
+    schools are numbered in ``schools``' order."""
 
-    row_school: np.ndarray    # (K,) the closable school of each row
+    schools: np.ndarray       # (C,) the movable schools (ids): closable, or else convertible whole
+    row_school: np.ndarray    # (K,) the movable school of each row
     row_year: np.ndarray      # (K,) its plan-year index
-    member: np.ndarray        # (M,) closable schools within reach, one entry per (row, school)
+    member: np.ndarray        # (M,) movable schools within reach, one entry per (row, school)
     member_row: np.ndarray    # (M,) the row of each
     alone: np.ndarray         # (C, Y) no school of its levels within reach that year: it cannot close
     opener: np.ndarray        # (E,) new-school projects within reach, one entry per (row, project)
@@ -86,37 +90,39 @@ def bounded(scenario, schools) -> bool:
     return scenario.plan.max_displacement_km is not None or (named is not None and (named != "").any())
 
 
-def within_reach(scenario, schools, ids, per, keep, projects=None, project_rooms=None) -> Reach:
+def within_reach(scenario, schools, ids, per, movable, projects=None, project_rooms=None) -> Reach:
     """The schools that can take a closed school's pupils (the module docstring): in year ``t``,
-    school ``s'`` can take those of closable school ``c`` if it has lawful classrooms of a level
+    school ``s'`` can take those of movable school ``c`` if it has lawful classrooms of a level
     ``c`` has then and is ``c``'s named receiver (``merge_into``) or, where ``c`` names none and
     ``plan.max_displacement_km`` (``D``) is set, lies within ``D`` km of ``c``. Where such a
-    school cannot be closed (a school the plan keeps), or ``c`` has no lawful classroom that year
+    school stays whatever the plan does (not movable), or ``c`` has no lawful classroom that year
     (closed by the school list), or ``c`` is bound by neither rule, ``c`` may close that year
     freely; where none exists, nor a new school that could (:func:`_new_within_reach`), ``c``
-    cannot close that year (``alone``); otherwise one of the closable ones must stay open or one
+    cannot close that year (``alone``); otherwise one of the movable ones must stay open or one
     of the new ones be open (:func:`define_within_reach`). ``ids`` and ``per`` (S, L, Y) are the
-    schools with lawful classrooms and their classrooms, ``keep`` (S,) those the plan may close,
+    schools with lawful classrooms and their classrooms, ``movable`` (S,) those the plan may close
+    (with ``plan.closures``) or else convert whole,
     ``projects`` and ``project_rooms`` (P, L) the projects and the lawful classrooms each adds."""
     near, bound, named, points = _candidates(scenario, schools, ids, projects)
     has = per > 0                                                            # (S, L, Y)
     takes = near[:, :, None] & (np.einsum("alt,blt->abt", has, has) > 0)     # (S, S, Y) b can take a's pupils
-    c = np.flatnonzero(keep)
+    c = np.flatnonzero(movable)
     takes = takes[c]                                                         # (C, S, Y)
     teaching = has[c].any(axis=1)                                            # (C, Y) it has pupils' rooms then
-    free = (takes & ~keep[None, :, None]).any(axis=1) | ~teaching | ~bound[c][:, None]
-    closable_takes = takes[:, keep, :] & ~free[:, None, :]                   # (C, C, Y)
+    free = (takes & ~movable[None, :, None]).any(axis=1) | ~teaching | ~bound[c][:, None]
+    movable_takes = takes[:, movable, :] & ~free[:, None, :]                 # (C, C, Y)
     new, new_takes = np.zeros(0, dtype=int), np.zeros((len(c), 0, has.shape[2]), dtype=bool)
     if points is not None:
         new, new_takes = _new_within_reach(scenario, points.take(c), has[c], projects, project_rooms)
         new_takes &= ~free[:, None, :] & ~named[c][:, None, None]            # (C, N, Y); a named merge: not these
-    alone = ~free & ~closable_takes.any(axis=1) & ~new_takes.any(axis=1)
-    row_school, row_year = np.nonzero(closable_takes.any(axis=1) | new_takes.any(axis=1))
-    K = np.full(closable_takes.shape[::2], -1)
+    alone = ~free & ~movable_takes.any(axis=1) & ~new_takes.any(axis=1)
+    row_school, row_year = np.nonzero(movable_takes.any(axis=1) | new_takes.any(axis=1))
+    K = np.full(movable_takes.shape[::2], -1)
     K[row_school, row_year] = np.arange(len(row_school))
-    c_of, member, t_of = np.nonzero(closable_takes)
+    c_of, member, t_of = np.nonzero(movable_takes)
     n_c, n_p, n_t = np.nonzero(new_takes)
-    return Reach(row_school, row_year, member, K[c_of, t_of], alone, new[n_p], K[n_c, n_t])
+    return Reach(np.asarray(ids[c], dtype=object), row_school, row_year, member, K[c_of, t_of], alone, new[n_p],
+                 K[n_c, n_t])
 
 
 def _candidates(scenario, schools, ids, projects):
@@ -165,17 +171,17 @@ def _new_within_reach(scenario, points, has, projects, project_rooms):
 
 
 def define_within_reach(m):
-    """A closed school's pupils keep a school that can take them: in each year it is closed, at
-    least one of the closable schools that can take them stays open and unconverted (converting
-    some classrooms keeps a school), or one of
-    the new schools that could is open (:func:`within_reach`):
+    """A moved school's pupils keep a school that can take them: in each year it is closed or
+    converted whole, at least one of the movable schools that can take them stays open and
+    unconverted (converting some classrooms keeps a school), or one of the new schools that
+    could is open (:func:`within_reach`):
     ``shut[c, t] + sum_{whole v of c} conv[v, t] + sum_{s in N(c, t)} (shut[s, t] + sum_{whole v of s}
     conv[v, t]) - sum_{p in P(c, t)} open[p, t] <= |N(c, t)|`` (a school converted whole moves its
-    pupils as a closed one does), ``open[p, t]`` the sum of ``p``'s opening variables standing in
-    ``t`` (rows only where no kept school can take them; where nothing can, ``shut[c, t] = 0`` by
-    its bound)."""
+    pupils as a closed one does; ``shut`` terms only with ``plan.closures``), ``open[p, t]`` the sum
+    of ``p``'s opening variables standing in ``t`` (rows only where no kept school can take them;
+    where nothing can, the school's closure and whole conversions are 0 by their bounds)."""
     c = m.inputs.cohorts
-    if m.shut_index is None or c.reach is None or not len(c.reach.row_school):
+    if c.reach is None or not len(c.reach.row_school) or (m.shut_index is None and m.convert_index is None):
         return None
     r = c.reach
     K = len(r.row_school)
@@ -184,13 +190,17 @@ def define_within_reach(m):
     opens = pd.DataFrame({"var": var, "project": proj, "year": t})
     wanted = pd.DataFrame({"row": r.opener_row, "project": r.opener, "year": r.row_year[r.opener_row]})
     o = wanted.merge(opens, on=["project", "year"])
-    rows, cols = [np.arange(K), r.member_row], [m.shut_index[r.row_school, r.row_year],
-                                                  m.shut_index[r.member, r.row_year[r.member_row]]]
+    rows, cols = [], []
+    pairs = ((r.row_school, np.arange(K)), (r.member, r.member_row))
+    if m.shut_index is not None:                  # the movable schools are the closable ones, in order
+        for school, row in pairs:
+            rows.append(row)
+            cols.append(m.shut_index[school, r.row_year[row]])
     if m.convert_index is not None:      # converted whole to another level: its pupils go too, a member is gone
         v = c.conversions
-        owner = pd.DataFrame({"school": np.where(v.whole, pd.Index(list(c.closable)).get_indexer(v.school), -1),
+        owner = pd.DataFrame({"school": np.where(v.whole, pd.Index(list(r.schools)).get_indexer(v.school), -1),
                               "v": np.arange(len(v.school))})
-        for school, row in ((r.row_school, np.arange(K)), (r.member, r.member_row)):
+        for school, row in pairs:
             pair = owner.merge(pd.DataFrame({"school": school, "row": row}), on="school")
             rows.append(pair.row.to_numpy())
             cols.append(m.convert_index[pair.v.to_numpy(), r.row_year[pair.row.to_numpy()]])
