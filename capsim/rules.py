@@ -56,8 +56,9 @@ def meet_rules(scenario: Scenario) -> Problems:
 
 def class_only_rules(scenario: Scenario) -> Problems:
     """The plan settings that only the class model (a school list, plan.capacity = "classes", no
-    catchment areas) can honour: costs of classrooms, and closures and conversions (by region or
-    zone only). One problem for each that is set where the plan cannot count classes."""
+    catchment areas) can honour: costs of classrooms, conversions (by region or zone only) and
+    closures (by region or zone, or with catchment areas), with the distance for displaced pupils
+    (by region or zone). One problem for each that is set where the plan cannot honour it."""
     cfg, data = scenario.plan, scenario.data
     problems = Problems()
     seats = cfg.capacity != "classes" or data.schools is None or data.areas is not None or data.travel is not None
@@ -68,18 +69,27 @@ def class_only_rules(scenario: Scenario) -> Problems:
             problems.add(f"{scenario.source}: plan.{key}", f"{what} when planning in classes: with a school list, "
                          "plan.capacity = \"classes\" and without catchment areas.", getattr(cfg, key),
                          f"leave plan.{key} empty, or plan in classes.")
+    areas = data.areas is not None or data.travel is not None
     moves = cfg.closures or any(c.unit == "school" for c in cfg.conversions)
-    if cfg.max_displacement_km is not None and not moves:
+    if cfg.max_displacement_km is not None and areas:
+        problems.add(f"{scenario.source}: plan.max_displacement_km", "bounds how far the pupils of a closed school "
+                     "go by region or zone; with catchment areas the zoning sends them to schools within "
+                     "plan.max_distance_km of their homes.", cfg.max_displacement_km,
+                     "leave plan.max_displacement_km empty and set plan.max_distance_km.")
+    elif cfg.max_displacement_km is not None and not moves:
         problems.add(f"{scenario.source}: plan.max_displacement_km", "bounds how far the pupils of a closed school "
                      "go, so it needs plan.closures = true or a conversion of whole schools.", cfg.max_displacement_km,
                      "set plan.closures = true, add a plan.conversions entry with unit = \"school\", or leave "
                      "plan.max_displacement_km empty.")
-    for key, on, off in (("closures", cfg.closures, "false"), ("conversions", bool(cfg.conversions), "empty")):
-        if on and (seats or cfg.granularity == "school"):
-            problems.add(f"{scenario.source}: plan.{key}", f"{key} are chosen when planning in classes by region or "
-                         "zone: with a school list, plan.capacity = \"classes\", no catchment areas and "
-                         "plan.granularity \"region\" or \"zone\".", True,
-                         f"leave plan.{key} {off}, or plan in classes by region or zone.")
+    if cfg.closures and (cfg.capacity != "classes" or data.schools is None or cfg.granularity == "school"):
+        problems.add(f"{scenario.source}: plan.closures", "closures are chosen when planning in classes: with a "
+                     "school list, plan.capacity = \"classes\" and plan.granularity \"region\" or \"zone\" (or "
+                     "catchment areas).", True, "leave plan.closures false, or plan in classes.")
+    if cfg.conversions and (seats or cfg.granularity == "school"):
+        problems.add(f"{scenario.source}: plan.conversions", "conversions are chosen when planning in classes by "
+                     "region or zone: with a school list, plan.capacity = \"classes\", no catchment areas and "
+                     "plan.granularity \"region\" or \"zone\".", True,
+                     "leave plan.conversions empty, or plan in classes by region or zone.")
     return problems
 
 

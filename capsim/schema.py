@@ -282,9 +282,10 @@ class Plan(Strict):
                                         "mothballing)")
     reopen_cost: float = Field(0.0, ge=0, le=1e8, description="with plan.mothball_cost: yuan, once, to bring a "
                                "mothballed classroom back into use")
-    closures: bool = Field(False, description="planning in classes by region or zone: true to let the plan close "
-                           "listed schools (closed from the second plan year on, for good; their pupils are seated "
-                           "in the rest of the pool), where the running cost saved outweighs the rooms lost")
+    closures: bool = Field(False, description="planning in classes by region or zone, or with catchment areas: true "
+                           "to let the plan close listed schools (closed from the second plan year on, for good; "
+                           "their pupils are seated in the rest of the pool, or with areas where the zoning sends "
+                           "them), where the running cost saved outweighs the rooms lost and the travel")
     school_running_cost: float | None = Field(None, ge=0, le=1e10, description="planning in classes: yuan a year an "
                                               "open school costs beyond its classrooms (upkeep, a head, a caretaker), "
                                               "discounted; a closure saves it, a new school pays it from its opening "

@@ -31,11 +31,19 @@ classes formed at intake that roll up with their cohort, as in the region model
     K[j, k, t] in Z+         classes of the cohort in cell k = (l, g) at site j in year t
 
     site_classes:     sum_a n[a,k,t] w[a,j,k,t] - size[k,t] K[j,k,t]                   <= 0
-    site_keep:        K[j,(l,g),t] - K[j,(l,g+1),t+1]                                  <= 0
-    site_classrooms:  sum_g K[j,(l,g),t] - sum_{p at j} rooms[p,l] open[p,t]           <= rooms0[j,l,t]
+    site_keep:        K[j,(l,g),t] - K[j,(l,g+1),t+1] - U shut[j,t+1]                  <= 0
+    site_classrooms:  sum_g K[j,(l,g),t] - sum_{p at j} rooms[p,l] open[p,t]
+                      + rooms0[j,l,t] shut[j,t]                                        <= rooms0[j,l,t]
 
 ``size`` the grade's standard (or the cohort's new-intake cap), ``rooms0`` the site's lawful
-classrooms of level ``l`` (0 for a new site), ``rooms[p, l]`` those a project adds. A cohort
+classrooms of level ``l`` (0 for a new site), ``rooms[p, l]`` those a project adds. With
+``plan.closures``, ``shut[j, t] in {0, 1}`` closes listed school ``j`` from year ``t`` for good
+(``stay_closed``, :func:`capsim.planner.classes.define_stay_closed`; never in the first plan
+year, nor a school a project would expand or the schools table marks ``keep``): its classrooms
+are gone, and its cohorts may leave it that year (``U`` the bound of ``K``), their pupils zoned
+to other schools within reach; it saves the running cost as at the region level
+(:mod:`capsim.planner.model`). Where pupils go is the zoning's to decide, so neither
+``merge_into`` nor ``plan.max_displacement_km`` applies here (``plan.max_distance_km`` does). A cohort
 already enrolled keeps at least the classes the school list gives it (a lower bound on ``K`` in
 the first plan year, scaled down where the site's classrooms could not hold them), and no site
 forms more classes of a cohort than the pupils within reach of it could fill. A site serves a
@@ -99,6 +107,12 @@ class Catchment:
     classes: SiteClasses | None = None   # planning in whole classes (None: in seats per grade)
     site_region: np.ndarray | None = None  # (J,) region index of each site, for the results by region
                                            # (:meth:`regions_of_sites`; None: not given)
+    closable: np.ndarray | None = None        # (C,) in whole classes with plan.closures: the schools the plan
+                                              # may close (ids; each its own site, the Cohorts fields' names)
+    closable_pool: np.ndarray | None = None   # (C,) the site of each
+    closable_rooms: np.ndarray | None = None  # (C, E, Y) lawful classrooms each holds
+    closable_from: float = -np.inf            # first year a school may close
+    closable_into = None                      # no named receivers here: zoning decides where pupils go
 
     def regions_of_sites(self) -> np.ndarray:
         """(J,) the region of each site, which the results by region need."""
@@ -356,22 +370,33 @@ def define_site_classes(m):
 
 def define_site_keep(m):
     """In whole classes, a cohort keeps its classes at a site as it moves up a grade:
-    ``K[j,(l,g),t] - K[j,(l,g+1),t+1] <= 0`` (it may gain a class, never lose one)."""
+    ``K[j,(l,g),t] - K[j,(l,g+1),t+1] - U[j,(l,g),t] shut[j,t+1] <= 0`` (it may gain a class,
+    never lose one, unless the school closes that year: then its pupils go where the zoning sends
+    them). ``U`` is ``K``'s upper bound; the ``shut`` term only for the schools the plan may close."""
     c, k_index = m.inputs.catchment, m.assignment.k_index
     J, K, Y = k_index.shape
     up = c.classes.next_cell
     j, k, t = (x.reshape(-1) for x in np.meshgrid(np.arange(J), np.flatnonzero(up >= 0), np.arange(Y - 1),
                                                   indexing="ij"))
     r = np.arange(j.size)
-    A = _matrix(np.r_[r, r], np.r_[k_index[j, k, t], k_index[j, up[k], t + 1]], np.r_[np.ones(r.size), -np.ones(r.size)],
-                r.size, m.n)
+    rows, cols, data = [r, r], [k_index[j, k, t], k_index[j, up[k], t + 1]], [np.ones(r.size), -np.ones(r.size)]
+    if m.shut_index is not None:
+        closing = np.full(J, -1)
+        closing[c.closable_pool] = np.arange(len(c.closable_pool))
+        on = closing[j] >= 0
+        u = m.ub[k_index[j[on], k[on], t[on]]]
+        rows += [r[on], r[on]]
+        cols += [m.shut_index[closing[j[on]], t[on] + 1], m.shut_index[closing[j[on]], t[on]]]
+        data += [-u, u]
+    A = _matrix(np.concatenate(rows), np.concatenate(cols), np.concatenate(data), r.size, m.n)
     return "site_keep", A, "<=", np.zeros(r.size)
 
 
 def define_site_classrooms(m, standing):
     """In whole classes, the classes of a level at a site share its classrooms:
-    ``sum_g K[j,(l,g),t] - sum_{p at j} rooms[p,l] open[p,t] <= rooms0[j,l,t]``. ``standing`` =
-    (variable, project, year)."""
+    ``sum_g K[j,(l,g),t] - sum_{p at j} rooms[p,l] open[p,t] + rooms0[j,l,t] shut[j,t] <= rooms0[j,l,t]``
+    (the ``shut`` term for the schools the plan may close: a closed school has no classroom).
+    ``standing`` = (variable, project, year)."""
     c, k_index = m.inputs.catchment, m.assignment.k_index
     J, K, Y = k_index.shape
     E = c.classes.rooms.shape[1]
@@ -382,6 +407,10 @@ def define_site_classrooms(m, standing):
         adds = c.classes.project_rooms[p, lv] > 0
         rows.append(np.ravel_multi_index((c.project_site[p[adds]], np.full(adds.sum(), lv), yt[adds]), (J, E, Y)))
         cols.append(v[adds]); data.append(-c.classes.project_rooms[p[adds], lv])
+    if m.shut_index is not None:
+        s, lv, t = np.nonzero(c.closable_rooms)
+        rows.append(np.ravel_multi_index((c.closable_pool[s], lv, t), (J, E, Y)))
+        cols.append(m.shut_index[s, t]); data.append(c.closable_rooms[s, lv, t])
     return "site_classrooms", _matrix(np.concatenate(rows), np.concatenate(cols), np.concatenate(data), J * E * Y,
                                       m.n), "<=", c.classes.rooms.reshape(-1)
 
@@ -402,7 +431,10 @@ def site_class_bounds(c: Catchment) -> tuple[np.ndarray, np.ndarray]:
     most = s.rooms.copy()
     np.add.at(most, c.project_site, np.repeat(s.project_rooms[:, :, None], Y, axis=2))
     upper = np.minimum(upper, most[:, c.zone_of, :])
-    return along_cohorts(lower, upper, s.next_cell)
+    lower, upper = along_cohorts(lower, upper, s.next_cell)
+    if c.closable_pool is not None:       # a school that may close holds its cohorts by site_keep, while open
+        lower[c.closable_pool, :, 1:] = 0.0
+    return lower, upper
 
 
 def define_open_to_serve(m, standing):

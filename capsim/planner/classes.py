@@ -240,6 +240,17 @@ def site_classes(scenario, cells, assessment, levels, years, projects, site_ids)
                        _one_grade_up(cells.level, cells.grade))
 
 
+def closable_sites(scenario, classes, site_ids, kept=frozenset()) -> dict:
+    """With ``plan.closures`` at the catchment level in whole classes, the schools the plan may
+    close (the :class:`capsim.planner.catchment.Catchment` fields): every listed school holding a
+    lawful classroom in the plan's years (``classes.rooms``, the schools being the first sites),
+    each its own site, not one in ``kept`` (:func:`cohorts`)."""
+    site = np.flatnonzero((classes.rooms.sum(axis=(1, 2)) > 0) & ~pd.Index(list(site_ids)).isin(list(kept)))
+    return dict(closable=np.asarray(site_ids, dtype=object)[site], closable_pool=site,
+                closable_rooms=classes.rooms[site], closable_from=float(scenario.base_year +
+                                                                       scenario.plan.closure_lead_time))
+
+
 def intake_sizes(scenario, cells, std, levels, years) -> np.ndarray:
     """(K, Y) most pupils a class of the cohort in cell k holds in year t: its grade's standard,
     or, for a cohort entering its level in or after the year of a new-intake cap

@@ -76,7 +76,8 @@ def plan_context(scenario, projection=None, assessment=None, evaluate: bool = Fa
         asset_life=cfg.asset_life if cfg.salvage else None,
         empty_room_cost=cfg.empty_room_cost if cohorts is not None else None,
         mothball_cost=cfg.mothball_cost if cohorts is not None else None, reopen_cost=cfg.reopen_cost,
-        school_running_cost=cfg.school_running_cost if cohorts is not None else None, closure_cost=cfg.closure_cost,
+        school_running_cost=cfg.school_running_cost if cohorts is not None or _in_classes(catch) else None,
+        closure_cost=cfg.closure_cost,
         goals=goals,
     )
     inputs, over = _fit_committed_budgets(inputs)
@@ -128,10 +129,22 @@ def _cohorts(scenario, capacity, cells, catch, assessment, regions, levels, year
         caps = scenario.standards.max_school_size
         new = [i for i in range(len(projects.ids)) if projects.school[i] < 0 and projects.region[i] >= 0]
         most = np.concatenate([schools.max_students, [caps.get(projects.type[i], np.inf) for i in new]])
+    return cohorts(scenario, cells, assessment, regions, levels, years, projects, pools, granularity, most,
+                   _kept(schools, projects))
+
+
+def _kept(schools, projects) -> set:
+    """The schools the plan never closes or converts: those a project would expand (its added
+    classrooms would go with them) and those the schools table marks ``keep``."""
     kept = {schools.ids[s] for s in projects.school[projects.school >= 0]} if projects is not None else set()
-    if schools.keep is not None:           # marked in the schools table
+    if schools.keep is not None:
         kept |= {i for i, k in zip(schools.ids, schools.keep) if k}
-    return cohorts(scenario, cells, assessment, regions, levels, years, projects, pools, granularity, most, kept)
+    return kept
+
+
+def _in_classes(catch) -> bool:
+    """Whether the catchment level (None: not planned) counts whole classes."""
+    return catch is not None and catch.classes is not None
 
 
 def _catchment(scenario, capacity, regions, levels, years, cells, assessment, schools, projects, tables=None):
@@ -141,14 +154,17 @@ def _catchment(scenario, capacity, regions, levels, years, cells, assessment, sc
     from dataclasses import replace
 
     from capsim.planner.areas import read_catchment
-    from capsim.planner.classes import site_classes
+    from capsim.planner.classes import closable_sites, site_classes
 
     if scenario.data.areas is None and scenario.data.travel is None:
         return None
     catch = read_catchment(scenario, regions, levels, years, cells, assessment.grades, schools, projects, tables)
     if capacity != "classes":
         return catch
-    return replace(catch, classes=site_classes(scenario, cells, assessment, levels, years, projects, catch.sites))
+    catch = replace(catch, classes=site_classes(scenario, cells, assessment, levels, years, projects, catch.sites))
+    if not scenario.plan.closures:
+        return catch
+    return replace(catch, **closable_sites(scenario, catch.classes, catch.sites, _kept(schools, projects)))
 
 
 def plan_years(scenario) -> tuple[int, int]:

@@ -27,8 +27,9 @@ duration (temporary classrooms) or ``plan.asset_life`` (a permanent building). W
 permanent school opened late in the plan weighs its whole cost against a few years of use.
 
 Closures (``plan.closures``, off by default; :func:`capsim.planner.classes.define_stay_closed`):
-with cohorts, ``shut[s, t] in {0, 1}`` closes listed school ``s`` from year ``t`` for good (not
-in the first plan year); its classrooms leave its pool's. It saves ``school_running_cost d(t)``
+with cohorts, or at the catchment level in whole classes (each school its own site,
+:mod:`capsim.planner.catchment`), ``shut[s, t] in {0, 1}`` closes listed school ``s`` from year
+``t`` for good (not in the first plan year); its classrooms leave its pool's (its site's). It saves ``school_running_cost d(t)``
 each year closed that it would otherwise stand and costs ``closure_cost`` once, discounted to
 the year it closes (the term ``closure_cost (d(t) - d(t + 1)) shut[s, t]`` summed over ``t``);
 a new school pays ``school_running_cost d(t)`` each year it stands. Neither counts against the
@@ -116,8 +117,8 @@ class PlanInputs:
     empty_room_cost: float | None = None   # yuan an empty classroom costs a year (cohorts only; None: free)
     mothball_cost: float | None = None     # yuan a mothballed classroom costs a year (cohorts only; None: no mothballing)
     reopen_cost: float = 0.0               # yuan to reopen a mothballed classroom
-    school_running_cost: float | None = None   # yuan a year an open school costs (cohorts only; None: nothing)
-    closure_cost: float = 0.0          # yuan, once, to close a school (cohorts with closable schools)
+    school_running_cost: float | None = None   # yuan a year an open school costs (in classes only; None: nothing)
+    closure_cost: float = 0.0          # yuan, once, to close a school (with closable schools)
     goals: goal_rows.Goals | None = None   # targets the plan must meet (capsim.planner.goals)
 
 
@@ -179,8 +180,9 @@ def build(inputs: PlanInputs) -> Model:
         empty_index = n + np.arange(inputs.cohorts.rooms.size).reshape(inputs.cohorts.rooms.shape)
         n += empty_index.size
     shut_index = None
-    if inputs.cohorts is not None and inputs.cohorts.closable is not None and len(inputs.cohorts.closable):
-        shut_index = n + np.arange(len(inputs.cohorts.closable) * len(years)).reshape(-1, len(years))
+    closing = closable(inputs)
+    if closing is not None:
+        shut_index = n + np.arange(len(closing.closable) * len(years)).reshape(-1, len(years))
         n += shut_index.size
     convert_index = None
     if inputs.cohorts is not None and inputs.cohorts.conversions is not None:
@@ -239,6 +241,17 @@ def build(inputs: PlanInputs) -> Model:
     return m
 
 
+def closable(inputs: PlanInputs):
+    """What holds the schools the plan may close (``closable``, ``closable_pool``, ``closable_rooms``,
+    ``closable_from``, ``closable_into``): the class model's pools
+    (:class:`~capsim.planner.classes.Cohorts`) or, at the catchment level, its sites
+    (:class:`~capsim.planner.catchment.Catchment`); None without any."""
+    for part in (inputs.cohorts, inputs.catchment):
+        if part is not None and part.closable is not None and len(part.closable):
+            return part
+    return None
+
+
 def _bound_decisions(m: Model) -> None:
     """Bounds of the closures and conversions (whole: 0 or 1; by classroom: up to ``most``): none
     in the first plan year (under way), before their lead times, or, for a school with nowhere
@@ -257,7 +270,7 @@ def _bound_decisions(m: Model) -> None:
         if v.earliest is not None:
             m.ub[convert_index[years[None, :] < v.earliest[:, None]]] = 0.0
     if shut_index is not None:
-        m.ub[shut_index[:, years < c.closable_from]] = 0.0
+        m.ub[shut_index[:, years < closable(m.inputs).closable_from]] = 0.0
     if c is None or c.reach is None:
         return
     if shut_index is not None:                      # the movable schools are the closable ones, in order
@@ -284,8 +297,8 @@ def _families(m: Model) -> list:
         return [define_capacity(m)] + common
     standing = _standing(m)
     places = [catchment.define_site_classes(m), catchment.define_site_keep(m),
-              catchment.define_site_classrooms(m, standing)] if m.assignment.k_index is not None \
-        else [catchment.define_site_capacity(m, standing)]
+              catchment.define_site_classrooms(m, standing), classes.define_stay_closed(m)] \
+        if m.assignment.k_index is not None else [catchment.define_site_capacity(m, standing)]
     return [*catchment.define_assign(m), *places, catchment.define_open_to_serve(m, standing),
             catchment.define_region_short(m), *catchment.define_zoning(m), catchment.define_rezoning(m)] + common
 
@@ -385,7 +398,7 @@ def _objective(m: Model) -> None:
     if m.empty_index is not None:
         m.c[m.empty_index] = inp.empty_room_cost * d[None, None, :] * weight
     if m.shut_index is not None:                  # saves the running cost; pays the closure once, when it closes
-        standing = inp.cohorts.closable_rooms.sum(axis=1) > 0        # (C, Y) the school is open then
+        standing = closable(inp).closable_rooms.sum(axis=1) > 0      # (C, Y) the school is open then
         m.c[m.shut_index] = (-(inp.school_running_cost or 0.0) * d[None, :] * standing
                              + _once(np.broadcast_to(inp.closure_cost * d, standing.shape)))
     if inp.school_running_cost:

@@ -95,12 +95,17 @@ def result(m, sol: Solution, ctx: PlanContext, evaluated=False) -> PlanResult:
     added_seats = seats_added(m, x, p.seats, R)
     if changed is not None:                # net of the schools closed or converted
         added_seats = added_seats + inp.cohorts.to_regions(changed, R) * inp.cohorts.room_seats[None, :, None]
+    closed = closed_site_rooms(m, sol)
+    if closed is not None:                 # net of the lawful seats of the schools closed
+        gone = inp.catchment.seats * (closed > 0)[:, inp.catchment.zone_of, :]
+        added_seats = added_seats - ctx.cells.by_level(sum_into(gone, inp.catchment.regions_of_sites(), R), L)
     seats = _seat_frame(ctx.regions, ctx.levels, years, ctx.demand, ctx.lawful, added_seats, rented_seats,
                         ctx.cells.by_level(short, L))
     opening = np.full(len(p.ids), np.nan)
     opening[chosen_p] = years[chosen_y]
     timed_out = sol.status == COMMITTED_ONLY
-    missing = shortfalls(m, x, short, _covered(m, x, ctx), ctx.regions, ctx.levels, ctx.cells, evaluated, timed_out)
+    missing = shortfalls(m, x, short, _covered(m, x, ctx, closed), ctx.regions, ctx.levels, ctx.cells, evaluated,
+                         timed_out)
     if pool_pupils is not None:
         missing = shortfalls_by_school(missing, pool_short, unseated, inp.cohorts, ctx, years)
     from capsim.planner.goals import missed
@@ -110,7 +115,7 @@ def result(m, sol: Solution, ctx: PlanContext, evaluated=False) -> PlanResult:
     if inp.cohorts is not None:
         by_grade, rooms = _class_frames(m, sol, x, ctx, pool_short, rented_rooms, pool_pupils, changed)
     elif inp.catchment is not None and inp.catchment.classes is not None:
-        by_grade, rooms = _site_class_frames(m, sol, x, ctx, short, rented)
+        by_grade, rooms = _site_class_frames(m, sol, x, ctx, short, rented, closed)
     else:
         by_grade, rooms = _grade_frame(ctx, seats_added(m, x, None, R), rented, short), None
     return PlanResult(schedule, spending, seats, missing, sol, p, opening, tuple(ctx.unplanned),
@@ -119,12 +124,13 @@ def result(m, sol: Solution, ctx: PlanContext, evaluated=False) -> PlanResult:
                       _school_class_frame(m, sol, ctx))
 
 
-def _covered(m, x, ctx: PlanContext) -> np.ndarray | None:
+def _covered(m, x, ctx: PlanContext, closed=None) -> np.ndarray | None:
     """(R, K, Y) at the catchment level, true where the region's places with the plan ``x``'s would
     cover its pupils of the cell, were they free to sit anywhere in it (None at region level): the
     seats the plan adds cover the cell's need (its pupils less its lawful seats), or in whole
-    classes the classrooms of the level at the region's sites, before and added, hold the classes
-    of every grade, ``sum_g ceil(pupils[g] / size[g])``."""
+    classes the classrooms of the level at the region's sites, before and added, less those of
+    the schools closed (``closed``, :func:`closed_site_rooms`), hold the classes of every grade,
+    ``sum_g ceil(pupils[g] / size[g])``."""
     inp = m.inputs
     c = inp.catchment
     if c is None:
@@ -134,7 +140,8 @@ def _covered(m, x, ctx: PlanContext) -> np.ndarray | None:
         return seats_added(m, x, None, R) >= inp.need - 1e-6
     s = c.classes
     region = c.regions_of_sites()
-    rooms = sum_into(s.rooms, region, R) + seats_added(m, x, s.project_rooms, R, region[c.project_site])
+    rooms = sum_into(s.rooms if closed is None else s.rooms - closed, region, R) + \
+        seats_added(m, x, s.project_rooms, R, region[c.project_site])
     needed = ctx.cells.by_level(np.ceil(ctx.cells.demand / s.size[None] - 1e-9), len(ctx.levels))
     return (rooms >= needed - 1e-9)[:, c.zone_of, :]
 
@@ -197,11 +204,12 @@ def _class_frames(m, sol: Solution, x, ctx: PlanContext, short, rented_rooms, pu
     return _class_tables(ctx, m.inputs.years, grades, rooms, pools)
 
 
-def _site_class_frames(m, sol: Solution, x, ctx: PlanContext, short, rented):
+def _site_class_frames(m, sol: Solution, x, ctx: PlanContext, short, rented, closed=None):
     """The catchment level's plan in whole classes by region, as :func:`_class_frames` gives the
     class model's: the classes formed at the region's sites (schools and new sites) and their
-    seats, against the region's pupils and its shortfall; its sites' classrooms before and added,
-    and the classrooms' worth of the seats rented (each grade's seats over its class size)."""
+    seats, against the region's pupils and its shortfall; its sites' classrooms before, added and
+    taken by closures (``closed``, :func:`closed_site_rooms`), and the classrooms' worth of the
+    seats rented (each grade's seats over its class size)."""
     c, R = m.inputs.catchment, len(ctx.regions)
     s, region = c.classes, c.regions_of_sites()
     formed = np.rint(sol.values[m.assignment.k_index]) if np.isfinite(sol.values).all() else np.zeros(c.seats.shape)
@@ -210,8 +218,8 @@ def _site_class_frames(m, sol: Solution, x, ctx: PlanContext, short, rented):
     zero = np.zeros((R,) + s.rooms.shape[1:])
     rooms = {"rooms_before": sum_into(s.rooms, region, R),
              "rooms_added": seats_added(m, x, s.project_rooms, R, region[c.project_site]),
-             "rooms_rented": ctx.cells.by_level(rented / s.size[None], len(ctx.levels)), "rooms_changed": zero,
-             "rooms_mothballed": zero}
+             "rooms_rented": ctx.cells.by_level(rented / s.size[None], len(ctx.levels)),
+             "rooms_changed": zero if closed is None else -sum_into(closed, region, R), "rooms_mothballed": zero}
     return _class_tables(ctx, m.inputs.years, grades, rooms)
 
 
@@ -251,11 +259,23 @@ def _decided(sol: Solution, index) -> np.ndarray:
     return np.maximum(np.rint(sol.values[index]), 0.0)
 
 
+def closed_site_rooms(m, sol: Solution) -> np.ndarray | None:
+    """(J, E, Y) at the catchment level, the classrooms each site's closure takes away (>= 0;
+    None without closures there)."""
+    c = m.inputs.catchment
+    if m.shut_index is None or c is None or c.closable is None:
+        return None
+    out = np.zeros(c.classes.rooms.shape)
+    np.add.at(out, c.closable_pool, c.closable_rooms * _decided(sol, m.shut_index)[:, None, :])
+    return out
+
+
 def decided_rooms(m, sol: Solution) -> np.ndarray | None:
     """(Z, L, Y) classrooms the schools closed or converted by each year add to (+) or take
-    from (-) each pool and level (None without closures or conversions)."""
+    from (-) each pool and level (None without closures or conversions, or at the catchment
+    level: :func:`closed_site_rooms`)."""
     c = m.inputs.cohorts
-    if m.shut_index is None and m.convert_index is None:
+    if (m.shut_index is None and m.convert_index is None) or c is None:
         return None
     out = np.zeros(c.rooms.shape)
     if m.shut_index is not None:
@@ -297,11 +317,14 @@ def closure_frame(m, sol: Solution, regions) -> pd.DataFrame | None:
     school it merges into ('' for none) (None without ``plan.closures``)."""
     if m.shut_index is None:
         return None
-    c, years = m.inputs.cohorts, m.inputs.years
+    c, years = milp.closable(m.inputs), m.inputs.years
     shut = (_decided(sol, m.shut_index) > 0) & (c.closable_rooms.sum(axis=1) > 0)   # while it stands
     s = np.flatnonzero(shut.any(axis=1))
     t = np.argmax(shut[s], axis=1)
-    region = c.closable_pool[s] if c.pool_region is None else c.pool_region[c.closable_pool[s]]
+    if c is m.inputs.catchment:
+        region = c.regions_of_sites()[c.closable_pool[s]]
+    else:
+        region = c.closable_pool[s] if c.pool_region is None else c.pool_region[c.closable_pool[s]]
     frame = pd.DataFrame({"year": years[t], "region": np.asarray(regions, dtype=object)[region],
                           "school": c.closable[s], "classrooms": c.closable_rooms[s, :, t - 1].sum(axis=1)})
     return frame if c.closable_into is None else frame.assign(merged_into=c.closable_into[s])
