@@ -85,6 +85,12 @@ def class_only_rules(scenario: Scenario) -> Problems:
         problems.add(f"{scenario.source}: plan.closures", "closures are chosen when planning in classes: with a "
                      "school list, plan.capacity = \"classes\" and plan.granularity \"region\" or \"zone\" (or "
                      "catchment areas).", True, "leave plan.closures false, or plan in classes.")
+    if cfg.min_school_pupils is not None and not (cfg.closures and areas):
+        problems.add(f"{scenario.source}: plan.min_school_pupils", "counts each school's own pupils, which only the "
+                     "catchment level knows, and closes the small ones, so it needs catchment areas and "
+                     "plan.closures = true.", cfg.min_school_pupils,
+                     "set data.areas (or data.travel) and plan.closures = true, or leave plan.min_school_pupils "
+                     "empty.")
     if cfg.conversions and (seats or cfg.granularity == "school"):
         problems.add(f"{scenario.source}: plan.conversions", "conversions are chosen when planning in classes by "
                      "region or zone: with a school list, plan.capacity = \"classes\", no catchment areas and "

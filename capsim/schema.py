@@ -292,6 +292,12 @@ class Plan(Strict):
                                               "(empty: nothing)")
     closure_cost: float = Field(0.0, ge=0, le=1e10, description="with plan.closures: yuan, once, to close a school "
                                 "(moving pupils and staff), discounted to the year it closes")
+    min_school_pupils: int | None = Field(None, ge=1, le=100_000, description="with plan.closures at the catchment "
+                                          "level: a school the plan may close holds at least this many pupils (all "
+                                          "its levels) in each year it stays open, from the first year it may close; "
+                                          "a smaller one closes and its pupils are zoned to other schools "
+                                          "(小规模学校撤并). Schools marked keep or expanded by a project are exempt "
+                                          "(empty: no minimum)")
     closure_lead_time: int = Field(0, ge=0, le=20, description="with plan.closures: years from the base year before a "
                                    "school can close (notice to families and staff, consultation): from base_year + "
                                    "closure_lead_time, and never in the first plan year (so, with plan.first_year at "

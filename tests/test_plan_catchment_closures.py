@@ -22,14 +22,14 @@ TRAVEL = 1000.0       # yuan a pupil a year to the other school, 1 km away
 PENALTY = 1e5
 
 
-def _two_schools(running: float, closable: bool = True) -> milp.PlanInputs:
+def _two_schools(running: float, closable: bool = True, least=None) -> milp.PlanInputs:
     """Schools A and B, each 2 classrooms of 45 for grades 1-2 and one class of each grade
-    enrolled in 2021; either may close from 2022."""
+    enrolled in 2021; either may close from 2022 (each open one keeping ``least`` pupils)."""
     rooms = np.full((2, 1, 3), 2.0)
     classes = SiteClasses(size=np.full((2, 3), 45.0), rooms=rooms, base=np.ones((2, 2)),
                           project_rooms=np.zeros((1, 1)), next_cell=np.array([1, -1]))
     shut = dict(closable=np.array(["A", "B"], dtype=object), closable_pool=np.array([0, 1]), closable_rooms=rooms,
-                closable_from=2022.0) if closable else {}
+                closable_from=2022.0, min_pupils=least) if closable else {}
     catch = Catchment(pupils=PUPILS, area_region=np.zeros(2, int), seats=np.zeros((2, 2, 3)),
                       project_site=np.array([0]), cost=np.array([[0.0, TRAVEL], [TRAVEL, 0.0]]), single=False,
                       cell_level=np.zeros(2, int), classes=classes, sites=("A", "B"), **shut)
@@ -39,17 +39,21 @@ def _two_schools(running: float, closable: bool = True) -> milp.PlanInputs:
                            school_running_cost=running)
 
 
-def _brute_force(running: float) -> tuple[float, tuple]:
+def _brute_force(running: float, least=None) -> tuple[float, tuple]:
     """Every pair of fates (open, closed from 2022, closed from 2023), priced by hand: each year
     the open schools seat the pupils of their own area; with one open it seats both areas' up
     to its 2 classrooms (a class of each grade with pupils), the other area's pupils travelling;
-    with none, every pupil is short."""
+    with none, every pupil is short. With ``least``, a fate that keeps a school open from 2022
+    with fewer pupils is not allowed."""
     best = (np.inf, None)
     for fates in itertools.product([None, 1, 2], repeat=2):
         cost = -running * sum(3 - t for t in fates if t is not None)
         for t in range(3):
             open_ = [s for s, f in enumerate(fates) if f is None or t < f]
             pupils = PUPILS[:, :, t]
+            held = [pupils.sum()] if len(open_) == 1 else pupils.sum(axis=1)[open_]
+            if least is not None and t >= 1 and any(h < least for h in held):
+                cost = np.inf
             if len(open_) == 2:
                 continue
             if not open_:
@@ -84,6 +88,20 @@ def test_closing_schools_at_the_catchment_level_equals_brute_force(running, want
         closed_first = int(np.argmax(shut[:, 1]))
         k = np.rint(sol.values[m.assignment.k_index])
         assert k[closed_first, :, 1:].sum() == 0 and k[1 - closed_first, 1, 1] == 2  # its cohort moves: 2 classes
+
+
+@pytest.mark.parametrize("least, want", [
+    (60, 45_000.0),       # 45 pupils each in 2022: one school must close, its 45 travel; 2023 both close
+    (40, 0.0),            # 45 each is enough in 2022; with nobody in 2023 both close, at no cost
+])
+def test_a_minimum_school_size_closes_the_small_schools(least, want):
+    """No running cost to save: only the minimum makes a school close."""
+    m = milp.build(_two_schools(0.0, least=least))
+    sol = solve_as(m, "step", gap=1e-9)
+    best, _ = _brute_force(0.0, least)
+    assert sol.objective == pytest.approx(best) == pytest.approx(want)
+    shut = np.rint(sol.values[m.shut_index])
+    assert shut[:, 2].tolist() == [1, 1] and shut[:, 1].sum() == (1 if least == 60 else 0)
 
 
 def test_without_closures_the_same_schools_plan_as_before():
@@ -125,7 +143,35 @@ def test_on_the_tiny_examples_catchments_closed_schools_take_no_pupils_and_the_p
     assert (rooms.rooms_changed <= 0).all() and -rooms.rooms_changed.sum() == pytest.approx(want)
 
 
+def test_on_the_tiny_examples_catchments_every_school_kept_open_holds_the_minimum():
+    """Six plan years, a minimum of 400 pupils a school: from the first year a school may close,
+    every listed school the plan keeps open (not marked keep, not expanded) holds at least 400 of
+    the pupils zoned to it, and the small ones are in closures.csv."""
+    import capsim
+    from capsim.examples import tiny_path
+
+    scenario = capsim.load_scenario(tiny_path(), use=["deterministic", "catchments"], set={
+        "plan.closures": True, "plan.min_school_pupils": 400, "plan.years": 6, "plan.time_limit": 20})
+    import pandas as pd
+
+    res = capsim.run(scenario)
+    plan = res.plan
+    assert len(plan.closures), "some tiny school holds fewer than 400 pupils"
+    expanded = set(pd.read_csv(tiny_path().parent / "projects.csv", dtype=str, keep_default_na=False).school) - {""}
+    closed = dict(zip(plan.closures.school, plan.closures.year))
+    zoned = plan.catchments[plan.catchments.school != ""].groupby(["school", "year"]).pupils.sum()
+    listed = set(pd.read_csv(tiny_path().parent / "schools.csv", dtype=str).id) - expanded
+    first = sorted(set(plan.seats.year))[1]
+    checked = 0
+    for (school, year), pupils in zoned.items():
+        if school in listed and first <= year < closed.get(school, 1e9):
+            assert pupils >= 400 - 1e-6, (school, year, pupils)
+            checked += 1
+    assert checked, "some school stays open"
+
+
 @pytest.mark.parametrize("settings, key, says", [
+    ({"plan.min_school_pupils": 100}, "plan.min_school_pupils", "catchment areas"),
     ({"plan.closures": True, "plan.max_displacement_km": 3.0}, "plan.max_displacement_km", "plan.max_distance_km"),
     ({"plan.closures": True, "plan.capacity": "seats"}, "plan.closures", "planning in classes"),
     ({"plan.conversions": [{"school_type": "kindergarten", "into": "primary", "cost_per_classroom": 1.0}]},

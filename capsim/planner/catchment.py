@@ -43,7 +43,11 @@ year, nor a school a project would expand or the schools table marks ``keep``): 
 are gone, and its cohorts may leave it that year (``U`` the bound of ``K``), their pupils zoned
 to other schools within reach; it saves the running cost as at the region level
 (:mod:`capsim.planner.model`). Where pupils go is the zoning's to decide, so neither
-``merge_into`` nor ``plan.max_displacement_km`` applies here (``plan.max_distance_km`` does). A cohort
+``merge_into`` nor ``plan.max_displacement_km`` applies here (``plan.max_distance_km`` does).
+With ``plan.min_school_pupils`` (``M``) a school that may close and stays open holds at least
+``M`` pupils::
+
+    min_school_pupils:  sum_{a,k} n[a,k,t] w[a,j,k,t] + M shut[j,t]                   >= M A cohort
 already enrolled keeps at least the classes the school list gives it (a lower bound on ``K`` in
 the first plan year, scaled down where the site's classrooms could not hold them), and no site
 forms more classes of a cohort than the pupils within reach of it could fill. A site serves a
@@ -113,6 +117,7 @@ class Catchment:
     closable_rooms: np.ndarray | None = None  # (C, E, Y) lawful classrooms each holds
     closable_from: float = -np.inf            # first year a school may close
     closable_into = None                      # no named receivers here: zoning decides where pupils go
+    min_pupils: float | None = None           # plan.min_school_pupils: least pupils a closable school keeps open
 
     def regions_of_sites(self) -> np.ndarray:
         """(J,) the region of each site, which the results by region need."""
@@ -413,6 +418,30 @@ def define_site_classrooms(m, standing):
         cols.append(m.shut_index[s, t]); data.append(c.closable_rooms[s, lv, t])
     return "site_classrooms", _matrix(np.concatenate(rows), np.concatenate(cols), np.concatenate(data), J * E * Y,
                                       m.n), "<=", c.classes.rooms.reshape(-1)
+
+
+def define_min_school_pupils(m):
+    """With ``plan.min_school_pupils`` (``M``): a school the plan may close holds at least ``M``
+    pupils of all its levels in each year it stays open, from the first year it may close
+    (小规模学校撤并): ``sum_{a,k} n[a,k,t] w[a,j,k,t] + M shut[j,t] >= M``, a row for each
+    closable school ``j`` and year ``t`` its closure is allowed (its bounds, so not the first
+    plan year)."""
+    c, asg = m.inputs.catchment, m.assignment
+    if m.shut_index is None or c.min_pupils is None:
+        return None
+    closing = np.full(c.seats.shape[0], -1)
+    closing[c.closable_pool] = np.arange(len(c.closable_pool))
+    s, t = np.nonzero(m.ub[m.shut_index] > 0)
+    row = np.full(m.shut_index.shape, -1)
+    row[s, t] = np.arange(len(s))
+    school = closing[asg.site]
+    takes = school >= 0
+    takes[takes] = row[school[takes], asg.year[takes]] >= 0
+    r = row[school[takes], asg.year[takes]]
+    A = _matrix(np.r_[r, np.arange(len(s))], np.r_[asg.w_index[takes], m.shut_index[s, t]],
+                np.r_[c.pupils[asg.area[takes], asg.cell[takes], asg.year[takes]], np.full(len(s), c.min_pupils)],
+                len(s), m.n)
+    return "min_school_pupils", A, ">=", np.full(len(s), float(c.min_pupils))
 
 
 def site_class_bounds(c: Catchment) -> tuple[np.ndarray, np.ndarray]:

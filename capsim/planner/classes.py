@@ -248,7 +248,8 @@ def closable_sites(scenario, classes, site_ids, kept=frozenset()) -> dict:
     site = np.flatnonzero((classes.rooms.sum(axis=(1, 2)) > 0) & ~pd.Index(list(site_ids)).isin(list(kept)))
     return dict(closable=np.asarray(site_ids, dtype=object)[site], closable_pool=site,
                 closable_rooms=classes.rooms[site], closable_from=float(scenario.base_year +
-                                                                       scenario.plan.closure_lead_time))
+                                                                       scenario.plan.closure_lead_time),
+                min_pupils=scenario.plan.min_school_pupils)
 
 
 def intake_sizes(scenario, cells, std, levels, years) -> np.ndarray:

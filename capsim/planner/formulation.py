@@ -105,8 +105,9 @@ def _from_building_only(a: Arrays, m, solver: str = "highs", time_limit: float =
     """Closures and conversions solved from the plan that makes none: that plan first (their
     variables held at 0, within a third of the time), then the whole model from it (each as
     :func:`_as_usual` solves it), and the cheaper of the two, so that allowing them never returns
-    a dearer plan than building alone. The variables after the openings are the model's own in
-    both formulations."""
+    a dearer plan than building alone. With a minimum school size (``min_school_pupils``) the
+    plan that closes nothing is found without it and is only a start: it may keep a small school
+    open. The variables after the openings are the model's own in both formulations."""
     import time
     from dataclasses import replace
 
@@ -116,14 +117,17 @@ def _from_building_only(a: Arrays, m, solver: str = "highs", time_limit: float =
     decided = np.concatenate([i.reshape(-1) for i in (m.shut_index, m.convert_index) if i is not None])
     ub = a.ub.copy()
     ub[decided] = 0.0
-    first = _as_usual(replace(a, ub=ub), m, solver, time_limit=time_limit / 3, gap=gap, **options)
+    rules = [f for f in a.families if f[0] != "min_school_pupils"]     # a small school may not stay open:
+    allowed = len(rules) == len(a.families)                            # then building alone is no plan
+    first = _as_usual(replace(a, ub=ub, families=rules), m, solver, time_limit=time_limit / 3, gap=gap, **options)
     start = first.values if first.status in ("optimal", "feasible") else None
     if start is not None and m.shut_index is not None and m.assignment is not None \
             and m.assignment.k_index is not None:
         left = max((time_limit - (time.perf_counter() - t0)) * 3 / 4, min(1.0, time_limit))
         closing = _closures_at_sites(a, m, start, solver, left, gap)
-        if closing is not None and a.c @ closing < a.c @ start:
-            start = closing
+        if closing is not None and (not allowed or a.c @ closing < a.c @ start):
+            start, allowed = closing, True
+    start = start if allowed else None
     left = max(time_limit - (time.perf_counter() - t0), min(1.0, time_limit))
     full = _as_usual(a, m, solver, start=start, time_limit=left, gap=gap, **options)
     return _best(full, start, a.c, np.nan, gap, time.perf_counter() - t0)

@@ -297,7 +297,8 @@ def _families(m: Model) -> list:
         return [define_capacity(m)] + common
     standing = _standing(m)
     places = [catchment.define_site_classes(m), catchment.define_site_keep(m),
-              catchment.define_site_classrooms(m, standing), classes.define_stay_closed(m)] \
+              catchment.define_site_classrooms(m, standing), classes.define_stay_closed(m),
+              catchment.define_min_school_pupils(m)] \
         if m.assignment.k_index is not None else [catchment.define_site_capacity(m, standing)]
     return [*catchment.define_assign(m), *places, catchment.define_open_to_serve(m, standing),
             catchment.define_region_short(m), *catchment.define_zoning(m), catchment.define_rezoning(m)] + common
