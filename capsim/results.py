@@ -131,8 +131,9 @@ CATALOGUE: tuple[ResultTable, ...] = (
                 _stage("plan", "seats_by_grade")),
     ResultTable("classrooms_after_plan", "year, region, level: classrooms before, added, rented, classes, empty "
                 "(plans in classes)", _stage("plan", "rooms")),
-    ResultTable("closures", "year, region, school, classrooms (, merged_into): the schools the plan closes, "
-                "and the school each merges into where the schools table names one", _stage("plan", "closures")),
+    ResultTable("closures", "year, region, school, classrooms (, merged_into or moved_to): the schools the plan "
+                "closes, and the school each merges into where the schools table names one, or at the catchment "
+                "level the schools its pupils are zoned to", _stage("plan", "closures")),
     ResultTable("conversions", "year, region, school, level, into, classrooms, classrooms_after, cost_yuan, whole: "
                 "the schools the plan converts, whole or classroom by classroom (a row each year it converts)",
                 _stage("plan", "conversions")),

@@ -114,9 +114,11 @@ def test_without_closures_the_same_schools_plan_as_before():
 def test_on_the_tiny_examples_catchments_closed_schools_take_no_pupils_and_the_plan_costs_no_more():
     """Six plan years of the tiny example's catchments with a running cost of 3 million yuan a
     school: the plan with closures closes some schools, costs no more than the plan without
-    them, seats nobody at a closed school from its year nor forms a class there, and the network
+    them, seats nobody at a closed school from its year nor forms a class there, sends its
+    pupils (``moved_to``) to open schools of its level, no more than it held, and the network
     after the plan has it closed."""
     import capsim
+    import pandas as pd
     from capsim.examples import tiny_path
 
     settings = {"plan.school_running_cost": 3e6, "plan.years": 6}
@@ -128,9 +130,18 @@ def test_on_the_tiny_examples_catchments_closed_schools_take_no_pupils_and_the_p
     assert len(closed), "closing pays: some school closes"
     assert res.plan.solution.objective <= building.solution.objective * (1 + 1e-9)
     year_of = dict(zip(closed.school, closed.year))
+    tables = [pd.read_csv(tiny_path().parent / f, dtype=str, keep_default_na=False) for f in ("schools.csv",
+                                                                                              "projects.csv")]
+    kind = {i: t for table in tables for i, t in zip(table.id, table.type) if t}
     zoned = res.plan.catchments
     at_closed = zoned[zoned.school.map(year_of).notna() & (zoned.year >= zoned.school.map(year_of))]
     assert at_closed.pupils.sum() == pytest.approx(0.0, abs=1e-6)
+    for school, year, moved in zip(closed.school, closed.year, closed.moved_to):   # where its pupils go
+        went = {name: float(n.replace(",", "")) for name, n in (part.rsplit(" ", 1) for part in moved.split(", "))}
+        held = zoned[(zoned.school == school) & (zoned.year == year - 1)].pupils.sum()
+        assert held > 0 and sum(went.values()) <= held + len(went) / 2      # (unserved pupils are not listed)
+        assert all(year_of.get(s, 1e9) > year for s in went), (school, went)
+        assert {kind[s] for s in went} == {kind[school]}, "a kindergarten's children go to kindergartens"
     k = res.plan.school_classes
     formed = k[k.school.map(year_of).notna() & (k.year >= k.school.map(year_of))]
     assert formed.classes.sum() == 0

@@ -314,7 +314,8 @@ def conversion_frame(m, sol: Solution, regions, levels) -> pd.DataFrame | None:
 def closure_frame(m, sol: Solution, regions) -> pd.DataFrame | None:
     """The schools a plan closes: the first year each is closed, its region, the lawful
     classrooms it held the year before and, where the schools table has ``merge_into``, the
-    school it merges into ('' for none) (None without ``plan.closures``)."""
+    school it merges into ('' for none), or at the catchment level where its pupils go
+    (:func:`_moved_to`) (None without ``plan.closures``)."""
     if m.shut_index is None:
         return None
     c, years = milp.closable(m.inputs), m.inputs.years
@@ -327,7 +328,33 @@ def closure_frame(m, sol: Solution, regions) -> pd.DataFrame | None:
         region = c.closable_pool[s] if c.pool_region is None else c.pool_region[c.closable_pool[s]]
     frame = pd.DataFrame({"year": years[t], "region": np.asarray(regions, dtype=object)[region],
                           "school": c.closable[s], "classrooms": c.closable_rooms[s, :, t - 1].sum(axis=1)})
+    if c is m.inputs.catchment and np.isfinite(sol.values).all():
+        return frame.assign(moved_to=_moved_to(m, sol, c.closable_pool[s], t))
     return frame if c.closable_into is None else frame.assign(merged_into=c.closable_into[s])
+
+
+def _moved_to(m, sol: Solution, sites, t) -> list[str]:
+    """At the catchment level, where each closed school's pupils go (``sites`` (S,) its site,
+    ``t`` (S,) the year index it first stands closed): the pupils it seated the year before, by
+    area and level, each shared among the schools that area's pupils of that level are zoned to
+    in year ``t`` as they are then; 'ID pupils, ...', most first ('' if it seated nobody)."""
+    from capsim.planner.catchment import assignments
+
+    c = m.inputs.catchment
+    got = assignments(m, sol.values)
+    seated = pd.DataFrame({"area": got["area"], "level": c.zone_of[got["cell"]], "site": got["site"],
+                           "year": got["year"], "pupils": got["pupils"]})
+    out = []
+    for j, y in zip(sites, t):
+        before = seated[(seated.site == j) & (seated.year == y - 1)].groupby(["area", "level"]).pupils.sum()
+        after = seated[(seated.year == y)].groupby(["area", "level", "site"]).pupils.sum()
+        after = after[after.index.droplevel("site").isin(before.index)]
+        share = after / after.groupby(level=["area", "level"]).transform("sum")
+        moved = share * before.reindex(share.index.droplevel("site")).to_numpy()
+        moved = moved.groupby(level="site").sum()
+        moved = moved[moved.round() > 0].sort_values(ascending=False)
+        out.append(", ".join(f"{c.sites[k]} {v:,.0f}" for k, v in moved.items()))
+    return out
 
 
 def _grade_frame(ctx: PlanContext, added, rented, short) -> pd.DataFrame | None:

@@ -76,6 +76,8 @@ COLUMNS = {
               "school teaches both levels, e.g. primary and junior: a nine-year school (False)", "text"),
     "merged_into": ("并入学校", "the school a closed school merges into (撤并; the schools table's merge_into), "
                     "which stays open while it is closed; empty: the rest of the district", "text"),
+    "moved_to": ("学生去向", "catchment level: the schools a closed school's pupils are zoned to in its year, with "
+                 "pupils (the areas it seated the year before, each shared as the area's pupils are then)", "text"),
     "rooms_mothballed": ("封存教室", "classrooms taken out of use and kept (plan.mothball_cost)", "people"),
     "rooms_changed": ("撤并改建增减教室", "classrooms gained (+) or lost (-) by the schools the plan closes or converts", "people"),
     "rooms_before": ("规划前教室", "lawful classrooms before the plan", "people"),

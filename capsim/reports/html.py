@@ -354,8 +354,9 @@ def _closures(t) -> list[str]:
     """The schools the plan closes, by year (no section unless the scenario lets it close any)."""
     return _decided_section(t, t.closures_read, "撤并学校 Schools closed", "no closure saves more than it costs",
                             "所列学校自该年起撤并，学生由并入学校或本区其余学校接收。Closed from the year shown, for "
-                            "good; their pupils are seated in the school each merges into (where named) or in the "
-                            "rest of the district.", "closures")
+                            "good; their pupils are seated in the school each merges into (where named), in the "
+                            "schools their areas are zoned to (学生去向, with catchment areas) or in the rest of the "
+                            "district.", "closures")
 
 
 def _conversions(t) -> list[str]:
@@ -380,7 +381,7 @@ def _decided_section(t, frame, title: str, none: str, intro: str, anchor: str) -
     for column in ("level", "into"):
         if column in named:
             named[column] = [level_label(lv) for lv in named[column]]
-    kinds = {c: "text" for c in ("school", "region", "name", "level", "into", "merged_into") if c in named}
+    kinds = {c: "text" for c in ("school", "region", "name", "level", "into", "merged_into", "moved_to") if c in named}
     return [_section(title, f"<p>{intro}</p>" + _table(named, t, kinds), anchor)]
 
 
