@@ -31,7 +31,7 @@ classes formed at intake that roll up with their cohort, as in the region model
     K[j, k, t] in Z+         classes of the cohort in cell k = (l, g) at site j in year t
 
     site_classes:     sum_a n[a,k,t] w[a,j,k,t] - size[k,t] K[j,k,t]                   <= 0
-    site_keep:        K[j,(l,g),t] - K[j,(l,g+1),t+1] - U shut[j,t+1]                  <= 0
+    site_keep:        K[j,(l,g),t] - K[j,(l,g+1),t+1] - U (shut[j,t+1] - shut[j,t])    <= 0
     site_classrooms:  sum_g K[j,(l,g),t] - sum_{p at j} rooms[p,l] open[p,t]
                       + rooms0[j,l,t] shut[j,t]                                        <= rooms0[j,l,t]
 
@@ -40,15 +40,17 @@ classrooms of level ``l`` (0 for a new site), ``rooms[p, l]`` those a project ad
 ``plan.closures``, ``shut[j, t] in {0, 1}`` closes listed school ``j`` from year ``t`` for good
 (``stay_closed``, :func:`capsim.planner.classes.define_stay_closed`; never in the first plan
 year, nor a school a project would expand or the schools table marks ``keep``): its classrooms
-are gone, and its cohorts may leave it that year (``U`` the bound of ``K``), their pupils zoned
-to other schools within reach; it saves the running cost as at the region level
-(:mod:`capsim.planner.model`). Where pupils go is the zoning's to decide, so neither
-``merge_into`` nor ``plan.max_displacement_km`` applies here (``plan.max_distance_km`` does).
-With ``plan.min_school_pupils`` (``M``) a school that may close and stays open holds at least
-``M`` pupils::
+are gone, and its cohorts may leave it the year it closes (``U`` the bound of ``K``; once
+closed it has no class to keep), their pupils zoned to other schools within reach; it saves
+the running cost as at the region level (:mod:`capsim.planner.model`). Where pupils go is the
+zoning's to decide, so neither ``merge_into`` nor ``plan.max_displacement_km`` applies here
+(``plan.max_distance_km`` does). With ``plan.min_school_pupils`` (``M``) a school that may
+close and stays open holds at least ``M`` pupils, in the years it may close and has
+classrooms::
 
-    min_school_pupils:  sum_{a,k} n[a,k,t] w[a,j,k,t] + M shut[j,t]                   >= M A cohort
-already enrolled keeps at least the classes the school list gives it (a lower bound on ``K`` in
+    min_school_pupils:  sum_{a,k} n[a,k,t] w[a,j,k,t] + M shut[j,t]                   >= M
+
+A cohort already enrolled keeps at least the classes the school list gives it (a lower bound on ``K`` in
 the first plan year, scaled down where the site's classrooms could not hold them), and no site
 forms more classes of a cohort than the pupils within reach of it could fill. A site serves a
 grade where it has classrooms of its level, or a project may add some (``open_to_serve``
@@ -375,9 +377,10 @@ def define_site_classes(m):
 
 def define_site_keep(m):
     """In whole classes, a cohort keeps its classes at a site as it moves up a grade:
-    ``K[j,(l,g),t] - K[j,(l,g+1),t+1] - U[j,(l,g),t] shut[j,t+1] <= 0`` (it may gain a class,
-    never lose one, unless the school closes that year: then its pupils go where the zoning sends
-    them). ``U`` is ``K``'s upper bound; the ``shut`` term only for the schools the plan may close."""
+    ``K[j,(l,g),t] - K[j,(l,g+1),t+1] - U[j,(l,g),t] (shut[j,t+1] - shut[j,t]) <= 0`` (it may gain
+    a class, never lose one, unless the school closes in ``t + 1``: then its pupils go where the
+    zoning sends them; closed before, it has no class). ``U`` is ``K``'s upper bound; the ``shut``
+    terms only for the schools the plan may close."""
     c, k_index = m.inputs.catchment, m.assignment.k_index
     J, K, Y = k_index.shape
     up = c.classes.next_cell
@@ -425,13 +428,14 @@ def define_min_school_pupils(m):
     pupils of all its levels in each year it stays open, from the first year it may close
     (小规模学校撤并): ``sum_{a,k} n[a,k,t] w[a,j,k,t] + M shut[j,t] >= M``, a row for each
     closable school ``j`` and year ``t`` its closure is allowed (its bounds, so not the first
-    plan year)."""
+    plan year) and it has classrooms (not before the school list opens it, nor after it closes
+    it: there the row could only hold closed, and a school closed stays closed)."""
     c, asg = m.inputs.catchment, m.assignment
     if m.shut_index is None or c.min_pupils is None:
         return None
     closing = np.full(c.seats.shape[0], -1)
     closing[c.closable_pool] = np.arange(len(c.closable_pool))
-    s, t = np.nonzero(m.ub[m.shut_index] > 0)
+    s, t = np.nonzero((m.ub[m.shut_index] > 0) & (c.closable_rooms.sum(axis=1) > 0))
     row = np.full(m.shut_index.shape, -1)
     row[s, t] = np.arange(len(s))
     school = closing[asg.site]

@@ -47,25 +47,27 @@ def solve_arrays(a: Arrays, m, solver: str = "highs", **options) -> Solution:
 
 def _as_usual(a: Arrays, m, solver: str = "highs", start=None, **options) -> Solution:
     """Solve the arrays ``a`` of model ``m``: at the catchment level in whole classes from the
-    relaxation (:func:`_from_relaxed_classes`), under single assignment from a start, else as
-    they are, from ``start`` (a plan in ``a``'s variables, used by the last only)."""
+    relaxation (:func:`_from_relaxed_classes`, which keeps ``start`` if it is cheaper than its
+    own plan), under single assignment from a start of its own, else as they are, from ``start``
+    (a plan in ``a``'s variables)."""
     zones = zoning(m)
     if m.assignment is not None and m.assignment.k_index is not None:
-        return _from_relaxed_classes(a, m.assignment.k_index.reshape(-1), zones, solver, **options)
+        return _from_relaxed_classes(a, m.assignment.k_index.reshape(-1), zones, solver, start=start, **options)
     if zones is not None:
         return solve_single(a, zones, solver=solver, **options)
     return solve_with((a.c, a.families, a.lb, a.ub, a.integer), solver, start=start, **options)
 
 
 def _from_relaxed_classes(a: Arrays, classes: np.ndarray, zones=None, solver: str = "highs",
-                          time_limit: float = 60.0, gap: float = 1e-3, **options) -> Solution:
+                          time_limit: float = 60.0, gap: float = 1e-3, start=None, **options) -> Solution:
     """The catchment level in whole classes, from its relaxation: the classes ``classes`` taken
     as real numbers and the rest solved as usual (under single assignment from a start,
     :func:`~capsim.planner.single.solve_single`) within half the time, to a tenth of the gap; its
     bound bounds the model's. Then its openings and zoning are held and the classes made whole
     (the blocks this leaves apart, each a small MILP over the classes and who sits where, all
-    within half of what is left); then, unless that plan is within ``gap`` of the bound, the
-    whole model from it (from nothing if the relaxation found no plan) with the time left. The cheapest plan, bounded by the relaxation too. (The
+    within half of what is left); then, unless that plan (or ``start``, a plan of ``a`` given,
+    if cheaper) is within ``gap`` of the bound, the whole model from it (from nothing if there is
+    none) with the time left. The cheapest plan, bounded by the relaxation too. (The
     tiny example's catchments, one-off runs: the whole model took about 40 s to prove 0.1 % under
     split assignment, these steps about a third of that, to a cheaper plan; under single
     assignment the whole model ended its minute 77 % above its bound.)"""
@@ -92,6 +94,8 @@ def _from_relaxed_classes(a: Arrays, classes: np.ndarray, zones=None, solver: st
         left = max((time_limit - (time.perf_counter() - t0)) / 2, min(1.0, time_limit))
         plan = _solved(a, held, np.where(held, np.round(relaxed.values), relaxed.values), solver, left, gap / 10,
                        started=False, share=True)
+    if start is not None and (plan is None or a.c @ start < a.c @ plan):
+        plan = start
     if plan is not None and _within(a.c @ plan, bound, gap):   # (the blocks' own bounds hold with all held only)
         return _best(_unsolved(relaxed.solver), plan, a.c, bound, gap, time.perf_counter() - t0)
     left = max(time_limit - (time.perf_counter() - t0), min(1.0, time_limit))
@@ -124,7 +128,7 @@ def _from_building_only(a: Arrays, m, solver: str = "highs", time_limit: float =
     if start is not None and m.shut_index is not None and m.assignment is not None \
             and m.assignment.k_index is not None:
         left = max((time_limit - (time.perf_counter() - t0)) * 3 / 4, min(1.0, time_limit))
-        closing = _closures_at_sites(a, m, start, solver, left, gap)
+        closing = _closures_at_sites(a, m, start, solver, left, gap, **options)
         if closing is not None and (not allowed or a.c @ closing < a.c @ start):
             start, allowed = closing, True
     start = start if allowed else None
@@ -133,7 +137,8 @@ def _from_building_only(a: Arrays, m, solver: str = "highs", time_limit: float =
     return _best(full, start, a.c, np.nan, gap, time.perf_counter() - t0)
 
 
-def _closures_at_sites(a: Arrays, m, plan: np.ndarray, solver: str, seconds: float, gap: float) -> np.ndarray | None:
+def _closures_at_sites(a: Arrays, m, plan: np.ndarray, solver: str, seconds: float, gap: float,
+                       **options) -> np.ndarray | None:
     """At the catchment level in whole classes, closures chosen around ``plan`` (one that makes
     none, in ``a``'s variables): its openings held, the classes and the zoning relaxed, the
     schools to close chosen (the closures are then the only integers), then the plan solved as
@@ -154,12 +159,12 @@ def _closures_at_sites(a: Arrays, m, plan: np.ndarray, solver: str, seconds: flo
     shut[m.shut_index.reshape(-1)] = True
     held = a.integer & ~relaxed & ~shut
     chosen = solve_with((a.c, a.families, *_held(a, held, plan), a.integer & ~relaxed), solver,
-                        time_limit=seconds / 2, gap=gap, start=plan)
+                        time_limit=seconds / 2, gap=gap, start=plan, **options)
     if chosen.status not in ("optimal", "feasible"):
         return None
     lb, ub = _held(a, held | shut, chosen.values)
     left = max(seconds - (time.perf_counter() - t0), 1.0)
-    sol = _as_usual(replace(a, lb=lb, ub=ub), m, solver, time_limit=left, gap=gap)
+    sol = _as_usual(replace(a, lb=lb, ub=ub), m, solver, time_limit=left, gap=gap, **options)
     return sol.values if sol.status in ("optimal", "feasible") else None
 
 
