@@ -22,7 +22,7 @@ TRAVEL = 1000.0       # yuan a pupil a year to the other school, 1 km away
 PENALTY = 1e5
 
 
-def _two_schools(running: float, closable: bool = True, least=None) -> milp.PlanInputs:
+def _two_schools(running: float, closable: bool = True, least=None, single: bool = False) -> milp.PlanInputs:
     """Schools A and B, each 2 classrooms of 45 for grades 1-2 and one class of each grade
     enrolled in 2021; either may close from 2022 (each open one keeping ``least`` pupils)."""
     rooms = np.full((2, 1, 3), 2.0)
@@ -31,7 +31,7 @@ def _two_schools(running: float, closable: bool = True, least=None) -> milp.Plan
     shut = dict(closable=np.array(["A", "B"], dtype=object), closable_pool=np.array([0, 1]), closable_rooms=rooms,
                 closable_from=2022.0, min_pupils=least) if closable else {}
     catch = Catchment(pupils=PUPILS, area_region=np.zeros(2, int), seats=np.zeros((2, 2, 3)),
-                      project_site=np.array([0]), cost=np.array([[0.0, TRAVEL], [TRAVEL, 0.0]]), single=False,
+                      project_site=np.array([0]), cost=np.array([[0.0, TRAVEL], [TRAVEL, 0.0]]), single=single,
                       cell_level=np.zeros(2, int), classes=classes, sites=("A", "B"), **shut)
     projects = _projects([1], 45, [1e9], [1], [2021], [2021], [np.inf])
     return milp.PlanInputs(years=YEARS, need=np.zeros((1, 2, 3)), projects=projects, penalty=PENALTY,
@@ -68,16 +68,18 @@ def _brute_force(running: float, least=None) -> tuple[float, tuple]:
     return best
 
 
+@pytest.mark.parametrize("single", [False, True])
 @pytest.mark.parametrize("running, want", [
     (1e5, -255_000.0),    # B closes in 2022 (its 45 go to A, 45,000), A in 2023: 3 school-years saved
     (2e4, -40_000.0),     # saving 20,000 does not pay the 45,000 of travel: both close when empty, 2023
     (0.0, 0.0),           # nothing to save: nothing closes
 ])
-def test_closing_schools_at_the_catchment_level_equals_brute_force(running, want):
+def test_closing_schools_at_the_catchment_level_equals_brute_force(running, want, single):
     """2021: a class of each grade at each school (both full). 2022: no intake, each school's
     grade-2 class; one school can hold both (2 classrooms), its cohort gaining a class as the
-    other school's leaves it. 2023: nobody. The optimum is checked against every pair of fates."""
-    m = milp.build(_two_schools(running))
+    other school's leaves it. 2023: nobody. The optimum is checked against every pair of fates;
+    zoning each area whole to one school (single assignment) changes nothing here."""
+    m = milp.build(_two_schools(running, single=single))
     sol = solve_as(m, "step", gap=1e-9)
     best, fates = _brute_force(running)
     assert sol.objective == pytest.approx(best) == pytest.approx(want)
