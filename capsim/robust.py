@@ -14,8 +14,8 @@ or a whole level with region places only) and plan year ``t`` in draw ``d``):
 With a school list the plans are made in whole classes sharing classrooms
 (:mod:`capsim.planner.classes`; the stochastic program repeats the pools once per draw,
 :func:`capsim.planner.classes.sampled`), by region or zone (a scenario planning school by school
-is planned here by region: the plan choosing each cohort's school has no samples; catchment areas
-are left to ``capsim plan``). Each plan is
+is planned here by region: the plan choosing each cohort's school has no samples; catchment areas,
+and with them ``plan.min_school_pupils``, are left to ``capsim plan``). Each plan is
 then run on every draw without re-optimising its decisions: classes are formed year by year as
 a bureau forms them (:mod:`capsim.planner.class_policy`)::
 
@@ -234,13 +234,18 @@ def _seats(inp, x) -> float:
 def _for_robust(scenario):
     """The scenario keeping its draws, planning by region where it plans school by school, and
     without its catchment areas (robust plans choose what to build and when; zoning areas to
-    schools is the catchment level of ``capsim plan``, made for one demand path)."""
+    schools is the catchment level of ``capsim plan``, made for one demand path), so without the
+    minimum school size too (it counts each school's own pupils, which only that level has)."""
     u = scenario.uncertainty.model_copy(update={"keep_draws": True})
     update = {"uncertainty": u}
+    plan = {}
     if scenario.plan.granularity == "school":
-        update["plan"] = scenario.plan.model_copy(update={"granularity": "region"})
+        plan["granularity"] = "region"
     if scenario.data.areas is not None or scenario.data.travel is not None:
         update["data"] = scenario.data.model_copy(update={"areas": None, "travel": None})
+        plan["min_school_pupils"] = None
+    if plan:
+        update["plan"] = scenario.plan.model_copy(update=plan)
     return scenario.model_copy(update=update)
 
 

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from test_plan_samples import one_level_projects
 
 import capsim
@@ -95,10 +96,13 @@ def test_region_places_are_planned_as_seats():
     assert r.unit == "seats" and len(r.draws) == 3 * 12
 
 
-def test_a_scenario_with_catchment_areas_gets_robust_plans_without_zoning(tmp_path, capsys):
+@pytest.mark.parametrize("closing", [[], ["--set", "plan.closures=true", "--set", "plan.min_school_pupils=300"]])
+def test_a_scenario_with_catchment_areas_gets_robust_plans_without_zoning(tmp_path, capsys, closing):
+    """Robust plans are made by region, so a catchment scenario's minimum school size (each
+    school's own pupils) is left out with its areas, not refused."""
     out = tmp_path / "robust"
     code = main(["robust", str(tiny_path()), "--use", "catchments", "--set", "uncertainty.draws=6", "--sample", "2",
-                 "--out", str(out), "--quiet"])
+                 *closing, "--out", str(out), "--quiet"])
     assert code == 0 and "Traceback" not in capsys.readouterr().err
     assert set(pd.read_csv(out / "robust_plans.csv").plan) == {"median", "q0.9", "expected"}
 
