@@ -133,7 +133,7 @@ CATALOGUE: tuple[ResultTable, ...] = (
                 "(plans in classes)", _stage("plan", "rooms")),
     ResultTable("closures", "year, region, school, classrooms (, merged_into or moved_to): the schools the plan "
                 "closes, and the school each merges into where the schools table names one, or at the catchment "
-                "level the schools its pupils are zoned to", _stage("plan", "closures")),
+                "level the schools that take its pupils", _stage("plan", "closures")),
     ResultTable("conversions", "year, region, school, level, into, classrooms, classrooms_after, cost_yuan, whole: "
                 "the schools the plan converts, whole or classroom by classroom (a row each year it converts)",
                 _stage("plan", "conversions")),

@@ -81,10 +81,15 @@ def class_only_rules(scenario: Scenario) -> Problems:
                      "go, so it needs plan.closures = true or a conversion of whole schools.", cfg.max_displacement_km,
                      "set plan.closures = true, add a plan.conversions entry with unit = \"school\", or leave "
                      "plan.max_displacement_km empty.")
+    if cfg.granularity != "region" and (cfg.capacity != "classes" or data.schools is None or areas):
+        problems.add(f"{scenario.source}: plan.granularity", f"{cfg.granularity}s are pools of classrooms, planned in "
+                     "classes with a school list and without catchment areas.", cfg.granularity,
+                     "use plan.capacity = \"classes\" and data.schools without data.areas or data.travel, or "
+                     "plan.granularity = \"region\".")
     if cfg.closures and (cfg.capacity != "classes" or data.schools is None or cfg.granularity == "school"):
         problems.add(f"{scenario.source}: plan.closures", "closures are chosen when planning in classes: with a "
                      "school list, plan.capacity = \"classes\" and plan.granularity \"region\" or \"zone\" (or "
-                     "catchment areas).", True, "leave plan.closures false, or plan in classes.")
+                     "with catchment areas, by region).", True, "leave plan.closures false, or plan in classes.")
     if cfg.min_school_pupils is not None and not (cfg.closures and areas):
         problems.add(f"{scenario.source}: plan.min_school_pupils", "counts each school's own pupils, which only the "
                      "catchment level knows, and closes the small ones, so it needs catchment areas and "

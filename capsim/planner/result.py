@@ -335,23 +335,36 @@ def closure_frame(m, sol: Solution, regions) -> pd.DataFrame | None:
 
 def _moved_to(m, sol: Solution, sites, t) -> list[str]:
     """At the catchment level, where each closed school's pupils go (``sites`` (S,) its site,
-    ``t`` (S,) the year index it first stands closed): the pupils it seated the year before, by
-    area and level, each shared among the schools that area's pupils of that level are zoned to
-    in year ``t`` as they are then; 'ID pupils, ...', most first ('' if it seated nobody)."""
+    ``t`` (S,) the year index it first stands closed): for each area and level it seated the year
+    before, the pupils each open school gains from that area that year (its pupils then less the
+    year before's, where more; where no school gains, as the area's pupils of the level are seated
+    then), scaled down to no more than the schools closing that year seated, and shared among
+    them by what each seated; 'ID pupils, ...', most first ('' if it seated nobody)."""
     from capsim.planner.catchment import assignments
 
     c = m.inputs.catchment
     got = assignments(m, sol.values)
     seated = pd.DataFrame({"area": got["area"], "level": c.zone_of[got["cell"]], "site": got["site"],
                            "year": got["year"], "pupils": got["pupils"]})
+    by = seated.groupby(["year", "area", "level", "site"]).pupils.sum()
     out = []
     for j, y in zip(sites, t):
-        before = seated[(seated.site == j) & (seated.year == y - 1)].groupby(["area", "level"]).pupils.sum()
-        after = seated[(seated.year == y)].groupby(["area", "level", "site"]).pupils.sum()
-        after = after[after.index.droplevel("site").isin(before.index)]
-        share = after / after.groupby(level=["area", "level"]).transform("sum")
-        moved = share * before.reindex(share.index.droplevel("site")).to_numpy()
-        moved = moved.groupby(level="site").sum()
+        closing = set(np.asarray(sites)[np.asarray(t) == y])
+        held = by.loc[y - 1].unstack("site", fill_value=0.0) if y - 1 in by.index.levels[0] else None
+        now = by.loc[y].unstack("site", fill_value=0.0) if y in by.index.levels[0] else None
+        if held is None or now is None or j not in held or not (held[j] > 0).any():
+            out.append("")
+            continue
+        held = held[held[j] > 0]
+        now = now.reindex(index=held.index, columns=now.columns.union(held.columns), fill_value=0.0)
+        gain = now - held.reindex(columns=now.columns, fill_value=0.0)
+        gain = gain.where(gain > 1e-6, 0.0)                         # (rounding is no gain)
+        gains = np.broadcast_to((gain.sum(axis=1) > 0).to_numpy()[:, None], gain.shape)
+        gain = gain.where(gains, now)                               # none gains: as the area is seated
+        closed = held[[k for k in held.columns if k in closing]].sum(axis=1)     # what the closing ones seated
+        total = gain.sum(axis=1)
+        scale = np.minimum(closed, total) / total.where(total > 0, 1.0)        # never more than they seated
+        moved = gain.mul(scale * held[j] / closed, axis=0).sum(axis=0)
         moved = moved[moved.round() > 0].sort_values(ascending=False)
         out.append(", ".join(f"{c.sites[k]} {v:,.0f}" for k, v in moved.items()))
     return out
