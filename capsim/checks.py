@@ -106,28 +106,15 @@ def network_rules(scenario: Scenario, regions: list, levels: dict, problems: Pro
         problems.extend([p for p in [other_kind(scenario, schools, projects)] if p is not None])
     catchment = scenario.data.areas is not None or scenario.data.travel is not None
     if schools is not None and catchment and scenario.plan.closures:
-        problems.extend([p for p in [_named_receivers(scenario, schools)] if p is not None])
+        from capsim.planner.reach import named_receivers
+
+        problems.extend([p for p in [named_receivers(scenario, schools)] if p is not None])
     areas = None
     if projects is not None and catchment:
         from capsim.planner.areas import read_tables
 
         areas = _collect(problems, lambda: read_tables(scenario, regions, levels, schools, projects))
     return {"schools": schools, "projects": projects, "areas": areas}
-
-
-def _named_receivers(scenario, schools):
-    """With catchment areas the zoning decides where a closed school's pupils go: the problem of
-    a schools table that names receivers (``merge_into``), None where it names none."""
-    from capsim.errors import Problem
-
-    into = schools.merge_into
-    named = [] if into is None else [f"{s} → {r}" for s, r in zip(schools.ids, into) if r]
-    if not named:
-        return None
-    return Problem(f"{scenario.source}: data.schools", "column merge_into names the school a closed one merges into "
-                   f"({len(named)}, e.g. {', '.join(named[:3])}), but with catchment areas the zoning sends a "
-                   "closed school's pupils to schools within plan.max_distance_km.", named[0],
-                   "empty the merge_into column, or plan by region or zone (no data.areas or data.travel).")
 
 
 def _read_projects(scenario, regions, levels, schools, problems, span):

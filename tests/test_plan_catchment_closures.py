@@ -244,3 +244,9 @@ def test_a_school_list_naming_receivers_is_refused_with_catchment_closures(tiny,
     err = capsys.readouterr().err
     assert "merge_into" in err and "NK01 → NK02" in err and "Traceback" not in err
     assert main(["validate", str(tiny / "scenario.toml"), "--use", "catchments"]) == 0
+    import capsim
+    from capsim.errors import PlanError
+
+    with pytest.raises(PlanError, match="NK01 → NK02"):                # the API refuses it too
+        capsim.run(capsim.load_scenario(tiny / "scenario.toml", use=["deterministic", "catchments"],
+                                        set={"plan.closures": True}))

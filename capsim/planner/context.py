@@ -155,6 +155,7 @@ def _catchment(scenario, capacity, regions, levels, years, cells, assessment, sc
 
     from capsim.planner.areas import read_catchment
     from capsim.planner.classes import closable_sites, site_classes
+    from capsim.planner.reach import named_receivers
 
     if scenario.data.areas is None and scenario.data.travel is None:
         return None
@@ -164,6 +165,9 @@ def _catchment(scenario, capacity, regions, levels, years, cells, assessment, sc
     catch = replace(catch, classes=site_classes(scenario, cells, assessment, levels, years, projects, catch.sites))
     if not scenario.plan.closures:
         return catch
+    named = named_receivers(scenario, schools)
+    if named is not None:                   # (capsim validate refuses it first)
+        raise PlanError([named])
     return replace(catch, **closable_sites(scenario, catch.classes, catch.sites, _kept(schools, projects)))
 
 

@@ -83,6 +83,21 @@ def other_kind(scenario, schools, projects):
                    "give both tables the same kind of point.")
 
 
+def named_receivers(scenario, schools):
+    """With catchment areas the zoning decides where a closed school's pupils go: the problem of
+    a schools table that names receivers (``merge_into``), None where it names none."""
+    from capsim.errors import Problem
+
+    into = schools.merge_into
+    named = [] if into is None else [f"{s} → {r}" for s, r in zip(schools.ids, into) if r]
+    if not named:
+        return None
+    return Problem(f"{scenario.source}: data.schools", "column merge_into names the school a closed one merges into "
+                   f"({len(named)}, e.g. {', '.join(named[:3])}), but with catchment areas the zoning sends a "
+                   "closed school's pupils to schools within plan.max_distance_km.", named[0],
+                   "empty the merge_into column, or plan by region or zone (no data.areas or data.travel).")
+
+
 def bounded(scenario, schools) -> bool:
     """Whether closed schools' pupils must keep a school that can take them: with
     ``plan.max_displacement_km``, or where a school names the school it merges into."""
