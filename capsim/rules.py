@@ -70,6 +70,10 @@ def class_only_rules(scenario: Scenario) -> Problems:
                          "plan.capacity = \"classes\" and without catchment areas.", getattr(cfg, key),
                          f"leave plan.{key} empty, or plan in classes.")
     areas = data.areas is not None or data.travel is not None
+    if cfg.school_running_cost is not None and (cfg.capacity != "classes" or data.schools is None):
+        problems.add(f"{scenario.source}: plan.school_running_cost", "an open school's running cost is counted when "
+                     "planning in classes: with a school list and plan.capacity = \"classes\".",
+                     cfg.school_running_cost, "leave plan.school_running_cost empty, or plan in classes.")
     moves = cfg.closures or any(c.unit == "school" for c in cfg.conversions)
     if cfg.max_displacement_km is not None and areas:
         problems.add(f"{scenario.source}: plan.max_displacement_km", "bounds how far the pupils of a closed school "

@@ -211,6 +211,7 @@ def test_on_the_tiny_examples_catchments_every_school_kept_open_holds_the_minimu
 @pytest.mark.parametrize("settings, key, says", [
     ({"plan.min_school_pupils": 100}, "plan.min_school_pupils", "catchment areas"),
     ({"plan.closures": True, "plan.granularity": "zone"}, "plan.granularity", "without catchment areas"),
+    ({"plan.school_running_cost": 1e6, "plan.capacity": "seats"}, "plan.school_running_cost", "planning in classes"),
     ({"plan.closures": True, "plan.max_displacement_km": 3.0}, "plan.max_displacement_km", "plan.max_distance_km"),
     ({"plan.closures": True, "plan.capacity": "seats"}, "plan.closures", "planning in classes"),
     ({"plan.conversions": [{"school_type": "kindergarten", "into": "primary", "cost_per_classroom": 1.0}]},
