@@ -23,15 +23,17 @@ TRAVEL = 1000.0       # yuan a pupil a year to the other school, 1 km away
 PENALTY = 1e5
 
 
-def _two_schools(running: float, closable: bool = True, least=None, single: bool = False) -> milp.PlanInputs:
-    """Schools A and B, each 2 classrooms of 45 for grades 1-2 and one class of each grade
-    enrolled in 2021; either may close from 2022 (each open one keeping ``least`` pupils)."""
-    rooms = np.full((2, 1, 3), 2.0)
-    classes = SiteClasses(size=np.full((2, 3), 45.0), rooms=rooms, base=np.ones((2, 2)),
+def _two_schools(running: float, closable: bool = True, least=None, single: bool = False, pupils=PUPILS,
+                 rooms=None, base=None) -> milp.PlanInputs:
+    """Schools A and B, each 2 classrooms of 45 for grades 1-2 (or ``rooms`` (2, 1, 3)) and one
+    class of each grade enrolled in 2021 (or ``base`` (2, 2)); either may close from 2022 (each
+    open one keeping ``least`` pupils)."""
+    rooms = np.full((2, 1, 3), 2.0) if rooms is None else rooms
+    classes = SiteClasses(size=np.full((2, 3), 45.0), rooms=rooms, base=np.ones((2, 2)) if base is None else base,
                           project_rooms=np.zeros((1, 1)), next_cell=np.array([1, -1]))
     shut = dict(closable=np.array(["A", "B"], dtype=object), closable_pool=np.array([0, 1]), closable_rooms=rooms,
                 closable_from=2022.0, min_pupils=least) if closable else {}
-    catch = Catchment(pupils=PUPILS, area_region=np.zeros(2, int), seats=np.zeros((2, 2, 3)),
+    catch = Catchment(pupils=pupils, area_region=np.zeros(2, int), seats=np.zeros((2, 2, 3)),
                       project_site=np.array([0]), cost=np.array([[0.0, TRAVEL], [TRAVEL, 0.0]]), single=single,
                       cell_level=np.zeros(2, int), classes=classes, sites=("A", "B"), **shut)
     projects = _projects([1], 45, [1e9], [1], [2021], [2021], [np.inf])
@@ -114,18 +116,8 @@ def test_a_minimum_school_size_does_not_shut_a_school_before_the_list_opens_it()
     next to it. A minimum of 40 must not close it in 2022, when it has no classroom to hold
     anyone (a school closed stays closed): the plan costs nothing, as without a minimum."""
     pupils = np.array([[[45.0, 45, 45], [0, 45, 45]], [[0.0, 0, 45], [0, 0, 0]]])
-    rooms = np.array([[[2.0, 2, 2]], [[0.0, 0, 2]]])
-    classes = SiteClasses(size=np.full((2, 3), 45.0), rooms=rooms, base=np.array([[1.0, 0], [0, 0]]),
-                          project_rooms=np.zeros((1, 1)), next_cell=np.array([1, -1]))
-    catch = Catchment(pupils=pupils, area_region=np.zeros(2, int), seats=np.zeros((2, 2, 3)),
-                      project_site=np.array([0]), cost=np.array([[0.0, TRAVEL], [TRAVEL, 0.0]]), single=False,
-                      cell_level=np.zeros(2, int), classes=classes, sites=("A", "B"),
-                      closable=np.array(["A", "B"], dtype=object), closable_pool=np.array([0, 1]),
-                      closable_rooms=rooms, closable_from=2022.0, min_pupils=40)
-    projects = _projects([1], 45, [1e9], [1], [2021], [2021], [np.inf])
-    m = milp.build(milp.PlanInputs(years=YEARS, need=np.zeros((1, 2, 3)), projects=projects, penalty=PENALTY,
-                                   catchment=catch, cell_seats=np.repeat(projects.seats / 2, 2, axis=1),
-                                   school_running_cost=0.0))
+    m = milp.build(_two_schools(0.0, least=40, pupils=pupils, rooms=np.array([[[2.0, 2, 2]], [[0.0, 0, 2]]]),
+                                base=np.array([[1.0, 0], [0, 0]])))
     sol = solve_as(m, "step", gap=1e-9)
     assert sol.objective == pytest.approx(0.0, abs=1e-6)
     assert np.rint(sol.values[m.shut_index])[1].sum() == 0

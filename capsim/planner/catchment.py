@@ -121,6 +121,12 @@ class Catchment:
     closable_into = None                      # no named receivers here: zoning decides where pupils go
     min_pupils: float | None = None           # plan.min_school_pupils: least pupils a closable school keeps open
 
+    def closable_at_sites(self) -> np.ndarray:
+        """(J,) each site's number among the closable schools (-1: not closable)."""
+        out = np.full(self.seats.shape[0], -1)
+        out[self.closable_pool] = np.arange(len(self.closable_pool))
+        return out
+
     def regions_of_sites(self) -> np.ndarray:
         """(J,) the region of each site, which the results by region need."""
         if self.site_region is None:
@@ -389,8 +395,7 @@ def define_site_keep(m):
     r = np.arange(j.size)
     rows, cols, data = [r, r], [k_index[j, k, t], k_index[j, up[k], t + 1]], [np.ones(r.size), -np.ones(r.size)]
     if m.shut_index is not None:
-        closing = np.full(J, -1)
-        closing[c.closable_pool] = np.arange(len(c.closable_pool))
+        closing = c.closable_at_sites()
         on = closing[j] >= 0
         u = m.ub[k_index[j[on], k[on], t[on]]]
         rows += [r[on], r[on]]
@@ -433,12 +438,10 @@ def define_min_school_pupils(m):
     c, asg = m.inputs.catchment, m.assignment
     if m.shut_index is None or c.min_pupils is None:
         return None
-    closing = np.full(c.seats.shape[0], -1)
-    closing[c.closable_pool] = np.arange(len(c.closable_pool))
     s, t = np.nonzero((m.ub[m.shut_index] > 0) & (c.closable_rooms.sum(axis=1) > 0))
     row = np.full(m.shut_index.shape, -1)
     row[s, t] = np.arange(len(s))
-    school = closing[asg.site]
+    school = c.closable_at_sites()[asg.site]
     takes = school >= 0
     takes[takes] = row[school[takes], asg.year[takes]] >= 0
     r = row[school[takes], asg.year[takes]]
