@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from capsim.errors import CapsimError, DataError, Problems, ScenarioError
-from capsim.rules import class_only_rules, meet_rules, memory_rules, target_rules
+from capsim.rules import class_only_rules, meet_rules, memory_rules, moves_schools, target_rules
 from capsim.schema import Scenario
 
 STAGES = ("project", "assess", "run")
@@ -105,7 +105,7 @@ def network_rules(scenario: Scenario, regions: list, levels: dict, problems: Pro
 
         problems.extend([p for p in [other_kind(scenario, schools, projects)] if p is not None])
     catchment = scenario.data.areas is not None or scenario.data.travel is not None
-    if schools is not None and catchment and scenario.plan.closures:
+    if schools is not None and catchment and moves_schools(scenario.plan):
         from capsim.planner.reach import named_receivers
 
         problems.extend([p for p in [named_receivers(scenario, schools)] if p is not None])

@@ -54,11 +54,16 @@ def meet_rules(scenario: Scenario) -> Problems:
     return problems
 
 
+def moves_schools(plan) -> bool:
+    """Whether the plan may move a school's pupils elsewhere: close schools, or convert whole ones."""
+    return bool(plan.closures) or any(c.unit == "school" for c in plan.conversions)
+
+
 def class_only_rules(scenario: Scenario) -> Problems:
     """The plan settings that only the class model (a school list, plan.capacity = "classes", no
-    catchment areas) can honour: costs of classrooms, conversions (by region or zone only) and
-    closures (by region or zone, or with catchment areas), with the distance for displaced pupils
-    (by region or zone). One problem for each that is set where the plan cannot honour it."""
+    catchment areas) can honour: costs of classrooms, conversions and closures (by region or
+    zone, or with catchment areas), with the distance for displaced pupils (by region or zone).
+    One problem for each that is set where the plan cannot honour it."""
     cfg, data = scenario.plan, scenario.data
     problems = Problems()
     seats = cfg.capacity != "classes" or data.schools is None or data.areas is not None or data.travel is not None
@@ -74,7 +79,7 @@ def class_only_rules(scenario: Scenario) -> Problems:
         problems.add(f"{scenario.source}: plan.school_running_cost", "an open school's running cost is counted when "
                      "planning in classes: with a school list and plan.capacity = \"classes\".",
                      cfg.school_running_cost, "leave plan.school_running_cost empty, or plan in classes.")
-    moves = cfg.closures or any(c.unit == "school" for c in cfg.conversions)
+    moves = moves_schools(cfg)
     if cfg.max_displacement_km is not None and areas:
         problems.add(f"{scenario.source}: plan.max_displacement_km", "bounds how far the pupils of a closed school "
                      "go by region or zone; with catchment areas the zoning sends them to schools within "
@@ -100,11 +105,11 @@ def class_only_rules(scenario: Scenario) -> Problems:
                      "plan.closures = true.", cfg.min_school_pupils,
                      "set data.areas (or data.travel) and plan.closures = true, or leave plan.min_school_pupils "
                      "empty.")
-    if cfg.conversions and (seats or cfg.granularity == "school"):
-        problems.add(f"{scenario.source}: plan.conversions", "conversions are chosen when planning in classes by "
-                     "region or zone: with a school list, plan.capacity = \"classes\", no catchment areas and "
-                     "plan.granularity \"region\" or \"zone\".", True,
-                     "leave plan.conversions empty, or plan in classes by region or zone.")
+    if cfg.conversions and (cfg.capacity != "classes" or data.schools is None or cfg.granularity == "school"):
+        problems.add(f"{scenario.source}: plan.conversions", "conversions are chosen when planning in classes: with "
+                     "a school list, plan.capacity = \"classes\" and plan.granularity \"region\" or \"zone\" (or "
+                     "with catchment areas, by region).", True,
+                     "leave plan.conversions empty, or plan in classes.")
     return problems
 
 

@@ -309,8 +309,8 @@ class Plan(Strict):
                                               "so its pupils have a school within reach (empty: anywhere in the "
                                               "pool); a new school counts once open, if the projects table gives it "
                                               "a point within reach; a school converted to another level counts as gone")
-    conversions: list[Conversion] = Field(default_factory=list, description="planning in classes by region or zone: "
-                                          "the conversions the plan may choose, each school converted whole (or, by "
+    conversions: list[Conversion] = Field(default_factory=list, description="planning in classes by region or zone, "
+                                          "or with catchment areas: the conversions the plan may choose, each school converted whole (or, by "
                                           "classroom, some of its classrooms) from the second plan year on, for good "
                                           "(empty: none)")
     years: int | None = Field(None, ge=1, le=100, description="years planned from first_year (default: to end_year)")

@@ -206,8 +206,8 @@ def test_on_the_tiny_examples_catchments_every_school_kept_open_holds_the_minimu
     ({"plan.school_running_cost": 1e6, "plan.capacity": "seats"}, "plan.school_running_cost", "planning in classes"),
     ({"plan.closures": True, "plan.max_displacement_km": 3.0}, "plan.max_displacement_km", "plan.max_distance_km"),
     ({"plan.closures": True, "plan.capacity": "seats"}, "plan.closures", "planning in classes"),
-    ({"plan.conversions": [{"school_type": "kindergarten", "into": "primary", "cost_per_classroom": 1.0}]},
-     "plan.conversions", "no catchment areas"),
+    ({"plan.conversions": [{"school_type": "kindergarten", "into": "primary", "cost_per_classroom": 1.0}],
+      "plan.capacity": "seats"}, "plan.conversions", "planning in classes"),
 ])
 def test_what_the_catchment_level_cannot_honour_is_refused_by_validate_and_run(settings, key, says):
     import capsim
@@ -222,9 +222,14 @@ def test_what_the_catchment_level_cannot_honour_is_refused_by_validate_and_run(s
         assert key in str(refused.value) and says in str(refused.value)
 
 
-def test_a_school_list_naming_receivers_is_refused_with_catchment_closures(tiny, capsys):
-    """With catchment areas the zoning decides where a closed school's pupils go, so a
-    ``merge_into`` column with names is refused before work starts, by column and example."""
+WHOLE = 'plan.conversions=[{school_type = "kindergarten", into = "primary", cost_per_classroom = 1.0}]'
+
+
+@pytest.mark.parametrize("moving", ["plan.closures=true", WHOLE])
+def test_a_school_list_naming_receivers_is_refused_with_catchment_closures(tiny, capsys, moving):
+    """With catchment areas the zoning decides where the pupils of a school closed (or converted
+    whole) go, so a ``merge_into`` column with names is refused before work starts, by column
+    and example."""
     import pandas as pd
 
     from capsim.cli import main
@@ -232,14 +237,16 @@ def test_a_school_list_naming_receivers_is_refused_with_catchment_closures(tiny,
     schools = pd.read_csv(tiny / "schools.csv", dtype=str, keep_default_na=False)
     schools["merge_into"] = ["NK02" if i == "NK01" else "" for i in schools.id]
     schools.to_csv(tiny / "schools.csv", index=False)
-    args = ["validate", str(tiny / "scenario.toml"), "--use", "catchments", "--set", "plan.closures=true"]
+    args = ["validate", str(tiny / "scenario.toml"), "--use", "catchments", "--set", moving]
     assert main(args) == 2
     err = capsys.readouterr().err
     assert "merge_into" in err and "NK01 → NK02" in err and "Traceback" not in err
     assert main(["validate", str(tiny / "scenario.toml"), "--use", "catchments"]) == 0
     import capsim
     from capsim.errors import PlanError
+    from capsim.scenario import parse_value
 
+    key, value = moving.split("=", 1)
     with pytest.raises(PlanError, match="NK01 → NK02"):                # the API refuses it too
         capsim.run(capsim.load_scenario(tiny / "scenario.toml", use=["deterministic", "catchments"],
-                                        set={"plan.closures": True}))
+                                        set={key: parse_value(value)}))

@@ -50,6 +50,16 @@ classrooms::
 
     min_school_pupils:  sum_{a,k} n[a,k,t] w[a,j,k,t] + M shut[j,t]                   >= M
 
+With ``plan.conversions``, ``conv[v, t]`` (:class:`capsim.planner.classes.Conversions`: whole,
+0 or 1; by classroom, the classrooms converted by ``t``) moves listed school ``j(v)``'s
+classrooms from level ``f(v)`` to level ``e(v)``: ``site_classrooms`` gains
+``+ rooms[v,t] conv[v,t]`` in its row for ``f(v)`` and ``- gain[v,t] conv[v,t]`` in its row
+for ``e(v)``; a school converted whole lets its level-``f(v)`` cohorts leave it the year it
+converts (``- U (conv[v,t+1] - conv[v,t])`` in their ``site_keep`` rows); a site with no
+classroom of ``e(v)`` without the plan takes its pupils once converted (``open_to_serve`` gains
+``- conv[v,t]``). ``stay_converted`` and ``one_fate`` (a school closes, converts whole or
+converts classrooms) are the region model's; the refit is paid once and counts in the budgets.
+
 A cohort already enrolled keeps at least the classes the school list gives it (a lower bound on ``K`` in
 the first plan year, scaled down where the site's classrooms could not hold them), and no site
 forms more classes of a cohort than the pupils within reach of it could fill. A site serves a
@@ -95,6 +105,8 @@ class SiteClasses:
     base: np.ndarray            # (J, K) least classes of the cohort in cell k at the site in the first plan year
     project_rooms: np.ndarray   # (P, E) classrooms each project adds to each level (at its site)
     next_cell: np.ndarray       # (K,) the cell of the same level one grade up (-1 from the last grade)
+    room_seats: np.ndarray | None = None   # (E,) seats of a classroom (the level's mean standard): what a
+                                           # classroom gained or lost by a conversion counts in the seat tables
 
 
 @dataclass(frozen=True)
@@ -120,6 +132,8 @@ class Catchment:
     closable_from: float = -np.inf            # first year a school may close
     closable_into = None                      # no named receivers here: zoning decides where pupils go
     min_pupils: float | None = None           # plan.min_school_pupils: least pupils a closable school keeps open
+    conversions: object = None                # in whole classes with plan.conversions: the schools the plan may
+                                              # convert (capsim.planner.classes.Conversions, ``pool`` their site)
 
     def closable_at_sites(self) -> np.ndarray:
         """(J,) each site's number among the closable schools (-1: not closable)."""
@@ -157,20 +171,21 @@ class Assignment:
     k_index: np.ndarray | None = None     # (J, K, Y) in whole classes: the classes of each cohort at each site
 
 
-def number(c: Catchment, seats, x_index, start: int) -> Assignment:
+def number(c: Catchment, seats, x_index, start: int, years=None) -> Assignment:
     """Number ``w`` (pairs within reach, areas with pupils, sites that have or may get seats of
-    the cell by that year, in whole classes classrooms of its level; ``seats`` (P, L) the
-    projects' seats per cell), then ``v``, then (single assignment) one ``z`` per area, site,
-    zoning level and year some ``w`` needs, then ``u``, then (in whole classes) ``K``, from
+    the cell by that year, in whole classes classrooms of its level, from a project or a
+    conversion; ``seats`` (P, L) the projects' seats per cell, ``years`` the plan's, which a
+    conversion's earliest year needs), then ``v``, then (single assignment) one ``z`` per area,
+    site, zoning level and year some ``w`` needs, then ``u``, then (in whole classes) ``K``, from
     variable ``start`` on."""
-    asg = _assigning(c, seats, x_index, start)
+    asg = _assigning(c, seats, x_index, start, years)
     asg = _zoning(c, asg, start + n_variables(asg))
     if c.classes is None:
         return asg
     return replace(asg, k_index=start + n_variables(asg) + np.arange(c.seats.size).reshape(c.seats.shape))
 
 
-def _assigning(c: Catchment, seats, x_index, start: int) -> Assignment:
+def _assigning(c: Catchment, seats, x_index, start: int, years=None) -> Assignment:
     """``w`` and ``v`` of :func:`number`."""
     J, L, Y = c.seats.shape
     first = np.where((x_index >= 0).any(axis=1), np.argmax(x_index >= 0, axis=1), Y)
@@ -179,6 +194,8 @@ def _assigning(c: Catchment, seats, x_index, start: int) -> Assignment:
     np.add.at(opens, (c.project_site[p], lv, first[p]), 1.0)           # a project may open here first
     may_add = np.cumsum(opens, axis=2) > 0
     serves = _has_places(c) | may_add                                  # (J, L, Y)
+    if c.conversions is not None:                                      # or a conversion give it classrooms
+        serves |= may_convert_into(c, years)[:, c.zone_of, :]
     cell = np.isfinite(c.cost)[:, :, None, None] & serves[None] & (c.pupils[:, None] > 0)
     a, j, lv, t = np.nonzero(cell)
     w_index = start + np.arange(len(a))
@@ -190,6 +207,19 @@ def _project_places(c: Catchment, seats: np.ndarray) -> np.ndarray:
     """(P, L) what each project adds to each cell: ``seats`` (its seats per cell), or in whole
     classes its classrooms of the cell's level, which every grade of the level shares."""
     return seats if c.classes is None else c.classes.project_rooms[:, c.zone_of]
+
+
+def may_convert_into(c: Catchment, years) -> np.ndarray:
+    """(J, E, Y) true where a conversion may have given site ``j`` classrooms of level ``e`` by
+    year ``t``: from its earliest year, never in the first plan year (under way)."""
+    v = c.conversions
+    J, E, Y = c.classes.rooms.shape
+    first = np.full(len(v.school), -np.inf) if v.earliest is None else v.earliest
+    ok = (np.asarray(years)[None, :] >= first[:, None]) & (v.gain > 0)
+    ok[:, 0] = False
+    out = np.zeros((J, E, Y), bool)
+    np.logical_or.at(out, (v.pool, v.level_to), ok)
+    return np.logical_or.accumulate(out, axis=2)
 
 
 def _has_places(c: Catchment) -> np.ndarray:
@@ -386,7 +416,9 @@ def define_site_keep(m):
     ``K[j,(l,g),t] - K[j,(l,g+1),t+1] - U[j,(l,g),t] (shut[j,t+1] - shut[j,t]) <= 0`` (it may gain
     a class, never lose one, unless the school closes in ``t + 1``: then its pupils go where the
     zoning sends them; closed before, it has no class). ``U`` is ``K``'s upper bound; the ``shut``
-    terms only for the schools the plan may close."""
+    terms only for the schools the plan may close. A school converted whole from level ``l``
+    (``conv[v, t]``, :class:`capsim.planner.classes.Conversions`) lets its level-``l`` cohorts go
+    the same way: ``- U (conv[v,t+1] - conv[v,t])`` in their rows."""
     c, k_index = m.inputs.catchment, m.assignment.k_index
     J, K, Y = k_index.shape
     up = c.classes.next_cell
@@ -401,14 +433,28 @@ def define_site_keep(m):
         rows += [r[on], r[on]]
         cols += [m.shut_index[closing[j[on]], t[on] + 1], m.shut_index[closing[j[on]], t[on]]]
         data += [-u, u]
+    if m.convert_index is not None and c.conversions.whole.any():    # its old level's cohorts leave it
+        v, kept = c.conversions, np.flatnonzero(up >= 0)
+        i, kk, tt = (x.reshape(-1) for x in np.meshgrid(np.flatnonzero(v.whole), kept, np.arange(Y - 1),
+                                                        indexing="ij"))
+        on = c.zone_of[kk] == v.level_from[i]
+        i, kk, tt = i[on], kk[on], tt[on]
+        at = (v.pool[i] * len(kept) + np.searchsorted(kept, kk)) * (Y - 1) + tt     # its row, as above
+        u = m.ub[k_index[v.pool[i], kk, tt]]
+        rows += [at, at]
+        cols += [m.convert_index[i, tt + 1], m.convert_index[i, tt]]
+        data += [-u, u]
     A = _matrix(np.concatenate(rows), np.concatenate(cols), np.concatenate(data), r.size, m.n)
     return "site_keep", A, "<=", np.zeros(r.size)
 
 
 def define_site_classrooms(m, standing):
     """In whole classes, the classes of a level at a site share its classrooms:
-    ``sum_g K[j,(l,g),t] - sum_{p at j} rooms[p,l] open[p,t] + rooms0[j,l,t] shut[j,t] <= rooms0[j,l,t]``
-    (the ``shut`` term for the schools the plan may close: a closed school has no classroom).
+    ``sum_g K[j,(l,g),t] - sum_{p at j} rooms[p,l] open[p,t] + rooms0[j,l,t] shut[j,t]
+    + sum_{v at j from l} rooms[v,t] conv[v,t] - sum_{v at j to l} gain[v,t] conv[v,t] <= rooms0[j,l,t]``
+    (the ``shut`` term for the schools the plan may close: a closed school has no classroom; the
+    ``conv`` terms for the conversions it may make: the classrooms converted leave the old level
+    and give the new one their gain, :meth:`capsim.planner.classes.Conversions.room_terms`).
     ``standing`` = (variable, project, year)."""
     c, k_index = m.inputs.catchment, m.assignment.k_index
     J, K, Y = k_index.shape
@@ -424,6 +470,9 @@ def define_site_classrooms(m, standing):
         s, lv, t = np.nonzero(c.closable_rooms)
         rows.append(np.ravel_multi_index((c.closable_pool[s], lv, t), (J, E, Y)))
         cols.append(m.shut_index[s, t]); data.append(c.closable_rooms[s, lv, t])
+    if m.convert_index is not None:
+        site, lv, t, var, coef = c.conversions.room_terms(m.convert_index)
+        rows.append(np.ravel_multi_index((site, lv, t), (J, E, Y))); cols.append(var); data.append(coef)
     return "site_classrooms", _matrix(np.concatenate(rows), np.concatenate(cols), np.concatenate(data), J * E * Y,
                                       m.n), "<=", c.classes.rooms.reshape(-1)
 
@@ -466,17 +515,24 @@ def site_class_bounds(c: Catchment) -> tuple[np.ndarray, np.ndarray]:
     upper = np.ceil(reach.reshape(J, K, Y) / s.size[None] - 1e-9)
     most = s.rooms.copy()
     np.add.at(most, c.project_site, np.repeat(s.project_rooms[:, :, None], Y, axis=2))
+    v = c.conversions
+    if v is not None:                     # with every conversion into the level made
+        np.add.at(most, (v.pool, v.level_to), v.gain * v.units[:, None])
     upper = np.minimum(upper, most[:, c.zone_of, :])
     lower, upper = along_cohorts(lower, upper, s.next_cell)
     if c.closable_pool is not None:       # a school that may close holds its cohorts by site_keep, while open
         lower[c.closable_pool, :, 1:] = 0.0
+    if v is not None:                     # so does one that may convert whole, those of the level it leaves
+        i, k = np.nonzero(v.whole[:, None] & (c.zone_of[None, :] == v.level_from[:, None]))     # (V, K) pairs
+        lower[v.pool[i], k, 1:] = 0.0
     return lower, upper
 
 
 def define_open_to_serve(m, standing):
-    """``w[a,j,l,t] - sum_{p at j} open[p,t] <= 0`` where site j has no seats of cell l in year t
-    without the plan (in whole classes: no classroom of its level): nobody is sent to a school
-    before it is built (the strong form)."""
+    """``w[a,j,l,t] - sum_{p at j} open[p,t] - sum_{v at j into l} conv[v,t] <= 0`` where site j
+    has no seats of cell l in year t without the plan (in whole classes: no classroom of its
+    level): nobody is sent to a school before it is built, or converted to teach the level (the
+    strong form; the ``conv`` terms in whole classes with ``plan.conversions``)."""
     c, asg = m.inputs.catchment, m.assignment
     new = ~_has_places(c)[asg.site, asg.cell, asg.year]
     cells = np.flatnonzero(new)
@@ -486,13 +542,20 @@ def define_open_to_serve(m, standing):
     J, L, Y = c.seats.shape
     pk, lv = np.nonzero(_project_places(c, cell_seats(m.inputs))[p] > 0)    # standing entry, cell it adds to
     open_key = np.ravel_multi_index((c.project_site[p[pk]], lv, t[pk]), (J, L, Y))
+    opener = k[pk]
+    if m.convert_index is not None:                 # a conversion gives its site the new level's classrooms
+        v = c.conversions
+        i, lv, t = (x.reshape(-1) for x in np.indices((len(v.school), L, Y)))
+        on = c.zone_of[lv] == v.level_to[i]
+        open_key = np.r_[open_key, np.ravel_multi_index((v.pool[i[on]], lv[on], t[on]), (J, L, Y))]
+        opener = np.r_[opener, m.convert_index[i[on], t[on]]]
     cell_key = np.ravel_multi_index((asg.site[cells], asg.cell[cells], asg.year[cells]), (J, L, Y))
     order = np.argsort(cell_key, kind="stable")
     lo = np.searchsorted(cell_key[order], open_key, "left")
     count = np.searchsorted(cell_key[order], open_key, "right") - lo
     within = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
     rows = np.concatenate([np.arange(len(cells)), order[np.repeat(lo, count) + within]])
-    cols = np.concatenate([asg.w_index[cells], np.repeat(k[pk], count)])
+    cols = np.concatenate([asg.w_index[cells], np.repeat(opener, count)])
     data = np.concatenate([np.ones(len(cells)), -np.ones(count.sum())])
     return ("open_to_serve", _matrix(rows, cols, data, len(cells), m.n), "<=", np.zeros(len(cells)))
 

@@ -78,6 +78,20 @@ class Conversions:
         """(V, Y) the school's lawful classrooms of its level."""
         return self.rooms if self.held is None else self.held
 
+    @property
+    def units(self) -> np.ndarray:
+        """(V,) most units each may convert."""
+        return np.ones(len(self.school)) if self.most is None else self.most
+
+    def room_terms(self, index: np.ndarray) -> tuple[np.ndarray, ...]:
+        """(pool, level, year, variable, coefficient) of the classrooms the conversions made by each
+        year take from their old level (``+ rooms[v, t] conv[v, t]``) and give the new one
+        (``- gain[v, t] conv[v, t]``), ``index`` (V, Y) the variables ``conv``: the terms the
+        classrooms rows of a pool (or site) gain."""
+        i, t = (a.reshape(-1) for a in np.indices(index.shape))
+        return (np.r_[self.pool[i], self.pool[i]], np.r_[self.level_from[i], self.level_to[i]], np.r_[t, t],
+                np.r_[index[i, t], index[i, t]], np.r_[self.rooms[i, t], -self.gain[i, t]])
+
 
 @dataclass(frozen=True)
 class Cohorts:
@@ -236,8 +250,21 @@ def site_classes(scenario, cells, assessment, levels, years, projects, site_ids)
     site_of_school = pd.Series(np.arange(J), index=list(site_ids))     # the schools are the first sites
     base = _base_classes(scenario, cells, std, size, np.zeros((J, K, Y)), assessment, site_of_school, J, levels,
                          years[0])
+    room_seats = np.array([capacity.mean_class(scenario.standards.class_size[lv]) for lv in levels])
     return SiteClasses(size, rooms, _within_rooms(base, cells, G, rooms), lawful_classrooms(scenario, projects),
-                       _one_grade_up(cells.level, cells.grade))
+                       _one_grade_up(cells.level, cells.grade), room_seats)
+
+
+def convertible_sites(scenario, cells, assessment, levels, years, site_ids, kept=frozenset()):
+    """With ``plan.conversions`` at the catchment level in whole classes, the schools the plan may
+    convert (:func:`convertible`), each its own site (the schools are the first sites); None
+    without conversions."""
+    from capsim.enrolment import grades_by_level
+
+    grades = grades_by_level(scenario)
+    std = np.concatenate([capacity.grade_standards(scenario.standards.class_size[lv], grades[lv]) for lv in levels])
+    site_of_school = pd.Series(np.arange(len(site_ids)), index=list(site_ids))
+    return convertible(scenario, assessment, cells, std, site_of_school, levels, years, kept)
 
 
 def closable_sites(scenario, classes, site_ids, kept=frozenset()) -> dict:
@@ -570,14 +597,9 @@ def _classes_less_rooms(m):
         n = c.rooms.size
         rows.append(np.arange(n)); cols.append(m.mothball_index.reshape(-1)); data.append(np.ones(n))
     if m.convert_index is not None:    # a converted school's rooms leave its level and join another's
-        v = c.conversions
-        i, t = (a.reshape(-1) for a in np.indices(m.convert_index.shape))
-        pool, at = c.in_every_copy(v.pool[i])
-        i, t = i[at], t[at]
-        rows.append((pool * L + v.level_from[i]) * Y + t); cols.append(m.convert_index[i, t])
-        data.append(v.rooms[i, t])
-        rows.append((pool * L + v.level_to[i]) * Y + t); cols.append(m.convert_index[i, t])
-        data.append(-v.gain[i, t])
+        pool, lv, t, var, coef = c.conversions.room_terms(m.convert_index)
+        pool, at = c.in_every_copy(pool)
+        rows.append((pool * L + lv[at]) * Y + t[at]); cols.append(var[at]); data.append(coef[at])
     return rows, cols, data
 
 
@@ -659,7 +681,7 @@ def define_one_fate(m):
     none converts by classroom: its bound)."""
     if m.convert_index is None:
         return None
-    c = m.inputs.cohorts
+    c = m.inputs.cohorts if m.inputs.cohorts is not None else m.inputs.catchment    # pools, or sites
     v = c.conversions
     Y = m.convert_index.shape[1]
     held = v.classrooms

@@ -14,6 +14,7 @@ from capsim.errors import PlanError, Problem
 from capsim.planner import model as milp
 from capsim.planner.cells import Cells, by_grade, whole_levels
 from capsim.planner.projects import Projects, of_levels, read_projects
+from capsim.rules import moves_schools
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,7 @@ def _catchment(scenario, capacity, regions, levels, years, cells, assessment, sc
     from dataclasses import replace
 
     from capsim.planner.areas import read_catchment
-    from capsim.planner.classes import closable_sites, site_classes
+    from capsim.planner.classes import closable_sites, convertible_sites, site_classes
     from capsim.planner.reach import named_receivers
 
     if scenario.data.areas is None and scenario.data.travel is None:
@@ -163,12 +164,16 @@ def _catchment(scenario, capacity, regions, levels, years, cells, assessment, sc
     if capacity != "classes":
         return catch
     catch = replace(catch, classes=site_classes(scenario, cells, assessment, levels, years, projects, catch.sites))
-    if not scenario.plan.closures:
-        return catch
-    named = named_receivers(scenario, schools)
+    named = named_receivers(scenario, schools) if moves_schools(scenario.plan) else None
     if named is not None:                   # (capsim validate refuses it first)
         raise PlanError([named])
-    return replace(catch, **closable_sites(scenario, catch.classes, catch.sites, _kept(schools, projects)))
+    kept = _kept(schools, projects)
+    if scenario.plan.conversions:
+        catch = replace(catch, conversions=convertible_sites(scenario, cells, assessment, levels, years, catch.sites,
+                                                             kept))
+    if not scenario.plan.closures:
+        return catch
+    return replace(catch, **closable_sites(scenario, catch.classes, catch.sites, kept))
 
 
 def plan_years(scenario) -> tuple[int, int]:

@@ -125,10 +125,9 @@ def _from_building_only(a: Arrays, m, solver: str = "highs", time_limit: float =
     allowed = len(rules) == len(a.families)                            # then building alone is no plan
     first = _as_usual(replace(a, ub=ub, families=rules), m, solver, time_limit=time_limit / 3, gap=gap, **options)
     start = first.values if first.status in ("optimal", "feasible") else None
-    if start is not None and m.shut_index is not None and m.assignment is not None \
-            and m.assignment.k_index is not None:
+    if start is not None and m.assignment is not None and m.assignment.k_index is not None:
         left = max((time_limit - (time.perf_counter() - t0)) * 3 / 4, min(1.0, time_limit))
-        closing = _closures_at_sites(a, m, start, solver, left, gap, **options)
+        closing = _decisions_at_sites(a, m, start, solver, left, gap, **options)
         if closing is not None and (not allowed or a.c @ closing < a.c @ start):
             start, allowed = closing, True
     start = start if allowed else None
@@ -137,16 +136,17 @@ def _from_building_only(a: Arrays, m, solver: str = "highs", time_limit: float =
     return _best(full, start, a.c, np.nan, gap, time.perf_counter() - t0)
 
 
-def _closures_at_sites(a: Arrays, m, plan: np.ndarray, solver: str, seconds: float, gap: float,
-                       **options) -> np.ndarray | None:
-    """At the catchment level in whole classes, closures chosen around ``plan`` (one that makes
-    none, in ``a``'s variables): its openings held, the classes and the zoning relaxed, the
-    schools to close chosen (the closures are then the only integers), then the plan solved as
-    usual (:func:`_as_usual`) with its openings and those closures held, within what is left of
-    ``seconds``, each to ``gap``. None if either step finds no plan. (The tiny example's
-    catchments with a running cost of 3 million yuan a school, split assignment, one-off runs:
-    the whole model started from ``plan`` found no closure in a minute, 0.5 % above its bound;
-    these steps close 14 schools in about half a minute, 0.4 % cheaper.)"""
+def _decisions_at_sites(a: Arrays, m, plan: np.ndarray, solver: str, seconds: float, gap: float,
+                        **options) -> np.ndarray | None:
+    """At the catchment level in whole classes, closures and conversions chosen around ``plan``
+    (one that makes none, in ``a``'s variables): its openings held, the classes and the zoning
+    relaxed, the schools to close or convert chosen (those decisions are then the only
+    integers), then the plan solved as usual (:func:`_as_usual`) with its openings and those
+    decisions held, within what is left of ``seconds``, each to ``gap``. None if either step
+    finds no plan. (The tiny example's catchments with a running cost of 3 million yuan a
+    school, split assignment, one-off runs: the whole model started from ``plan`` found no
+    closure in a minute, 0.5 % above its bound; these steps close 14 schools in about half a
+    minute, 0.4 % cheaper.)"""
     import time
     from dataclasses import replace
 
@@ -156,7 +156,9 @@ def _closures_at_sites(a: Arrays, m, plan: np.ndarray, solver: str, seconds: flo
     if m.assignment.z_index is not None:
         relaxed[m.assignment.z_index] = True
     shut = np.zeros(len(a.c), bool)
-    shut[m.shut_index.reshape(-1)] = True
+    for decided in (m.shut_index, m.convert_index):
+        if decided is not None:
+            shut[decided.reshape(-1)] = True
     held = a.integer & ~relaxed & ~shut
     chosen = solve_with((a.c, a.families, *_held(a, held, plan), a.integer & ~relaxed), solver,
                         time_limit=seconds / 2, gap=gap, start=plan, **options)

@@ -185,8 +185,9 @@ def build(inputs: PlanInputs) -> Model:
         shut_index = n + np.arange(len(closing.closable) * len(years)).reshape(-1, len(years))
         n += shut_index.size
     convert_index = None
-    if inputs.cohorts is not None and inputs.cohorts.conversions is not None:
-        convert_index = n + np.arange(len(inputs.cohorts.conversions.school) * len(years)).reshape(-1, len(years))
+    converting = conversions(inputs)
+    if converting is not None:
+        convert_index = n + np.arange(len(converting.school) * len(years)).reshape(-1, len(years))
         n += convert_index.size
     mothball_index = reopen_index = None
     if inputs.mothball_cost is not None and inputs.cohorts is not None:
@@ -201,7 +202,7 @@ def build(inputs: PlanInputs) -> Model:
     if inputs.catchment is not None:
         if samples(inputs) > 1:
             raise ValueError("the catchment level plans for one demand path, not samples of it")
-        assignment = catchment.number(inputs.catchment, cell_seats(inputs), x_index, n)
+        assignment = catchment.number(inputs.catchment, cell_seats(inputs), x_index, n, years)
         n += catchment.n_variables(assignment)
     m = Model(inputs, x_index, rent_index, short_index, n, np.zeros(n), np.zeros(n), np.full(n, np.inf),
               np.zeros(n, dtype=bool), [], assignment, k_index, empty_index, share_index, unseated_index, shut_index,
@@ -252,6 +253,16 @@ def closable(inputs: PlanInputs):
     return None
 
 
+def conversions(inputs: PlanInputs):
+    """The conversions the plan may choose (:class:`~capsim.planner.classes.Conversions`): the
+    class model's, their pools regions or zones, or at the catchment level its sites'; None
+    without any."""
+    for part in (inputs.cohorts, inputs.catchment):
+        if part is not None and part.conversions is not None:
+            return part.conversions
+    return None
+
+
 def _bound_decisions(m: Model) -> None:
     """Bounds of the closures and conversions (whole: 0 or 1; by classroom: up to ``most``): none
     in the first plan year (under way), before their lead times, or, for a school with nowhere
@@ -264,7 +275,7 @@ def _bound_decisions(m: Model) -> None:
             m.ub[decided] = 1.0
             m.ub[decided[:, 0]] = 0.0
     if convert_index is not None:
-        v = c.conversions
+        v = conversions(m.inputs)
         if v.most is not None:
             m.ub[convert_index[:, 1:]] = v.most[:, None]
         if v.earliest is not None:
@@ -298,7 +309,7 @@ def _families(m: Model) -> list:
     standing = _standing(m)
     places = [catchment.define_site_classes(m), catchment.define_site_keep(m),
               catchment.define_site_classrooms(m, standing), classes.define_stay_closed(m),
-              catchment.define_min_school_pupils(m)] \
+              classes.define_stay_converted(m), classes.define_one_fate(m), catchment.define_min_school_pupils(m)] \
         if m.assignment.k_index is not None else [catchment.define_site_capacity(m, standing)]
     return [*catchment.define_assign(m), *places, catchment.define_open_to_serve(m, standing),
             catchment.define_region_short(m), *catchment.define_zoning(m), catchment.define_rezoning(m)] + common
@@ -424,7 +435,7 @@ def _objective(m: Model) -> None:
 def conversion_spend(m: Model) -> np.ndarray:
     """(V, Y) yuan a unit of conversion ``v`` costs if made in year ``t``: its classrooms then (a
     whole school's, or the one) times the refit of one."""
-    v = m.inputs.cohorts.conversions
+    v = conversions(m.inputs)
     return v.rooms * v.cost_per_room[:, None]
 
 

@@ -84,8 +84,9 @@ def other_kind(scenario, schools, projects):
 
 
 def named_receivers(scenario, schools):
-    """With catchment areas the zoning decides where a closed school's pupils go: the problem of
-    a schools table that names receivers (``merge_into``), None where it names none."""
+    """With catchment areas the zoning decides where the pupils of a school closed or converted
+    whole go: the problem of a schools table that names receivers (``merge_into``), None where
+    it names none."""
     from capsim.errors import Problem
 
     into = schools.merge_into
@@ -93,8 +94,8 @@ def named_receivers(scenario, schools):
     if not named:
         return None
     return Problem(f"{scenario.source}: data.schools", "column merge_into names the school a closed one merges into "
-                   f"({len(named)}, e.g. {', '.join(named[:3])}), but with catchment areas the zoning sends a "
-                   "closed school's pupils to schools within plan.max_distance_km.", named[0],
+                   f"({len(named)}, e.g. {', '.join(named[:3])}), but with catchment areas the zoning sends the "
+                   "pupils of a school closed or converted whole to schools within plan.max_distance_km.", named[0],
                    "empty the merge_into column, or plan by region or zone (no data.areas or data.travel).")
 
 

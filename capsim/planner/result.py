@@ -95,16 +95,20 @@ def result(m, sol: Solution, ctx: PlanContext, evaluated=False) -> PlanResult:
     added_seats = seats_added(m, x, p.seats, R)
     if changed is not None:                # net of the schools closed or converted
         added_seats = added_seats + inp.cohorts.to_regions(changed, R) * inp.cohorts.room_seats[None, :, None]
-    closed = closed_site_rooms(m, sol)
+    closed, converted = closed_site_rooms(m, sol), converted_site_rooms(m, sol)
     if closed is not None:                 # net of the lawful seats of the schools closed
         gone = inp.catchment.seats * (closed > 0)[:, inp.catchment.zone_of, :]
         added_seats = added_seats - ctx.cells.by_level(sum_into(gone, inp.catchment.regions_of_sites(), R), L)
+    if converted is not None:              # and of the classrooms converted, each a class of the level
+        added_seats = added_seats + sum_into(converted, inp.catchment.regions_of_sites(), R) * \
+            inp.catchment.classes.room_seats[None, :, None]
+    at_sites = site_rooms_changed(m, sol)
     seats = _seat_frame(ctx.regions, ctx.levels, years, ctx.demand, ctx.lawful, added_seats, rented_seats,
                         ctx.cells.by_level(short, L))
     opening = np.full(len(p.ids), np.nan)
     opening[chosen_p] = years[chosen_y]
     timed_out = sol.status == COMMITTED_ONLY
-    missing = shortfalls(m, x, short, _covered(m, x, ctx, closed), ctx.regions, ctx.levels, ctx.cells, evaluated,
+    missing = shortfalls(m, x, short, _covered(m, x, ctx, at_sites), ctx.regions, ctx.levels, ctx.cells, evaluated,
                          timed_out)
     if pool_pupils is not None:
         missing = shortfalls_by_school(missing, pool_short, unseated, inp.cohorts, ctx, years)
@@ -115,7 +119,7 @@ def result(m, sol: Solution, ctx: PlanContext, evaluated=False) -> PlanResult:
     if inp.cohorts is not None:
         by_grade, rooms = _class_frames(m, sol, x, ctx, pool_short, rented_rooms, pool_pupils, changed)
     elif inp.catchment is not None and inp.catchment.classes is not None:
-        by_grade, rooms = _site_class_frames(m, sol, x, ctx, short, rented, closed)
+        by_grade, rooms = _site_class_frames(m, sol, x, ctx, short, rented, at_sites)
     else:
         by_grade, rooms = _grade_frame(ctx, seats_added(m, x, None, R), rented, short), None
     return PlanResult(schedule, spending, seats, missing, sol, p, opening, tuple(ctx.unplanned),
@@ -124,13 +128,13 @@ def result(m, sol: Solution, ctx: PlanContext, evaluated=False) -> PlanResult:
                       _school_class_frame(m, sol, ctx))
 
 
-def _covered(m, x, ctx: PlanContext, closed=None) -> np.ndarray | None:
+def _covered(m, x, ctx: PlanContext, changed=None) -> np.ndarray | None:
     """(R, K, Y) at the catchment level, true where the region's places with the plan ``x``'s would
     cover its pupils of the cell, were they free to sit anywhere in it (None at region level): the
     seats the plan adds cover the cell's need (its pupils less its lawful seats), or in whole
-    classes the classrooms of the level at the region's sites, before and added, less those of
-    the schools closed (``closed``, :func:`closed_site_rooms`), hold the classes of every grade,
-    ``sum_g ceil(pupils[g] / size[g])``."""
+    classes the classrooms of the level at the region's sites, before and added, with those the
+    schools closed or converted took or gave (``changed``, :func:`site_rooms_changed`), hold the
+    classes of every grade, ``sum_g ceil(pupils[g] / size[g])``."""
     inp = m.inputs
     c = inp.catchment
     if c is None:
@@ -140,7 +144,7 @@ def _covered(m, x, ctx: PlanContext, closed=None) -> np.ndarray | None:
         return seats_added(m, x, None, R) >= inp.need - 1e-6
     s = c.classes
     region = c.regions_of_sites()
-    rooms = sum_into(s.rooms if closed is None else s.rooms - closed, region, R) + \
+    rooms = sum_into(s.rooms if changed is None else s.rooms + changed, region, R) + \
         seats_added(m, x, s.project_rooms, R, region[c.project_site])
     needed = ctx.cells.by_level(np.ceil(ctx.cells.demand / s.size[None] - 1e-9), len(ctx.levels))
     return (rooms >= needed - 1e-9)[:, c.zone_of, :]
@@ -204,12 +208,12 @@ def _class_frames(m, sol: Solution, x, ctx: PlanContext, short, rented_rooms, pu
     return _class_tables(ctx, m.inputs.years, grades, rooms, pools)
 
 
-def _site_class_frames(m, sol: Solution, x, ctx: PlanContext, short, rented, closed=None):
+def _site_class_frames(m, sol: Solution, x, ctx: PlanContext, short, rented, changed=None):
     """The catchment level's plan in whole classes by region, as :func:`_class_frames` gives the
     class model's: the classes formed at the region's sites (schools and new sites) and their
     seats, against the region's pupils and its shortfall; its sites' classrooms before, added and
-    taken by closures (``closed``, :func:`closed_site_rooms`), and the classrooms' worth of the
-    seats rented (each grade's seats over its class size)."""
+    taken or given by closures and conversions (``changed``, :func:`site_rooms_changed`), and the
+    classrooms' worth of the seats rented (each grade's seats over its class size)."""
     c, R = m.inputs.catchment, len(ctx.regions)
     s, region = c.classes, c.regions_of_sites()
     formed = np.rint(sol.values[m.assignment.k_index]) if np.isfinite(sol.values).all() else np.zeros(c.seats.shape)
@@ -219,7 +223,7 @@ def _site_class_frames(m, sol: Solution, x, ctx: PlanContext, short, rented, clo
     rooms = {"rooms_before": sum_into(s.rooms, region, R),
              "rooms_added": seats_added(m, x, s.project_rooms, R, region[c.project_site]),
              "rooms_rented": ctx.cells.by_level(rented / s.size[None], len(ctx.levels)),
-             "rooms_changed": zero if closed is None else -sum_into(closed, region, R), "rooms_mothballed": zero}
+             "rooms_changed": zero if changed is None else sum_into(changed, region, R), "rooms_mothballed": zero}
     return _class_tables(ctx, m.inputs.years, grades, rooms)
 
 
@@ -270,6 +274,29 @@ def closed_site_rooms(m, sol: Solution) -> np.ndarray | None:
     return out
 
 
+def converted_site_rooms(m, sol: Solution) -> np.ndarray | None:
+    """(J, E, Y) at the catchment level, the classrooms each site's conversions made by each year
+    give (+) its new level and take (-) from its old one (None without conversions there)."""
+    c = m.inputs.catchment
+    if m.convert_index is None or c is None:
+        return None
+    out = np.zeros(c.classes.rooms.shape)
+    v, made = c.conversions, _decided(sol, m.convert_index)
+    np.add.at(out, (v.pool, v.level_from), -v.rooms * made)
+    np.add.at(out, (v.pool, v.level_to), v.gain * made)
+    return out
+
+
+def site_rooms_changed(m, sol: Solution) -> np.ndarray | None:
+    """(J, E, Y) at the catchment level, the classrooms each site gains (+) or loses (-) by the
+    schools closed (:func:`closed_site_rooms`) and converted (:func:`converted_site_rooms`) by
+    each year (None without either there)."""
+    closed, converted = closed_site_rooms(m, sol), converted_site_rooms(m, sol)
+    if closed is None and converted is None:
+        return None
+    return (0.0 if closed is None else -closed) + (0.0 if converted is None else converted)
+
+
 def decided_rooms(m, sol: Solution) -> np.ndarray | None:
     """(Z, L, Y) classrooms the schools closed or converted by each year add to (+) or take
     from (-) each pool and level (None without closures or conversions, or at the catchment
@@ -298,12 +325,15 @@ def conversion_frame(m, sol: Solution, regions, levels) -> pd.DataFrame | None:
     from capsim.planner.model import conversion_spend
 
     c, years = m.inputs.cohorts, m.inputs.years
-    v = c.conversions
+    v = milp.conversions(m.inputs)
     made = _decided(sol, m.convert_index) * (v.rooms > 0)               # while it stands
     step = np.diff(made, axis=1, prepend=0.0)
     i, t = np.nonzero(step > 0)
     n = step[i, t]
-    region = v.pool[i] if c.pool_region is None else c.pool_region[v.pool[i]]
+    if c is None:                                                       # at the catchment level, its site's
+        region = m.inputs.catchment.regions_of_sites()[v.pool[i]]
+    else:
+        region = v.pool[i] if c.pool_region is None else c.pool_region[v.pool[i]]
     names = np.asarray(levels, dtype=object)
     return pd.DataFrame({"year": years[t], "region": np.asarray(regions, dtype=object)[region], "school": v.school[i],
                          "level": names[v.level_from[i]], "into": names[v.level_to[i]],
