@@ -140,41 +140,56 @@ def test_the_results_count_the_classrooms_a_conversion_moves():
     assert res.shortfalls.empty
 
 
-def test_a_school_converted_whole_lets_its_enrolled_cohorts_go():
-    """Kindergarten A with two grades: its 2021 intake (one group) is in grade 2 in 2022. A
-    third site, kindergarten C next door (2 rooms, 1 km from area a), may take them. Primary
-    needs two more classrooms from 2022. Converting A whole in 2022 moves its grade-2 group to C
+@pytest.mark.parametrize("primary_first", [False, True])
+def test_a_school_converted_whole_lets_its_enrolled_cohorts_go(primary_first):
+    """Kindergarten A (three grades) lists a group in grade 2 in 2021, which is in grade 3 in
+    2022. A third site, kindergarten C next door (2 rooms, 1 km from area a), may take it.
+    Primary needs two more classrooms from 2022. Converting A whole in 2022 moves the group to C
     (30 pupils travelling one year, 30,000), with 600,000 of refit and 90 primary pupils
     travelling two years (180,000): 810,000, below the expansion (1,000,000). Without the rule
-    that lets a cohort leave a school converted whole, the group would hold A's room."""
-    years = YEARS
-    pupils = np.zeros((2, 3, 3))                                 # areas a, b; cells kg 1, kg 2, primary; years
-    pupils[0, 0] = [30.0, 0, 0]
-    pupils[0, 1] = [0.0, 30, 0]
-    pupils[1, 2] = [90.0, 180, 180]
+    that lets an enrolled cohort leave a school converted whole (its listed class no longer
+    binding, its row in site_keep relaxed), the group would hold A's room and the expansion
+    would be built. Run with the levels in either order, so that the kindergarten's cells are
+    not the first."""
+    kg_cells, primary_cell = ([1, 2, 3], 0) if primary_first else ([0, 1, 2], 3)
+    kg, primary = (1, 0) if primary_first else (0, 1)
+    pupils = np.zeros((2, 4, 3))                       # areas a, b; cells; years
+    pupils[0, kg_cells[1], 0] = 30.0                   # the listed group: grade 2 in 2021, grade 3 in 2022
+    pupils[0, kg_cells[2], 1] = 30.0
+    pupils[1, primary_cell] = [90.0, 180, 180]
     rooms = np.zeros((3, 2, 3))
-    rooms[0, 0], rooms[1, 1], rooms[2, 0] = 2.0, 2.0, 2.0        # A, B, C
-    classes = SiteClasses(size=np.array([[30.0] * 3, [30.0] * 3, [45.0] * 3]), rooms=rooms, base=np.zeros((3, 3)),
-                          project_rooms=np.array([[0.0, 2.0]]), next_cell=np.array([1, -1, -1]),
-                          room_seats=SIZE)
-    conversions = Conversions(np.array(["A"], dtype=object), np.array([0]), np.array([0]), np.array([1]),
+    rooms[0, kg], rooms[1, primary], rooms[2, kg] = 2.0, 2.0, 2.0        # A, B, C
+    base = np.zeros((3, 4))
+    base[0, kg_cells[1]] = 1.0                         # A's grade-2 group in 2021
+    size = np.full((4, 3), 30.0)
+    size[primary_cell] = 45.0
+    up = np.full(4, -1)
+    up[kg_cells[0]], up[kg_cells[1]] = kg_cells[1], kg_cells[2]
+    level = np.full(4, kg)
+    level[primary_cell] = primary
+    classes = SiteClasses(size=size, rooms=rooms, base=base, project_rooms=np.eye(2)[[primary]] * 2.0,
+                          next_cell=up, room_seats=np.array([45.0, 30.0]) if primary_first else SIZE)
+    conversions = Conversions(np.array(["A"], dtype=object), np.array([0]), np.array([kg]), np.array([primary]),
                               np.full((1, 3), 2.0), np.full((1, 3), 2.0), np.full(1, ROOM), earliest=np.full(1, 2022.0))
     cost = np.array([[0.0, TRAVEL, TRAVEL], [TRAVEL, 0.0, np.inf]])
-    catch = Catchment(pupils=pupils, area_region=np.zeros(2, int), seats=np.zeros((3, 3, 3)),
-                      project_site=np.array([1]), cost=cost, single=False, cell_level=np.array([0, 0, 1]),
+    catch = Catchment(pupils=pupils, area_region=np.zeros(2, int), seats=np.zeros((3, 4, 3)),
+                      project_site=np.array([1]), cost=cost, single=False, cell_level=level,
                       classes=classes, sites=("A", "B", "C"), site_region=np.zeros(3, int), conversions=conversions)
+    seats = np.zeros((1, 4))
+    seats[0, primary_cell] = 90.0
+    levels = ("primary", "kindergarten") if primary_first else ("kindergarten", "primary")
     projects = Projects(ids=("x",), names=("x",), region=np.zeros(1, dtype=int), kind=np.array(["expansion"]),
-                        type=np.array(["primary"]), school=np.array([1]), levels=("kindergarten", "primary"),
-                        seats=np.array([[0.0, 0.0, 90.0]]), cost=np.array([EXPANSION]), build_years=np.array([1.0]),
+                        type=np.array(["primary"]), school=np.array([1]), levels=levels,
+                        seats=seats, cost=np.array([EXPANSION]), build_years=np.array([1.0]),
                         earliest=np.array([2022.0]), latest=np.array([2023.0]), committed=np.array([np.nan]),
                         group=np.array([""]), requires=np.array([-1]), duration=np.array([np.inf]))
-    m = milp.build(milp.PlanInputs(years=years, need=np.zeros((1, 3, 3)), projects=projects, penalty=PENALTY,
+    m = milp.build(milp.PlanInputs(years=YEARS, need=np.zeros((1, 4, 3)), projects=projects, penalty=PENALTY,
                                    catchment=catch, cell_seats=projects.seats))
     sol = solve_as(m, "step", gap=1e-9)
     assert sol.objective == pytest.approx(810_000.0)
     assert np.rint(sol.values[m.convert_index]).tolist() == [[0, 1, 1]]
     k = np.rint(sol.values[m.assignment.k_index])
-    assert k[0, 0, 0] == 1 and k[0, 1, 1] == 0 and k[2, 1, 1] == 1   # formed at A, in grade 2 at C
+    assert k[0, kg_cells[1], 0] == 1 and k[0, kg_cells[2], 1] == 0 and k[2, kg_cells[2], 1] == 1   # A, then C
 
 
 KG_INTO_PRIMARY = [{"school_type": "kindergarten", "into": "primary", "cost_per_classroom": 300_000},
@@ -200,7 +215,7 @@ def test_on_the_tiny_examples_catchments_converted_schools_teach_their_new_level
     building = capsim.run(capsim.load_scenario(tiny_path(), use=["deterministic", "catchments"], set=settings)).plan
     conv = res.plan.conversions
     assert len(conv), "some kindergarten converts"
-    assert res.plan.solution.objective <= building.solution.objective * (1 + 1e-9)
+    assert res.plan.solution.objective <= building.solution.objective * (1 + 1e-3)    # (each run to its own gap)
     kind = dict(pd.read_csv(tiny_path().parent / "schools.csv", dtype=str)[["id", "type"]].values)
     assert {kind[s] for s in conv.school} == {"kindergarten"} and set(conv.into) == {"primary"}
     whole = dict(zip(conv.school[conv.whole], conv.year[conv.whole]))

@@ -347,3 +347,19 @@ def test_two_options_by_classroom_still_keep_one_classroom_of_the_schools_level(
     sol = solve_as(m, "step", gap=1e-9)
     conv = np.rint(sol.values[m.convert_index])
     assert conv.sum(axis=0).tolist() == [0, 1, 1]
+
+
+def test_checking_a_bureaus_own_plan_closes_and_converts_nothing():
+    """``evaluate`` checks the committed projects as they stand: with closures, conversions and a
+    running cost that make the plan close and convert schools, the check does neither."""
+    import capsim
+    from capsim.examples import tiny_path
+
+    scenario = capsim.load_scenario(tiny_path(), use=["deterministic"], set={
+        "plan.closures": True, "plan.school_running_cost": 3e6, "plan.conversions": [
+            {"school_type": "kindergarten", "into": "primary", "cost_per_classroom": 300_000}]})
+    planned = capsim.plan(scenario)
+    assert len(planned.closures) and len(planned.conversions)
+    checked = capsim.plan(scenario, evaluate=True)
+    for table in (checked.closures, checked.conversions):
+        assert table is None or not len(table)

@@ -53,6 +53,7 @@ def plan_context(scenario, projection=None, assessment=None, evaluate: bool = Fa
     schools, seats_now, projects = read_network(scenario, regions, levels, assessment.network if same else None, read)
     if evaluate:
         projects = _only_committed(projects)
+        scenario = _choosing_nothing(scenario)
     projects = _with_lead_time(projects, scenario.base_year + cfg.lead_time, first)
     demand, lawful = _demand_and_seats(table, regions, levels, years)
     if assessment.region_grades is None:
@@ -132,6 +133,14 @@ def _cohorts(scenario, capacity, cells, catch, assessment, regions, levels, year
         most = np.concatenate([schools.max_students, [caps.get(projects.type[i], np.inf) for i in new]])
     return cohorts(scenario, cells, assessment, regions, levels, years, projects, pools, granularity, most,
                    _kept(schools, projects))
+
+
+def _choosing_nothing(scenario):
+    """The scenario whose plan closes and converts no school: a bureau's own plan is checked as
+    it stands (``evaluate``), with its committed projects alone."""
+    plan = scenario.plan.model_copy(update={"closures": False, "conversions": [], "min_school_pupils": None,
+                                            "max_displacement_km": None})
+    return scenario.model_copy(update={"plan": plan})
 
 
 def _kept(schools, projects) -> set:
