@@ -44,6 +44,7 @@ REGION_COLUMNS = [
     "year", "region", "level", "students", "placed", "unplaced", "seats", "lawful_seats", "gap", "shortage", "surplus",
     "utilisation", "classes_available", "classes_needed", "oversized_classes", "classes_56_65",
     "classes_66_plus", "oversized_schools", "teachers_needed", "places_per_1000", "gross_enrolment_ratio",
+    "teacher_posts", "public_placed", "inclusive_placed",
 ]
 
 
@@ -152,6 +153,7 @@ def _without_schools(scenario, pupils, levels, regions, years, population, cap=N
         cols.update(placed=np.full_like(seats, np.nan), unplaced=np.full_like(seats, np.nan),
                     classes_available=np.full_like(seats, np.nan), classes_needed=needed,
                     teachers_needed=_teachers(scenario, name, cols["students"], needed))
+        cols["teacher_posts"] = _posts(scenario, cols["teachers_needed"], years)
         frames.append(_region_frame(cols, name, regions, years))
     return _finish(frames)
 
@@ -160,6 +162,14 @@ def _teachers(scenario, level, students, classes_needed):
     std = scenario.standards
     return capacity.teachers_needed(students, classes_needed, std.students_per_teacher.get(level),
                                     std.teachers_per_class.get(level))
+
+
+def _posts(scenario, needed, years):
+    """(T+1, R) teaching posts held: each review year's need until the next review
+    (``standards.teacher_review_years`` from ``teacher_review_from``, else the base year)."""
+    std = scenario.standards
+    first = std.teacher_review_from if std.teacher_review_from is not None else scenario.base_year
+    return capacity.posts_held(needed, years, std.teacher_review_years, first)
 
 
 def _region_frame(cols, level, regions, years):
@@ -312,6 +322,11 @@ def _with_schools(scenario, schools: Schools, pupils, levels, regions, years, po
             classes_66_plus=_by_region(counts.band_huge.sum(-1), units.region, R),
             teachers_needed=_teachers(scenario, name, cols["students"], needed),
         )
+        cols["teacher_posts"] = _posts(scenario, cols["teachers_needed"], years)
+        if schools.ownership is not None:       # pupils at public schools, and at public or inclusive ones
+            run = schools.ownership[idx]
+            for column, kinds in (("public_placed", ["public"]), ("inclusive_placed", ["public", "inclusive"])):
+                cols[column] = _by_region(S_alloc.sum(-1) * np.isin(run, kinds), units.region, R)
         if not len(idx):  # no listed school teaches the level: its seats are unknown, not zero
             cols.update({k: np.full((len(years), R), np.nan) for k in UNKNOWN_WITHOUT_SCHOOLS})
         frames.append(_region_frame(cols, name, regions, years))

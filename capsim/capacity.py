@@ -60,12 +60,26 @@ def class_split(pupils, classes, standard, bands=(56, 66)) -> ClassCounts:
 
 
 def teachers_needed(students, classes_needed, per_student: float | None, per_class: float | None):
-    """Teaching posts: pupils / pupils-per-teacher where that norm is set, else classes x per class."""
-    if per_student:
-        return np.asarray(students, dtype=float) / per_student
-    if per_class:
-        return np.asarray(classes_needed, dtype=float) * per_class
-    return np.full(np.shape(students), np.nan)
+    """Teaching posts: pupils / pupils-per-teacher or classes x teachers-per-class, whichever norm
+    is set, and the larger of the two where both are (按班师比和师生比相结合: a small school's
+    classes need their teachers however few pupils they hold)."""
+    by = [np.asarray(students, dtype=float) / per_student] if per_student else []
+    by += [np.asarray(classes_needed, dtype=float) * per_class] if per_class else []
+    return np.maximum.reduce(by) if by else np.full(np.shape(students), np.nan)
+
+
+def posts_held(needed: np.ndarray, years, every: int | None, first: int) -> np.ndarray:
+    """Posts (编制) re-set every ``every`` years from year ``first``: each year's posts are the
+    need (``needed``, years on axis 0) of the last review year up to it (``first + k every``, or
+    the last year ``years`` holds before it); unknown (NaN) before ``first`` and without reviews."""
+    years = np.asarray(years)
+    if every is None:
+        return np.full(np.shape(needed), np.nan)
+    review = first + (years - first) // every * every
+    at = np.searchsorted(years, review, side="right") - 1
+    held = np.asarray(needed, dtype=float)[np.maximum(at, 0)]
+    held[(years < first) | (at < 0)] = np.nan
+    return held
 
 
 def grade_standards(class_size, grades: int) -> np.ndarray:

@@ -198,7 +198,13 @@ class Standards(Strict):
         default_factory=lambda: {"primary": 19.0, "junior": 13.5, "senior": 12.5},
         description="pupils per teaching post by level (China 2014 staffing norm)")
     teachers_per_class: dict[str, Annotated[float, Field(gt=0, le=20)]] = Field(
-        default_factory=lambda: {"kindergarten": 2.0}, description="teachers per class by level, where no pupil ratio is given")
+        default_factory=lambda: {"kindergarten": 2.0}, description="teachers per class by level; where a level has both "
+        "ratios its posts are the larger of the two (按班师比和师生比相结合)")
+    teacher_review_years: int | None = Field(None, ge=1, le=20, description="posts (编制) are re-set every this many "
+                                             "years (e.g. 3: 每3年核定一次) from teacher_review_from: teacher_posts holds "
+                                             "the posts needed in each review year until the next (empty: no posts)")
+    teacher_review_from: int | None = Field(None, ge=1950, le=2200, description="the first year posts are re-set "
+                                            "(empty: the base year); before it the posts are unknown")
     quantile: float = Field(0.5, ge=0, le=1, description="which forecast quantile to assess, e.g. 0.5 or 0.9")
 
     @field_validator("class_size", "intake_class_size", "max_school_size", "students_per_teacher", "teachers_per_class")
@@ -353,7 +359,10 @@ INDICATORS = {
     "classes_66_plus": ("超大班额", "<="),         # classes of 66 (standards.bands' second) or more
     "oversized_schools": ("超规模学校", "<="),     # schools above their type's maximum size
     "seat_shortage": ("学位缺口", "<="),           # pupils without a seat, region by region (never netted)
+    "public_share": ("公办在园(在校)生占比", ">="),   # pupils at public schools / pupils placed (needs ownership)
+    "inclusive_share": ("普惠性幼儿园覆盖率", ">="),  # pupils at public or inclusive private schools / pupils placed
 }
+SHARES = ("gross_enrolment", "public_share", "inclusive_share")   # indicators that are ratios, shown in per cent
 MEETABLE = ("gross_enrolment", "places_per_10000")   # the indicators the planner can build to meet (planner.goals)
 
 
@@ -363,9 +372,9 @@ class Target(Strict):
     indicator: Literal[tuple(INDICATORS)] = Field(description="what is measured: " + ", ".join(INDICATORS))
     level: Literal[LEVELS] = Field(description="the level it is measured for")
     threshold: float = Field(ge=0, allow_inf_nan=False,
-                             description="the value to reach: at least it for gross_enrolment, places_per_10000 and pupils_per_10000 "
-                                         "(a ratio, e.g. 0.95; per 10,000 residents, e.g. 180), at most it for the others; see "
-                                         "capsim/targets.py for how each is measured")
+                             description="the value to reach: at least it for gross_enrolment, public_share, inclusive_share, "
+                                         "places_per_10000 and pupils_per_10000 (a ratio, e.g. 0.95; per 10,000 residents, e.g. "
+                                         "180), at most it for the others; see capsim/targets.py for how each is measured")
     year: int = Field(ge=1950, le=2200, description="the year from which the target holds (every later year too)")
     region: str | None = Field(None, description="one region's id; empty: the whole area (all regions together)")
     name: str = Field("", description="a label for reports, e.g. '高中阶段毛入学率 95 %'")

@@ -38,6 +38,8 @@ class Schools:
     merge_into: np.ndarray | None = None   # (S,) id of the school it may only close into (撤并; '' none;
                                            # None: no merge_into column)
     points: object = None            # capsim.geo.Points: where each school is (None: no lon, lat or x, y columns)
+    ownership: np.ndarray | None = None   # (S,) 'public' (公办), 'inclusive' (普惠性民办: private, at the public
+                                          # fee) or 'private' (民办); None: no ownership column
     pupil_plan: dict | None = None   # level -> (years (Y,), pupils (Y, S, G)): where a plan by school seats its
                                      # pupils (the network after a plan at school granularity)
     class_plan: dict | None = None   # level -> (years (Y,), classes (Y, S, G)): a class plan's classes of each
@@ -128,7 +130,12 @@ def _school_rows(table: Table, scenario: Scenario, regions: list, levels: dict) 
                           "leave it empty.") == "yes" if table.has("keep") else None,
         points=read_points(table),
         merge_into=_receivers(table, scenario, kind, region_text) if table.has("merge_into") else None,
+        ownership=table.choice("ownership", OWNERSHIP, fix="write public (公办), inclusive (普惠性民办) or private "
+                               "(民办).") if table.has("ownership") else None,
     )
+
+
+OWNERSHIP = ("public", "inclusive", "private")   # who runs a school: 公办, 普惠性民办, 民办
 
 
 def _receivers(table: Table, scenario: Scenario, kind, region) -> np.ndarray:

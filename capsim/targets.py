@@ -19,9 +19,14 @@ before the plan and on the network after it:
 - ``seat_shortage`` (学位缺口): pupils beyond the lawful places (classes at the standard
   size, schools within their maximum), summed over regions without netting one region's
   spare places against another's shortage.
+- ``public_share`` (公办园在园幼儿占比, or a school level's 公办 share) and ``inclusive_share``
+  (普惠性幼儿园覆盖率): the pupils placed at public schools, or at public and inclusive private
+  ones (普惠性民办: private, at the public fee), over all pupils placed at schools. They need the
+  schools table's ``ownership`` column (unknown without it); a school the plan builds is public.
 
-A target is met in a year when its value keeps to the threshold (``>=`` for the first two,
-``<=`` for the others); a value the scenario has no data for is unknown, never 0.
+A target is met in a year when its value keeps to the threshold (``>=`` for the ratios and the
+places and pupils per 10,000, ``<=`` for the counts); a value the scenario has no data for is
+unknown, never 0.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ import pandas as pd
 
 from capsim.errors import ScenarioError
 from capsim.rules import target_rules
-from capsim.schema import INDICATORS
+from capsim.schema import INDICATORS, SHARES
 
 ALL = "all"          # the whole area's row
 COLUMNS = ["target", "indicator", "stage", "region", "level", "year", "value", "threshold", "met"]
@@ -92,6 +97,9 @@ def _values(target, table: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFram
             children = t.students / t.gross_enrolment_ratio
             parts = t.assign(num=np.minimum(t.lawful_seats, children), den=children)
         return _ratio(parts, 1.0)
+    if target.indicator in ("public_share", "inclusive_share"):
+        run = "public_placed" if target.indicator == "public_share" else "inclusive_placed"
+        return _ratio(t.assign(num=t[run], den=t.placed), 1.0)
     if target.indicator in ("places_per_10000", "pupils_per_10000"):
         parts = t.merge(residents, on=["year", "region"]).assign(den=lambda f: f.residents)
         parts["num"] = parts.seats if target.indicator == "places_per_10000" else np.minimum(parts.students,
@@ -197,6 +205,6 @@ def value_text(value: float, indicator: str = "") -> str:
     """A target's value as read: enrolment in per cent, counts and places with thousands."""
     if pd.isna(value):
         return ""
-    if indicator == "gross_enrolment":
+    if indicator in SHARES:
         return f"{value:.1%}"
     return f"{value:,.0f}" if abs(value) >= 10 or value == round(value) else f"{value:.3g}"

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from capsim.capacity import class_split, grade_standards, intake_cap_by_year, teachers_needed
+from capsim.capacity import class_split, grade_standards, intake_cap_by_year, posts_held, teachers_needed
 
 
 def test_100_pupils_in_2_classes_of_standard_45_are_2_oversized():
@@ -51,3 +51,25 @@ def test_intake_cap_holds_from_its_year():
 def test_teachers_by_pupil_ratio_or_per_class():
     np.testing.assert_allclose(teachers_needed(1900, 40, 19.0, None), 100)
     np.testing.assert_allclose(teachers_needed(500, 20, None, 2.0), 40)
+
+
+def test_with_both_ratios_posts_are_the_larger():
+    """按班师比和师生比相结合: 190 pupils at 19 a post need 10; their 8 classes at 2 a class need 16."""
+    np.testing.assert_allclose(teachers_needed([190, 950], [8, 20], 19.0, 2.0), [16, 50])
+
+
+def test_posts_hold_each_reviews_need_until_the_next():
+    """Re-set every 3 years from 2021 (每3年核定一次): 2021-2023 hold 2021's need, 2024-2026
+    2024's, 2027 its own; before 2021 the posts are unknown."""
+    years = np.arange(2020, 2028)
+    needed = np.array([[10.0, 1], [11, 2], [12, 3], [13, 4], [14, 5], [15, 6], [16, 7], [17, 8]])
+    held = posts_held(needed, years, 3, 2021)
+    assert np.isnan(held[0]).all()
+    np.testing.assert_allclose(held[1:], [[11, 2]] * 3 + [[14, 5]] * 3 + [[17, 8]])
+    assert np.isnan(posts_held(needed, years, None, 2021)).all()
+
+
+def test_posts_of_a_review_year_the_forecast_steps_over_are_the_last_year_before_it():
+    """Five-year steps, reviews every 3 years from 2020: 2025's last review (2023) is not a
+    forecast year, so it holds 2020's need; 2030's (2029) holds 2025's."""
+    np.testing.assert_allclose(posts_held(np.array([1.0, 2, 3]), [2020, 2025, 2030], 3, 2020), [1, 1, 2])

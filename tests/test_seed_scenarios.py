@@ -139,6 +139,19 @@ def test_aral_has_six_districts_and_seats_99_percent_of_senior_age_only_after_th
     assert v.loc[(senior, "after"), "years_missed"] == ""
 
 
+def test_aral_teacher_posts_are_re_set_every_three_years_from_2021(aral):
+    """每3年核定一次: each district and level holds 2021's posts needed for 2021-2023, 2024's for
+    2024-2026, and so on; none before 2021."""
+    t = aral.assessment.set_index(["region", "level", "year"]).sort_index()
+    for (region, level), part in t.groupby(level=["region", "level"]):
+        part = part.droplevel(["region", "level"])
+        assert part.loc[2020, "teacher_posts"] != part.loc[2020, "teacher_posts"]     # NaN: unknown
+        for year in part.index[part.index >= 2021]:
+            review = 2021 + (year - 2021) // 3 * 3
+            assert part.loc[year, "teacher_posts"] == pytest.approx(part.loc[review, "teachers_needed"]), \
+                (region, level, year)
+
+
 def test_aral_plan_cuts_oversized_class_years(aral):
     years = aral.seats_after_plan.year.unique()
     before = aral.assessment[aral.assessment.year.isin(years)].oversized_classes.sum()

@@ -140,3 +140,75 @@ def test_a_target_for_an_unknown_region_or_a_level_not_forecast_is_refused_befor
     assert "targets[1].level: is a level the scenario does not forecast. Got 'kindergarten'" in err
     assert main(["run", str(scenario), "--set", "education.kindergarten.enabled=false", "--out",
                  str(tiny.parent / "o")]) == 2 and not (tiny.parent / "o").exists()
+
+
+@pytest.mark.parametrize("indicator, want_a, want_b", [
+    ("public_share", 60 / 90, 10 / 50),        # a: 60 of 90 placed at public schools; b: 10 of 50
+    ("inclusive_share", 80 / 90, 45 / 50),     # public and inclusive private: a 60 + 20, b 10 + 35
+])
+def test_public_and_inclusive_shares_of_the_pupils_placed(indicator, want_a, want_b):
+    t = _table(placed=[90, 50] * 3, public_placed=[60, 10] * 3, inclusive_placed=[80, 45] * 3)
+    v = _values(Target(indicator=indicator, level="primary", threshold=0.85, year=2024), t)
+    assert v[(2024, "a")] == pytest.approx(want_a) and v[(2024, "b")] == pytest.approx(want_b)
+    whole = (60 + 10) / 140 if indicator == "public_share" else (80 + 45) / 140
+    assert v[(2024, "all")] == pytest.approx(whole)
+
+
+def _with_ownership(tiny, run_of):
+    """The tiny example's schools table with an ownership column (``run_of``: id -> value)."""
+    schools = pd.read_csv(tiny / "schools.csv", dtype=str, keep_default_na=False)
+    schools["ownership"] = [run_of(i) for i in schools.id]
+    schools.to_csv(tiny / "schools.csv", index=False)
+    return schools
+
+
+def test_the_shares_count_each_schools_own_pupils_and_a_new_school_is_public(tiny):
+    """The tiny example's kindergartens: those in the north public, the first two of the south
+    inclusive private, the rest private; every other school private. Before the plan each
+    year's kindergarten shares are the pupils the assessment places at those schools over all
+    it places. After it the junior schools and temporary classrooms the plan builds in the north
+    (北区第三中学, its second phase, a temporary block) are public, so the north's public junior
+    pupils are exactly theirs, and the south, which builds none, has none."""
+    schools = _with_ownership(tiny, lambda i: "public" if i.startswith("NK") else
+                              "inclusive" if i in ("SK1", "SK2") else "private")
+    run_of = dict(zip(schools.id, schools.ownership))
+    scenario = capsim.load_scenario(tiny / "scenario.toml", use=["deterministic"], set={"targets": [
+        {"indicator": "public_share", "level": "kindergarten", "threshold": 0.5, "year": 2021},
+        {"indicator": "inclusive_share", "level": "kindergarten", "threshold": 0.5, "year": 2021}]})
+    res = capsim.run(scenario)
+    at = res.assessment_before.schools
+    kg = at[at.type == "kindergarten"].assign(run=lambda f: f.school.map(run_of))
+    by = kg.groupby(["year", "region"])
+    public = by.apply(lambda f: f.students[f.run == "public"].sum() / f.students.sum(), include_groups=False)
+    inclusive = by.apply(lambda f: f.students[f.run != "private"].sum() / f.students.sum(), include_groups=False)
+    got = res.targets[(res.targets.stage == "before") & (res.targets.region != "all")]
+    for indicator, want in (("public_share", public), ("inclusive_share", inclusive)):
+        values = got[got.indicator == indicator].set_index(["year", "region"]).value
+        assert values.to_numpy() == pytest.approx(want.reindex(values.index).to_numpy())
+    assert set(got.value.round(6)) - {0.0, 1.0}, "the south mixes all three"
+    plan = res.plan.schedule
+    new = set(plan[(plan.kind != "expansion") & (plan.level == "junior")].id)
+    assert new == {"J-N1", "J-N1b", "T-N1"}
+    after = res.assessment_after.schools
+    theirs = after[after.school.isin(new)].groupby("year").students.sum()
+    table = res.assessment_after_plan
+    north = table[(table.level == "junior") & (table.region == "north")].set_index("year").public_placed
+    assert north.to_numpy() == pytest.approx(theirs.reindex(north.index, fill_value=0.0).to_numpy())
+    south = table[(table.level == "junior") & (table.region == "south")].public_placed
+    assert north.max() > 0 and (south == 0).all()
+
+
+def test_a_bad_ownership_is_refused_naming_the_row(tiny, capsys):
+    from capsim.cli import main
+
+    _with_ownership(tiny, lambda i: "公办" if i == "NK01" else "public")
+    assert main(["validate", str(tiny / "scenario.toml")]) == 2
+    err = capsys.readouterr().err
+    assert "ownership" in err and "公办" in err and "public (公办), inclusive (普惠性民办) or private" in err
+
+
+def test_a_share_without_an_ownership_column_is_unknown(tiny):
+    scenario = capsim.load_scenario(tiny / "scenario.toml", use=["deterministic"], set={"targets": [
+        {"indicator": "inclusive_share", "level": "kindergarten", "threshold": 0.5, "year": 2021}]})
+    res = capsim.run(scenario)
+    assert res.targets.value.isna().all() and res.targets.met.isna().all()

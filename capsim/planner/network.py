@@ -6,8 +6,10 @@ A new school or temporary block becomes a school row, open from its opening year
 standard class), spread evenly over the level's grades, the remainder to the lowest grades
 (:func:`classes_by_grade`); an expansion adds its classrooms of each level, spread alike, and
 its seats to its school from the opening year on. Without a school list, the seats added and
-rented per region, level and year are added to the region seats. The assessment of this
-network is the plan's "after" picture.
+rented per region, level and year are added to the region seats. Where the schools table
+says who runs each school (``ownership``), a new school is public (公办: the bureau builds it)
+and a converted school's new part is run as the school was. The assessment of this network is
+the plan's "after" picture.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ def planned_schools(scenario, schools: Schools, projects, opening) -> Schools:
             [schools.zone, projects.zone[new] if projects.zone is not None else np.full(n, "")]),
         keep=None if schools.keep is None else np.concatenate([schools.keep, np.zeros(n, dtype=bool)]),
         merge_into=None if schools.merge_into is None else np.concatenate([schools.merge_into, np.full(n, "", object)]),
+        ownership=None if schools.ownership is None else np.concatenate([schools.ownership, np.full(n, "public")]),
         points=_new_points(schools.points, projects.points, new),
         expansions=schools.expansions + expansions,
     )
@@ -127,6 +130,7 @@ def _new_parts(scenario, schools: Schools, first: pd.DataFrame, ends) -> Schools
         zone=None if schools.zone is None else np.concatenate([schools.zone, schools.zone[at]]),
         keep=None if schools.keep is None else np.concatenate([schools.keep, np.zeros(n, dtype=bool)]),
         merge_into=None if schools.merge_into is None else np.concatenate([schools.merge_into, np.full(n, "", object)]),
+        ownership=None if schools.ownership is None else np.concatenate([schools.ownership, schools.ownership[at]]),
         points=None if schools.points is None else Points(np.vstack([schools.points.xy, schools.points.xy[at]]),
                                                             schools.points.geographic),    # the same buildings
     )

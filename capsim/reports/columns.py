@@ -29,9 +29,16 @@ COLUMNS = {
     "classes_56_65": ("56–65人班", "classes of 56–65 pupils (大班额)", "people"),
     "classes_66_plus": ("66人以上班", "classes of 66 or more pupils (超大班额)", "people"),
     "oversized_schools": ("超规模学校", "schools above their type's maximum size", "people"),
-    "teachers_needed": ("所需教师", "teachers needed at the scenario's ratios", "people"),
+    "teachers_needed": ("所需教师", "teachers needed at the scenario's ratios (the larger of the pupil and the "
+                                   "class ratio where a level has both)", "people"),
+    "teacher_posts": ("核定编制", "teaching posts held: each review year's need until the next "
+                               "(standards.teacher_review_years; empty without reviews)", "people"),
     "places_per_1000": ("千人学位", "seats per 1,000 residents", "number"),
     "gross_enrolment_ratio": ("毛入学率", "pupils ÷ children of the level's ages", "share"),
+    "public_placed": ("公办在读", "pupils placed at public schools (公办; with the schools table's ownership "
+                                 "column, else empty)", "people"),
+    "inclusive_placed": ("普惠在读", "pupils placed at public or inclusive private schools (公办 + 普惠性民办; with "
+                                    "the schools table's ownership column, else empty)", "people"),
     "id": ("编号", "project identifier", "text"),
     "name": ("名称", "name as the data give it", "text"),
     "kind": ("类别", "new school, expansion or temporary classrooms", "text"),
