@@ -50,7 +50,7 @@ REGION_COLUMNS = [
 
 UNKNOWN_WITHOUT_SCHOOLS = ("seats", "lawful_seats", "gap", "shortage", "surplus", "utilisation", "placed", "unplaced",
                            "classes_available", "oversized_classes", "classes_56_65", "classes_66_plus",
-                           "places_per_1000")
+                           "places_per_1000", "public_placed", "inclusive_placed")
 
 
 @dataclass(frozen=True)
@@ -159,9 +159,14 @@ def _without_schools(scenario, pupils, levels, regions, years, population, cap=N
 
 
 def _teachers(scenario, level, students, classes_needed):
+    """Posts at the level's ratios: its pupil ratio or class ratio, the larger of the two where the
+    scenario gives a class ratio beside a pupil ratio (the default class ratio is only a fallback
+    for a level without a pupil ratio)."""
     std = scenario.standards
-    return capacity.teachers_needed(students, classes_needed, std.students_per_teacher.get(level),
-                                    std.teachers_per_class.get(level))
+    per_student, per_class = std.students_per_teacher.get(level), std.teachers_per_class.get(level)
+    if per_student and "teachers_per_class" not in std.model_fields_set:
+        per_class = None
+    return capacity.teachers_needed(students, classes_needed, per_student, per_class)
 
 
 def _posts(scenario, needed, years):

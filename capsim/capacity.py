@@ -71,14 +71,15 @@ def teachers_needed(students, classes_needed, per_student: float | None, per_cla
 def posts_held(needed: np.ndarray, years, every: int | None, first: int) -> np.ndarray:
     """Posts (编制) re-set every ``every`` years from year ``first``: each year's posts are the
     need (``needed``, years on axis 0) of the last review year up to it (``first + k every``, or
-    the last year ``years`` holds before it); unknown (NaN) before ``first`` and without reviews."""
+    where ``years`` steps over it the last of them from ``first`` up to it); unknown (NaN) before
+    ``first``, where no year of ``years`` from ``first`` is that early, and without reviews."""
     years = np.asarray(years)
     if every is None:
         return np.full(np.shape(needed), np.nan)
     review = first + (years - first) // every * every
     at = np.searchsorted(years, review, side="right") - 1
     held = np.asarray(needed, dtype=float)[np.maximum(at, 0)]
-    held[(years < first) | (at < 0)] = np.nan
+    held[(years < first) | (at < 0) | (years[np.maximum(at, 0)] < first)] = np.nan
     return held
 
 

@@ -45,8 +45,8 @@ def meet_rules(scenario: Scenario) -> Problems:
         where = f"{scenario.source}: targets[{i}].meet"
         if target.indicator not in MEETABLE:
             problems.add(where, f"the planner can build to meet {' and '.join(MEETABLE)} only; {target.indicator} "
-                         "counts pupils or classes that the plan already keeps as low as it can, or that places "
-                         "cannot raise.", True, "leave meet out for this target (it is still measured).")
+                         "is measured before and after the plan, not built to.", True,
+                         "leave meet out for this target (it is still measured).")
         if cfg.closures or cfg.conversions or cfg.granularity == "school":
             problems.add(where, "targets are met by building, in a plan without closures or conversions, by "
                          "region or zone.", True, "leave meet out, or plan.closures false, plan.conversions empty "

@@ -72,6 +72,15 @@ def cross_checks(scenario: Scenario, origin: dict) -> Problems:
     if first is not None and not scenario.base_year < first <= scenario.end_year:
         problems.add(where("plan.first_year"), f"must fall after base_year {scenario.base_year} and by end_year "
                      f"{scenario.end_year}.", first, f"choose a year from {scenario.base_year + 1} to {scenario.end_year}.")
+    std = scenario.standards
+    if std.teacher_review_from is not None and std.teacher_review_years is None:
+        problems.add(where("standards.teacher_review_from"), "is the first year posts are re-set, but "
+                     "standards.teacher_review_years does not say how often.", std.teacher_review_from,
+                     "set standards.teacher_review_years (e.g. 3), or leave teacher_review_from out.")
+    elif std.teacher_review_from is not None and not scenario.base_year <= std.teacher_review_from <= scenario.end_year:
+        problems.add(where("standards.teacher_review_from"), f"must fall from base_year {scenario.base_year} to "
+                     f"end_year {scenario.end_year}, or no year has posts.", std.teacher_review_from,
+                     f"choose a year from {scenario.base_year} to {scenario.end_year}.")
     if open_age % step:
         problems.add(where("demography.open_age"), f"open_age {open_age} is not a multiple of step {step}.",
                      open_age, f"use a multiple of {step}, e.g. {open_age - open_age % step}.")

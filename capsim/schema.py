@@ -198,8 +198,9 @@ class Standards(Strict):
         default_factory=lambda: {"primary": 19.0, "junior": 13.5, "senior": 12.5},
         description="pupils per teaching post by level (China 2014 staffing norm)")
     teachers_per_class: dict[str, Annotated[float, Field(gt=0, le=20)]] = Field(
-        default_factory=lambda: {"kindergarten": 2.0}, description="teachers per class by level; where a level has both "
-        "ratios its posts are the larger of the two (按班师比和师生比相结合)")
+        default_factory=lambda: {"kindergarten": 2.0}, description="teachers per class by level, where no pupil ratio is given; "
+        "where the scenario gives a class ratio beside a level's pupil ratio, its posts are the larger of the two "
+        "(按班师比和师生比相结合)")
     teacher_review_years: int | None = Field(None, ge=1, le=20, description="posts (编制) are re-set every this many "
                                              "years (e.g. 3: 每3年核定一次) from teacher_review_from: teacher_posts holds "
                                              "the posts needed in each review year until the next (empty: no posts)")

@@ -109,7 +109,8 @@ class Table:
             if not name or name in known:
                 continue
             close = [k for k in known if k.lower() == name.lower().replace(" ", "_")] or \
-                difflib.get_close_matches(name.lower(), known, n=1, cutoff=0.8)
+                [k for k in difflib.get_close_matches(name.lower(), known, n=1, cutoff=0.8)
+                 if k[:1] == name[:1].lower()]        # a slip keeps the first letter: 'township' is a note
             close = [k for k in close if k not in present]
             if close:
                 self.problems.add(f"{self.path}: header", f"column '{name}' is not one capsim reads.", name,

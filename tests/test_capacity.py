@@ -73,3 +73,11 @@ def test_posts_of_a_review_year_the_forecast_steps_over_are_the_last_year_before
     """Five-year steps, reviews every 3 years from 2020: 2025's last review (2023) is not a
     forecast year, so it holds 2020's need; 2030's (2029) holds 2025's."""
     np.testing.assert_allclose(posts_held(np.array([1.0, 2, 3]), [2020, 2025, 2030], 3, 2020), [1, 1, 2])
+
+
+def test_posts_unknown_until_a_review_year_the_forecast_holds():
+    """Five-year steps, reviews every 3 years from 2021: 2025's last review (2024) has no forecast
+    year from 2021 up to it, so its posts are unknown; 2030 is a review; 2035's (2033) holds 2030's."""
+    held = posts_held(np.array([1.0, 2, 3, 4]), [2020, 2025, 2030, 2035], 3, 2021)
+    assert np.isnan(held[:2]).all()
+    np.testing.assert_allclose(held[2:], [3, 3])

@@ -204,7 +204,8 @@ def test_a_bad_ownership_is_refused_naming_the_row(tiny, capsys):
     _with_ownership(tiny, lambda i: "公办" if i == "NK01" else "public")
     assert main(["validate", str(tiny / "scenario.toml")]) == 2
     err = capsys.readouterr().err
-    assert "ownership" in err and "公办" in err and "public (公办), inclusive (普惠性民办) or private" in err
+    assert "schools.csv: row 12, column ownership" in err and "公办" in err     # NK01 is the 11th school
+    assert "public (公办), inclusive (普惠性民办) or private" in err
 
 
 def test_a_share_without_an_ownership_column_is_unknown(tiny):
@@ -212,3 +213,31 @@ def test_a_share_without_an_ownership_column_is_unknown(tiny):
         {"indicator": "inclusive_share", "level": "kindergarten", "threshold": 0.5, "year": 2021}]})
     res = capsim.run(scenario)
     assert res.targets.value.isna().all() and res.targets.met.isna().all()
+
+
+def test_the_default_class_ratio_is_not_combined_with_a_pupil_ratio_the_scenario_gives(tiny):
+    """Kindergarten posts at 15 pupils a post: the default 2 teachers a class is only a fallback
+    for a level without a pupil ratio, so the posts are the pupils over 15. A class ratio the
+    scenario gives itself beside the pupil ratio is combined: the larger of the two."""
+    for extra, combined in (({}, False), ({"standards.teachers_per_class": {"kindergarten": 2.0}}, True)):
+        scenario = capsim.load_scenario(tiny / "scenario.toml", use=["deterministic"], set={
+            "standards.students_per_teacher": {"primary": 19.0, "junior": 13.5, "senior": 12.5, "kindergarten": 15.0},
+            **extra})
+        kg = capsim.assess(scenario).regions.query("level == 'kindergarten'")
+        want = np.maximum(kg.students / 15.0, kg.classes_needed * 2.0) if combined else kg.students / 15.0
+        np.testing.assert_allclose(kg.teachers_needed, want)
+        assert (kg.classes_needed * 2.0 > kg.students / 15.0).any()        # the two rules differ here
+
+
+def test_a_level_no_school_teaches_has_unknown_public_places(tiny):
+    """The tiny example without its kindergartens: their public places are unknown, as their
+    seats are, not 0; primary's are counted."""
+    schools = _with_ownership(tiny, lambda i: "public")
+    schools[schools.type != "kindergarten"].to_csv(tiny / "schools.csv", index=False)
+    grades = pd.read_csv(tiny / "school_grades.csv", dtype=str, keep_default_na=False)
+    grades[grades.school.isin(schools[schools.type != "kindergarten"].id)].to_csv(tiny / "school_grades.csv",
+                                                                                  index=False)
+    t = capsim.assess(capsim.load_scenario(tiny / "scenario.toml", use=["deterministic"])).regions
+    kg = t[t.level == "kindergarten"]
+    assert kg[["seats", "public_placed", "inclusive_placed"]].isna().all().all()
+    assert (t[t.level == "primary"].public_placed > 0).all()

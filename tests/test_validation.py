@@ -53,9 +53,11 @@ def validate(folder, *args, capsys, command="validate"):
     ("standards.cap_intake=1", "standards.cap_intake"),
     ("name=''", "name"),
     ("standards.quantile=0.3", "standards.quantile"),
+    ("standards.teacher_review_from=2022", "standards.teacher_review_from"),
+    ("standards.teacher_review_years=3 standards.teacher_review_from=2060", "standards.teacher_review_from"),
 ])
 def test_wrong_scenario_values_are_refused_by_validate(tiny, capsys, assignment, key):
-    code, err = validate(tiny, "--set", assignment, capsys=capsys)
+    code, err = validate(tiny, *[a for part in assignment.split(" ") for a in ("--set", part)], capsys=capsys)
     assert code == 2, err
     assert f": {key}:" in err and "Got " in err and "Fix:" in err, err
 
@@ -172,6 +174,19 @@ def test_note_columns_are_still_ignored(tiny, capsys):
     write_rows(tiny / "schools.csv", [r + ["note" if i == 0 else "x"] for i, r in enumerate(rows)])
     code, err = validate(tiny, capsys=capsys)
     assert code == 0, err
+
+
+@pytest.mark.parametrize("header, refused", [
+    ("township", False),          # a note (乡镇), however close to 'ownership'
+    ("ownershp", True),           # a slip: did you mean 'ownership'?
+    ("merge_ino", True),
+])
+def test_a_slip_in_an_optional_schools_column_is_named_and_a_note_is_not(tiny, capsys, header, refused):
+    rows = read_rows(tiny / "schools.csv")
+    write_rows(tiny / "schools.csv", [r + [header if i == 0 else ""] for i, r in enumerate(rows)])
+    code, err = validate(tiny, capsys=capsys)
+    assert code == (2 if refused else 0), err
+    assert ("did you mean" in err) == refused
 
 
 def test_repeated_header_is_refused(tiny, capsys):

@@ -7,8 +7,8 @@ standard class), spread evenly over the level's grades, the remainder to the low
 (:func:`classes_by_grade`); an expansion adds its classrooms of each level, spread alike, and
 its seats to its school from the opening year on. Without a school list, the seats added and
 rented per region, level and year are added to the region seats. Where the schools table
-says who runs each school (``ownership``), a new school is public (公办: the bureau builds it)
-and a converted school's new part is run as the school was. The assessment of this network is
+says who runs each school (``ownership``), a new school or temporary block is public (公办: the
+bureau builds it) and a converted school's new part is run as the school was. The assessment of this network is
 the plan's "after" picture.
 """
 
