@@ -23,7 +23,7 @@ EXPANSION = 1e6       # 2 primary classrooms at school B, built in a year, openi
 SIZE = np.array([30.0, 45.0])     # a kindergarten group, a primary class (one grade each)
 
 
-def _case(kg, primary, room=ROOM) -> milp.PlanInputs:
+def _case(kg, primary, room=ROOM, opens_from=2022.0) -> milp.PlanInputs:
     """Kindergarten A (2 rooms, next to area a) and primary school B (2 classrooms, next to area
     b), 1 km apart; ``kg`` the kindergarten pupils of area a and ``primary`` the primary pupils
     of area b by year. A may convert into a primary school whole (its 2 rooms give 2 classrooms)
@@ -48,7 +48,7 @@ def _case(kg, primary, room=ROOM) -> milp.PlanInputs:
     projects = Projects(ids=("x",), names=("x",), region=np.zeros(1, dtype=int), kind=np.array(["expansion"]),
                         type=np.array(["primary"]), school=np.array([1]), levels=("kindergarten", "primary"),
                         seats=np.array([[0.0, 90.0]]), cost=np.array([EXPANSION]), build_years=np.array([1.0]),
-                        earliest=np.array([2022.0]), latest=np.array([2023.0]), committed=np.array([np.nan]),
+                        earliest=np.array([opens_from]), latest=np.array([2023.0]), committed=np.array([np.nan]),
                         group=np.array([""]), requires=np.array([-1]), duration=np.array([np.inf]))
     return milp.PlanInputs(years=YEARS, need=np.zeros((1, 2, 3)), projects=projects, penalty=PENALTY,
                            catchment=catch, cell_seats=projects.seats)
@@ -110,13 +110,13 @@ def test_converting_a_school_at_the_catchment_level_equals_brute_force(kg, prima
         assert k[0, :, 1].tolist() == [1, 1]                   # A: a kindergarten group and a primary class
 
 
-def _plan(fate_pupils):
+def _plan(fate_pupils, opens_from=2022.0):
     from capsim.planner.context import PlanContext
     from capsim.planner.cells import Cells
     from capsim.planner.result import result
 
     kg, primary = fate_pupils
-    m = milp.build(_case(np.array(kg), np.array(primary)))
+    m = milp.build(_case(np.array(kg), np.array(primary), opens_from=opens_from))
     sol = solve_as(m, "step", gap=1e-9)
     demand = np.stack([np.array(kg), np.array(primary)])[None]
     cells = Cells(level=np.array([0, 1]), grade=np.array([1, 1]), demand=demand, lawful=np.zeros(demand.shape),
@@ -138,6 +138,21 @@ def test_the_results_count_the_classrooms_a_conversion_moves():
     added = res.seats.set_index(["level", "year"]).seats_added
     assert added.loc["kindergarten"].tolist() == [0, -60, -60] and added.loc["primary"].tolist() == [0, 90, 90]
     assert res.shortfalls.empty
+
+
+def test_pupils_a_conversion_leaves_short_are_named_for_it():
+    """60 kindergarten children in 2021 and 2022; 90 primary pupils, then 180; the expansion can
+    only open in 2023. Worked by hand (yuan): nothing, 18 M; the expansion alone, 10 M; A
+    converted whole in 2022, 600,000 of refit, 60 children short in 2022 (6 M) and 90 primary
+    pupils travelling two years (180,000): 6.78 M, the least (whole in 2023, 9.69 M; a room in
+    2022, 12.39 M; with the expansion too, 7.69 M and 8.845 M). The 60 children short in 2022
+    are the seats of the two rooms converted: their cause is "closed or converted", not "no
+    candidate" (no project adds kindergarten places)."""
+    res = _plan(([60.0, 60, 0], [90.0, 180, 180]), opens_from=2023.0)
+    assert res.solution.objective == pytest.approx(6_780_000.0)
+    assert res.conversions[["year", "whole"]].values.tolist() == [[2022, True]]
+    assert res.shortfalls[["year", "level", "seats", "cause"]].values.tolist() == [
+        [2022, "kindergarten", pytest.approx(60.0), "closed or converted"]]
 
 
 @pytest.mark.parametrize("primary_first", [False, True])

@@ -16,6 +16,14 @@ adding seats of ``l`` in ``r``. The cause is the first that applies:
                       and prerequisites rule them out;
 6. ``not enough candidates``  every candidate is open by ``t``, and seats are still short.
 
+Where the plan closes schools or converts classrooms to another level (``plan.closures``,
+``plan.conversions``), a shortfall no larger than the seats of the level's classrooms it took
+out of the region by then (each a class of the level's mean standard) is ``closed or
+converted``: keeping them would have seated these pupils, and the plan chose not to, the
+running cost saved or the other level's seats being worth more than the penalty (raise
+``plan.shortfall_penalty``, or mark the schools ``keep``). It is checked after ``out of reach``
+and before the causes above.
+
 At the catchment level, a shortfall in a region whose places (with the plan's) would cover its
 pupils is ``out of reach``: the places are where its areas cannot be sent (the distance limit,
 single assignment), checked before the causes above. Places are the grade's lawful seats, or in
@@ -43,10 +51,12 @@ COLUMNS = ["year", "region", "level", "grades", "seats", "cause"]
 
 
 def shortfalls(m, x, short, covered, regions, levels, cells, evaluated: bool = False,
-               timed_out: bool = False) -> pd.DataFrame:
+               timed_out: bool = False, removed=None) -> pd.DataFrame:
     """One row per region, level and year with missing seats, with its cause; ``short`` is (R, K, Y)
     over the capacity ``cells``, ``covered`` (R, K, Y) true where the region's places with the plan
-    ``x``'s would cover its pupils (catchment level; None at region level)."""
+    ``x``'s would cover its pupils (catchment level; None at region level), ``removed`` (R, L, Y)
+    the seats of the classrooms of each level the plan's closures and conversions took out of the
+    region by each year (None without them)."""
     from capsim.planner.model import cell_seats, spending
 
     inp = m.inputs
@@ -61,7 +71,12 @@ def shortfalls(m, x, short, covered, regions, levels, cells, evaluated: bool = F
     rows = []
     for r, k, t in zip(*np.nonzero(short > 0.5)):
         cand = np.flatnonzero((p.region == r) & (seats[:, k] > 0))
-        cause = "out of reach" if unreachable[r, k, t] else _cause(cand, t, can_open, opened, p, full_schools)
+        if unreachable[r, k, t]:
+            cause = "out of reach"
+        elif removed is not None and removed[r, cells.level[k], t] >= short[r, k, t] - 1e-6:
+            cause = "closed or converted"
+        else:
+            cause = _cause(cand, t, can_open, opened, p, full_schools)
         if cause == "budget" and not _budget_binds(inp, spent, table, cand[opened[cand] > t], can_open, t):
             cause = "cheaper to leave short"
         if evaluated and cause == "lead time" and not np.isfinite(p.committed[cand]).all():

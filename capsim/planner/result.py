@@ -109,7 +109,7 @@ def result(m, sol: Solution, ctx: PlanContext, evaluated=False) -> PlanResult:
     opening[chosen_p] = years[chosen_y]
     timed_out = sol.status == COMMITTED_ONLY
     missing = shortfalls(m, x, short, _covered(m, x, ctx, at_sites), ctx.regions, ctx.levels, ctx.cells, evaluated,
-                         timed_out)
+                         timed_out, _removed_seats(inp, changed, at_sites, R))
     if pool_pupils is not None:
         missing = shortfalls_by_school(missing, pool_short, unseated, inp.cohorts, ctx, years)
     from capsim.planner.goals import missed
@@ -126,6 +126,22 @@ def result(m, sol: Solution, ctx: PlanContext, evaluated=False) -> PlanResult:
                       "; ".join(filter(None, notes)), _catchment_frame(m, sol, ctx.levels), by_grade, rooms,
                       closure_frame(m, sol, ctx.regions), conversions, _area_points(m.inputs.catchment),
                       _school_class_frame(m, sol, ctx))
+
+
+def _removed_seats(inp, changed, at_sites, R) -> np.ndarray | None:
+    """(R, L, Y) seats of the classrooms of each level the plan's closures and conversions took
+    out of each region by each year, net of those conversions gave it (each a class of the
+    level's mean standard); None without closures or conversions. ``changed`` (Z, L, Y) the
+    pools' classrooms gained or lost (:func:`decided_rooms`), ``at_sites`` (J, E, Y) the sites'
+    (:func:`site_rooms_changed`)."""
+    if changed is not None:
+        rooms, seats = inp.cohorts.to_regions(changed, R), inp.cohorts.room_seats
+    elif at_sites is not None:
+        rooms = sum_into(at_sites, inp.catchment.regions_of_sites(), R)
+        seats = inp.catchment.classes.room_seats
+    else:
+        return None
+    return None if seats is None else np.maximum(-rooms, 0.0) * seats[None, :, None]
 
 
 def _covered(m, x, ctx: PlanContext, changed=None) -> np.ndarray | None:
