@@ -89,6 +89,26 @@ def test_spending_bars_are_the_money_spent_and_the_budget_is_drawn(tiny_res):
     assert "3.03 亿元" in ax.get_title()             # reconciled with the chosen projects' total cost
 
 
+def test_teacher_posts_are_drawn_as_steps_between_reviews(tiny_res):
+    """Without reviews the plot has the needs alone; with posts re-set every 3 years from 2021
+    each level gains a dashed step line whose values are the assessment's posts summed over the
+    districts."""
+    assert not [line for line in capsim.plot.teachers(tiny_res).lines if "posts" in line.get_label()]
+    res = capsim.run(capsim.load_scenario(tiny_path(), use=["deterministic"], set={
+        "standards.teacher_review_years": 3, "standards.teacher_review_from": 2021}))
+    ax = capsim.plot.teachers(res)
+    steps = {line.get_label(): line for line in ax.lines if "posts" in line.get_label()}
+    table = res.assessment_after_plan
+    assert set(steps) == {f"核定编制 posts {level}" for level in table.level.unique()}
+    for level in table.level.unique():
+        want = table[table.level == level].groupby("year").teacher_posts.sum(min_count=1)
+        got = steps[f"核定编制 posts {level}"]
+        assert got.get_linestyle() == "--"
+        assert list(got.get_xdata()) == list(want.index)
+        np.testing.assert_allclose(got.get_ydata(), want.to_numpy())
+        assert want.loc[2021] == want.loc[2023] != want.loc[2024]
+
+
 def test_fan_chart_band_holds_the_median(tiny_res):
     ax = capsim.plot.fan_chart(tiny_res, "primary")
     median = ax.lines[0].get_ydata()

@@ -280,14 +280,22 @@ def spending(results, ax=None):
 
 
 def teachers(results, region=None, ax=None):
-    """Teachers needed per year and level (after the plan when there is one)."""
+    """Teachers needed per year and level (after the plan when there is one), and where the
+    scenario re-sets posts every few years (``standards.teacher_review_years``) the posts held
+    between reviews as dashed steps."""
     t = tables_of(results)
     _check(t, "teachers", region)
     ax = _axes(ax)
-    table = t.assessment_after_plan if t.assessment_after_plan is not None else t.assessment
-    need = _select(table, region).groupby(["year", "level"], sort=False).teachers_needed.sum(min_count=1).unstack()
+    table = _select(t.assessment_after_plan if t.assessment_after_plan is not None else t.assessment, region)
+    need = table.groupby(["year", "level"], sort=False).teachers_needed.sum(min_count=1).unstack()
+    posts = table.groupby(["year", "level"], sort=False).teacher_posts.sum(min_count=1).unstack() \
+        if "teacher_posts" in table else None
     for level in need.columns:
-        ax.plot(need.index, need[level], marker="o", markersize=3, label=f"{LEVEL_NAMES.get(level, '')} {level}")
+        line, = ax.plot(need.index, need[level], marker="o", markersize=3,
+                        label=f"{LEVEL_NAMES.get(level, '')} {level}")
+        if posts is not None and posts[level].notna().any():
+            ax.step(posts.index, posts[level], where="post", linestyle="--", linewidth=1, color=line.get_color(),
+                    label=f"核定编制 posts {level}")
     ax.set_title(f"teachers needed 教师需求 · {label(region, t=t)}", fontsize=9, y=1.0)
     ax.set_ylabel("teachers", fontsize=8)
     ax.legend(fontsize=7)
