@@ -134,8 +134,9 @@ CATALOGUE: tuple[ResultTable, ...] = (
     ResultTable("closures", "year, region, school, classrooms (, merged_into or moved_to): the schools the plan "
                 "closes, and the school each merges into where the schools table names one, or at the catchment "
                 "level the schools that take its pupils", _stage("plan", "closures")),
-    ResultTable("conversions", "year, region, school, level, into, classrooms, classrooms_after, cost_yuan, whole: "
-                "the schools the plan converts, whole or classroom by classroom (a row each year it converts)",
+    ResultTable("conversions", "year, region, school, level, into, classrooms, classrooms_after, cost_yuan, whole "
+                "(, moved_to at the catchment level): the schools the plan converts, whole or classroom by "
+                "classroom (a row each year it converts)",
                 _stage("plan", "conversions")),
     ResultTable("targets", "target, indicator, stage, region, level, year, value, threshold, met", _targets),
     ResultTable("ledger", "the 台账: oversized classes and schools in the base year and the year the plan clears "

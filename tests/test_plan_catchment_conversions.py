@@ -131,8 +131,8 @@ def test_the_results_count_the_classrooms_a_conversion_moves():
     the seats after the plan move by those rooms' worth (a group of 30, a class of 45)."""
     res = _plan(([60.0, 0, 0], [90.0, 180, 180]))
     conv = res.conversions
-    assert conv[["year", "school", "level", "into", "classrooms", "classrooms_after", "cost_yuan", "whole"]
-                ].values.tolist() == [[2022, "A", "kindergarten", "primary", 2.0, 2.0, 600_000.0, True]]
+    assert conv[["year", "school", "level", "into", "classrooms", "classrooms_after", "cost_yuan", "whole", "moved_to"]
+                ].values.tolist() == [[2022, "A", "kindergarten", "primary", 2.0, 2.0, 600_000.0, True, ""]]
     rooms = res.rooms.set_index(["level", "year"]).rooms_changed
     assert rooms.loc["kindergarten"].tolist() == [0, -2, -2] and rooms.loc["primary"].tolist() == [0, 2, 2]
     added = res.seats.set_index(["level", "year"]).seats_added
@@ -205,6 +205,8 @@ def test_a_school_converted_whole_lets_its_enrolled_cohorts_go(primary_first):
     assert np.rint(sol.values[m.convert_index]).tolist() == [[0, 1, 1]]
     k = np.rint(sol.values[m.assignment.k_index])
     assert k[0, kg_cells[1], 0] == 1 and k[0, kg_cells[2], 1] == 0 and k[2, kg_cells[2], 1] == 1   # A, then C
+    from capsim.planner.result import _moved_to
+    assert _moved_to(m, sol, np.array([0]), np.array([1]), kg) == ["C 30"]      # its 30 children go to C
 
 
 KG_INTO_PRIMARY = [{"school_type": "kindergarten", "into": "primary", "cost_per_classroom": 300_000},
@@ -234,6 +236,10 @@ def test_on_the_tiny_examples_catchments_converted_schools_teach_their_new_level
     kind = dict(pd.read_csv(tiny_path().parent / "schools.csv", dtype=str)[["id", "type"]].values)
     assert {kind[s] for s in conv.school} == {"kindergarten"} and set(conv.into) == {"primary"}
     whole = dict(zip(conv.school[conv.whole], conv.year[conv.whole]))
+    for year, moved in zip(conv.year[conv.whole], conv.moved_to[conv.whole]):   # its children go to kindergartens
+        went = [part.rsplit(" ", 1)[0] for part in moved.split(", ") if part]     # not converted by then
+        assert all(kind[s] == "kindergarten" and whole.get(s, 1e9) > year for s in went), (year, moved)
+    assert conv.moved_to[conv.whole].str.len().gt(0).any(), "some converted kindergarten had children"
     zoned, k = res.plan.catchments, res.plan.school_classes
     for frame, amount in ((zoned, "pupils"), (k, "classes")):
         after = frame[frame.school.map(whole).notna() & (frame.year >= frame.school.map(whole))]

@@ -92,6 +92,14 @@ class Conversions:
         return (np.r_[self.pool[i], self.pool[i]], np.r_[self.level_from[i], self.level_to[i]], np.r_[t, t],
                 np.r_[index[i, t], index[i, t]], np.r_[self.rooms[i, t], -self.gain[i, t]])
 
+    def rooms_changed(self, made: np.ndarray, shape) -> np.ndarray:
+        """(Z, L, Y) classrooms each pool (or site) gains (+) or loses (-) by the units ``made``
+        (V, Y) by each year: the :meth:`room_terms` with the opposite sign."""
+        pool, level, t, at, coef = self.room_terms(np.arange(made.size).reshape(made.shape))
+        out = np.zeros(shape)
+        np.add.at(out, (pool, level, t), -coef * made.reshape(-1)[at])
+        return out
+
 
 @dataclass(frozen=True)
 class Cohorts:

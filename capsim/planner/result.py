@@ -296,11 +296,7 @@ def converted_site_rooms(m, sol: Solution) -> np.ndarray | None:
     c = m.inputs.catchment
     if m.convert_index is None or c is None:
         return None
-    out = np.zeros(c.classes.rooms.shape)
-    v, made = c.conversions, _decided(sol, m.convert_index)
-    np.add.at(out, (v.pool, v.level_from), -v.rooms * made)
-    np.add.at(out, (v.pool, v.level_to), v.gain * made)
-    return out
+    return c.conversions.rooms_changed(_decided(sol, m.convert_index), c.classes.rooms.shape)
 
 
 def site_rooms_changed(m, sol: Solution) -> np.ndarray | None:
@@ -324,9 +320,7 @@ def decided_rooms(m, sol: Solution) -> np.ndarray | None:
     if m.shut_index is not None:
         np.add.at(out, c.closable_pool, -c.closable_rooms * _decided(sol, m.shut_index)[:, None, :])
     if m.convert_index is not None:
-        v, made = c.conversions, _decided(sol, m.convert_index)
-        np.add.at(out, (v.pool, v.level_from), -v.rooms * made)
-        np.add.at(out, (v.pool, v.level_to), v.gain * made)
+        out += c.conversions.rooms_changed(_decided(sol, m.convert_index), out.shape)
     return out
 
 
@@ -335,7 +329,9 @@ def conversion_frame(m, sol: Solution, regions, levels) -> pd.DataFrame | None:
     teaches the new level with them, its region, the level it left and the one it teaches, the
     classrooms converted then (all of the school's, or by classroom those converted that year)
     and the new level's classrooms they give, the refit's cost, and whether the school converts
-    whole (None without ``plan.conversions``)."""
+    whole; at the catchment level, where a school converted whole sends its old level's pupils
+    (``moved_to``, :func:`_moved_to`; '' converting by classroom). None without
+    ``plan.conversions``."""
     if m.convert_index is None:
         return None
     from capsim.planner.model import conversion_spend
@@ -351,10 +347,17 @@ def conversion_frame(m, sol: Solution, regions, levels) -> pd.DataFrame | None:
     else:
         region = v.pool[i] if c.pool_region is None else c.pool_region[v.pool[i]]
     names = np.asarray(levels, dtype=object)
-    return pd.DataFrame({"year": years[t], "region": np.asarray(regions, dtype=object)[region], "school": v.school[i],
-                         "level": names[v.level_from[i]], "into": names[v.level_to[i]],
-                         "classrooms": n * v.rooms[i, t], "classrooms_after": n * v.gain[i, t],
-                         "cost_yuan": n * conversion_spend(m)[i, t], "whole": v.whole[i]})
+    frame = pd.DataFrame({"year": years[t], "region": np.asarray(regions, dtype=object)[region], "school": v.school[i],
+                          "level": names[v.level_from[i]], "into": names[v.level_to[i]],
+                          "classrooms": n * v.rooms[i, t], "classrooms_after": n * v.gain[i, t],
+                          "cost_yuan": n * conversion_spend(m)[i, t], "whole": v.whole[i]})
+    if c is not None or not np.isfinite(sol.values).all():
+        return frame
+    moved = np.full(len(frame), "", dtype=object)        # at the catchment level, where its old level's pupils go
+    for f in np.unique(v.level_from[i][v.whole[i]]):
+        at = np.flatnonzero(v.whole[i] & (v.level_from[i] == f))
+        moved[at] = _moved_to(m, sol, v.pool[i[at]], t[at], f)
+    return frame.assign(moved_to=moved)
 
 
 def closure_frame(m, sol: Solution, regions) -> pd.DataFrame | None:
@@ -379,19 +382,22 @@ def closure_frame(m, sol: Solution, regions) -> pd.DataFrame | None:
     return frame if c.closable_into is None else frame.assign(merged_into=c.closable_into[s])
 
 
-def _moved_to(m, sol: Solution, sites, t) -> list[str]:
+def _moved_to(m, sol: Solution, sites, t, level=None) -> list[str]:
     """At the catchment level, where each closed school's pupils go (``sites`` (S,) its site,
-    ``t`` (S,) the year index it first stands closed): for each area and level it seated the year
-    before, the pupils each open school gains from that area that year (its pupils then less the
-    year before's, where more; where no school gains, as the area's pupils of the level are seated
-    then), scaled down to no more than the schools closing that year seated, and shared among
-    them by what each seated; 'ID pupils, ...', most first ('' if it seated nobody)."""
+    ``t`` (S,) the year index it first stands closed; with ``level``, where the pupils of that
+    level go from each school converted whole from it): for each area and level it seated the
+    year before, the pupils each open school gains from that area that year (its pupils then less
+    the year before's, where more; where no school gains, as the area's pupils of the level are
+    seated then), scaled down to no more than the schools closing that year seated, and shared
+    among them by what each seated; 'ID pupils, ...', most first ('' if it seated nobody)."""
     from capsim.planner.catchment import assignments
 
     c = m.inputs.catchment
     got = assignments(m, sol.values)
     seated = pd.DataFrame({"area": got["area"], "level": c.zone_of[got["cell"]], "site": got["site"],
                            "year": got["year"], "pupils": got["pupils"]})
+    if level is not None:
+        seated = seated[seated.level == level]
     by = seated.groupby(["year", "area", "level", "site"]).pupils.sum()
     out = []
     for j, y in zip(sites, t):

@@ -84,8 +84,8 @@ COLUMNS = {
     "merged_into": ("并入学校", "the school a closed school merges into (撤并; the schools table's merge_into), "
                     "which stays open while it is closed; empty: the rest of the district", "text"),
     "moved_to": ("学生去向", "catchment level: the open schools that gain pupils, that year, from the areas a closed "
-                 "school seated the year before, with pupils (no more than it seated; shared among the schools "
-                 "closing that year)", "text"),
+                 "school (or one converted whole: pupils of the level it left) seated the year before, with pupils "
+                 "(no more than it seated; shared among the schools closing or converting that year)", "text"),
     "rooms_mothballed": ("封存教室", "classrooms taken out of use and kept (plan.mothball_cost)", "people"),
     "rooms_changed": ("撤并改建增减教室", "classrooms gained (+) or lost (-) by the schools the plan closes or converts", "people"),
     "rooms_before": ("规划前教室", "lawful classrooms before the plan", "people"),
