@@ -93,10 +93,15 @@ def test_teacher_posts_are_drawn_as_steps_between_reviews(tiny_res):
     """Without reviews the plot has the needs alone; with posts re-set every 3 years from 2021
     each level gains a dashed step line whose values are the assessment's posts summed over the
     districts."""
-    assert not [line for line in capsim.plot.teachers(tiny_res).lines if "posts" in line.get_label()]
+    import matplotlib.pyplot as plt
+
+    ax = capsim.plot.teachers(tiny_res)
+    assert not [line for line in ax.lines if "posts" in line.get_label()]
+    plt.close(ax.figure)
     res = capsim.run(capsim.load_scenario(tiny_path(), use=["deterministic"], set={
         "standards.teacher_review_years": 3, "standards.teacher_review_from": 2021}))
     ax = capsim.plot.teachers(res)
+    plt.close(ax.figure)                               # (its lines stay readable)
     steps = {line.get_label(): line for line in ax.lines if "posts" in line.get_label()}
     table = res.assessment_after_plan
     assert set(steps) == {f"核定编制 posts {level}" for level in table.level.unique()}
