@@ -95,21 +95,18 @@ def class_only_rules(scenario: Scenario) -> Problems:
                      "classes with a school list and without catchment areas.", cfg.granularity,
                      "use plan.capacity = \"classes\" and data.schools without data.areas or data.travel, or "
                      "plan.granularity = \"region\".")
-    if cfg.closures and (cfg.capacity != "classes" or data.schools is None or cfg.granularity == "school"):
-        problems.add(f"{scenario.source}: plan.closures", "closures are chosen when planning in classes: with a "
-                     "school list, plan.capacity = \"classes\" and plan.granularity \"region\" or \"zone\" (or "
-                     "with catchment areas, by region).", True, "leave plan.closures false, or plan in classes.")
+    decisions = (("closures", bool(cfg.closures), "false"), ("conversions", bool(cfg.conversions), "empty"))
+    for key, on, off in decisions:
+        if on and (cfg.capacity != "classes" or data.schools is None or cfg.granularity == "school"):
+            problems.add(f"{scenario.source}: plan.{key}", f"{key} are chosen when planning in classes: with a "
+                         "school list, plan.capacity = \"classes\" and plan.granularity \"region\" or \"zone\" "
+                         "(or with catchment areas, by region).", True, f"leave plan.{key} {off}, or plan in classes.")
     if cfg.min_school_pupils is not None and not (cfg.closures and areas):
         problems.add(f"{scenario.source}: plan.min_school_pupils", "counts each school's own pupils, which only the "
                      "catchment level knows, and closes the small ones, so it needs catchment areas and "
                      "plan.closures = true.", cfg.min_school_pupils,
                      "set data.areas (or data.travel) and plan.closures = true, or leave plan.min_school_pupils "
                      "empty.")
-    if cfg.conversions and (cfg.capacity != "classes" or data.schools is None or cfg.granularity == "school"):
-        problems.add(f"{scenario.source}: plan.conversions", "conversions are chosen when planning in classes: with "
-                     "a school list, plan.capacity = \"classes\" and plan.granularity \"region\" or \"zone\" (or "
-                     "with catchment areas, by region).", True,
-                     "leave plan.conversions empty, or plan in classes.")
     return problems
 
 
