@@ -312,7 +312,7 @@ def site_rooms_changed(m, sol: Solution) -> np.ndarray | None:
 def decided_rooms(m, sol: Solution) -> np.ndarray | None:
     """(Z, L, Y) classrooms the schools closed or converted by each year add to (+) or take
     from (-) each pool and level (None without closures or conversions, or at the catchment
-    level: :func:`closed_site_rooms`)."""
+    level: :func:`site_rooms_changed`)."""
     c = m.inputs.cohorts
     if (m.shut_index is None and m.convert_index is None) or c is None:
         return None

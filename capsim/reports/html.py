@@ -366,7 +366,8 @@ def _conversions(t) -> list[str]:
                             "no conversion is cheaper than what it replaces",
                             "所列学校自该年起整体改建为另一学段的学校，或将所列教室改为另一学段（学校兼设两个学段），校舍不变。"
                             "Converted from the year shown, for good, in the same buildings: whole, or the classrooms "
-                            "listed (the school then teaches both levels); the refit is in the spending.",
+                            "listed (the school then teaches both levels); the refit is in the spending. With "
+                            "catchment areas 学生去向 names the schools a school converted whole sends its pupils to.",
                             "conversions")
 
 
