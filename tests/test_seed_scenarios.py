@@ -1,5 +1,6 @@
 """The seed plans, run end to end on reduced draws: each answers its plan's question."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -204,6 +205,7 @@ def test_a_seed_report_shows_its_districts_and_schools_or_says_it_has_no_data(na
     (tmp_path / "report.html").write_bytes(files["report.html"])
     dom, _, _ = browser_dom(tmp_path / "report.html", tmp_path)
     districts = dom.split('id="districts"')[1].split("<h2")[0]
+    districts = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "data:", districts)   # ids are text, not in images
     if name == "kunming":
         assert "oversized_classes.png" not in files and "no class data" in dom
         assert "昆明市" in districts and "No school list" in dom.split('id="schools"')[1]
