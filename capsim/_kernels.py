@@ -49,30 +49,32 @@ def _survive(Ns, Os, Ss, Ms, Hs, mk, w, v, n, rate, has_mig):  # pragma: no cove
 
 
 @njit(inline="always", fastmath={"reassoc"})
-def _women_years(Nf, Of, Ff, Mf, Hf, mk, w, v, n, rate, has_mig):  # pragma: no cover - compiled
-    """sum_a asfr(a) (P_f(a) + N'_f(a)): exposed women at the start and survivors at the end."""
+def _women_years(Nf, Of, Ff, Mf, Hf, mk, w, v, e, n, rate, has_mig):  # pragma: no cover - compiled
+    """sum_a asfr(a) (P_f(a) + N'_f(a) + e M_f(a)): exposed women at the start, survivors and
+    the migrants counted at the end (``Of`` already holds the ``v M`` who moved at the end)."""
     A = Nf.shape[0]
     total = Ff[0] * Nf[0]
     if not has_mig:
         for a in range(1, A):
             total += Ff[a] * (Nf[a] + Of[a])
         return total
-    total += Ff[0] * w * _migrants(Mf, Hf, mk, Nf, 0, n, rate)
+    total += Ff[0] * (w + e) * _migrants(Mf, Hf, mk, Nf, 0, n, rate)
     for a in range(1, A):
         m = _migrants(Mf, Hf, mk, Nf, a, n, rate)
-        total += Ff[a] * (Nf[a] + w * m + Of[a] - v * m)
+        total += Ff[a] * (Nf[a] + w * m + Of[a] - (v - e) * m)
     return total
 
 
 @njit(inline="always", fastmath={"reassoc"})
-def _block(N, out, births, S, Sb, F, fk, srb, M, mk, H, n, w, rate, has_mig):  # pragma: no cover - compiled
+def _block(N, out, births, S, Sb, F, fk, srb, M, mk, H, n, w, e, rate, has_mig):  # pragma: no cover - compiled
     """One step of one (draw, region) block: ``N`` (2, A) -> ``out`` (2, A), ``births`` (2,);
     the inputs are this block's and this year's (S (2, A), Sb (2,), F (A,) and its factor ``fk``,
-    srb scalar, M (2, A) and its factor ``mk``, H (2, A) migrants added as they are)."""
+    srb scalar, M (2, A) and its factor ``mk``, H (2, A) migrants added as they are); ``w`` and
+    ``e`` the shares of migrants moving at the start and counted only among the women at the end."""
     v = 1 - w
     for s in range(2):
         _survive(N[s], out[s], S[s], M[s], H[s], mk, w, v, n, rate, has_mig)
-    B = n * 0.5 * fk * _women_years(N[0], out[0], F, M[0], H[0], mk, w, v, n, rate, has_mig)
+    B = n * 0.5 * fk * _women_years(N[0], out[0], F, M[0], H[0], mk, w, v, e, n, rate, has_mig)
     bf = B / (1 + srb)
     bm = B * srb / (1 + srb)
     births[0] = bf
@@ -94,7 +96,7 @@ def _at(X, t, d, r):  # pragma: no cover - compiled
 
 
 @njit(parallel=True, cache=True, nogil=True, fastmath={"reassoc"})
-def fused_steps(P, births, first, last, chunk, S, Sb, F, Fk, srb, M, Mk, H, n, w, rate, has_mig):  # pragma: no cover - compiled
+def fused_steps(P, births, first, last, chunk, S, Sb, F, Fk, srb, M, Mk, H, n, w, e, rate, has_mig):  # pragma: no cover - compiled
     """Steps ``first .. last - 1``: ``P[t + 1]`` and ``births[t]`` from ``P[t]``. Each input has a
     leading year axis of length 1 (every year) or of the steps, then draw and region axes of
     length 1 (shared) or D and R. The year loop runs inside each (draw, region) block, so a
@@ -110,7 +112,7 @@ def fused_steps(P, births, first, last, chunk, S, Sb, F, Fk, srb, M, Mk, H, n, w
                 r = k - d * R
                 _block(P[t, d, r], P[t + 1, d, r], births[t, d, r], _at(S, t, d, r), _at(Sb, t, d, r),
                        _at(F, t, d, r), _at(Fk, t, d, r), _at(srb, t, d, r), _at(M, t, d, r), _at(Mk, t, d, r),
-                       _at(H, t, d, r), n, w, rate, has_mig)
+                       _at(H, t, d, r), n, w, e, rate, has_mig)
 
 
 @njit(inline="always", fastmath={"reassoc"})
@@ -125,7 +127,7 @@ def _age_sums(X, lo, hi, out):  # pragma: no cover - compiled
 
 
 @njit(parallel=True, cache=True, nogil=True, fastmath={"reassoc"})
-def fused_sums(base, sums, births, lo, hi, chunk, S, Sb, F, Fk, srb, M, Mk, H, n, w, rate, has_mig):  # pragma: no cover - compiled
+def fused_sums(base, sums, births, lo, hi, chunk, S, Sb, F, Fk, srb, M, Mk, H, n, w, e, rate, has_mig):  # pragma: no cover - compiled
     """As :func:`fused_steps`, but each year's state is kept only in a chunk's two scratch buffers
     (this year's and the next, ``2 x chunk x 2 x A`` numbers per thread):
     what is written is ``sums[t, d, r, g]``, the people of both sexes aged ``lo[g] .. hi[g] - 1``
@@ -149,6 +151,6 @@ def fused_sums(base, sums, births, lo, hi, chunk, S, Sb, F, Fk, srb, M, Mk, H, n
                 r = k0 + j - d * R
                 _block(cur[j], nxt[j], births[t, d, r], _at(S, t, d, r), _at(Sb, t, d, r), _at(F, t, d, r),
                        _at(Fk, t, d, r), _at(srb, t, d, r), _at(M, t, d, r), _at(Mk, t, d, r), _at(H, t, d, r),
-                       n, w, rate, has_mig)
+                       n, w, e, rate, has_mig)
                 _age_sums(nxt[j], lo, hi, sums[t + 1, d, r])
             cur, nxt = nxt, cur

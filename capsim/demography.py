@@ -36,13 +36,15 @@ migration_factor[d] + fixed_migration``; the default factors are 1, no fixed mig
 The method (UN Manual III; Preston, Heuveline & Guillot 2001, ch. 6)
 ---------------------------------------------------------------------
 One step from ``t`` to ``t+n``, for each draw, region and sex. With ``w`` the share of migrants
-moving at the start of the step (``timing``: start 1, end 0, half 1/2) and ``M`` the step's net
-migrants (``kind="rate"``: ``M = m * N(t) * n``)::
+moving at the start of the step and ``e`` the share counted only among the women at its end
+(``timing``: start ``w = 1, e = 0``; end ``w = 0, e = 0``; half ``w = e = 1/2``), and ``M`` the
+step's net migrants (``kind="rate"``: ``M = m * N(t) * n``)::
 
     P(a)         = N(a, t) + w M(a)                          people exposed during the step
     N'(a+1)      = P(a) S(a)                     a = 0 .. A-3
     N'(A-1)      = P(A-2) S(A-2) + P(A-1) S(A-1)             open group
-    B            = n * sum_a asfr(a) (P_f(a) + N'_f(a)) / 2  women at start and end of step
+    B            = n * sum_a asfr(a) (P_f(a) + N'_f(a) + e M_f(a)) / 2
+                                                             women at start and end of step
                                                              (N'_f(0) = 0: newborns excluded)
     B_f, B_m     = B / (1 + srb),  B srb / (1 + srb)
     N'(0)        = B_s * birth_survival_s
@@ -51,7 +53,13 @@ migrants (``kind="rate"``: ``M = m * N(t) * n``)::
 From a life table (:func:`capsim.lifetable.survival_ratios`): ``S(a) = L(a+1)/L(a)``, and for the
 open group ``S(A-2) = S(A-1) = T(A-1)/T(A-2)``, Preston's ``T_w / T_{w-n}`` applied to
 ``N(w-n) + N(w+)``. Migrants who move at the start are exposed to the step's mortality and
-fertility; those who move at the end are not, and do not count among the women at the end.
+fertility. With ``timing="half"`` (migrants arriving evenly through the step, half counted at each
+end) the women at the end of the step are the whole end population, the migrants of the second
+half included: Preston, Heuveline & Guillot's method for a population open to migration, and the
+UN Population Division's "even" exposure (half the migrants added to the start, the end taken
+as it is). With ``timing="end"`` the migrants arrive after the step and count neither among the
+exposed nor among the women at the end (the UN's "end" exposure). The textbook's Swedish
+projection of 1993 is reproduced in ``tests/test_demography.py``.
 
 With survival 1, no fertility and no migration, ``N(t+n).sum() == N(t).sum()`` exactly (up to
 float addition): people are conserved.
@@ -74,7 +82,8 @@ from dataclasses import dataclass
 import numpy as np
 
 SEXES = ("female", "male")
-TIMINGS = {"start": 1.0, "end": 0.0, "half": 0.5}
+TIMINGS = {"start": 1.0, "end": 0.0, "half": 0.5}       # w: share of migrants moving at the start
+COUNTED_AT_END = {"start": 0.0, "end": 0.0, "half": 0.5}  # e: share counted only among the women at the end
 MIGRATION_KINDS = ("count", "rate")
 ENGINES = ("auto", "numpy", "numba")
 AUTO_NUMBA_CELLS = 200_000
@@ -152,23 +161,23 @@ def project_population(
     use_numba = engine == "numba" or (engine == "auto" and D * R * 2 * A >= AUTO_NUMBA_CELLS)
     births = np.empty((steps, D, R, 2), dtype=dtype)
     rate, has_mig = migration_kind == "rate", migration is not None or fixed_migration is not None
-    w, n = dtype.type(TIMINGS[timing]), dtype.type(step)
+    w, e, n = dtype.type(TIMINGS[timing]), dtype.type(COUNTED_AT_END[timing]), dtype.type(step)
     if age_sums is not None:
         lo, hi = _age_ranges(age_sums, A)
         if use_numba:
             sums = np.empty((steps + 1, D, R, len(lo)), dtype=dtype)
-            _kernel("fused_sums")(base, sums, births, lo, hi, _chunk(D * R), *inputs, n, w, rate, has_mig)
+            _kernel("fused_sums")(base, sums, births, lo, hi, _chunk(D * R), *inputs, n, w, e, rate, has_mig)
             return PopulationProjection(population=None, births=births, step=step, sums=sums)
     population = _output_buffer(out, (steps + 1, D, R, 2, A), dtype)
     population[0] = base
     for first, last in _year_spans(steps, progress, use_numba):
         if use_numba:
-            _kernel("fused_steps")(population, births, first, last, _chunk(D * R), *inputs, n, w, rate, has_mig)
+            _kernel("fused_steps")(population, births, first, last, _chunk(D * R), *inputs, n, w, e, rate, has_mig)
             continue
         _numpy_step(
             population[first], population[first + 1], births[first],
             *(inp[first] if inp.shape[0] > 1 else inp[0] for inp in inputs),
-            n, w, rate, has_mig,
+            n, w, e, rate, has_mig,
         )
     if age_sums is not None:
         sums = np.stack([population[..., f:e].sum(axis=(-2, -1)) for f, e in zip(lo, hi)], axis=-1)
@@ -257,19 +266,20 @@ def _year_spans(steps: int, progress: bool, whole: bool):
     return tqdm(spans, desc="projecting", unit=f"{size} steps" if size > 1 else "step", disable=None)
 
 
-def _numpy_step(N, out, births, S, Sb, F, Fk, srb, M, Mk, H, n, w, rate, has_mig):
+def _numpy_step(N, out, births, S, Sb, F, Fk, srb, M, Mk, H, n, w, e, rate, has_mig):
     """Reference step: whole-array numpy operations (see the module docstring)."""
     F = F * Fk[..., None]
     M = M * Mk[..., None, None] + H
     if not has_mig:
-        M, w = 0.0, 1.0
+        M, w, e = 0.0, 1.0, 0.0
     elif rate:
         M = M * N * n
     P = N + w * M if has_mig and w else N
     out[..., 1:] = P[..., :-1] * S[..., :-1]
     out[..., -1] += P[..., -1] * S[..., -1]
     out[..., 0] = 0.0  # newborns are not yet women at the end of the step
-    B = n * np.sum(F * (P[:, :, 0, :] + out[:, :, 0, :]) * 0.5, axis=-1)
+    women_end = out[:, :, 0, :] + e * M[:, :, 0, :] if e else out[:, :, 0, :]
+    B = n * np.sum(F * (P[:, :, 0, :] + women_end) * 0.5, axis=-1)
     births[..., 0] = B / (1.0 + srb)
     births[..., 1] = B * srb / (1.0 + srb)
     out[..., 0] = births * Sb

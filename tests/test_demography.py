@@ -35,13 +35,13 @@ def test_five_year_step_matches_hand_worked(engine):
 def test_half_timing_migration_hand_worked(engine):
     mig = np.array([[10, 20, -10, 0], [0, 0, 0, 0]], dtype=float)
     # half at start: P_f = [105, 210, 295, 400] -> survivors [_, 94.5, 168, 347.5]
-    # births = 5 * (.02*(295+168)/2 + .01*(400+347.5)/2) = 41.8375 -> f 16.735
-    # half at end added by age: [5, 10, -5, 0]
+    # half at end added by age: [5, 10, -5, 0], so the women at the end are [_, 104.5, 163, 347.5]
+    # births = 5 * (.02*(295+163)/2 + .01*(400+347.5)/2) = 41.5875 -> f 16.635
     res = project_population(
         BASE5, SURV5, BIRTH_SURV, ASFR5, 1.5, 1, step=5, migration=mig, timing="half", engine=engine
     )
     np.testing.assert_allclose(
-        res.population[1, 0, 0, 0], [16.735 * 0.96 + 5, 104.5, 163, 347.5], rtol=1e-12
+        res.population[1, 0, 0, 0], [16.635 * 0.96 + 5, 104.5, 163, 347.5], rtol=1e-12
     )
 
 
@@ -232,3 +232,50 @@ def test_the_compiled_step_is_cached_on_disk_for_the_next_process(tmp_path):
     assert (runs[1]["hits"], runs[1]["misses"]) == (1, 0)
     assert runs[0]["total"] == runs[1]["total"]
     assert any(tmp_path.rglob("*.nbi"))
+
+
+# Preston, Heuveline & Guillot (2001), ch. 6: Swedish women projected from 1 January 1993 in
+# five-year steps, fertility and mortality held at 1993's, net migrants half at the start of each
+# step and half at its end (at 1993-98's rates by age afterwards). The populations printed in
+# Romero-Prieto's teaching notes, computed with the textbook's Leslie matrices (tests/data/README.md).
+PHG_OPEN = {  # age group: 1998, 2003, 2008
+    0: (302391.8, 295972.5, 285684.4), 5: (298681.8, 308197.4, 301787.3), 10: (252007.1, 302800.1, 312746.7),
+    15: (244149.5, 256046.3, 307277.3), 20: (268266.6, 250644.3, 262360.4), 25: (293515.0, 276050.4, 257940.6),
+    30: (320623.7, 299900.8, 282040.2), 35: (284767.5, 324355.0, 303709.7), 40: (288031.3, 285827.3, 325439.2),
+    45: (303166.3, 287131.4, 284910.8), 50: (322062.3, 300673.5, 284761.0), 55: (243989.1, 317287.0, 296394.2),
+    60: (205841.4, 237564.9, 308887.7), 65: (205516.1, 196625.4, 226880.1), 70: (205270.0, 190228.6, 181992.9),
+    75: (194771.2, 178901.1, 165790.6), 80: (142565.0, 151187.9, 138886.8), 85: (131965.7, 142408.1, 152298.8),
+}
+PHG_CLOSED = {
+    0: (293573.8, 280120.5, 264190.5), 5: (293189.2, 293367.9, 279924.0), 10: (248250.6, 293049.4, 293228.0),
+    15: (239833.3, 248065.7, 292831.2), 20: (261014.9, 239529.5, 247751.5), 25: (284786.9, 260628.6, 239174.9),
+    30: (313781.7, 284237.6, 260125.9), 35: (280463.0, 312859.1, 283401.9), 40: (285576.2, 279146.5, 311390.6),
+    45: (301730.7, 283343.7, 276964.3), 50: (320974.1, 298042.5, 279880.4), 55: (243039.0, 315045.0, 292537.0),
+    60: (205108.8, 235861.0, 305740.2), 65: (204943.9, 195388.1, 224682.8), 70: (204792.8, 189259.9, 180435.4),
+    75: (194419.0, 178141.1, 164629.7), 80: (142323.8, 150666.2, 138051.5), 85: (131768.2, 141959.9, 151559.3),
+}
+
+
+def _phg_sweden(**kw):
+    """The textbook's women projected three five-year steps (the men ride along unused)."""
+    import pandas as pd
+    from pathlib import Path
+
+    t = pd.read_csv(Path(__file__).parent / "data" / "phg_sweden_1993.csv")
+    L = t.nLx_f.to_numpy(float)
+    S = np.r_[L[1:-1] / L[:-2], [L[-1] / (L[-2] + L[-1])] * 2]      # open group: T(85) / T(80)
+    women = t.nNx_f.to_numpy(float)
+    rate = np.stack([t.nIx_f / women, np.zeros(len(t))]) / 5          # 1993-98's migrants per person-year
+    return project_population(np.stack([women, t.nNx_m])[None, None], np.stack([S, S]), L[0] / 500_000,
+                              t.nFx.to_numpy(float), 1.05, 3, step=5, **kw).population[1:, 0, 0, 0].T, rate
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_textbook_swedish_projection_to_the_tenth_of_a_person(engine):
+    """Every age group in 1998, 2003 and 2008, open to migration and closed, as printed (one
+    decimal). Before the women at the end of a step counted the migrants who arrive in its second
+    half, the 1998 girls aged 0-4 came out 1,762 fewer."""
+    closed, rate = _phg_sweden(engine=engine)
+    np.testing.assert_allclose(closed, np.array(list(PHG_CLOSED.values())), atol=0.051, rtol=0)
+    opened, _ = _phg_sweden(engine=engine, migration=rate, migration_kind="rate", timing="half")
+    np.testing.assert_allclose(opened, np.array(list(PHG_OPEN.values())), atol=0.051, rtol=0)
