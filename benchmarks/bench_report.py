@@ -73,7 +73,30 @@ def synthetic_scenario(regions: int, folder: Path) -> Path:
             writer = csv.DictWriter(f, header, lineterminator="\n")
             writer.writeheader()
             writer.writerows(out)
+    _copy_outlines(src / "boundaries.geojson", folder / "boundaries.geojson", copies)
     return folder / "scenario.toml"
+
+
+def _copy_outlines(src: Path, dest: Path, copies: dict) -> None:
+    """The tiny districts' outlines, copy k of each moved 0.3 degrees east per copy (ids
+    suffixed as the tables'), so the synthetic city's map shows every district."""
+    data = json.loads(src.read_text(encoding="utf-8"))
+    features = []
+    for feature in data["features"]:
+        region = feature["properties"]["region"]
+        for k in copies[region]:
+            moved = json.loads(json.dumps(feature))
+            moved["properties"]["region"] = region + (str(k + 1) if k else "")
+            moved["geometry"]["coordinates"] = _shifted(moved["geometry"]["coordinates"], 0.3 * k)
+            features.append(moved)
+    dest.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+
+
+def _shifted(coords, east: float):
+    """GeoJSON coordinates (nested lists of [lon, lat]) moved ``east`` degrees."""
+    if coords and isinstance(coords[0], (int, float)):
+        return [coords[0] + east, *coords[1:]]
+    return [_shifted(c, east) for c in coords]
 
 
 def one_round(scenario) -> tuple[float, float]:

@@ -47,10 +47,22 @@ def validate(scenario: Scenario, upto: str = "run"):
                                 plan=stage == 2)
     if stage == 2:
         problems.extend(target_rules(scenario, list(inputs.regions), levels).items)
+    if inputs.region_outlines is not None:
+        problems.extend(_boundary_rules(scenario, inputs, network))
     if problems:
         tables = any(p.where.lower().split(":")[0].endswith(".csv") for p in problems.items)
         raise (DataError if tables else ScenarioError)(problems.items)
     return replace(inputs, **network)
+
+
+def _boundary_rules(scenario: Scenario, inputs, network: dict) -> list:
+    """Boundaries are in degrees: every table with points must give lon, lat too."""
+    from capsim.boundaries import mixed_kinds
+
+    areas = network.get("areas")
+    points = {"regions": inputs.region_points, "areas": areas.points if areas is not None else None,
+              **{name: getattr(network.get(name), "points", None) for name in ("schools", "projects")}}
+    return mixed_kinds(scenario.data.boundaries, points)
 
 
 def _collect(problems: Problems, check):

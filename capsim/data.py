@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from capsim import lifetable
+from capsim.boundaries import read_outlines
 from capsim.errors import DataError, Problems
 from capsim.geo import read_points
 from capsim.schema import LEVELS, Scenario
@@ -38,6 +39,7 @@ class Inputs:
     enrolment: pd.DataFrame | None  # region, level, grade, year, students
     births: pd.DataFrame | None     # region, year, births
     region_points: object = None    # capsim.geo.Points: where each region is drawn (None: no lon, lat or x, y)
+    region_outlines: pd.DataFrame | None = None   # region, part, ring, x, y: boundaries (capsim.boundaries)
     schools: object = None          # the school list (capsim.school_data.Schools) when the checks read it
                                     # (capsim.checks.validate), so that the assessment does not read it again
     projects: object = None         # the projects table (capsim.planner.projects.Projects, every forecast
@@ -74,11 +76,13 @@ def read_tables(scenario: Scenario, problems: Problems) -> Inputs:
                      "add data.housing, or remove data.housing_yield.")
     enrolment = _enrolment(Table(d.enrolment, "enrolment", problems), ctx) if d.enrolment else None
     births = _births(Table(d.births, "births", problems), ctx) if d.births else None
+    outlines = read_outlines(d.boundaries, regions, problems) if d.boundaries else None
     return Inputs(
         regions=tuple(regions), region_names=tuple(names), years=tuple(scenario.years),
         ages=single[::dem.step], base=ctx.to_grid(base, share=True), asfr=asfr, tfr=tfr,
         survival=survival, birth_survival=birth_survival,
         migration=migration, housing=housing, enrolment=enrolment, births=births, region_points=points,
+        region_outlines=outlines,
     )
 
 

@@ -32,6 +32,7 @@ class Projection:
     calibration: pd.DataFrame   # region, level, ratio, grade, value, source, years
     student_draws: pd.DataFrame | None = field(default=None, repr=False)
     regions: pd.DataFrame | None = None   # region, name (and x, y where the regions table gives points)
+    outlines: pd.DataFrame | None = None  # region, part, ring, x, y: boundaries (data.boundaries), for maps
 
 
 @dataclass(frozen=True)
@@ -217,6 +218,7 @@ def _frames(scenario: Scenario, inputs: Inputs, arrays: _Arrays, calibration) ->
         student_draws=pd.concat(draws, ignore_index=True)[["year", "region", "level", "grade", "draw", "students"]]
         if draws else None,
         regions=region_table(inputs),
+        outlines=inputs.region_outlines,
     )
 
 

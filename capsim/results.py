@@ -142,6 +142,9 @@ CATALOGUE: tuple[ResultTable, ...] = (
     ResultTable("ledger", "the 台账: oversized classes and schools in the base year and the year the plan clears "
                 "each", _ledger),
     ResultTable("places", "kind (regions, schools, projects, areas), id, x, y: points for maps", _places),
+    ResultTable("outlines", "region, part, ring, x, y: each region's boundary in longitude and latitude "
+                "(ring 0 a part's outline, then its holes), for maps (data.boundaries)",
+                _stage("projection", "outlines")),
 )
 BY_NAME = {t.name: t for t in CATALOGUE}
 

@@ -78,6 +78,9 @@ class DataFiles(Strict):
     travel: Path | None = Field(None, description="CSV of area-to-site distances or costs: area, site, km and/or cost "
                                 "(empty, with data.areas: straight-line distances from the areas', schools' and new "
                                 "sites' coordinates)")
+    boundaries: Path | None = Field(None, description="GeoJSON of the regions' boundaries (a feature per region, "
+                                    "properties.region its id; longitude, latitude): the report's map colours each "
+                                    "district by its seats short")
 
 
 class Demography(Strict):

@@ -49,6 +49,9 @@ def test_synthetic_scenario_copies_the_tiny_districts_with_their_schools_and_pro
     projects = {r[0]: r for r in read_rows(tmp_path / "five" / "projects.csv")[1:]}
     assert projects["J-N1b3"][-2] == "J-N13" and projects["NJ2-X2"][5] == "NJ22"   # references follow the copy
     capsim.validate(capsim.load_scenario(path))                    # every reference resolves
+    outlines = capsim.project(capsim.load_scenario(path, use=["deterministic"])).outlines
+    west = outlines.groupby("region").x.min()
+    assert west["north3"] == pytest.approx(west["north"] + 0.6)      # the third copy, 0.6 degrees east
 
 
 def test_bench_report_renders_runs_medians_and_the_scaling_ratio():

@@ -239,7 +239,8 @@ def exit_and_failures(case: Case, folder: Path, originals: dict, command: list[s
         failures.append(f"{case.label}: exit {code}: {text[-500:]}")
     elif code == 2:
         lines = [ln for ln in text.splitlines() if ln.startswith("  - ")]
-        unplaced = [ln for ln in lines if not any(k in ln.split(": ")[0] for k in (".csv", ".toml", "--set", "--use"))]
+        places = (".csv", ".geojson", ".toml", "--set", "--use")
+        unplaced = [ln for ln in lines if not any(k in ln.split(": ")[0] for k in places)]
         if not lines or unplaced:
             failures.append(f"{case.label}: a problem names no place: {(unplaced or [text])[0][:300]}")
         elif case.wrong and case.table and not any(case.table in ln for ln in lines):

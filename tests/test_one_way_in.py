@@ -10,12 +10,12 @@ import pytest
 
 @pytest.fixture
 def opens(monkeypatch):
-    """Counts of the CSV files opened, by path."""
+    """Counts of the CSV and GeoJSON files opened, by path."""
     counts = collections.Counter()
     real = builtins.open
 
     def counting(file, *args, **kwargs):
-        if str(file).endswith(".csv"):
+        if str(file).endswith((".csv", ".geojson")):
             counts[str(file)] += 1
         return real(file, *args, **kwargs)
 
@@ -38,7 +38,8 @@ def test_a_run_of_the_api_opens_each_input_table_once(tiny, opens):
     opens.clear()
     capsim.run(scenario)
     read = _read(opens, tiny)
-    assert read and set(read) >= {"schools.csv", "school_grades.csv", "projects.csv", "population.csv"}
+    assert read and set(read) >= {"schools.csv", "school_grades.csv", "projects.csv", "population.csv",
+                                  "boundaries.geojson"}
     assert all(n == 1 for n in read.values()), read
 
 
@@ -52,6 +53,7 @@ def test_the_command_line_reads_each_input_table_once(tiny, opens, tmp_path, use
     assert main(["run", str(tiny / "scenario.toml"), "--use", use, "--set", "uncertainty.draws=4", "--out",
                  str(tmp_path / "o"), "--quiet"]) == 0
     read = _read(opens, tiny)
-    expected = {"population.csv", "regions.csv", "schools.csv", "school_grades.csv", "projects.csv"}
+    expected = {"population.csv", "regions.csv", "schools.csv", "school_grades.csv", "projects.csv",
+                "boundaries.geojson"}
     assert expected | ({"areas.csv", "travel.csv"} if use == "catchments" else set()) <= set(read), read
     assert all(n == 1 for n in read.values()), read

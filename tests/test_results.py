@@ -95,7 +95,8 @@ def test_the_comparison_script_finds_a_changed_figure_and_ignores_timings(saved,
 def test_a_results_of_a_projection_alone_has_its_tables_and_no_others(tiny):
     sc = capsim.load_scenario(tiny / "scenario.toml", use=["deterministic"])
     res = capsim.Results(sc, projection=capsim.project(sc))
-    assert set(res.tables()) == {"students_by_level", "students", "population", "births", "regions", "calibration"}
+    assert set(res.tables()) == {"students_by_level", "students", "population", "births", "regions", "calibration",
+                                 "outlines"}
     assert res.assessment is None and not res.has_plan
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import numpy as np
+import pandas as pd
 
 from capsim.reports import plots
 
@@ -80,7 +81,7 @@ def report_figures(t) -> dict:
     figs["seat_gap.png"] = fig
     if len(regions) > 1:
         figs["seat_gap_by_region.png"] = districts_figure(t, regions, levels)
-    if "regions" in t.places:
+    if "regions" in t.places or t.outlines is not None:
         figs["map.png"] = map_figure(t)
     if t.catchments is not None and len(t.catchments) and {"areas", "schools"} <= set(t.places):
         figs["catchments_map.png"] = catchment_figure(t)
@@ -212,15 +213,19 @@ def map_years(t) -> list[int]:
 
 
 def map_figure(t):
-    """The seat gap per district on the map, before (top) and after the plan, in the map years."""
+    """The seat gap per district on the map, before (top) and after the plan, in the map years,
+    every panel's shades on one scale."""
     years = map_years(t)
     stages = ["before"] + (["after"] if t.assessment_after_plan is not None else [])
     fig, axes = _grid(len(stages) * len(years), len(years), width=3.8, height=3.8)
-    for ax, (stage, year) in zip(axes, [(s, y) for s in stages for y in years]):
-        plots.seat_gap_map(t, year, stage, ax=ax)
+    panels = [(s, y) for s in stages for y in years]
+    gaps = pd.concat([plots.gap_by_region(t, y, s) for s, y in panels])
+    for ax, (stage, year) in zip(axes, panels):
+        plots.seat_gap_map(t, year, stage, ax=ax, darkest=(gaps.short.max(), gaps.surplus.max()))
     _one_legend(fig, axes[:len(stages) * len(years)])
     for handle in fig.legends[0].legend_handles if fig.legends else []:
-        handle.set_sizes([30])               # one legend size: the circles' areas are the data
+        if hasattr(handle, "set_sizes"):
+            handle.set_sizes([30])           # one legend size: the circles' areas are the data
     return fig
 
 

@@ -26,8 +26,10 @@ CAPTIONS = {
     "build_timeline.png": "建设时间表 Each project from the start of works to opening, with its seats and cost.",
     "spending.png": "年度投资 Money spent per year of the plan against the yearly budget.",
     "teachers.png": "教师需求 Teachers needed per year and level.",
-    "map.png": "地图 Map: each district at the point the regions table gives, its circle the seats short (red, summed "
-               "over the levels short) or spare (blue); grey dots: schools; triangles: the plan's new sites open by then.",
+    "map.png": "地图 Map: each district within its boundary (data.boundaries), red by the seats short (summed over "
+               "the levels short; darker for more) or blue by the seats spare, or else at the point the regions "
+               "table gives, its circle the seats short (red) or spare (blue); grey dots: schools; triangles: the "
+               "plan's new sites open by then.",
     "catchments_map.png": "学区划分 Zoning: a line from each residential area to each school its pupils go to "
                           "(wider: more pupils), each area in the colour of its main school; squares: schools; "
                           "triangles: the plan's new sites open by then; crosses: pupils no school in reach takes. "

@@ -359,44 +359,101 @@ def catchment_map(results, level, year, ax=None):
     return ax
 
 
-def seat_gap_map(results, year, stage="before", ax=None):
-    """Where the scenario gives coordinates (``lon, lat`` or ``x, y`` in the regions table): each
-    district as a circle at its point, its area the seats short in ``year`` (summed over the
-    levels short, red) or, with no shortage, the surplus (blue); existing schools as grey dots
+def seat_gap_map(results, year, stage="before", ax=None, darkest=None):
+    """The seats short per district in ``year``: where the scenario gives boundaries
+    (``data.boundaries``) each district is drawn as its outline, red by the seats short (summed
+    over the levels short) or, with none short, blue by the seats spare, darker for more, the
+    darkest red and blue at ``darkest`` = (seats short, seats spare) (default: the panel's
+    largest; give the same to panels to compare them); else, where the regions table gives
+    points, as a circle there of area the seats short or spare. Existing schools as grey dots
     and, after the plan, the chosen projects with coordinates as black triangles."""
-    from capsim.targets import cell_shortage
-
     t = tables_of(results)
     check_choice("seat_gap_map", "stage", stage, ["before", "after"] if t.assessment_after_plan is not None else ["before"])
     check_choice("seat_gap_map", "year", year, sorted(t.assessment.year.unique()))
-    if "regions" not in t.places:
-        raise ValueError("The regions table of this scenario gives no coordinates (lon, lat or x, y): no map.")
+    if t.outlines is None and "regions" not in t.places:
+        raise ValueError("The scenario gives no boundaries (data.boundaries) and its regions table no coordinates "
+                         "(lon, lat or x, y): no map.")
     ax = _axes(ax, size=(4.5, 4.5))
+    frame = gap_by_region(t, year, stage)
+    if t.outlines is not None:
+        _draw_outlines(ax, t.outlines, frame, darkest)
+        from capsim.boundaries import label_points
+
+        xy = t.places["regions"].set_index("id") if "regions" in t.places else label_points(t.outlines).set_index("region")
+    else:
+        xy = _draw_circles(ax, t.places["regions"].set_index("id").reindex(frame.index), frame)
+    for region, row in xy.reindex(frame.index).dropna().iterrows():
+        value = frame.short[region] if frame.short[region] > 0.5 else 0
+        ax.annotate(f"{t.region(region)}\n{value:,.0f}", (row.x, row.y), fontsize=7, ha="center", va="center")
+    if "schools" in t.places:
+        pts = t.places["schools"]
+        ax.scatter(pts.x, pts.y, s=6, color="#777", label="schools 学校", zorder=3)
+    if stage == "after" and "projects" in t.places and t.schedule is not None:
+        pts = t.places["projects"]
+        pts = pts[pts.id.isin(t.schedule[t.schedule.open_year <= year].id)]
+        ax.scatter(pts.x, pts.y, s=30, marker="^", color="black", label="new sites 新校址", zorder=3)
+    ax.set_title(f"{year} · {'规划前 before' if stage == 'before' else '规划后 after'}", fontsize=9, y=1.0)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if t.outlines is not None:     # degrees: a degree of longitude is cos(latitude) of one of latitude
+        ax.set_aspect(1 / np.cos(np.radians(t.outlines.y.mean())), adjustable="datalim")
+    else:
+        ax.set_aspect("equal", adjustable="datalim")
+    ax.margins(0.05 if t.outlines is not None else 0.2)
+    ax.autoscale_view()
+    return ax
+
+
+def gap_by_region(t, year, stage) -> pd.DataFrame:
+    """region -> short (seats short, summed over the levels short) and surplus (lawful seats spare)."""
+    from capsim.targets import cell_shortage
+
     table = (t.assessment if stage == "before" else t.assessment_after_plan)
     part = table[table.year == year]
     seats = part.lawful_seats.fillna(part.seats)
-    frame = pd.DataFrame({"region": part.region, "short": cell_shortage(part),
-                          "surplus": (seats - part.students).clip(lower=0)}).groupby("region").sum()
-    xy = t.places["regions"].set_index("id").reindex(frame.index)
+    return pd.DataFrame({"region": part.region, "short": cell_shortage(part),
+                         "surplus": (seats - part.students).clip(lower=0)}).groupby("region").sum()
+
+
+def _draw_circles(ax, xy, frame):
+    """Each region a circle at its point, of area its seats short (red) or spare (blue)."""
     scale = 600 / max(frame.short.max(), frame.surplus.max(), 1.0)
     short = frame.short > 0.5
     ax.scatter(xy.x[short], xy.y[short], s=frame.short[short] * scale, color="#c62828", alpha=0.6,
                label="seats short 学位缺口")
     ax.scatter(xy.x[~short], xy.y[~short], s=frame.surplus[~short] * scale, color="#1f5fa8", alpha=0.4,
                label="seats spare 富余学位")
-    for region, row in xy.iterrows():
-        value = frame.short[region] if short[region] else 0
-        ax.annotate(f"{t.region(region)}\n{value:,.0f}", (row.x, row.y), fontsize=7, ha="center", va="center")
-    if "schools" in t.places:
-        pts = t.places["schools"]
-        ax.scatter(pts.x, pts.y, s=6, color="#777", label="schools 学校")
-    if stage == "after" and "projects" in t.places and t.schedule is not None:
-        pts = t.places["projects"]
-        pts = pts[pts.id.isin(t.schedule[t.schedule.open_year <= year].id)]
-        ax.scatter(pts.x, pts.y, s=30, marker="^", color="black", label="new sites 新校址")
-    ax.set_title(f"{year} · {'规划前 before' if stage == 'before' else '规划后 after'}", fontsize=9, y=1.0)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.set_aspect("equal", adjustable="datalim")
-    ax.margins(0.2)
-    return ax
+    return xy
+
+
+def _draw_outlines(ax, outlines, frame, darkest=None):
+    """Each region's outline (holes kept open), red by its seats short, else blue by its seats
+    spare, the darkest shades at ``darkest`` = (short, spare) (default: the largest here)."""
+    import matplotlib
+    from matplotlib.patches import PathPatch
+
+    short = frame.short.where(frame.short > 0.5, 0.0)
+    spare = frame.surplus.where(short == 0, 0.0)
+    labelled = set()
+    for region, rows in outlines.groupby("region", sort=False):
+        if region not in frame.index:
+            continue
+        kind = "short" if short[region] > 0 else "spare"
+        top = max((darkest or (short.max(), spare.max()))[kind == "spare"], 1.0)
+        value = min((short[region] if kind == "short" else spare[region]) / top, 1.0)
+        colour = matplotlib.colormaps["Reds" if kind == "short" else "Blues"](0.2 + 0.6 * value)
+        label = {"short": "seats short 学位缺口", "spare": "seats spare 富余学位"}[kind] if kind not in labelled else None
+        labelled.add(kind)
+        ax.add_patch(PathPatch(_region_path(rows), facecolor=colour, edgecolor="#555", linewidth=0.6, label=label))
+
+
+def _region_path(rows):
+    """One region's rings (outer rings anticlockwise, holes clockwise) as one compound path."""
+    from matplotlib.path import Path
+
+    verts, codes = [], []
+    for _, ring in rows.groupby(["part", "ring"], sort=False):
+        xy = ring[["x", "y"]].to_numpy()
+        verts += [xy, xy[:1]]
+        codes += [Path.MOVETO] + [Path.LINETO] * (len(xy) - 1) + [Path.CLOSEPOLY]
+    return Path(np.concatenate(verts), codes)

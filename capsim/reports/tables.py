@@ -20,7 +20,7 @@ TABLES = ("students_by_level", "assessment", "assessment_after_plan", "schedule"
           "seats_after_plan", "plan_summary", "seats_by_grade_after_plan", "classrooms_after_plan", "catchments",
           "school_classes_after_plan",
           "closures", "conversions", "targets", "ledger", "assessment_schools", "assessment_schools_after_plan",
-          "assessment_grades", "assessment_grades_after_plan")
+          "assessment_grades", "assessment_grades_after_plan", "outlines")
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,7 @@ class ReportTables:
     assessment_schools_after_plan: pd.DataFrame | None = None
     assessment_grades: pd.DataFrame | None = None    # per school, grade and year: classes, oversized, bands
     assessment_grades_after_plan: pd.DataFrame | None = None
+    outlines: pd.DataFrame | None = None         # region, part, ring, x, y: the regions' boundaries (data.boundaries)
     sources: dict = field(default_factory=dict)   # data table -> provenance text (SOURCES.md) or ""
     region_names: dict = field(default_factory=dict)  # region id -> name as the regions table gives it
     places: dict = field(default_factory=dict)   # "regions"/"schools"/"projects" -> id, x, y (where the data give them)

@@ -1,0 +1,135 @@
+"""Region boundaries (data.boundaries): read, checked and drawn on the report's map."""
+
+import json
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+
+import capsim
+from capsim.boundaries import label_points, read_outlines, signed_area
+from capsim.errors import Problems
+
+SQUARE = [[0, 0], [0, 2], [2, 2], [2, 0], [0, 0]]          # clockwise: turned to run anticlockwise
+HOLE = [[0.5, 0.5], [1.5, 0.5], [1.5, 1.5], [0.5, 1.5]]      # anticlockwise, not closed: turned clockwise
+
+
+def _write(path, features):
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    return path
+
+
+def _feature(region, kind, coordinates):
+    return {"type": "Feature", "properties": {"region": region}, "geometry": {"type": kind, "coordinates": coordinates}}
+
+
+def test_rings_are_read_turned_and_labelled_by_hand(tmp_path):
+    """A 2 x 2 square with a 1 x 1 hole and a second part: areas 4, -1 (the hole runs clockwise)
+    and 1; the label sits at the larger part's centre (1, 1)."""
+    path = _write(tmp_path / "b.geojson", [
+        _feature("a", "Polygon", [SQUARE, HOLE]),
+        _feature("b", "MultiPolygon", [[[[3, 0], [4, 0], [4, 1], [3, 1]]]]),
+        {"type": "Feature", "id": "b", "properties": {}, "geometry": {"type": "Polygon",
+                                                                     "coordinates": [[[5, 0], [9, 0], [9, 4], [5, 4]]]}},
+    ])
+    problems = Problems()
+    t = read_outlines(path, ["a", "b"], problems)
+    assert not problems
+    rings = {key: rows[["x", "y"]].to_numpy() for key, rows in t.groupby(["region", "part", "ring"])}
+    assert sorted(rings) == [("a", 0, 0), ("a", 0, 1), ("b", 0, 0), ("b", 1, 0)]
+    assert [signed_area(rings[k]) for k in sorted(rings)] == [4.0, -1.0, 1.0, 16.0]
+    assert len(rings[("a", 0, 0)]) == 4                                  # the closing vertex dropped
+    labels = label_points(t).set_index("region")
+    assert labels.loc["a"].tolist() == pytest.approx([1.0, 1.0])
+    assert labels.loc["b"].tolist() == pytest.approx([7.0, 2.0])          # the larger part
+
+
+def test_every_fault_of_a_boundaries_file_is_named_at_once(tiny, capsys):
+    from capsim.cli import main
+
+    ring = [[101.7, 36.6], [101.8, 36.6], [101.8, 36.7]]
+    _write(tiny / "boundaries.geojson", [
+        {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [ring]}},
+        _feature("east", "Polygon", [ring]),
+        _feature("north", "Point", [101.7, 36.6]),
+        _feature("north", "Polygon", [ring[:2]]),
+        _feature("north", "Polygon", [[[36.6, 101.7], [36.7, 101.8], [36.6, 101.8]]]),
+    ])
+    assert main(["validate", str(tiny / "scenario.toml")]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    for says in ("features[0]: names no region", "features[1]: properties.region: is not a region of the regions "
+                 "table", "'east'", "features[2]: geometry: is not a Polygon or MultiPolygon", "'Point'",
+                 "features[3]: geometry.coordinates: has a ring of fewer than three positions",
+                 "features[4]: geometry.coordinates: has a position that is not a longitude in [-180, 180]",
+                 "gives no boundary for these regions", "north, south"):
+        assert says in err, says
+
+
+@pytest.mark.parametrize("text, says", [
+    ("{not json", "cannot be read as GeoJSON"),
+    ('{"type": "Feature", "geometry": null}', "is not a GeoJSON FeatureCollection"),
+    ("[]", "is not a GeoJSON FeatureCollection"),
+])
+def test_a_file_that_is_not_a_feature_collection_is_refused(tiny, capsys, text, says):
+    from capsim.cli import main
+
+    (tiny / "boundaries.geojson").write_text(text, encoding="utf-8")
+    assert main(["validate", str(tiny / "scenario.toml")]) == 2
+    err = capsys.readouterr().err
+    assert says in err and "save the boundaries as a GeoJSON FeatureCollection" in err
+
+
+def test_boundaries_in_degrees_are_refused_beside_points_in_metres(tiny, capsys):
+    from capsim.cli import main
+
+    schools = pd.read_csv(tiny / "schools.csv", dtype=str, keep_default_na=False)
+    schools.assign(x=np.arange(len(schools)) * 100.0, y=0.0).to_csv(tiny / "schools.csv", index=False)
+    assert main(["validate", str(tiny / "scenario.toml")]) == 2
+    assert "is in longitude and latitude, but the schools table gives x, y" in capsys.readouterr().err
+    schools.assign(lon=101.75, lat=36.6).to_csv(tiny / "schools.csv", index=False)
+    assert main(["validate", str(tiny / "scenario.toml")]) == 0
+
+
+@pytest.fixture(scope="module")
+def mapped():
+    """The tiny example, its districts outlined, run with its plan (one run for the tests below)."""
+    return capsim.run(capsim.examples.tiny(use=["deterministic"]))
+
+
+def test_the_outlines_travel_with_the_run(mapped):
+    """As read: the north one part with its lake, the south two parts. (That they come back from
+    a saved folder is tests/test_results.py's round trip of every table of the tiny example.)"""
+    t = mapped.outlines
+    assert t.groupby("region").part.nunique().to_dict() == {"north": 1, "south": 2}
+    assert t[t.region == "north"].ring.unique().tolist() == [0, 1]
+
+
+def test_the_map_colours_each_district_by_its_seats_short_and_leaves_its_holes_open(mapped):
+    """Each district is one patch per panel; the one short is red and the one with spare seats
+    blue (a made-up year with the south's pupils halved); the north's lake is not filled when
+    the figure is drawn (the pixel there stays white)."""
+    from dataclasses import replace
+
+    from capsim.reports.plots import seat_gap_map
+    from capsim.reports.tables import from_results
+
+    t = from_results(mapped)
+    year = int(t.assessment.year.min())
+    a = t.assessment.copy()
+    south = (a.region == "south") & (a.year == year)
+    a.loc[south, "students"] = 0.0
+    ax = seat_gap_map(replace(t, assessment=a), year)
+    patches = {p.get_label(): p for p in ax.patches}
+    assert set(patches) == {"seats short 学位缺口", "seats spare 富余学位"}
+    red, blue = patches["seats short 学位缺口"].get_facecolor(), patches["seats spare 富余学位"].get_facecolor()
+    assert red[0] > red[2] and blue[2] > blue[0]
+    fig = ax.figure
+    fig.canvas.draw()
+    pixels = np.asarray(fig.canvas.buffer_rgba())
+    for (x, y), white in (((101.835, 36.66), True), ((101.75, 36.66), False)):        # in the lake; beside it
+        px, py = ax.transData.transform((x, y))
+        colour = pixels[int(round(fig.bbox.height - py)), int(round(px)), :3]
+        assert (colour > 245).all() == white, (x, y, colour)
+    matplotlib.pyplot.close(fig)
