@@ -463,3 +463,39 @@ def test_the_html_report_says_where_each_areas_pupils_go(tiny_catchments, tmp_pa
         seated = f"{row.school} {row.pupils:,.0f}" if row.school else f"short {row.pupils:,.0f}"
         assert seated in section, (row.area, row.level, row.year)
     assert section.count("<tr") == 1 + c.groupby(["area", "level"]).ngroups       # header + one row each
+
+
+def test_pupils_zoned_across_a_district_line_count_where_they_sit(tiny):
+    """The north-east's primary pupils are in reach of the south's two first primary schools only
+    (1 km; every north primary school 20 km away): the plan seats some of them in the south. The
+    plan's tables then count them in the south, beside the south's classes and seats: each
+    region's pupils are those its schools and new sites seat (from the catchments table, by the
+    school's region) plus its own residents none seats; the pupils of all regions are unchanged."""
+    travel = pd.read_csv(tiny / "travel.csv")
+    east = travel.area == "N-east"
+    sites = pd.concat([pd.read_csv(tiny / name, dtype=str, keep_default_na=False)[["id", "region", "type"]]
+                       for name in ("schools.csv", "projects.csv")])
+    north_primary = sites[(sites.region == "north") & sites.type.isin(["primary", "nine_year"])].id
+    travel.loc[east & travel.site.isin(north_primary), "km"] = 20.0
+    travel.loc[east & (travel.site == "SP1"), "km"] = 1.0
+    travel.loc[east & (travel.site == "SP2"), "km"] = 1.5
+    travel.to_csv(tiny / "travel.csv", index=False)
+    res = capsim.run(capsim.load_scenario(tiny / "scenario.toml", use=["deterministic", "catchments"],
+                                          set={"plan.years": 3}))
+    c = res.plan.catchments
+    region_of = pd.concat([pd.read_csv(tiny / name, dtype=str).set_index("id").region
+                           for name in ("schools.csv", "projects.csv")])
+    areas = pd.read_csv(tiny / "areas.csv").set_index("area").region
+    crossing = c[(c.area == "N-east") & (c.level == "primary") & (c.school != "")]
+    assert set(crossing.school) <= {"SP1", "SP2"} and crossing.pupils.sum() > 100
+    where = np.where(c.school == "", c.area.map(areas), c.school.map(region_of))
+    expected = c.assign(region=where).groupby(["year", "region", "level"]).pupils.sum()
+    seats = res.seats_after_plan.set_index(["year", "region", "level"])
+    assert np.allclose(seats.students.reindex(expected.index), expected, rtol=1e-9)
+    lived = res.assessment.set_index(["year", "region", "level"]).students.reindex(seats.index)
+    totals = seats.students.groupby(["year", "level"]).sum()
+    assert np.allclose(totals, lived.groupby(["year", "level"]).sum().reindex(totals.index), rtol=1e-9)
+    south = seats.xs(("south", "primary"), level=("region", "level")).students
+    assert (south > lived.xs(("south", "primary"), level=("region", "level")) + 100).all()
+    grades = res.plan.seats_by_grade.groupby(["year", "region", "level"]).students.sum()
+    assert np.allclose(grades.reindex(seats.index), seats.students, rtol=1e-9)

@@ -93,7 +93,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from capsim.planner.common import along_cohorts, cell_seats
+from capsim.planner.common import along_cohorts, cell_seats, sum_into
 
 
 @dataclass(frozen=True)
@@ -589,6 +589,17 @@ def _matrix(rows, cols, data, n_rows, n):
     import scipy.sparse as sp
 
     return sp.csr_matrix((np.asarray(data, dtype=float), (np.asarray(rows), np.asarray(cols))), shape=(n_rows, n))
+
+
+def pupils_where_seated(m, values, R: int) -> np.ndarray:
+    """(R, K, Y) a region's pupils counted where they sit: those its schools and new sites seat in
+    the solution ``values`` (from whichever region they come) and its residents none seats. So a
+    region's pupils, classes and seats in the plan's tables all count its own schools, also where
+    the zoning crosses a district line."""
+    c, got = m.inputs.catchment, assignments(m, values)
+    out = sum_into(got["unserved"], np.asarray(c.area_region), R)
+    np.add.at(out, (c.regions_of_sites()[got["site"]], got["cell"], got["year"]), got["pupils"])
+    return out
 
 
 def assignments(m, values) -> dict:

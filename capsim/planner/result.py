@@ -103,8 +103,9 @@ def result(m, sol: Solution, ctx: PlanContext, evaluated=False) -> PlanResult:
         added_seats = added_seats + sum_into(converted, inp.catchment.regions_of_sites(), R) * \
             inp.catchment.classes.room_seats[None, :, None]
     at_sites = site_rooms_changed(m, sol)
-    seats = _seat_frame(ctx.regions, ctx.levels, years, ctx.demand, ctx.lawful, added_seats, rented_seats,
-                        ctx.cells.by_level(short, L))
+    pupils = _pupils_where_seated(m, sol, ctx)
+    seats = _seat_frame(ctx.regions, ctx.levels, years, ctx.cells.by_level(pupils, L), ctx.lawful, added_seats,
+                        rented_seats, ctx.cells.by_level(short, L))
     opening = np.full(len(p.ids), np.nan)
     opening[chosen_p] = years[chosen_y]
     timed_out = sol.status == COMMITTED_ONLY
@@ -119,9 +120,9 @@ def result(m, sol: Solution, ctx: PlanContext, evaluated=False) -> PlanResult:
     if inp.cohorts is not None:
         by_grade, rooms = _class_frames(m, sol, x, ctx, pool_short, rented_rooms, pool_pupils, changed)
     elif inp.catchment is not None and inp.catchment.classes is not None:
-        by_grade, rooms = _site_class_frames(m, sol, x, ctx, short, rented, at_sites)
+        by_grade, rooms = _site_class_frames(m, sol, x, ctx, pupils, short, rented, at_sites)
     else:
-        by_grade, rooms = _grade_frame(ctx, seats_added(m, x, None, R), rented, short), None
+        by_grade, rooms = _grade_frame(ctx, pupils, seats_added(m, x, None, R), rented, short), None
     return PlanResult(schedule, spending, seats, missing, sol, p, opening, tuple(ctx.unplanned),
                       "; ".join(filter(None, notes)), _catchment_frame(m, sol, ctx.levels), by_grade, rooms,
                       closure_frame(m, sol, ctx.regions), conversions, _area_points(m.inputs.catchment),
@@ -224,16 +225,28 @@ def _class_frames(m, sol: Solution, x, ctx: PlanContext, short, rented_rooms, pu
     return _class_tables(ctx, m.inputs.years, grades, rooms, pools)
 
 
-def _site_class_frames(m, sol: Solution, x, ctx: PlanContext, short, rented, changed=None):
+def _pupils_where_seated(m, sol: Solution, ctx: PlanContext) -> np.ndarray:
+    """(R, K, Y) each region's pupils by cell: at the catchment level counted where they are
+    seated (:func:`capsim.planner.catchment.pupils_where_seated`), else (and without a solution)
+    where they live."""
+    from capsim.planner.catchment import pupils_where_seated
+
+    if m.inputs.catchment is None or not np.isfinite(sol.values).all():
+        return ctx.cells.demand
+    return pupils_where_seated(m, sol.values, len(ctx.regions))
+
+
+def _site_class_frames(m, sol: Solution, x, ctx: PlanContext, pupils, short, rented, changed=None):
     """The catchment level's plan in whole classes by region, as :func:`_class_frames` gives the
     class model's: the classes formed at the region's sites (schools and new sites) and their
-    seats, against the region's pupils and its shortfall; its sites' classrooms before, added and
-    taken or given by closures and conversions (``changed``, :func:`site_rooms_changed`), and the
-    classrooms' worth of the seats rented (each grade's seats over its class size)."""
+    seats, against the region's ``pupils`` (where they sit) and its shortfall; its sites'
+    classrooms before, added and taken or given by closures and conversions (``changed``,
+    :func:`site_rooms_changed`), and the classrooms' worth of the seats rented (each grade's seats
+    over its class size)."""
     c, R = m.inputs.catchment, len(ctx.regions)
     s, region = c.classes, c.regions_of_sites()
     formed = np.rint(sol.values[m.assignment.k_index]) if np.isfinite(sol.values).all() else np.zeros(c.seats.shape)
-    grades = {"students": ctx.cells.demand, "classes": sum_into(formed, region, R),
+    grades = {"students": pupils, "classes": sum_into(formed, region, R),
               "class_seats": sum_into(formed * s.size[None], region, R), "shortfall": short}
     zero = np.zeros((R,) + s.rooms.shape[1:])
     rooms = {"rooms_before": sum_into(s.rooms, region, R),
@@ -422,14 +435,14 @@ def _moved_to(m, sol: Solution, sites, t, level=None) -> list[str]:
     return out
 
 
-def _grade_frame(ctx: PlanContext, added, rented, short) -> pd.DataFrame | None:
-    """The capacity cells of a plan by grade (None where cells are whole levels)."""
+def _grade_frame(ctx: PlanContext, pupils, added, rented, short) -> pd.DataFrame | None:
+    """The capacity cells of a plan by grade (None where cells are whole levels), ``pupils`` by cell."""
     from capsim.projection import tidy_columns
 
     cells = ctx.cells
     if not cells.by_grade:
         return None
-    frame = tidy_columns({"students": cells.demand, "seats_before": cells.lawful, "seats_added": added,
+    frame = tidy_columns({"students": pupils, "seats_before": cells.lawful, "seats_added": added,
                           "rented": rented, "shortfall": short}, region=ctx.regions, cell=np.arange(len(cells.level)),
                          year=ctx.inputs.years)
     frame.insert(2, "level", np.asarray(ctx.levels, dtype=object)[cells.level[frame.cell]])
