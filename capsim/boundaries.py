@@ -16,6 +16,7 @@ order the file gave.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -33,18 +34,21 @@ def read_outlines(path, regions: list, problems: Problems) -> pd.DataFrame | Non
     features = _features(Path(path), problems)
     if features is None:
         return None
-    known, rows, seen = set(regions), [], set()
+    known, rows, parts = set(regions), [], Counter()
     for i, feature in enumerate(features):
         where = f"{path}: features[{i}]"
+        if not isinstance(feature, dict):
+            problems.add(where, "is not a GeoJSON Feature.", type(feature).__name__,
+                         "give each region a Feature with properties.region and a geometry.")
+            continue
         region = _region(feature, where, known, problems)
         polygons = _polygons(feature, where, problems)
         if region is None or polygons is None:
             continue
-        part = sum(r[0] == region for r in seen)
-        for k, polygon in enumerate(polygons):
-            seen.add((region, part + k))
-            rows += [(region, part + k, j, ring) for j, ring in enumerate(polygon)]
-    missing = [r for r in regions if r not in {s[0] for s in seen}]      # none without regions
+        for polygon in polygons:
+            rows += [(region, parts[region], j, ring) for j, ring in enumerate(polygon)]
+            parts[region] += 1
+    missing = [r for r in regions if r not in parts]      # none without regions
     if missing:
         problems.add(f"{path}", "gives no boundary for these regions.", ", ".join(missing[:5]),
                      "add a feature with properties.region set to each, or leave out data.boundaries.")
@@ -54,14 +58,14 @@ def read_outlines(path, regions: list, problems: Problems) -> pd.DataFrame | Non
 def _features(path: Path, problems: Problems) -> list | None:
     """The features of the file, or None (a problem added) when it is not a FeatureCollection."""
     fix = "save the boundaries as a GeoJSON FeatureCollection (UTF-8), e.g. exported from a GIS."
-    try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
+    if not path.is_file():
         problems.add(str(path), "the boundaries file does not exist.", str(path),
                      "check data.boundaries in the scenario (paths are relative to the scenario file).")
         return None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        problems.add(str(path), f"cannot be read as GeoJSON: {exc}.", None, fix)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        problems.add(str(path), f"cannot be read as GeoJSON: {str(exc) or type(exc).__name__}.", None, fix)
         return None
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection" or not isinstance(
             data.get("features"), list):
@@ -71,24 +75,36 @@ def _features(path: Path, problems: Problems) -> list | None:
     return data["features"]
 
 
-def _region(feature, where: str, known: set, problems: Problems) -> str | None:
-    """The region a feature outlines: ``properties.region``, else the feature's ``id``."""
-    props = feature.get("properties") if isinstance(feature, dict) else None
-    region = (props or {}).get("region", feature.get("id") if isinstance(feature, dict) else None)
-    if region is None or str(region).strip() == "":
+def _region(feature: dict, where: str, known: set, problems: Problems) -> str | None:
+    """The region a feature outlines: ``properties.region``, else (missing or null) the feature's
+    ``id``; both given must agree."""
+    props = feature.get("properties")
+    if props is not None and not isinstance(props, dict):
+        problems.add(f"{where}: properties", "is not an object.", props,
+                     'give the feature "properties": {"region": "ID"}.')
+        return None
+    named = [(key, str(value).strip()) for key, value in (("properties.region", (props or {}).get("region")),
+                                                          ("id", feature.get("id"))) if value is not None]
+    named = [(key, value) for key, value in named if value]
+    if not named:
         problems.add(where, "names no region.", None,
                      "set the feature's properties.region to a region id of the regions table.")
         return None
-    if known and str(region) not in known:
-        problems.add(f"{where}: properties.region", "is not a region of the regions table.", region,
+    (key, region), *other = named
+    if other and other[0][1] != region:
+        problems.add(where, f"names two regions: properties.region {region!r} and id {other[0][1]!r}.", None,
+                     "make them agree, or drop the feature's id.")
+        return None
+    if known and region not in known:
+        problems.add(f"{where}: {key}", "is not a region of the regions table.", region,
                      f"use one of {sorted(known)[:5]}, or drop the feature.")
         return None
-    return str(region)
+    return region
 
 
-def _polygons(feature, where: str, problems: Problems) -> list | None:
+def _polygons(feature: dict, where: str, problems: Problems) -> list | None:
     """The feature's polygons, each a list of (N, 2) rings, or None (a problem added)."""
-    geometry = feature.get("geometry") if isinstance(feature, dict) else None
+    geometry = feature.get("geometry")
     kind = geometry.get("type") if isinstance(geometry, dict) else None
     if kind not in ("Polygon", "MultiPolygon"):
         problems.add(f"{where}: geometry", "is not a Polygon or MultiPolygon.", kind,
@@ -110,10 +126,10 @@ def _polygons(feature, where: str, problems: Problems) -> list | None:
 
 def _ring(ring) -> np.ndarray:
     """One ring as an (N, 2) array of longitude and latitude, the closing vertex dropped."""
-    xy = np.asarray(ring, dtype=float)
-    if xy.ndim != 2 or xy.shape[1] < 2:
-        raise ValueError("has a ring that is not a list of [longitude, latitude] positions.")
-    xy = xy[:, :2]
+    if not isinstance(ring, list) or not all(
+            isinstance(p, list) and len(p) >= 2 and all(_is_number(v) for v in p) for p in ring):
+        raise ValueError("has a ring that is not a list of [longitude, latitude] positions (numbers).")
+    xy = np.array([p[:2] for p in ring], dtype=float).reshape(-1, 2)
     if len(xy) > 1 and (xy[0] == xy[-1]).all():
         xy = xy[:-1]
     if len(xy) < 3:
@@ -121,7 +137,13 @@ def _ring(ring) -> np.ndarray:
     if not np.isfinite(xy).all() or (np.abs(xy[:, 0]) > 180).any() or (np.abs(xy[:, 1]) > 90).any():
         raise ValueError("has a position that is not a longitude in [-180, 180] and a latitude in [-90, 90] "
                          "(GeoJSON is in degrees, longitude first).")
+    if abs(signed_area(xy)) < 1e-12:
+        raise ValueError("has a ring that encloses no area (its positions lie on one line).")
     return xy
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def signed_area(xy: np.ndarray) -> float:
@@ -132,12 +154,12 @@ def signed_area(xy: np.ndarray) -> float:
 
 def _table(rows: list) -> pd.DataFrame:
     """Rows (region, part, ring, xy) -> the outlines table, outer rings anticlockwise, holes clockwise."""
-    frames = []
-    for region, part, ring, xy in rows:
-        if (signed_area(xy) > 0) != (ring == 0):
-            xy = xy[::-1]
-        frames.append(pd.DataFrame({"region": region, "part": part, "ring": ring, "x": xy[:, 0], "y": xy[:, 1]}))
-    return pd.concat(frames, ignore_index=True)[COLUMNS]
+    rings = [xy[::-1] if (signed_area(xy) > 0) != (ring == 0) else xy for _, _, ring, xy in rows]
+    n = [len(xy) for xy in rings]
+    xy = np.concatenate(rings)
+    return pd.DataFrame({"region": np.repeat(np.array([r[0] for r in rows], dtype=object), n),
+                         "part": np.repeat([r[1] for r in rows], n), "ring": np.repeat([r[2] for r in rows], n),
+                         "x": xy[:, 0], "y": xy[:, 1]})[COLUMNS]
 
 
 def label_points(outlines: pd.DataFrame) -> pd.DataFrame:

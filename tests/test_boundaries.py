@@ -67,6 +67,46 @@ def test_every_fault_of_a_boundaries_file_is_named_at_once(tiny, capsys):
         assert says in err, says
 
 
+def test_odd_features_are_named_and_a_null_region_falls_back_to_the_id(tmp_path):
+    """What GIS exports write: a null properties.region beside the feature's id (taken), names
+    with spaces (trimmed); and what no region outline can be: properties not an object, an id
+    that disagrees with properties.region, coordinates as text, a ring on one line."""
+    ring = [[0, 0], [1, 0], [1, 1]]
+    path = _write(tmp_path / "b.geojson", [
+        {"type": "Feature", "id": "a", "properties": {"region": None}, "geometry": {"type": "Polygon",
+                                                                                 "coordinates": [ring]}},
+        _feature(" b ", "Polygon", [ring]),
+        {"type": "Feature", "properties": 5, "geometry": {"type": "Polygon", "coordinates": [ring]}},
+        {"type": "Feature", "id": "b", "properties": {"region": "a"}, "geometry": {"type": "Polygon",
+                                                                                "coordinates": [ring]}},
+        _feature("a", "Polygon", [[["0", "0"], [1, 0], [1, 1]]]),
+        _feature("a", "Polygon", [[[0, 0], [1, 1], [2, 2]]]),
+        "not a feature",
+    ])
+    problems = Problems()
+    t = read_outlines(path, ["a", "b"], problems)
+    assert sorted(t.region.unique()) == ["a", "b"]
+    said = [f"{p.where}: {p.message}" for p in problems.items]
+    assert said == [
+        f"{path}: features[2]: properties: is not an object.",
+        f"{path}: features[3]: names two regions: properties.region 'a' and id 'b'.",
+        f"{path}: features[4]: geometry.coordinates: has a ring that is not a list of [longitude, latitude] "
+        "positions (numbers).",
+        f"{path}: features[5]: geometry.coordinates: has a ring that encloses no area (its positions lie on one "
+        "line).",
+        f"{path}: features[6]: is not a GeoJSON Feature.",
+    ]
+
+
+def test_a_folder_named_as_the_boundaries_is_refused(tiny, capsys):
+    from capsim.cli import main
+
+    (tiny / "boundaries.geojson").unlink()
+    (tiny / "boundaries.geojson").mkdir()
+    assert main(["validate", str(tiny / "scenario.toml")]) == 2
+    assert "the boundaries file does not exist" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("text, says", [
     ("{not json", "cannot be read as GeoJSON"),
     ('{"type": "Feature", "geometry": null}', "is not a GeoJSON FeatureCollection"),
@@ -133,3 +173,22 @@ def test_the_map_colours_each_district_by_its_seats_short_and_leaves_its_holes_o
         colour = pixels[int(round(fig.bbox.height - py)), int(round(px)), :3]
         assert (colour > 245).all() == white, (x, y, colour)
     matplotlib.pyplot.close(fig)
+
+
+def test_outlines_beside_points_in_metres_are_left_off_the_map(mapped):
+    """Through the API, without capsim validate: the map keeps to one scale, so outlines in
+    degrees beside a school at x = 5,000 m give no outline map (and no error)."""
+    from dataclasses import replace
+
+    from capsim.reports.figures import report_figures
+    from capsim.reports.plots import usable_outlines
+    from capsim.reports.tables import from_results
+
+    t = from_results(mapped)
+    assert usable_outlines(t) is t.outlines
+    metres = replace(t, places={"schools": pd.DataFrame({"id": ["NP1"], "x": [5000.0], "y": [3000.0]})})
+    assert usable_outlines(metres) is None
+    figures = report_figures(metres)
+    assert "map.png" not in figures
+    for fig in figures.values():
+        matplotlib.pyplot.close(fig)

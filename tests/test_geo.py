@@ -36,7 +36,8 @@ def test_projected_points_are_metres_and_kinds_do_not_mix():
 
 def _placed(tiny):
     """The tiny example's catchments without a travel table: every area, school and new site
-    given x, y in metres (areas along y = 0 two km apart, sites along y = 3000 one km apart)."""
+    given x, y in metres (areas along y = 0 two km apart, sites along y = 3000 one km apart); its
+    outlines, in degrees, left out (validate refuses them beside points in metres)."""
     areas = pd.read_csv(tiny / "areas.csv", dtype=str, keep_default_na=False)
     areas["x"] = [str(2000 * i) for i in range(len(areas))]
     areas["y"] = "0"
@@ -47,7 +48,8 @@ def _placed(tiny):
         t["y"] = "3000"
         t.to_csv(tiny / f"{name}.csv", index=False)
     text = (tiny / "scenario.toml").read_text(encoding="utf-8")
-    (tiny / "scenario.toml").write_text(text.replace('travel = "travel.csv"\n', ""), encoding="utf-8")
+    text = text.replace('travel = "travel.csv"\n', "").replace('boundaries = "boundaries.geojson"\n', "")
+    (tiny / "scenario.toml").write_text(text, encoding="utf-8")
     return tiny / "scenario.toml"
 
 
@@ -132,3 +134,31 @@ def test_the_report_draws_the_zoning_where_areas_and_schools_have_points(placed_
     capsim.report(res, tmp_path / "out")
     assert (tmp_path / "out" / "catchments_map.png").is_file()
     assert "catchments_map.png" in (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+
+
+def test_the_zoning_map_draws_the_districts_outlines_beneath_where_the_points_are_in_degrees(placed_run):
+    """The same zoning with its points moved into degrees (within the tiny example's made-up
+    outlines): each district's outline is drawn beneath the points; with the points in metres the
+    outlines are left out, not drawn on another scale."""
+    from dataclasses import replace
+
+    import matplotlib
+
+    from capsim.boundaries import read_outlines
+    from capsim.errors import Problems
+    from capsim.examples import tiny_path
+    from capsim.reports.plots import catchment_map
+    from capsim.reports.tables import from_results
+
+    _, res = placed_run
+    t = from_results(res)
+    outlines = read_outlines(tiny_path().parent / "boundaries.geojson", ["north", "south"], Problems())
+    degrees = {kind: xy.assign(x=101.72 + xy.x / 1e5, y=36.6 + xy.y / 1e5) for kind, xy in t.places.items()}
+    c = t.catchments
+    level, year = c.level.iloc[0], int(c.year.max())
+    ax = catchment_map(replace(t, places=degrees, outlines=outlines), level, year)
+    assert [p.get_zorder() for p in ax.patches] == [0, 0]                 # north and south, beneath
+    matplotlib.pyplot.close(ax.figure)
+    ax = catchment_map(replace(t, outlines=outlines), level, year)
+    assert len(ax.patches) == 0
+    matplotlib.pyplot.close(ax.figure)

@@ -81,7 +81,7 @@ def report_figures(t) -> dict:
     figs["seat_gap.png"] = fig
     if len(regions) > 1:
         figs["seat_gap_by_region.png"] = districts_figure(t, regions, levels)
-    if "regions" in t.places or t.outlines is not None:
+    if "regions" in t.places or plots.usable_outlines(t) is not None:
         figs["map.png"] = map_figure(t)
     if t.catchments is not None and len(t.catchments) and {"areas", "schools"} <= set(t.places):
         figs["catchments_map.png"] = catchment_figure(t)
@@ -220,8 +220,9 @@ def map_figure(t):
     fig, axes = _grid(len(stages) * len(years), len(years), width=3.8, height=3.8)
     panels = [(s, y) for s in stages for y in years]
     gaps = pd.concat([plots.gap_by_region(t, y, s) for s, y in panels])
+    darkest = (gaps.short.max(), gaps.surplus.where(gaps.short <= 0.5, 0.0).max())   # blue: districts not short
     for ax, (stage, year) in zip(axes, panels):
-        plots.seat_gap_map(t, year, stage, ax=ax, darkest=(gaps.short.max(), gaps.surplus.max()))
+        plots.seat_gap_map(t, year, stage, ax=ax, darkest=darkest)
     _one_legend(fig, axes[:len(stages) * len(years)])
     for handle in fig.legends[0].legend_handles if fig.legends else []:
         if hasattr(handle, "set_sizes"):

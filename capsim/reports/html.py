@@ -32,8 +32,9 @@ CAPTIONS = {
                "plan's new sites open by then.",
     "catchments_map.png": "学区划分 Zoning: a line from each residential area to each school its pupils go to "
                           "(wider: more pupils), each area in the colour of its main school; squares: schools; "
-                          "triangles: the plan's new sites open by then; crosses: pupils no school in reach takes. "
-                          "First and last plan year, one row per level.",
+                          "triangles: the plan's new sites open by then; crosses: pupils no school in reach takes; the "
+                          "districts' outlines beneath, where the scenario gives them. First and last plan year, "
+                          "one row per level.",
 }
 DISTRICT_FIGURES = ("seat_gap_by_region.png", "map.png")
 # Checks the browser test reads: every image decoded, counted into <body data-images>; text nodes

@@ -308,7 +308,8 @@ def catchment_map(results, level, year, ax=None):
     of ``level`` in ``year``, a line from each area to each school its pupils go to (the wider,
     the more pupils), each area's dot in the colour of its main school; the schools teaching the
     level as grey squares, the plan's new sites of the level open by then as black triangles,
-    areas with pupils no school takes as red crosses."""
+    areas with pupils no school takes as red crosses; the districts' outlines beneath, where the
+    scenario gives them (``data.boundaries``)."""
     from matplotlib import colormaps
     from matplotlib.collections import LineCollection
 
@@ -350,10 +351,13 @@ def catchment_map(results, level, year, ax=None):
     if len(short):
         lost = areas.loc[areas.index.intersection(short.area)]
         ax.scatter(lost.x, lost.y, s=60, marker="x", color="#c62828", zorder=5, label="unserved 无学位")
+    outlines = usable_outlines(t)
+    if outlines is not None:
+        _outline_backdrop(ax, outlines)
     ax.set_title(f"{level_label(level)} · {year}", fontsize=9, y=1.0)
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.set_aspect("equal", adjustable="datalim")
+    _set_aspect(ax, outlines)
     ax.autoscale()
     ax.margins(0.1)
     return ax
@@ -370,16 +374,17 @@ def seat_gap_map(results, year, stage="before", ax=None, darkest=None):
     t = tables_of(results)
     check_choice("seat_gap_map", "stage", stage, ["before", "after"] if t.assessment_after_plan is not None else ["before"])
     check_choice("seat_gap_map", "year", year, sorted(t.assessment.year.unique()))
-    if t.outlines is None and "regions" not in t.places:
+    outlines = usable_outlines(t)
+    if outlines is None and "regions" not in t.places:
         raise ValueError("The scenario gives no boundaries (data.boundaries) and its regions table no coordinates "
                          "(lon, lat or x, y): no map.")
     ax = _axes(ax, size=(4.5, 4.5))
     frame = gap_by_region(t, year, stage)
-    if t.outlines is not None:
-        _draw_outlines(ax, t.outlines, frame, darkest)
+    if outlines is not None:
+        _draw_outlines(ax, outlines, frame, darkest)
         from capsim.boundaries import label_points
 
-        xy = t.places["regions"].set_index("id") if "regions" in t.places else label_points(t.outlines).set_index("region")
+        xy = t.places["regions"].set_index("id") if "regions" in t.places else label_points(outlines).set_index("region")
     else:
         xy = _draw_circles(ax, t.places["regions"].set_index("id").reindex(frame.index), frame)
     for region, row in xy.reindex(frame.index).dropna().iterrows():
@@ -395,13 +400,36 @@ def seat_gap_map(results, year, stage="before", ax=None, darkest=None):
     ax.set_title(f"{year} · {'规划前 before' if stage == 'before' else '规划后 after'}", fontsize=9, y=1.0)
     ax.set_xticks([])
     ax.set_yticks([])
-    if t.outlines is not None:     # degrees: a degree of longitude is cos(latitude) of one of latitude
-        ax.set_aspect(1 / np.cos(np.radians(t.outlines.y.mean())), adjustable="datalim")
-    else:
-        ax.set_aspect("equal", adjustable="datalim")
-    ax.margins(0.05 if t.outlines is not None else 0.2)
+    _set_aspect(ax, outlines)
+    ax.margins(0.05 if outlines is not None else 0.2)
     ax.autoscale_view()
     return ax
+
+
+def usable_outlines(t) -> pd.DataFrame | None:
+    """The run's district outlines, where its points are in degrees too (``capsim validate``
+    refuses outlines beside points in metres; a run through the API without it draws the points
+    alone rather than both on one wrong scale)."""
+    if t.outlines is None:
+        return None
+    places = pd.concat(list(t.places.values())) if t.places else pd.DataFrame({"x": [], "y": []})
+    return t.outlines if ((places.x.abs() <= 180) & (places.y.abs() <= 90)).all() else None
+
+
+def _set_aspect(ax, outlines) -> None:
+    """Equal scales; in degrees (with outlines) a degree of longitude is cos(latitude) of one of latitude."""
+    if outlines is not None:
+        ax.set_aspect(1 / np.cos(np.radians(outlines.y.mean())), adjustable="datalim")
+    else:
+        ax.set_aspect("equal", adjustable="datalim")
+
+
+def _outline_backdrop(ax, outlines) -> None:
+    """The districts' outlines, unfilled, beneath a map's points."""
+    from matplotlib.patches import PathPatch
+
+    for _, rows in outlines.groupby("region", sort=False):
+        ax.add_patch(PathPatch(_region_path(rows), facecolor="#f6f6f6", edgecolor="#999", linewidth=0.6, zorder=0))
 
 
 def gap_by_region(t, year, stage) -> pd.DataFrame:
