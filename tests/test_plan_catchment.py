@@ -465,12 +465,14 @@ def test_the_html_report_says_where_each_areas_pupils_go(tiny_catchments, tmp_pa
     assert section.count("<tr") == 1 + c.groupby(["area", "level"]).ngroups       # header + one row each
 
 
-def test_pupils_zoned_across_a_district_line_count_where_they_sit(tiny):
+@pytest.mark.parametrize("capacity", ["classes", "seats"])
+def test_pupils_zoned_across_a_district_line_count_where_they_sit(tiny, capacity):
     """The north-east's primary pupils are in reach of the south's two first primary schools only
     (1 km; every north primary school 20 km away): the plan seats some of them in the south. The
     plan's tables then count them in the south, beside the south's classes and seats: each
     region's pupils are those its schools and new sites seat (from the catchments table, by the
-    school's region) plus its own residents none seats; the pupils of all regions are unchanged."""
+    school's region) plus its own residents none seats; the pupils of all regions are unchanged.
+    The south's primary shortfall, its schools full of them, is never put down to reach."""
     travel = pd.read_csv(tiny / "travel.csv")
     east = travel.area == "N-east"
     sites = pd.concat([pd.read_csv(tiny / name, dtype=str, keep_default_na=False)[["id", "region", "type"]]
@@ -481,7 +483,7 @@ def test_pupils_zoned_across_a_district_line_count_where_they_sit(tiny):
     travel.loc[east & (travel.site == "SP2"), "km"] = 1.5
     travel.to_csv(tiny / "travel.csv", index=False)
     res = capsim.run(capsim.load_scenario(tiny / "scenario.toml", use=["deterministic", "catchments"],
-                                          set={"plan.years": 3}))
+                                          set={"plan.years": 3, "plan.capacity": capacity}))
     c = res.plan.catchments
     region_of = pd.concat([pd.read_csv(tiny / name, dtype=str).set_index("id").region
                            for name in ("schools.csv", "projects.csv")])
@@ -499,3 +501,6 @@ def test_pupils_zoned_across_a_district_line_count_where_they_sit(tiny):
     assert (south > lived.xs(("south", "primary"), level=("region", "level")) + 100).all()
     grades = res.plan.seats_by_grade.groupby(["year", "region", "level"]).students.sum()
     assert np.allclose(grades.reindex(seats.index), seats.students, rtol=1e-9)
+    short = res.plan.shortfalls
+    south_short = short[(short.region == "south") & (short.level == "primary")]
+    assert len(south_short) and "out of reach" not in set(south_short.cause)

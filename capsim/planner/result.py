@@ -109,8 +109,8 @@ def result(m, sol: Solution, ctx: PlanContext, evaluated=False) -> PlanResult:
     opening = np.full(len(p.ids), np.nan)
     opening[chosen_p] = years[chosen_y]
     timed_out = sol.status == COMMITTED_ONLY
-    missing = shortfalls(m, x, short, _covered(m, x, ctx, at_sites), ctx.regions, ctx.levels, ctx.cells, evaluated,
-                         timed_out, _removed_seats(inp, changed, at_sites, R))
+    missing = shortfalls(m, x, short, _covered(m, x, ctx, pupils, at_sites), ctx.regions, ctx.levels, ctx.cells,
+                         evaluated, timed_out, _removed_seats(inp, changed, at_sites, R))
     if pool_pupils is not None:
         missing = shortfalls_by_school(missing, pool_short, unseated, inp.cohorts, ctx, years)
     from capsim.planner.goals import missed
@@ -145,10 +145,11 @@ def _removed_seats(inp, changed, at_sites, R) -> np.ndarray | None:
     return None if seats is None else np.maximum(-rooms, 0.0) * seats[None, :, None]
 
 
-def _covered(m, x, ctx: PlanContext, changed=None) -> np.ndarray | None:
+def _covered(m, x, ctx: PlanContext, pupils, changed=None) -> np.ndarray | None:
     """(R, K, Y) at the catchment level, true where the region's places with the plan ``x``'s would
-    cover its pupils of the cell, were they free to sit anywhere in it (None at region level): the
-    seats the plan adds cover the cell's need (its pupils less its lawful seats), or in whole
+    cover its ``pupils`` of the cell (where they sit, :func:`_pupils_where_seated`), were they free
+    to sit anywhere in it (None at region level): the seats the plan adds cover the cell's need
+    (those pupils less its lawful seats), or in whole
     classes the classrooms of the level at the region's sites, before and added, with those the
     schools closed or converted took or gave (``changed``, :func:`site_rooms_changed`), hold the
     classes of every grade, ``sum_g ceil(pupils[g] / size[g])``."""
@@ -158,12 +159,12 @@ def _covered(m, x, ctx: PlanContext, changed=None) -> np.ndarray | None:
         return None
     R = len(ctx.regions)
     if c.classes is None:
-        return seats_added(m, x, None, R) >= inp.need - 1e-6
+        return seats_added(m, x, None, R) >= np.maximum(pupils - ctx.cells.lawful, 0.0) - 1e-6
     s = c.classes
     region = c.regions_of_sites()
     rooms = sum_into(s.rooms if changed is None else s.rooms + changed, region, R) + \
         seats_added(m, x, s.project_rooms, R, region[c.project_site])
-    needed = ctx.cells.by_level(np.ceil(ctx.cells.demand / s.size[None] - 1e-9), len(ctx.levels))
+    needed = ctx.cells.by_level(np.ceil(pupils / s.size[None] - 1e-9), len(ctx.levels))
     return (rooms >= needed - 1e-9)[:, c.zone_of, :]
 
 
