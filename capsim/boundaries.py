@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from capsim.errors import Problems
+from capsim.errors import Problem, Problems
 
 COLUMNS = ["region", "part", "ring", "x", "y"]
 
@@ -179,8 +179,6 @@ def label_points(outlines: pd.DataFrame) -> pd.DataFrame:
 def mixed_kinds(path, points: dict) -> list:
     """Problems where a table gives x, y (metres) beside boundaries in degrees: the map could not
     place one on the other. ``points``: table name -> its capsim.geo.Points (or None)."""
-    from capsim.errors import Problem
-
     return [Problem(f"{path}", f"is in longitude and latitude, but the {name} table gives x, y.", name,
                     f"give the {name} table lon, lat columns, or leave out data.boundaries.")
             for name, p in points.items() if p is not None and not p.geographic]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from capsim.boundaries import label_points
 from capsim.reports.fonts import use_cjk_font
 from capsim.reports.labels import level_label, money
 from capsim.reports.labels import median_quantile
@@ -382,8 +383,6 @@ def seat_gap_map(results, year, stage="before", ax=None, darkest=None):
     frame = gap_by_region(t, year, stage)
     if outlines is not None:
         _draw_outlines(ax, outlines, frame, darkest)
-        from capsim.boundaries import label_points
-
         xy = t.places["regions"].set_index("id") if "regions" in t.places else label_points(outlines).set_index("region")
     else:
         xy = _draw_circles(ax, t.places["regions"].set_index("id").reindex(frame.index), frame)
