@@ -78,14 +78,14 @@ def assess(scenario: Scenario, projection: Projection | None = None, schools: Sc
     regions = list(projection.population.region.unique())
     pupils = _pupils(projection, scenario, levels, regions, years)
     schools = schools or read_schools(scenario, regions, {k: v.grades for k, v in levels.items()})
-    population = _population(projection, scenario, regions, years, _quantile(scenario, projection))
+    population = _population(projection, scenario, regions, years, assessed_quantile(scenario, projection))
     if schools is None:
         table = _without_schools(scenario, pupils, levels, regions, years, population, capacity)
         return Assessment(scenario, table, None, None, None)
     return replace(_with_schools(scenario, schools, pupils, levels, regions, years, population), network=schools)
 
 
-def _quantile(scenario: Scenario, projection: Projection) -> float:
+def assessed_quantile(scenario: Scenario, projection: Projection) -> float:
     q = scenario.standards.quantile
     available = set(projection.students["quantile"])
     if q in available:
@@ -98,7 +98,7 @@ def _quantile(scenario: Scenario, projection: Projection) -> float:
 
 def _pupils(projection, scenario, levels, regions, years):
     """Level -> (T+1, R, G) pupils at the assessed quantile."""
-    q = _quantile(scenario, projection)
+    q = assessed_quantile(scenario, projection)
     st = projection.students[projection.students["quantile"] == q]
     out = {}
     for name, lv in levels.items():

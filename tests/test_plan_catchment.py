@@ -472,7 +472,8 @@ def test_pupils_zoned_across_a_district_line_count_where_they_sit(tiny, capacity
     plan's tables then count them in the south, beside the south's classes and seats: each
     region's pupils are those its schools and new sites seat (from the catchments table, by the
     school's region) plus its own residents none seats; the pupils of all regions are unchanged.
-    The south's primary shortfall, its schools full of them, is never put down to reach."""
+    The south's primary shortfall, its schools full of them, is never put down to reach, and the
+    assessment after the plan (the report's district charts, map and targets) counts them there too."""
     travel = pd.read_csv(tiny / "travel.csv")
     east = travel.area == "N-east"
     sites = pd.concat([pd.read_csv(tiny / name, dtype=str, keep_default_na=False)[["id", "region", "type"]]
@@ -504,3 +505,8 @@ def test_pupils_zoned_across_a_district_line_count_where_they_sit(tiny, capacity
     short = res.plan.shortfalls
     south_short = short[(short.region == "south") & (short.level == "primary")]
     assert len(south_short) and "out of reach" not in set(south_short.cause)
+    after = res.assessment_after_plan.set_index(["year", "region", "level"]).students
+    assert np.allclose(after.reindex(seats.index), seats.students, rtol=1e-9)
+    earlier = after[after.index.get_level_values("year") < 2021]               # before the plan: where they live
+    home = res.assessment.set_index(["year", "region", "level"]).students
+    assert len(earlier) and np.allclose(earlier, home.reindex(earlier.index))

@@ -172,5 +172,5 @@ def test_a_region_is_covered_when_its_sites_classrooms_hold_every_grades_classes
     demand = np.asarray(pupils).sum(axis=0)[None, :, None]
     cells = Cells(np.zeros(3, int), np.arange(1, 4), demand, np.full((1, 3, 1), 45.0), m.inputs.cell_seats)
     ctx = SimpleNamespace(regions=["r"], levels=["primary"], cells=cells)
-    got = _covered(m, np.array([[float(opened)]]), ctx)
+    got = _covered(m, np.array([[float(opened)]]), ctx, demand)          # one region: all seated in it
     np.testing.assert_array_equal(got, np.full((1, 3, 1), covered))

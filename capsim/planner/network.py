@@ -230,13 +230,15 @@ def _new_rows(per_grade, level, new, G):
 def assess_after(scenario, projection, result, schools: Schools | None = None):
     """The assessment of the network after the plan ``result`` (a PlanResult), from the school
     list ``schools`` before it (read here if not given); after a class plan, each school teaches
-    the classes :func:`class_plan` gives it."""
+    the classes :func:`class_plan` gives it; after a catchment plan, the pupils are counted in the
+    district of the school the plan seats them at (:func:`seated_projection`)."""
     from capsim.assessment import assess
     from capsim.enrolment import level_specs
     from capsim.school_data import read_capacity, read_schools
 
     regions = list(projection.population.region.unique())
     levels = {lv.name: lv for lv in level_specs(scenario)}
+    projection = seated_projection(scenario, projection, result)
     if schools is None:
         schools = read_schools(scenario, regions, {k: v.grades for k, v in levels.items()})
     if schools is not None:
@@ -251,6 +253,25 @@ def assess_after(scenario, projection, result, schools: Schools | None = None):
     years = sorted(projection.students.year.unique())
     capacity = read_capacity(scenario, regions, levels, years)
     return assess(scenario, projection, capacity=planned_capacity(capacity, result.seats, regions, years))
+
+
+def seated_projection(scenario, projection, result):
+    """At the catchment level, ``projection`` with each region's pupils of the plan years (at the
+    assessed quantile) counted where the plan ``result`` seats them, as its tables count them
+    (:attr:`PlanResult.seats_by_grade`'s students: those the region's schools and new sites take,
+    from whichever district, and its own residents none takes); elsewhere ``projection`` as it is.
+    The assessment after the plan then places the pupils the zoning sends across a district line
+    in the district of their school, not of their home."""
+    from capsim.assessment import assessed_quantile
+
+    by_grade = result.seats_by_grade
+    if result.catchments is None or by_grade is None:
+        return projection
+    keys = ["year", "region", "level", "grade"]
+    st = projection.students
+    seated = by_grade.set_index(keys).students.reindex(pd.MultiIndex.from_frame(st[keys])).to_numpy()
+    at = (st["quantile"] == assessed_quantile(scenario, projection)).to_numpy() & ~np.isnan(seated)
+    return replace(projection, students=st.assign(students=np.where(at, seated, st.students)))
 
 
 def class_plan(scenario, schools: Schools, assessment, by_grade: pd.DataFrame, regions) -> dict:
