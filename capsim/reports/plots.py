@@ -388,7 +388,8 @@ def seat_gap_map(results, year, stage="before", ax=None, darkest=None):
         xy = _draw_circles(ax, t.places["regions"].set_index("id").reindex(frame.index), frame)
     for region, row in xy.reindex(frame.index).dropna().iterrows():
         value = frame.short[region] if frame.short[region] > 0.5 else 0
-        ax.annotate(f"{t.region(region)}\n{value:,.0f}", (row.x, row.y), fontsize=7, ha="center", va="center")
+        ax.annotate(f"{t.region(region)}\n{value:,.0f}", (row.x, row.y), fontsize=7, ha="center", va="center",
+                    zorder=4, bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75})
     if "schools" in t.places:
         pts = t.places["schools"]
         ax.scatter(pts.x, pts.y, s=6, color="#777", label="schools 学校", zorder=3)
