@@ -192,3 +192,32 @@ def test_outlines_beside_points_in_metres_are_left_off_the_map(mapped):
     assert "map.png" not in figures
     for fig in figures.values():
         matplotlib.pyplot.close(fig)
+
+
+def test_the_map_marks_each_school_by_its_problem(mapped):
+    """Made-up points and figures for four schools in one year: one over its seats (dark red), one
+    under 60 % used (blue), one in between (grey), one closed (not drawn); dots sized by pupils."""
+    from dataclasses import replace
+
+    from capsim.reports.plots import SCHOOL_MARKS, seat_gap_map
+    from capsim.reports.tables import from_results
+
+    t = from_results(mapped)
+    year = int(t.assessment.year.min())
+    ids = ["NP1", "NP2", "NP3", "NP4"]
+    places = {"schools": pd.DataFrame({"id": ids, "x": [101.75, 101.78, 101.81, 101.84], "y": [36.66] * 4})}
+    figures = pd.DataFrame({"year": year, "school": ids, "open": [True, True, True, False],
+                            "students": [2400.0, 500.0, 1500.0, 0.0], "utilisation": [1.2, 0.3, 0.8, 0.0],
+                            "oversized": [False] * 4})
+    ax = seat_gap_map(replace(t, places=places, assessment_schools=figures), year)
+    dots = {c.get_label(): c for c in ax.collections}
+    colours = {label: colour for _, colour, label in SCHOOL_MARKS}
+    for label, school in (("over its seats or size 超员", "NP1"), ("under 60 % used 使用率<60%", "NP2"),
+                          ("schools 学校", "NP3")):
+        x = places["schools"].set_index("id").x[school]
+        assert dots[label].get_offsets()[:, 0].tolist() == [x]
+        assert matplotlib.colors.to_hex(dots[label].get_facecolor()[0]) == matplotlib.colors.to_hex(colours[label])
+    sizes = [dots[label].get_sizes()[0] for label in ("over its seats or size 超员", "under 60 % used 使用率<60%")]
+    assert sizes[0] > sizes[1]                                  # 2,400 pupils against 500
+    assert sum(len(c.get_offsets()) for c in dots.values()) == 3     # the closed school is not drawn
+    matplotlib.pyplot.close(ax.figure)

@@ -224,9 +224,12 @@ def map_figure(t):
     for ax, (stage, year) in zip(axes, panels):
         plots.seat_gap_map(t, year, stage, ax=ax, darkest=darkest)
     _one_legend(fig, axes[:len(stages) * len(years)])
-    for handle in fig.legends[0].legend_handles if fig.legends else []:
+    legend = fig.legends[0] if fig.legends else None
+    for handle, text in zip(legend.legend_handles, legend.get_texts()) if legend else []:
         if hasattr(handle, "set_sizes"):
             handle.set_sizes([30])           # one legend size: the circles' areas are the data
+        else:                                # a district's shade: the middle one of its kind
+            handle.set_facecolor(plots.OUTLINE_SHADE["short" if "short" in text.get_text() else "spare"](0.5))
     return fig
 
 

@@ -28,7 +28,8 @@ CAPTIONS = {
     "teachers.png": "教师需求 Teachers needed per year and level.",
     "map.png": "地图 Map: each district within its boundary (data.boundaries), red by the seats short (summed over "
                "the levels short; darker for more) or blue by the seats spare, or else at the point the regions "
-               "table gives, its circle the seats short (red) or spare (blue); grey dots: schools; triangles: the "
+               "table gives, its circle the seats short (red) or spare (blue); dots: the schools open then, sized by "
+               "their pupils, dark red where over their seats or size, blue where under 60 % used; triangles: the "
                "plan's new sites open by then.",
     "catchments_map.png": "学区划分 Zoning: a line from each residential area to each school its pupils go to "
                           "(wider: more pupils), each area in the colour of its main school; squares: schools; "

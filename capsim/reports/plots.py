@@ -370,8 +370,9 @@ def seat_gap_map(results, year, stage="before", ax=None, darkest=None):
     over the levels short) or, with none short, blue by the seats spare, darker for more, the
     darkest red and blue at ``darkest`` = (seats short, seats spare) (default: the panel's
     largest; give the same to panels to compare them); else, where the regions table gives
-    points, as a circle there of area the seats short or spare. Existing schools as grey dots
-    and, after the plan, the chosen projects with coordinates as black triangles."""
+    points, as a circle there of area the seats short or spare. The schools open then as dots
+    sized by their pupils and coloured by their problem (:func:`_school_points`) and, after the
+    plan, the chosen projects with coordinates as black triangles."""
     t = tables_of(results)
     check_choice("seat_gap_map", "stage", stage, ["before", "after"] if t.assessment_after_plan is not None else ["before"])
     check_choice("seat_gap_map", "year", year, sorted(t.assessment.year.unique()))
@@ -391,8 +392,7 @@ def seat_gap_map(results, year, stage="before", ax=None, darkest=None):
         ax.annotate(f"{t.region(region)}\n{value:,.0f}", (row.x, row.y), fontsize=7, ha="center", va="center",
                     zorder=4, bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75})
     if "schools" in t.places:
-        pts = t.places["schools"]
-        ax.scatter(pts.x, pts.y, s=6, color="#777", label="schools 学校", zorder=3)
+        _school_points(ax, t, year, stage)
     if stage == "after" and "projects" in t.places and t.schedule is not None:
         pts = t.places["projects"]
         pts = pts[pts.id.isin(t.schedule[t.schedule.open_year <= year].id)]
@@ -432,6 +432,40 @@ def _outline_backdrop(ax, outlines) -> None:
         ax.add_patch(PathPatch(_region_path(rows), facecolor="#f6f6f6", edgecolor="#999", linewidth=0.6, zorder=0))
 
 
+def _shade(cmap: str):
+    """Value in [0, 1] -> a colour of ``cmap`` from its light fifth to its dark one."""
+    import matplotlib
+
+    return lambda value: matplotlib.colormaps[cmap](0.2 + 0.6 * value)
+
+
+OUTLINE_SHADE = {"short": _shade("Reds"), "spare": _shade("Blues")}   # a district's fill by its seats short or spare
+SCHOOL_MARKS = (("over", "#7f0000", "over its seats or size 超员"), ("low", "#1f5fa8", "under 60 % used 使用率<60%"),
+                ("", "#666", "schools 学校"))
+
+
+def _school_points(ax, t, year, stage) -> None:
+    """The schools open in ``year`` as dots sized by their pupils: dark red where pupils exceed
+    the school's seats or its maximum size, blue where it is under 60 % used, grey otherwise (grey
+    all, one size, where the run has no per-school assessment)."""
+    pts = t.places["schools"]
+    table = t.assessment_schools if stage == "before" else t.assessment_schools_after_plan
+    if table is None:
+        ax.scatter(pts.x, pts.y, s=6, color="#777", label="schools 学校", zorder=3)
+        return
+    part = table[table.year == year].drop_duplicates("school").set_index("school")
+    pts = pts.join(part[["open", "students", "utilisation", "oversized"]], on="id")
+    pts = pts[pts.open.fillna(False).astype(bool)]
+    over = (pts.utilisation > 1.0 + 1e-9) | pts.oversized.fillna(False).astype(bool)
+    kind = np.where(over, "over", np.where(pts.utilisation < 0.6, "low", ""))
+    size = 5 + 30 * np.sqrt(pts.students.fillna(0.0) / max(float(pts.students.max()), 1.0))
+    for mark, colour, label in SCHOOL_MARKS:
+        at = kind == mark
+        if at.any():
+            ax.scatter(pts.x[at], pts.y[at], s=size[at], color=colour, edgecolor="white", linewidth=0.4,
+                       label=label, zorder=3)
+
+
 def gap_by_region(t, year, stage) -> pd.DataFrame:
     """region -> short (seats short, summed over the levels short) and surplus (lawful seats spare)."""
     from capsim.targets import cell_shortage
@@ -457,7 +491,6 @@ def _draw_circles(ax, xy, frame):
 def _draw_outlines(ax, outlines, frame, darkest=None):
     """Each region's outline (holes kept open), red by its seats short, else blue by its seats
     spare, the darkest shades at ``darkest`` = (short, spare) (default: the largest here)."""
-    import matplotlib
     from matplotlib.patches import PathPatch
 
     short = frame.short.where(frame.short > 0.5, 0.0)
@@ -469,7 +502,7 @@ def _draw_outlines(ax, outlines, frame, darkest=None):
         kind = "short" if short[region] > 0 else "spare"
         top = max((darkest or (short.max(), spare.max()))[kind == "spare"], 1.0)
         value = min((short[region] if kind == "short" else spare[region]) / top, 1.0)
-        colour = matplotlib.colormaps["Reds" if kind == "short" else "Blues"](0.2 + 0.6 * value)
+        colour = OUTLINE_SHADE[kind](value)
         label = {"short": "seats short 学位缺口", "spare": "seats spare 富余学位"}[kind] if kind not in labelled else None
         labelled.add(kind)
         ax.add_patch(PathPatch(_region_path(rows), facecolor=colour, edgecolor="#555", linewidth=0.6, label=label))
