@@ -8,6 +8,8 @@ in red, surplus above zero in blue, so the two are never netted against each oth
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 import pandas as pd
 
@@ -433,10 +435,15 @@ def _outline_backdrop(ax, outlines) -> None:
 
 
 def _shade(cmap: str):
-    """Value in [0, 1] -> a colour of ``cmap`` from its light fifth to its dark one."""
-    import matplotlib
+    """Value in [0, 1] -> a colour of ``cmap`` from its light fifth to its dark one (the colormap
+    fetched once: each fetch is a copy that builds its own lookup table)."""
+    @cache
+    def colours():
+        import matplotlib
 
-    return lambda value: matplotlib.colormaps[cmap](0.2 + 0.6 * value)
+        return matplotlib.colormaps[cmap]
+
+    return lambda value: colours()(0.2 + 0.6 * value)
 
 
 OUTLINE_SHADE = {"short": _shade("Reds"), "spare": _shade("Blues")}   # a district's fill by its seats short or spare
@@ -509,12 +516,16 @@ def _draw_outlines(ax, outlines, frame, darkest=None):
 
 
 def _region_path(rows):
-    """One region's rings (outer rings anticlockwise, holes clockwise) as one compound path."""
+    """One region's rings (outer rings anticlockwise, holes clockwise; each ring's vertices
+    consecutive, as the outlines table holds them) as one compound path."""
     from matplotlib.path import Path
 
-    verts, codes = [], []
-    for _, ring in rows.groupby(["part", "ring"], sort=False):
-        xy = ring[["x", "y"]].to_numpy()
-        verts += [xy, xy[:1]]
-        codes += [Path.MOVETO] + [Path.LINETO] * (len(xy) - 1) + [Path.CLOSEPOLY]
-    return Path(np.concatenate(verts), codes)
+    part, ring, xy = rows.part.to_numpy(), rows.ring.to_numpy(), rows[["x", "y"]].to_numpy()
+    starts = np.flatnonzero(np.r_[True, (part[1:] != part[:-1]) | (ring[1:] != ring[:-1])])
+    ends = np.r_[starts[1:], len(xy)]
+    verts = np.concatenate([np.vstack([xy[a:b], xy[a]]) for a, b in zip(starts, ends)])
+    codes = np.full(len(verts), Path.LINETO, dtype=Path.code_type)
+    first = starts + np.arange(len(starts))              # each ring's first vertex, one closing vertex per ring before
+    codes[first] = Path.MOVETO
+    codes[np.r_[first[1:], len(verts)] - 1] = Path.CLOSEPOLY
+    return Path(verts, codes)
