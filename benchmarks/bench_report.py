@@ -15,8 +15,8 @@ only after every scenario has had one: with one repeat the model times include c
 
 The scaling rows time synthetic scenarios with more districts: the tiny example's districts
 copied (district i is a copy of tiny district i mod 2, with its population, migration, births,
-enrolment, housing, schools and projects, ids suffixed) to 7 and 56 districts, budgets scaled
-with them; they take their turns with the seeds. ``--record LABEL`` stores the medians as run
+enrolment, housing, schools, projects and outline, ids suffixed, outlines moved east) to 7 and 56
+districts, budgets scaled with them; they take their turns with the seeds. ``--record LABEL`` stores the medians as run
 LABEL in ``bench_report.json`` and rewrites the section of ``README.md`` between the markers
 from that file, so no figure in it is typed by hand.
 """
