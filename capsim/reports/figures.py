@@ -229,7 +229,7 @@ def map_figure(t):
         if hasattr(handle, "set_sizes"):
             handle.set_sizes([30])           # one legend size: the circles' areas are the data
         else:                                # a district's shade: the middle one of its kind
-            handle.set_facecolor(plots.OUTLINE_SHADE["short" if "short" in text.get_text() else "spare"](0.5))
+            handle.set_facecolor(plots.district_shade("short" if "short" in text.get_text() else "spare", 0.5))
     return fig
 
 

@@ -434,19 +434,20 @@ def _outline_backdrop(ax, outlines) -> None:
         ax.add_patch(PathPatch(_region_path(rows), facecolor="#f6f6f6", edgecolor="#999", linewidth=0.6, zorder=0))
 
 
-def _shade(cmap: str):
-    """Value in [0, 1] -> a colour of ``cmap`` from its light fifth to its dark one (the colormap
-    fetched once: each fetch is a copy that builds its own lookup table)."""
-    @cache
-    def colours():
-        import matplotlib
+@cache
+def _colormap(name: str):
+    """A matplotlib colormap, fetched once (each fetch is a copy that builds its own lookup table)."""
+    import matplotlib
 
-        return matplotlib.colormaps[cmap]
-
-    return lambda value: colours()(0.2 + 0.6 * value)
+    return matplotlib.colormaps[name]
 
 
-OUTLINE_SHADE = {"short": _shade("Reds"), "spare": _shade("Blues")}   # a district's fill by its seats short or spare
+def district_shade(kind: str, value: float):
+    """A district's fill by its seats ``short`` (reds) or ``spare`` (blues), ``value`` in [0, 1]
+    from the colormap's light fifth to its dark one."""
+    return _colormap("Reds" if kind == "short" else "Blues")(0.2 + 0.6 * value)
+
+
 SCHOOL_MARKS = (("over", "#7f0000", "over its seats or size 超员"), ("low", "#1f5fa8", "under 60 % used 使用率<60%"),
                 ("", "#666", "schools 学校"))
 
@@ -509,7 +510,7 @@ def _draw_outlines(ax, outlines, frame, darkest=None):
         kind = "short" if short[region] > 0 else "spare"
         top = max((darkest or (short.max(), spare.max()))[kind == "spare"], 1.0)
         value = min((short[region] if kind == "short" else spare[region]) / top, 1.0)
-        colour = OUTLINE_SHADE[kind](value)
+        colour = district_shade(kind, value)
         label = {"short": "seats short 学位缺口", "spare": "seats spare 富余学位"}[kind] if kind not in labelled else None
         labelled.add(kind)
         ax.add_patch(PathPatch(_region_path(rows), facecolor=colour, edgecolor="#555", linewidth=0.6, label=label))
