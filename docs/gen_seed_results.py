@@ -104,41 +104,96 @@ def case_row(name: str, case: str | None, res) -> str:
             f"{spare.get(years[-1], 0.0):,.0f} | {targets} |")
 
 
-FIGURES = {"students_per_class": "pupils per class"}    # published figures a run can be checked against
+# published figures a run can be checked against: what each is, and how the run gives it
+FIGURES = {"students_per_class": "pupils per class", "students": "pupils", "intake": "grade-1 entrants",
+           "births": "births", "deaths": "deaths", "population": "residents"}
 
 
-def base_year_checks(name: str, res) -> list[str]:
-    """The run's base year set beside each published figure of ``data/NAME/published.csv`` (year,
-    level, figure, value, source, grade; figures of :data:`FIGURES`): the run's value over all
-    regions and its ratio to the published one. Nothing where a seed has no such file."""
+def published_checks(name: str, res) -> list[str]:
+    """Each published figure of ``data/NAME/published.csv`` (year, level, figure, value, source,
+    grade, fitted, use; figures of :data:`FIGURES`) beside the run's own (as shipped, or under
+    the row's ``use`` variant) and their ratio. A row whose ``fitted`` says which input was
+    built from that figure is read as a check of that construction, not as evidence. Nothing
+    where a seed has no such file."""
     path = ROOT / "data" / name / "published.csv"
     if not path.is_file():
         return []
-    published = pd.read_csv(path)
+    published = pd.read_csv(path, dtype={"level": str, "fitted": str, "use": str}, keep_default_na=False)
     unknown = sorted(set(published.figure) - set(FIGURES))
     if unknown:
         raise ValueError(f"{path}: figure {unknown} is not one of {sorted(FIGURES)}")
-    grades = res.assessment_before.grades
-    base_year = int(grades.year.min())
-    per_class = grades[grades.year == base_year].groupby("level")[["students", "classes"]].sum()
-    rows = [f"Base-year check against published figures (`data/{name}/published.csv`): the forecast's base-year "
-            f"pupils in the school list's classes ({base_year}, all districts) beside the nearest published year.",
-            "", "| figure | level | published (year) | capsim, " + str(base_year) + " | capsim ÷ published | reading "
-            "| source (grade) |", "|---|---|---|---|---|---|---|"]
+    runs = {"": res}
+    rows = [f"Checks against published figures (`data/{name}/published.csv`): each beside the run's own figure "
+            "(all districts; the median forecast, summed; pupils per class in the school list's base year). "
+            "Where an input was built from the figure, the row says so and proves nothing about the forecast.",
+            "", "| figure | level | published (year) | capsim (year) | capsim ÷ published | reading | source (grade) |",
+            "|---|---|---|---|---|---|---|"]
     for r in published.itertuples():
-        ours = per_class.students.get(r.level, np.nan) / per_class.classes.get(r.level, np.nan)
+        if r.use not in runs:
+            runs[r.use] = run_variants(name, r.use.split(","))
+        ours, year = run_figure(runs[r.use], r.figure, r.level, int(r.year))
         ratio = ours / r.value
-        reading = "within 5 %" if abs(ratio - 1) <= 0.05 else ("above published" if ratio > 1 else "below published")
-        rows.append(f"| {FIGURES[r.figure]} | {r.level} | {r.value:,.2f} ({r.year}) | {ours:,.2f} | {ratio:.3f} | "
-                    f"{reading} | {r.source} ({r.grade}) |")
-    return rows + [""]
+        reading = (f"input fitted to it: {r.fitted}" if r.fitted else
+                   "within 5 %" if abs(ratio - 1) <= 0.05 else ("above published" if ratio > 1 else "below published"))
+        case = "; " + " ".join(f"`--use {u}`" for u in r.use.split(",")) if r.use else ""
+        digits = 2 if r.figure == "students_per_class" else 0
+        rows.append(f"| {FIGURES[r.figure]} | {r.level or 'all'} | {r.value:,.{digits}f} ({r.year}) | "
+                    f"{ours:,.{digits}f} ({year}{case}) | {ratio:.3f} | {reading} | {r.source} ({r.grade}) |")
+    return rows + ["", *listed_against_forecast(res)]
+
+
+def listed_against_forecast(res) -> list[str]:
+    """The school list's base-year pupils over the forecast's (``assessment_base_check.csv``):
+    the range of the ratio over the districts and grades of the levels it lists; nothing without
+    a school list."""
+    check = res.assessment_before.base_check
+    if check is None:
+        return []
+    listed = check.groupby("level", sort=False).schools_listed.transform("sum") > 0
+    ratio = check.ratio[listed & np.isfinite(check.ratio)]
+    levels = ", ".join(check.level[listed].unique())
+    return [f"The school list's base-year pupils over the forecast's (`assessment_base_check.csv`, every district "
+            f"and grade of the levels it lists: {levels}): {ratio.min():.4f} to {ratio.max():.4f}.", ""]
+
+
+def run_variants(name: str, variants: list[str]):
+    import capsim
+
+    return capsim.run(capsim.load_scenario(ROOT / "scenarios" / f"{name}.toml", use=variants))
+
+
+def run_figure(res, figure: str, level: str, year: int) -> tuple[float, int]:
+    """(the run's value of a published ``figure`` for ``level`` (levels joined by '+'; empty:
+    all) in ``year``, the year it is of): summed over regions on the median forecast; pupils per
+    class in the base year's school list; deaths in the step from ``year`` as residents then,
+    plus births, less residents a year later (so only where the scenario has no migration)."""
+    p = res.projection
+    levels = level.split("+")
+    if figure == "students_per_class":
+        grades = res.assessment_before.grades
+        base = int(grades.year.min())
+        part = grades[(grades.year == base) & grades.level.isin(levels)]
+        return part.students.sum() / part.classes.sum(), base
+    if figure in ("students", "intake"):
+        t = p.students if figure == "intake" else p.level_totals
+        t = t[(t["quantile"] == 0.5) & (t.year == year) & t.level.isin(levels)]
+        return float((t[t.grade == 1] if figure == "intake" else t).students.sum()), year
+    residents = p.population[p.population["quantile"] == 0.5].groupby("year").population.sum()
+    births = p.births[p.births["quantile"] == 0.5].groupby("year").births.sum()
+    if figure == "population":
+        return float(residents[year]), year
+    if figure == "births":
+        return float(births[year]), year
+    if res.scenario.data.migration is not None:
+        raise ValueError(f"{res.scenario.source}: deaths are checked only without migration")
+    return float(residents[year] + births[year] - residents[year + 1]), year
 
 
 def section(name: str) -> str:
     runs = {case: run(name, case) for case in CASES[name]}
     base = runs[None]
     lines = [f"From `capsim run scenarios/{name}.toml` as shipped (median of its draws) and the cases below.",
-             "", *base_year_checks(name, base), "Pupils by level, all regions, median forecast:", "",
+             "", *published_checks(name, base), "Pupils by level, all regions, median forecast:", "",
              *pupils_table(base), "",
              "Each case: places short before the plan and after it (pupils above lawful places, summed over "
              "regions and the planned levels, never netted against spare places elsewhere; worst plan year), "

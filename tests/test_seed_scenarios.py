@@ -244,7 +244,8 @@ def test_arals_published_class_size_variant_is_built_from_the_published_figure_a
     for name in ("schools_published_classes.csv", "school_grades_published_classes.csv"):
         assert (tmp_path / name).read_text("utf-8") == (data / name).read_text("utf-8"), name
     grades = pd.read_csv(data / "school_grades_published_classes.csv")
-    figure = pd.read_csv(data / "published.csv").set_index("level").value
+    published = pd.read_csv(data / "published.csv")
+    figure = published[published.figure == "students_per_class"].set_index("level").value
     for level, part in grades.groupby("level"):
         if level in figure:
             pupils, classes = part.students.sum(), part.classes.sum()
