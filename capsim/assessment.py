@@ -29,7 +29,7 @@ classes needed are counted at the region level. Formulas: :mod:`capsim.capacity`
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -64,6 +64,8 @@ class Assessment:
     region_grades: pd.DataFrame | None = None   # year, region, level, grade, students, lawful_seats
     network: Schools | None = None              # the school list assessed (read once: the planner and the
                                                 # network after the plan start from it)
+    projection: Projection | None = field(default=None, repr=False, compare=False)   # the forecast assessed
+                                                # (so that a stage handed the assessment does not forecast again)
 
 
 def assess(scenario: Scenario, projection: Projection | None = None, schools: Schools | None = None,
@@ -81,8 +83,9 @@ def assess(scenario: Scenario, projection: Projection | None = None, schools: Sc
     population = _population(projection, scenario, regions, years, assessed_quantile(scenario, projection))
     if schools is None:
         table = _without_schools(scenario, pupils, levels, regions, years, population, capacity)
-        return Assessment(scenario, table, None, None, None)
-    return replace(_with_schools(scenario, schools, pupils, levels, regions, years, population), network=schools)
+        return Assessment(scenario, table, None, None, None, projection=projection)
+    return replace(_with_schools(scenario, schools, pupils, levels, regions, years, population), network=schools,
+                   projection=projection)
 
 
 def assessed_quantile(scenario: Scenario, projection: Projection) -> float:

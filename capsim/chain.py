@@ -10,8 +10,9 @@ def run(scenario, progress: bool = False, evaluate: bool = False, inputs=None, p
     """Forecast, assess, plan when the scenario has projects (else the plan is None), and
     assess the network after the plan. ``progress`` shows a bar over these steps; ``inputs``
     (:class:`capsim.data.Inputs`, e.g. what ``capsim.checks.validate`` read) spares the
-    forecast reading its tables again; a ``projection`` and its assessment ``before`` (of a
-    scenario that differs from this one at most in ``[plan]``, e.g. a sweep's) spare both stages."""
+    forecast reading its tables again; an assessment ``before`` (of a scenario that differs from
+    this one at most in ``[plan]``, e.g. a sweep's) spares both stages: it holds the forecast it
+    assessed (or give that as ``projection``)."""
     from tqdm.auto import tqdm
 
     from capsim.assessment import assess
@@ -22,7 +23,8 @@ def run(scenario, progress: bool = False, evaluate: bool = False, inputs=None, p
     steps = 4 if scenario.data.projects else 2
     with tqdm(total=steps, desc="capsim run", unit="step", disable=not progress or None, leave=False) as bar:
         bar.set_postfix_str("forecast")
-        projection = projection or project(scenario, inputs, progress=progress)
+        projection = projection or (before.projection if before is not None else None) or \
+            project(scenario, inputs, progress=progress)
         bar.update()
         bar.set_postfix_str("assess")
         before = before or assess(scenario, projection, schools=inputs.schools if inputs is not None else None)

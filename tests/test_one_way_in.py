@@ -57,3 +57,22 @@ def test_the_command_line_reads_each_input_table_once(tiny, opens, tmp_path, use
                 "boundaries.geojson"}
     assert expected | ({"areas.csv", "travel.csv"} if use == "catchments" else set()) <= set(read), read
     assert all(n == 1 for n in read.values()), read
+
+
+def test_a_stage_handed_an_assessment_forecasts_nothing_again(tiny, opens):
+    """An assessment holds the forecast it assessed: ``plan(scenario, assessment=a)`` and
+    ``run(scenario, before=a)`` open no population table (the forecast's first read) and plan
+    as the chain does from the start."""
+    import capsim
+
+    scenario = capsim.load_scenario(tiny / "scenario.toml", use=["deterministic"])
+    before = capsim.assess(scenario, capsim.project(scenario))
+    assert before.projection is not None
+    opens.clear()
+    planned = capsim.plan(scenario, assessment=before)
+    again = capsim.run(scenario, before=before)
+    assert "population.csv" not in _read(opens, tiny), _read(opens, tiny)
+    assert again.projection is before.projection
+    whole = capsim.run(scenario)
+    assert planned.solution.objective == pytest.approx(whole.plan.solution.objective, rel=1e-9)
+    assert again.plan.solution.objective == pytest.approx(whole.plan.solution.objective, rel=1e-9)

@@ -1,6 +1,7 @@
 """The planner: which projects to build and when, at least cost, so every child has a seat.
 
-``plan(scenario)`` forecasts and assesses (unless given), then solves the region-level MILP of
+``plan(scenario)`` forecasts and assesses (unless given: an assessment holds the forecast it
+assessed, so ``plan(scenario, assessment=a)`` forecasts nothing), then solves the region-level MILP of
 :mod:`capsim.planner.model` and returns the schedule, the spending by year, the seats after the
 plan and every shortfall with its binding cause. With a school list the region level plans in
 whole classes (:mod:`capsim.planner.classes`: classes formed at intake roll up with their

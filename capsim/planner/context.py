@@ -39,7 +39,7 @@ def plan_context(scenario, projection=None, assessment=None, evaluate: bool = Fa
     from capsim.assessment import assess
     from capsim.projection import project
 
-    projection = projection or project(scenario)
+    projection = projection or (assessment.projection if assessment is not None else None) or project(scenario)
     assessment = assessment or assess(scenario, projection)
     table, unplanned = _plannable(scenario, assessment.regions)
     regions = list(dict.fromkeys(table.region))
