@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from capsim.results import Results
+from capsim.scenario import without_plan
 
 
 def run(scenario, progress: bool = False, evaluate: bool = False, inputs=None, projection=None,
@@ -20,6 +21,9 @@ def run(scenario, progress: bool = False, evaluate: bool = False, inputs=None, p
     from capsim.planner.network import assess_after
     from capsim.projection import project
 
+    if before is not None and without_plan(before.scenario) != without_plan(scenario):
+        raise ValueError("The 'before' parameter of run must assess a scenario that differs from this one at most in "
+                         "[plan]. Got the assessment of another forecast instead.")
     steps = 4 if scenario.data.projects else 2
     with tqdm(total=steps, desc="capsim run", unit="step", disable=not progress or None, leave=False) as bar:
         bar.set_postfix_str("forecast")

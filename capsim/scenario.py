@@ -11,6 +11,7 @@ directory) that wrote them. Every problem is collected and raised at once as a
 from __future__ import annotations
 
 import difflib
+import json
 import tomllib
 from pathlib import Path
 
@@ -51,6 +52,12 @@ def load_scenario(path, use=(), set=None, data_roots=()) -> Scenario:  # noqa: A
         raise ScenarioError(_explain(exc, origin, str(path))) from None
     cross_checks(scenario, origin).raise_if_any(ScenarioError)
     return scenario
+
+
+def without_plan(scenario: Scenario) -> str:
+    """What a scenario's forecast and assessment depend on: the scenario but its ``[plan]``
+    section (scenarios alike here may share one forecast and assessment)."""
+    return json.dumps(scenario.model_dump(mode="json", exclude={"plan"}), sort_keys=True, default=str)
 
 
 def cross_checks(scenario: Scenario, origin: dict) -> Problems:

@@ -49,6 +49,7 @@ import pandas as pd
 
 from capsim.errors import Problem, ScenarioError
 from capsim.outputs import write_atomic
+from capsim.scenario import without_plan
 
 METRICS = ("cost_yuan", "seats_added", "projects", "shortfall_seat_years", "surplus_seat_years",
            "oversized_class_years_left", "peak_year", "peak_students")
@@ -226,39 +227,34 @@ def _load_all(path, cases, data_roots=()) -> dict:
     return scenarios
 
 
-def without_plan(scenario) -> str:
-    """What a case's forecast and assessment depend on: its scenario but the ``[plan]`` section."""
-    return json.dumps(scenario.model_dump(mode="json", exclude={"plan"}), sort_keys=True, default=str)
-
-
-def stages(scenario) -> tuple:
-    """(forecast, assessment) of ``scenario``, shared by the cases that differ from it only in ``[plan]``."""
+def stages(scenario):
+    """The assessment of ``scenario`` (holding the forecast it assessed), shared by the cases that
+    differ from it only in ``[plan]``."""
     from capsim.assessment import assess
     from capsim.projection import project
 
-    projection = project(scenario)
-    return projection, assess(scenario, projection)
+    return assess(scenario, project(scenario))
 
 
 def _run_item(item) -> dict:
-    """:func:`run_case` of ``(scenario, shared)``, ``shared`` the (ok, (forecast, assessment)) of
-    its group or None; a group's failed forecast is each case's failure."""
+    """:func:`run_case` of ``(scenario, shared)``, ``shared`` the (ok, assessment) of its group
+    or None; a group's failed forecast is each case's failure."""
     scenario, shared = item
     if shared is None:
         return run_case(scenario)
     ok, value = shared
     if not ok:
         raise value
-    return run_case(scenario, *value)
+    return run_case(scenario, value)
 
 
-def run_case(scenario, projection=None, assessment=None) -> dict:
-    """Run one case (from its group's ``projection`` and ``assessment`` where given) and reduce
-    it to its summary row and chosen projects (small, JSON-able)."""
+def run_case(scenario, assessment=None) -> dict:
+    """Run one case (from its group's ``assessment`` and the forecast it holds, where given) and
+    reduce it to its summary row and chosen projects (small, JSON-able)."""
     from capsim.chain import run
 
     start = time.perf_counter()
-    res = run(scenario, projection=projection, before=assessment)
+    res = run(scenario, before=assessment)
     summary = case_summary(res)
     summary["seed"] = scenario.uncertainty.seed
     summary["seconds"] = time.perf_counter() - start

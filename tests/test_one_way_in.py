@@ -76,3 +76,20 @@ def test_a_stage_handed_an_assessment_forecasts_nothing_again(tiny, opens):
     whole = capsim.run(scenario)
     assert planned.solution.objective == pytest.approx(whole.plan.solution.objective, rel=1e-9)
     assert again.plan.solution.objective == pytest.approx(whole.plan.solution.objective, rel=1e-9)
+
+
+def test_a_forecast_and_an_assessment_that_do_not_belong_together_are_refused(tiny):
+    """A projection beside an assessment of another forecast, or an assessment of a scenario that
+    differs outside [plan], would plan one forecast's pupils against another's: refused. An
+    assessment of the same scenario but its [plan] serves."""
+    import capsim
+
+    scenario = capsim.load_scenario(tiny / "scenario.toml", use=["deterministic"])
+    before = capsim.assess(scenario, capsim.project(scenario))
+    with pytest.raises(ValueError, match="'projection' parameter of plan"):
+        capsim.plan(scenario, projection=capsim.project(scenario), assessment=before)
+    other = capsim.load_scenario(tiny / "scenario.toml", use=["deterministic"], set={"uncertainty.seed": 7})
+    with pytest.raises(ValueError, match="'before' parameter of run"):
+        capsim.run(other, before=before)
+    cheaper = capsim.load_scenario(tiny / "scenario.toml", use=["deterministic"], set={"plan.shortfall_penalty": 1})
+    assert capsim.run(cheaper, before=before).projection is before.projection

@@ -510,3 +510,5 @@ def test_pupils_zoned_across_a_district_line_count_where_they_sit(tiny, capacity
     earlier = after[after.index.get_level_values("year") < 2021]               # before the plan: where they live
     home = res.assessment.set_index(["year", "region", "level"]).students
     assert len(earlier) and np.allclose(earlier, home.reindex(earlier.index))
+    # its pupils are no longer the forecast's, so the assessment after the plan holds no forecast
+    assert res.assessment_after.projection is None and res.assessment_before.projection is res.projection

@@ -39,7 +39,11 @@ def plan_context(scenario, projection=None, assessment=None, evaluate: bool = Fa
     from capsim.assessment import assess
     from capsim.projection import project
 
-    projection = projection or (assessment.projection if assessment is not None else None) or project(scenario)
+    given = assessment.projection if assessment is not None else None
+    if projection is not None and given is not None and projection is not given:
+        raise ValueError("The 'projection' parameter of plan must be the forecast its assessment assessed. "
+                         "Got another forecast instead; give the assessment alone.")
+    projection = projection or given or project(scenario)
     assessment = assessment or assess(scenario, projection)
     table, unplanned = _plannable(scenario, assessment.regions)
     regions = list(dict.fromkeys(table.region))

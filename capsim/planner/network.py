@@ -231,14 +231,20 @@ def assess_after(scenario, projection, result, schools: Schools | None = None):
     """The assessment of the network after the plan ``result`` (a PlanResult), from the school
     list ``schools`` before it (read here if not given); after a class plan, each school teaches
     the classes :func:`class_plan` gives it; after a catchment plan, the pupils are counted in the
-    district of the school the plan seats them at (:func:`seated_projection`)."""
+    district of the school the plan seats them at (:func:`seated_projection`; that assessment
+    then holds no forecast, as its pupils are no longer the forecast's)."""
+    seated = seated_projection(scenario, projection, result)
+    after = _assessed_network(scenario, seated, result, schools)
+    return after if seated is projection else replace(after, projection=None)
+
+
+def _assessed_network(scenario, projection, result, schools):
     from capsim.assessment import assess
     from capsim.enrolment import level_specs
     from capsim.school_data import read_capacity, read_schools
 
     regions = list(projection.population.region.unique())
     levels = {lv.name: lv for lv in level_specs(scenario)}
-    projection = seated_projection(scenario, projection, result)
     if schools is None:
         schools = read_schools(scenario, regions, {k: v.grades for k, v in levels.items()})
     if schools is not None:
