@@ -125,7 +125,9 @@ def published_checks(name: str, res) -> list[str]:
     runs = {"": res}
     rows = [f"Checks against published figures (`data/{name}/published.csv`): each beside the run's own figure "
             "(all districts; the median forecast, summed; pupils per class in the school list's base year). "
-            "Where an input was built from the figure, the row says so and proves nothing about the forecast.",
+            "Where an input was built from the figure, the row says so and proves nothing about the forecast. "
+            "capsim's births and deaths of a year are those of its step from mid-year to mid-year, so a calendar "
+            "year's figure is half a year earlier unless its row says otherwise.",
             "", "| figure | level | published (year) | capsim (year) | capsim ÷ published | reading | source (grade) |",
             "|---|---|---|---|---|---|---|"]
     for r in published.itertuples():
@@ -163,12 +165,17 @@ def run_variants(name: str, variants: list[str]):
 
 
 def run_figure(res, figure: str, level: str, year: int) -> tuple[float, int]:
-    """(the run's value of a published ``figure`` for ``level`` (levels joined by '+'; empty:
-    all) in ``year``, the year it is of): summed over regions on the median forecast; pupils per
-    class in the base year's school list; deaths in the step from ``year`` as residents then,
-    plus births, less residents a year later (so only where the scenario has no migration)."""
+    """(the run's value of a published ``figure`` in ``year``, the year it is of), summed over
+    regions on the median forecast: pupils or grade-1 entrants of ``level`` (levels joined by
+    '+'; empty: all); pupils per class of ``level`` in the base year's school list; residents,
+    births (in the step from mid-year ``year``) and deaths (in that step: residents then, plus
+    births, less residents a step later; only where no one moves in or out), which take no level."""
     p = res.projection
-    levels = level.split("+")
+    if 0.5 not in set(p.students["quantile"]):
+        raise ValueError(f"{res.scenario.source}: the run has no median (0.5 quantile) to check")
+    if figure in ("population", "births", "deaths") and level:
+        raise ValueError(f"{figure} is of all residents: give no level (got {level!r})")
+    levels = level.split("+") if level else list(p.level_totals.level.unique())
     if figure == "students_per_class":
         grades = res.assessment_before.grades
         base = int(grades.year.min())
@@ -184,8 +191,10 @@ def run_figure(res, figure: str, level: str, year: int) -> tuple[float, int]:
         return float(residents[year]), year
     if figure == "births":
         return float(births[year]), year
-    if res.scenario.data.migration is not None:
-        raise ValueError(f"{res.scenario.source}: deaths are checked only without migration")
+    data = res.scenario.data
+    moving = data.migration is not None or (data.housing is not None and not res.scenario.housing.in_migration_already)
+    if moving or res.scenario.demography.step != 1:
+        raise ValueError(f"{res.scenario.source}: deaths are checked only in yearly steps without migration or housing")
     return float(residents[year] + births[year] - residents[year + 1]), year
 
 

@@ -34,7 +34,7 @@ def test_every_seeds_results_section_is_the_runs_own():
             f"data/{name}/SOURCES.md's results differ from the runs: run python docs/gen_seed_results.py")
 
 
-def _worked_run(migration=None):
+def _worked_run(migration=None, housing=None, in_migration_already=False):
     """A made-up run: two regions, the 0.5 quantile beside a 0.9 one that must be ignored."""
     from types import SimpleNamespace
 
@@ -55,14 +55,19 @@ def _worked_run(migration=None):
     return SimpleNamespace(projection=SimpleNamespace(students=students, level_totals=totals, population=population,
                                                       births=births),
                            assessment_before=SimpleNamespace(grades=grades),
-                           scenario=SimpleNamespace(source="made-up", data=SimpleNamespace(migration=migration)))
+                           scenario=SimpleNamespace(source="made-up",
+                                                    data=SimpleNamespace(migration=migration, housing=housing),
+                                                    housing=SimpleNamespace(in_migration_already=in_migration_already),
+                                                    demography=SimpleNamespace(step=1)))
 
 
 def test_each_published_figure_is_read_from_the_run_as_worked_by_hand():
     """By hand, on the median only: pupils of two levels in 2022, region a's primary 10 + 20
     and junior 10 + 20, region b's one more a grade: 124; primary grade-1 entrants 10 + 11 = 21;
     residents 2021: 4 × 100; births 2 × 3; deaths in the step from 2021: 400 + 6 - 4 × 97 = 18;
-    pupils per class in the base year 2020 (not the row's year): (90 + 50) / 3."""
+    pupils per class in the base year 2020 (not the row's year): (90 + 50) / 3. No level means
+    every level; a level given to a figure of all residents, deaths where people move in (migration,
+    or housing not already in it) and a run without a median are refused."""
     gen = script("gen_seed_results")
     res = _worked_run()
     assert gen.run_figure(res, "students", "primary+junior", 2022) == (124.0, 2022)
@@ -71,5 +76,13 @@ def test_each_published_figure_is_read_from_the_run_as_worked_by_hand():
     assert gen.run_figure(res, "births", "", 2021) == (6.0, 2021)
     assert gen.run_figure(res, "deaths", "", 2021) == (18.0, 2021)
     assert gen.run_figure(res, "students_per_class", "primary+junior", 2019) == (pytest.approx(140 / 3), 2020)
-    with pytest.raises(ValueError, match="without migration"):
-        gen.run_figure(_worked_run(migration="migration.csv"), "deaths", "", 2021)
+    assert gen.run_figure(res, "students", "", 2022) == (124.0, 2022)
+    for moving in (dict(migration="migration.csv"), dict(housing="housing.csv")):
+        with pytest.raises(ValueError, match="without migration or housing"):
+            gen.run_figure(_worked_run(**moving), "deaths", "", 2021)
+    assert gen.run_figure(_worked_run(housing="housing.csv", in_migration_already=True), "deaths", "", 2021)[0] == 18.0
+    with pytest.raises(ValueError, match="give no level"):
+        gen.run_figure(res, "births", "primary", 2021)
+    res.projection.students = res.projection.students[res.projection.students["quantile"] == 0.9]
+    with pytest.raises(ValueError, match="no median"):
+        gen.run_figure(res, "intake", "primary", 2022)

@@ -119,6 +119,27 @@ def test_xining_projects_match_the_plans_totals(xining):
     assert senior.sum() == 10 and (p.kind[senior] == "new").sum() == 5 and (p.kind[senior] == "expansion").sum() == 5
 
 
+def test_xinings_variants_assume_the_natural_increase_its_base_run_gives():
+    """data/xining/build_tables.py builds the high_in_migration and recent_migration tables from a
+    constant, the base run's natural increase 2020-2025 on its central path (residents 2025 less
+    2020, less the base net migration of those five steps): it must stay within 5 % of what the
+    run gives, or those
+    variants no longer add up to the growth they are built to (the plan's 440,000; 2020-22)."""
+    import ast
+
+    import pandas as pd
+
+    data = Path(__file__).resolve().parents[1] / "data" / "xining"
+    tree = ast.parse((data / "build_tables.py").read_text(encoding="utf-8"))     # read, not run: it writes tables
+    constants = {t.id: ast.literal_eval(node.value) for node in tree.body if isinstance(node, ast.Assign)
+                 for t in node.targets if isinstance(t, ast.Name) and t.id == "BASE_NATURAL_2020_2025"}
+    p = capsim.project(capsim.load_scenario(SCENARIOS / "xining.toml", set={"uncertainty.draws": 1})).population
+    residents = p[p["quantile"] == 0.5].groupby("year").population.sum()
+    migrants = 5 * pd.read_csv(data / "migration.csv").value.sum()
+    natural = residents[2025] - residents[2020] - migrants
+    assert natural == pytest.approx(constants["BASE_NATURAL_2020_2025"], rel=0.05)
+
+
 def test_xining_optimiser_builds_far_fewer_than_148000_places_within_the_budget(xining):
     assert xining.schedule.seats.sum() < 2 / 3 * 148_000
     assert xining.plan.spending.cost_yuan.sum() <= 8.8e9 + 1
