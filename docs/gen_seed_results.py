@@ -159,6 +159,7 @@ def listed_against_forecast(res) -> list[str]:
 
 
 def run_variants(name: str, variants: list[str]):
+    """``capsim run scenarios/NAME.toml`` with every override of ``variants`` switched on."""
     import capsim
 
     return capsim.run(capsim.load_scenario(ROOT / "scenarios" / f"{name}.toml", use=variants))

@@ -123,8 +123,8 @@ def test_xinings_variants_assume_the_natural_increase_its_base_run_gives():
     """data/xining/build_tables.py builds the high_in_migration and recent_migration tables from a
     constant, the base run's natural increase 2020-2025 on its central path (residents 2025 less
     2020, less the base net migration of those five steps): it must stay within 5 % of what the
-    run gives, or those
-    variants no longer add up to the growth they are built to (the plan's 440,000; 2020-22)."""
+    run gives, or those variants no longer add up to the growth they are built to (the plan's
+    440,000; 2020-22)."""
     import ast
 
     import pandas as pd
