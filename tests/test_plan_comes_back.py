@@ -70,3 +70,31 @@ def test_a_very_short_time_limit_still_exits_0_with_a_plan(tiny, capsys):
     assert main(["run", str(tiny / "scenario.toml"), "--set", "plan.time_limit=0.0001", "--out", str(out),
                  "--use", "deterministic"]) == 0
     assert "plan: " in capsys.readouterr().out and (out / "schedule.csv").is_file()
+
+
+@pytest.mark.parametrize("build, expected", [(3.0, 2.0), (10.0, 1.0)])
+def test_a_time_limit_counts_building_the_model(monkeypatch, build, expected):
+    """The solver gets what building the model left of ``time_limit`` (5 s here): 2 s after a
+    3 s build, and the least it is ever given (1 s) after a build longer than the limit."""
+    from types import SimpleNamespace
+
+    import scipy.sparse as sp
+
+    from capsim.planner import solve as module
+
+    clock = iter([0.0, build] + [build + 0.1] * 10)
+    monkeypatch.setattr(module, "time", SimpleNamespace(perf_counter=lambda: next(clock)))
+    seen, real = [], module._started_highs
+
+    def recording():
+        class Recording(real()):
+            def __init__(self, start, xs, **options):
+                seen.append(options["timeLimit"])
+                super().__init__(start, xs, **options)
+        return Recording
+
+    monkeypatch.setattr(module, "_started_highs", recording)
+    families = [("one", sp.csr_matrix(np.ones((1, 2))), ">=", np.array([1.0]))]
+    sol = module.solve(np.array([1.0, 2.0]), families, np.zeros(2), np.ones(2), np.array([True, True]), time_limit=5.0)
+    assert sol.status == "optimal" and sol.objective == pytest.approx(1.0)
+    assert seen == [pytest.approx(expected)] and expected >= module.LEAST_SOLVER_SECONDS

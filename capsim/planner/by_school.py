@@ -72,7 +72,7 @@ def solve_schools(a, m, formulation: str, solver: str = "highs", time_limit: flo
     start, solved = None, False
     if bound.status in ("optimal", "feasible"):
         openings = np.round(bound.values[:n_x])
-        start = listed_shares(m, formulation, openings, solver, gap)
+        start = listed_shares(m, formulation, openings, solver, gap, time_limit - (time.perf_counter() - t0))
         if start is not None:
             start, solved = _seat(a, fixed, start, solver, time_limit - (time.perf_counter() - t0), gap)
     lower = _proven_bound(bound, gap / 10)
@@ -86,10 +86,11 @@ def solve_schools(a, m, formulation: str, solver: str = "highs", time_limit: flo
     return _best(full, start, a.c, lower, gap, time.perf_counter() - t0)
 
 
-def listed_shares(m, formulation: str, openings, solver: str, gap: float) -> np.ndarray | None:
+def listed_shares(m, formulation: str, openings, solver: str, gap: float, seconds: float) -> np.ndarray | None:
     """A plan of the school model ``m`` (in ``formulation``'s variables) with the ``openings``
     fixed and every cohort's shares fixed (:func:`start_shares`): the zone model with each
-    school a zone, which falls apart school by school; None if that model has no plan."""
+    school a zone, which falls apart school by school, solved within ``seconds`` (at least one);
+    None if that model has no plan then."""
     from capsim.planner import model
     c = m.inputs.cohorts
     e = c.entrants
@@ -105,7 +106,7 @@ def listed_shares(m, formulation: str, openings, solver: str, gap: float) -> np.
     f = arrays(listed, formulation)
     lb, ub = f.lb.copy(), f.ub.copy()
     lb[:n_x] = ub[:n_x] = openings
-    sol = solve_with((f.c, f.families, lb, ub, f.integer), solver, time_limit=60.0, gap=gap)
+    sol = solve_with((f.c, f.families, lb, ub, f.integer), solver, time_limit=max(seconds, 1.0), gap=gap)
     if sol.status not in ("optimal", "feasible"):
         return None
     out = np.zeros(m.n)

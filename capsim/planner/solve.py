@@ -36,7 +36,8 @@ def solve_with(args, solver: str = "highs", start=None, highs_options=None, **op
 def solve(c, families, lb, ub, integer, solver="highs", time_limit=60.0, gap=1e-3, msg=False,
           start=None, highs_options=None) -> Solution:
     """Build the PuLP problem from arrays and solve it with ``solver`` ('highs' or 'cbc'), from the
-    plan ``start`` (one value per variable) if given."""
+    plan ``start`` (one value per variable) if given. ``time_limit`` counts the build: the solver
+    gets what is left of it (at least :data:`LEAST_SOLVER_SECONDS`)."""
     import pulp
 
     t0 = time.perf_counter()
@@ -52,8 +53,9 @@ def solve(c, families, lb, ub, integer, solver="highs", time_limit=60.0, gap=1e-
     for name, A, sense, rhs in families:
         _add_family(prob, name, A, sense, rhs, xs)
     t1 = time.perf_counter()
+    left = max(time_limit - (t1 - t0), LEAST_SOLVER_SECONDS)
     if solver == "highs":
-        backend = _started_highs()(start, xs, msg=msg, timeLimit=time_limit, gapRel=gap, **(highs_options or {}))
+        backend = _started_highs()(start, xs, msg=msg, timeLimit=left, gapRel=gap, **(highs_options or {}))
     else:
         import warnings
 
@@ -62,7 +64,7 @@ def solve(c, families, lb, ub, integer, solver="highs", time_limit=60.0, gap=1e-
                 x.setInitialValue(float(v))
         with warnings.catch_warnings():  # PuLP 3.x (pinned) bundles CBC behind this deprecated name
             warnings.simplefilter("ignore", DeprecationWarning)
-            backend = pulp.PULP_CBC_CMD(msg=msg, timeLimit=time_limit, gapRel=gap, warmStart=start is not None)
+            backend = pulp.PULP_CBC_CMD(msg=msg, timeLimit=left, gapRel=gap, warmStart=start is not None)
     with _quiet(not msg):
         prob.solve(backend)
     t2 = time.perf_counter()
@@ -76,6 +78,11 @@ def solve(c, families, lb, ub, integer, solver="highs", time_limit=60.0, gap=1e-
     if status == "optimal" and not np.isfinite(bound):
         bound = objective
     return Solution(values, status, objective, bound, _gap(objective, bound), solver, t1 - t0, t2 - t1)
+
+
+# A solver handed less than this cannot read a large model, let alone search it: where the build
+# took the whole time limit, the solver still gets this much (a small model solves in it).
+LEAST_SOLVER_SECONDS = 1.0
 
 
 def _again_without_start(first: Solution, args, left: float, gap, msg, highs_options) -> Solution:
