@@ -266,7 +266,7 @@ class Plan(Strict):
     """The optimiser's settings: solver, budgets, money and the price of a missing seat."""
 
     solver: Literal["highs", "cbc"] = Field("highs", description="'highs' (default) or 'cbc'")
-    time_limit: float = Field(60.0, gt=0, le=86_400, description="seconds the solver may run")
+    time_limit: float = Field(60.0, gt=0, le=86_400, description="seconds the solver may run, building its model included")
     gap: float = Field(0.001, ge=0, le=1, description="relative optimality gap at which to stop, e.g. 0.001")
     first_year: int | None = Field(None, description="first year a project may open (default: base_year + 1)")
     lead_time: int = Field(0, ge=0, le=20, description="years from the base year before a new (uncommitted) project can open")
