@@ -24,7 +24,8 @@ the lowest MAPE over its ``h``-year forecasts whose outcome was known by ``o`` (
 with the settings so chosen are reported. The 80 % band is conformal: the ``ceil(0.8 (n + 1))``-th smallest absolute
 log error of the ``n`` reported forecasts of the same series and horizon whose outcome was known
 by ``o`` (``n >= 4``), else of all horizons scaled by ``sqrt(h)``; with fewer than 4 errors there
-is no band.
+is no band. A coverage is within noise of 80 % when off it by less than twice its binomial
+standard error, widened by ``sqrt(h)`` (:func:`coverage_within_noise`).
 
 Baselines: ``last_value`` (the value at ``o`` carried forward) and ``average_growth``
 (``y(o) g^h``, ``g`` the geometric mean of the last 3 year-on-year ratios).
@@ -34,6 +35,7 @@ Errors are ``forecast - actual``; MAPE and bias are in percent of the actual.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import comb
 
 import numpy as np
 import pandas as pd
@@ -271,15 +273,41 @@ def _pct(f: pd.DataFrame) -> pd.DataFrame:
 
 def summarise(forecasts: pd.DataFrame, by=("area", "series", "model", "horizon")) -> pd.DataFrame:
     """Error by area, series, model and horizon: n, MAPE and bias (%), MAE, 80 % band coverage
-    (of the ``banded`` forecasts that have a band), and the area's size class (order of
-    magnitude of the series), to compare areas by size."""
+    (of the ``banded`` forecasts that have a band) and whether it is ``within noise`` of 80 %
+    (:func:`coverage_within_noise`), and the area's size class (order of magnitude of the
+    series), to compare areas by size."""
     f = _pct(forecasts)
     g = f.groupby(list(by))
     out = pd.DataFrame({"n": g.size(), "mape": g.pct.apply(lambda x: x.abs().mean()), "bias": g.pct.mean(),
                         "mae": g.error.apply(lambda x: x.abs().mean()), "coverage_80": g.inside.mean(),
-                        "banded": g.inside.count()})
+                        "banded": g.inside.count()}).reset_index()
+    out["coverage_within_noise"] = coverage_within_noise(out.coverage_80, out.banded, out.horizon)
     size = f.groupby(["area", "series"]).actual.mean().map(size_class).rename("size_class")
-    return out.reset_index().join(size, on=["area", "series"])
+    return out.join(size, on=["area", "series"])
+
+
+def coverage_within_noise(coverage, banded, horizon) -> np.ndarray:
+    """Whether each coverage is within twice its binomial standard error of ``COVER``:
+    ``|coverage - 0.8| < 2 sqrt(0.8 x 0.2 / banded) sqrt(h)``, widened by ``sqrt(h)`` as in
+    :func:`compare` (``h``-year forecasts from neighbouring origins overlap). True where no
+    forecast has a band (nothing to judge)."""
+    banded = np.asarray(banded, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        se = np.sqrt(COVER * (1 - COVER) / banded * np.asarray(horizon, dtype=float))
+        return np.where(banded > 0, np.abs(np.asarray(coverage, dtype=float) - COVER) < 2 * se, True)
+
+
+def chance_outside(banded, low: float = 0.7, high: float = 0.9) -> float:
+    """How many of the cells with ``banded`` forecasts each a perfectly calibrated 80 % band would
+    put outside ``[low, high]`` by chance alone: the sum over cells of ``P(X / n`` outside``)``,
+    ``X ~ Binomial(n, 0.8)``, the forecasts taken as independent (neighbouring ones are not, so
+    this is the least the noise gives)."""
+    total = 0.0
+    for n in (int(b) for b in banded if b > 0):
+        inside = sum(comb(n, k) * COVER ** k * (1 - COVER) ** (n - k) for k in range(n + 1)
+                     if low - 1e-12 <= k / n <= high + 1e-12)
+        total += 1 - inside
+    return total
 
 
 def by_period(forecasts: pd.DataFrame) -> pd.DataFrame:

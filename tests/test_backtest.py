@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from capsim.backtests import (MODELS, Forecaster, Settings, _breaks, _conformal, _observed, apply_breaks, backtest,
-                             baseline, calibrate, conformal_bands, read_history, run_backtest, summarise)
+                             baseline, calibrate, chance_outside, conformal_bands, coverage_within_noise,
+                             read_history, run_backtest, summarise)
 from capsim.ratios import ratio_level
 
 YEARS = range(1990, 2021)
@@ -123,6 +124,15 @@ def test_conformal_band_hand_worked():
     banded = conformal_bands(fc)
     assert banded.low[:4].isna().all()                   # fewer than 4 outcomes known at those origins
     assert banded.high[4] == pytest.approx(banded.forecast[4] * np.exp(0.04))
+
+
+def test_coverage_noise_hand_worked():
+    # 17 of 17 inside at 1 year: 2 se = 2 sqrt(0.16 / 17) = 0.194 < 0.2 off; at 2 years 0.274 > 0.2
+    assert list(coverage_within_noise([1.0, 1.0, 0.8, 0.0], [17, 17, 5, 0], [1, 2, 1, 1])) == [False, True, True, True]
+    # n = 10 inside 70-90 % for 7, 8 or 9 inside: 120 .8^7 .2^3 + 45 .8^8 .2^2 + 10 .8^9 .2 = 0.771751936;
+    # n = 1 is always outside (0 % or 100 %)
+    assert chance_outside([10]) == pytest.approx(1 - 0.771751936, abs=1e-12)
+    assert chance_outside([1, 10, 0]) == pytest.approx(2 - 0.771751936, abs=1e-12)
 
 
 def test_ratio_models_hand_worked():
