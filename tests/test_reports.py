@@ -381,6 +381,18 @@ def test_a_level_without_class_data_says_so_instead_of_an_empty_axis(tiny_res):
         matplotlib.pyplot.close(fig)
 
 
+def test_cost_before_the_plan_counts_every_project_that_starts_works_before_the_first_plan_year():
+    """Base year 2021, first plan year 2022: a project started in 2020 spends 100 before it, one
+    started in the base year 2021 spends 60 - 30 = 30 before it (it was left out when only starts
+    before the base year counted), one started in 2022 nothing; the card says 130."""
+    from capsim.reports.headlines import _cost_before
+
+    schedule = pd.DataFrame({"start_year": [2020.0, 2021.0, 2022.0], "cost_yuan": [100.0, 60.0, 50.0],
+                             "cost_in_plan_years_yuan": [0.0, 30.0, 50.0]})
+    assert _cost_before(schedule, 2022) == 130.0
+    assert _cost_before(schedule.drop(columns="start_year"), 2022) == 0.0
+
+
 def _has_area(patch) -> bool:
     """A bar with a height or width, or an outline (a map's district) with vertices."""
     if hasattr(patch, "get_height"):

@@ -42,6 +42,7 @@ def headlines(t) -> dict:
         cost_total_yuan=float(t.schedule.cost_yuan.sum()),
         cost_in_plan_years_yuan=float(t.spending[t.spending.year.isin(years)].cost_yuan.sum()) if len(t.spending)
         else 0.0,
+        cost_before_plan_yuan=_cost_before(t.schedule, first_plan_year),
         first_plan_year=first_plan_year, early_projects=int(len(early)),
         early_committed=int(early.committed.astype(bool).sum()) if len(early) else 0,
         early_start=int(early.start_year.min()) if len(early) else None,
@@ -59,6 +60,15 @@ def headlines(t) -> dict:
     )
     return out
 
+
+
+def _cost_before(schedule: pd.DataFrame, first_plan_year: int) -> float:
+    """What the projects that start works before the first plan year spend before it: their cost
+    less the part spent inside the plan years."""
+    if "start_year" not in schedule or "cost_in_plan_years_yuan" not in schedule:
+        return 0.0
+    early = schedule[schedule.start_year < first_plan_year]
+    return float((early.cost_yuan - early.cost_in_plan_years_yuan).sum())
 
 
 def _first(frame: pd.DataFrame) -> dict | None:

@@ -153,8 +153,8 @@ def card_items(t, h: dict) -> list[tuple[str, str, str]]:
                   ("投资 cost of the chosen projects", money(h["cost_total_yuan"], t.chinese),
                    f"{money(h['cost_in_plan_years_yuan'], t.chinese)} inside the plan years "
                    f"{h['first_plan_year']}–{h['plan_last_year']}"
-                   + (f"; {money(h['early_cost_yuan'], t.chinese)} before {h['first_plan_year']}"
-                      if h["early_cost_yuan"] > 0.5 else "")),
+                   + (f"; {money(h['cost_before_plan_yuan'], t.chinese)} before {h['first_plan_year']}"
+                      if h["cost_before_plan_yuan"] > 0.5 else "")),
                   (f"大班额 oversized classes {h['oversized_year']}, before → after",
                    f"{people(h['oversized_before'])} → {people(h['oversized_after'])}", ""),
                   ("未解决缺口 shortfall left", f"{people(h['shortfall_seat_years'])} seat-years",
@@ -310,9 +310,8 @@ def _schedule(t, h: dict) -> str:
     total = (f"<p>{h['projects']} projects, {people(h['places_added'])} seats. Cost of the chosen projects "
              f"{money(h['cost_total_yuan'], t.chinese)} = {money(h['cost_in_plan_years_yuan'], t.chinese)} spent inside "
              f"the plan years {h['first_plan_year']}–{h['plan_last_year']} (the spending plot and the budgets count "
-             "this)" + (f" + {money(h['cost_total_yuan'] - h['cost_in_plan_years_yuan'], t.chinese)} spent before "
-                        f"{h['first_plan_year']}" if h["cost_total_yuan"] - h["cost_in_plan_years_yuan"] > 0.5 else
-                        ", all of it") + ".</p>")
+             "this)" + (f" + {money(h['cost_before_plan_yuan'], t.chinese)} spent before "
+                        f"{h['first_plan_year']}" if h["cost_before_plan_yuan"] > 0.5 else ", all of it") + ".</p>")
     if h["early_projects"]:
         outside = h["early_cost_yuan"] > 0.5
         total += (f"<p class='note'><b>说明 Note:</b> {h['early_projects']} project(s) start works before the base "
