@@ -57,9 +57,12 @@ def write_files(out_dir, tables: dict, figures: dict | None = None, texts: dict 
     text files and byte files into ``out_dir`` (checked by :func:`claim`), replacing it whole
     (``keep_existing``: its other files are carried over)."""
     out_dir = claim(out_dir, command, scenario, force=force)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    _clean_leftovers(out_dir)
-    tmp = _new_folder(out_dir, _TEMP)
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        _clean_leftovers(out_dir)
+        tmp = _new_folder(out_dir, _TEMP)
+    except OSError as exc:          # what claim cannot foresee (a system folder, a full disk): said, not a traceback
+        _refuse(out_dir, f"cannot be made: {exc.strerror or exc}.", "give a folder you can write in, e.g. --out out/NAME.")
     try:
         if keep_existing and out_dir.is_dir():
             shutil.copytree(out_dir, tmp, dirs_exist_ok=True)
@@ -103,6 +106,7 @@ def claim(out_dir, command: str, scenario: str = "", protect=(), force: bool = F
     real = Path(os.path.realpath(out))
     _refuse_protected(out, real, protect)
     if not out.exists():
+        _refuse_unmakeable(out)
         return out
     if not out.is_dir():
         _refuse(out, "is a file, not a folder.", "give a new folder, e.g. --out out/NAME.")
@@ -124,6 +128,19 @@ def claim(out_dir, command: str, scenario: str = "", protect=(), force: bool = F
                      f"`capsim {command}` would replace them.",
                 f"give another --out, or add --force to replace them.")
     return out
+
+
+def _refuse_unmakeable(out: Path) -> None:
+    """A new folder only where it can be made: its nearest existing parent a folder capsim may
+    write in (found now, before any work, not when the results are written)."""
+    parent = out.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        _refuse(out, f"cannot be made: {parent} is a file, not a folder.", "give a new folder, e.g. --out out/NAME.")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        _refuse(out, f"cannot be made: capsim may not write in {parent}.",
+                "give a folder you can write in, e.g. --out out/NAME.")
 
 
 def _refuse_protected(out: Path, real: Path, protect) -> None:

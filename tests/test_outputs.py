@@ -87,6 +87,25 @@ def test_a_file_is_refused(tiny, tmp_path):
     assert out.read_text() == "notes"
 
 
+def test_a_folder_under_a_file_is_refused_before_any_work(tiny, tmp_path, monkeypatch, capsys):
+    """It used to run the whole scenario, then fail making the folder with a traceback."""
+    (tmp_path / "notes.txt").write_text("notes")
+    monkeypatch.setattr("capsim.projection.project", lambda *a, **k: pytest.fail("worked before refusing"))
+    assert main(["run", str(tiny / "scenario.toml"), "--out", str(tmp_path / "notes.txt" / "x")]) == 2
+    assert "notes.txt is a file, not a folder" in capsys.readouterr().err
+    assert (tmp_path / "notes.txt").read_text() == "notes"
+
+
+def test_a_folder_the_system_will_not_make_is_an_output_problem_not_a_traceback(tiny, tmp_path, monkeypatch, capsys):
+    def refuse(path, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(outputs.os, "mkdir", refuse)
+    assert project(tiny / "scenario.toml", "--out", str(tmp_path / "new")) == 2
+    assert "cannot be made: Permission denied" in capsys.readouterr().err
+    assert not (tmp_path / "new").exists()
+
+
 def test_the_same_command_replaces_its_own_results(tiny, tmp_path):
     out = tmp_path / "o"
     assert project(tiny / "scenario.toml", "--out", str(out)) == 0
