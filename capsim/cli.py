@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 EXIT_INPUT = 2
 EXAMPLES = """examples:
@@ -101,8 +102,10 @@ def _parser() -> argparse.ArgumentParser:
                                     "HISTORY is a CSV (area, series, year, value; e.g. data/china/history.csv) or "
                                     "a scenario whose enrolment and births tables are used.")
     bt.add_argument("history", metavar="HISTORY", help="history CSV or scenario TOML")
-    bt.add_argument("--out", metavar="DIR", default="out/backtest",
-                    help="folder to write (default: out/backtest); new, empty, or a backtest's, replaced whole")
+    bt.add_argument("--out", metavar="DIR", default=None,
+                    help="folder to write (default: out/FOLDER_FILE-backtest, from the history's folder and file "
+                         "name, e.g. out/china_history-backtest); new, empty, or a backtest's of the same "
+                         "history, replaced whole")
     _force_option(bt)
     bt.add_argument("--area", action="append", default=[], help="only these areas (repeatable)")
     bt.add_argument("--horizons", type=int, default=6, metavar="H", help="forecast 1..H years ahead (default 6)")
@@ -361,11 +364,13 @@ def _write(args, out, command: str, scenario, tables: dict, summary, blobs: dict
 
 def _backtest(args) -> int:
     from capsim.backtests import backtest, read_history
-    from capsim.outputs import claim, write_files
+    from capsim.outputs import claim, default_folder, write_files
     from capsim.reports.backtest_plot import mape_figure
     from capsim.reports.summary import backtest_summary
 
-    out = claim(args.out, "backtest", str(args.history), protect=[args.history], force=args.force)
+    history_path = Path(args.history)
+    out = args.out or default_folder(f"{history_path.resolve().parent.name}_{history_path.stem}", "backtest")
+    out = claim(out, "backtest", str(args.history), protect=[args.history], force=args.force)
     history = read_history(args.history)
     if args.area:
         unknown = sorted(set(args.area) - set(history.area))

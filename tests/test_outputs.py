@@ -137,6 +137,17 @@ def test_commands_do_not_overwrite_each_other_by_default(tiny, tmp_path, monkeyp
     assert (tmp_path / "out" / "tiny-project" / "students.csv").is_file()
 
 
+def test_backtests_of_two_histories_do_not_collide_by_default(tmp_path, monkeypatch):
+    """Both of README's backtest commands, in turn, with no --out: the second was refused, as both
+    wrote out/backtest."""
+    root = Path(__file__).parents[1]
+    monkeypatch.chdir(tmp_path)
+    for history in ("data/china/history.csv", "data/provinces/history.csv"):
+        assert main(["backtest", str(root / history), "--horizons", "1", "--no-select", "--quiet"]) == 0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["china_history-backtest",
+                                                                    "provinces_history-backtest"]
+
+
 @pytest.mark.parametrize("name", ["..", "/abs/path", "../../etc", ".", "a/b", "", "$x"])
 def test_a_scenario_name_is_a_label_confined_under_out(name):
     folder = outputs.default_folder(name, "run")
