@@ -53,6 +53,18 @@ def test_seat_gap_bars_are_the_gaps(tiny_res):
     np.testing.assert_allclose(heights["shortage after"], -np.maximum(after.students - after.lawful_seats, 0))
 
 
+def test_a_gap_is_unknown_where_no_seats_are_known_not_zero():
+    """Hualong's kindergarten has no seats listed: its seat-gap row read 0 in every year."""
+    from capsim.reports.plots import gap_by_year
+
+    a = pd.DataFrame({"region": ["n", "s", "n", "s"], "level": "primary", "year": [2020, 2020, 2021, 2021],
+                      "students": [100.0, 50.0, 120.0, 60.0], "seats": [np.nan, 40.0, np.nan, np.nan],
+                      "lawful_seats": [np.nan, 40.0, np.nan, np.nan]})
+    g = gap_by_year(a)
+    assert g.loc[2020].tolist() == [10.0, 0.0]             # the district with seats counts: 50 - 40 short
+    assert g.loc[2021].isna().all()                        # none known: unknown
+
+
 def test_oversized_bands_stack_to_the_oversized_classes(tiny_res):
     ax = capsim.plot.oversized_classes(tiny_res, level="junior")
     bars = {c.get_label(): np.array([b.get_height() for b in c]) for c in ax.containers}

@@ -127,11 +127,12 @@ def _bar(ax, x, height, width, bottom=None, label=None, color=None, **style):
 
 def gap_by_year(assessment: pd.DataFrame, region=None, level=None) -> pd.DataFrame:
     """Per year: shortage (lawful seats short of students, summed over the cells short) and
-    surplus (summed over the cells with room), over the selected regions and levels."""
+    surplus (summed over the cells with room), over the selected regions and levels; unknown
+    (NaN), not 0, in a year where no cell's seats are known."""
     part = _select(assessment, region, level)
     gap = part.lawful_seats.fillna(part.seats) - part.students
     frame = pd.DataFrame({"year": part.year, "shortage": np.maximum(-gap, 0), "surplus": np.maximum(gap, 0)})
-    return frame.groupby("year").sum()
+    return frame.groupby("year").sum(min_count=1)
 
 
 def seat_gap(results, region=None, level=None, ax=None):
