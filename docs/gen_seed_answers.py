@@ -32,6 +32,12 @@ def run(name: str, variant: str | None):
     return capsim.run(scenario)
 
 
+def _whole_cost(schedule, in_plan_years: float) -> str:
+    """The chosen projects' whole cost where part of it falls outside the plan years."""
+    whole = float(schedule.cost_yuan.sum()) if len(schedule) else 0.0
+    return f" ({whole / 1e6:,.1f} million in all)" if whole - in_plan_years > 0.5e5 else ""
+
+
 def answer(res) -> str:
     """The plan's headline and each target's verdict, in one table cell."""
     from capsim.targets import summary_lines
@@ -39,7 +45,8 @@ def answer(res) -> str:
     s = res.plan.summary
     committed = int(res.schedule.committed.sum()) if len(res.schedule) else 0
     text = (f"**Plan** ({s['status']}): {s['projects']} projects ({committed} committed), {s['seats_added']:,.0f} places, "
-            f"{s['cost_yuan'] / 1e6:,.1f} million yuan")
+            f"{s['cost_yuan'] / 1e6:,.1f} million yuan spent in the plan years"
+            + _whole_cost(res.schedule, s["cost_yuan"]))
     if len(res.shortfalls):
         causes = res.shortfalls.groupby("cause").seats.sum().sort_values(ascending=False)
         text += f"; {s['shortfall_seat_years']:,.0f} seat-years short (" + ", ".join(
