@@ -125,17 +125,20 @@ def _population(projection, scenario, regions, years, q):
     return single_year_population(arr, scenario.demography.step)
 
 
-def _common(level, P, seats, population, years):
-    """Columns every assessment has: students, seats, gap, enrolment ratio, places per 1,000."""
+def _common(level, P, seats, lawful, population, years):
+    """Columns every assessment has: students, seats and lawful seats, the gap (of lawful seats,
+    as every report counts it: a school's seats beyond its maximum size seat no one lawfully),
+    utilisation (of seats), enrolment ratio, places per 1,000."""
     students = P.sum(axis=-1)
     ages = np.arange(level.entry_age, level.entry_age + level.grades)
     with np.errstate(divide="ignore", invalid="ignore"):
         return {
             "students": students,
             "seats": seats,
-            "gap": seats - students,
-            "shortage": np.maximum(students - seats, 0),
-            "surplus": np.maximum(seats - students, 0),
+            "lawful_seats": lawful,
+            "gap": lawful - students,
+            "shortage": np.maximum(students - lawful, 0),
+            "surplus": np.maximum(lawful - students, 0),
             "utilisation": students / seats,
             "places_per_1000": seats / population.sum(axis=-1) * 1000,
             "gross_enrolment_ratio": students / population[..., ages].sum(axis=-1),
@@ -150,8 +153,7 @@ def _without_schools(scenario, pupils, levels, regions, years, population, cap=N
         std = capacity.grade_standards(scenario.standards.class_size[name], level.grades)
         counts = capacity.class_split(P, 0, std, scenario.standards.bands)
         seats = cap.seats[name] if cap else np.full(P.shape[:2], np.nan)
-        cols = _common(level, P, seats, population, years)
-        cols["lawful_seats"] = seats
+        cols = _common(level, P, seats, seats, population, years)
         needed = counts.needed.sum(axis=-1)
         cols.update(placed=np.full_like(seats, np.nan), unplaced=np.full_like(seats, np.nan),
                     classes_available=np.full_like(seats, np.nan), classes_needed=needed,
@@ -315,8 +317,8 @@ def _with_schools(scenario, schools: Schools, pupils, levels, regions, years, po
         seats_u = level_seats * units.is_open
         school_students[:, idx] += S_alloc.sum(axis=-1)
         school_seats[:, idx] += seats_u
-        cols = _common(level, pupils[name], _by_region(seats_u, units.region, R), population, years)
-        cols["lawful_seats"] = _by_region(seats_u * within[:, idx], units.region, R)     # places within the maximum
+        cols = _common(level, pupils[name], _by_region(seats_u, units.region, R),
+                       _by_region(seats_u * within[:, idx], units.region, R), population, years)   # lawful: within the maximum
         ids = np.asarray(schools.ids, dtype=object)[idx]
         level_frames.append(pd.DataFrame({
             "year": np.repeat(years, len(idx)), "school": np.tile(ids, len(years)), "level": name,
