@@ -4,7 +4,7 @@
 
 * ``regions`` — per year, region and level: students, placed, unplaced, seats, lawful seats
   (each school's seats within its maximum size), gap
-  (seats - students: negative is a shortage), shortage, surplus, utilisation, classes
+  (lawful seats - students: negative is a shortage), shortage, surplus, utilisation (of seats), classes
   available and needed, oversized classes (over the standard; in the 大班额 and 超大班额 bands of
   ``standards.bands``, by default 56-65 and 66+: the columns ``classes_56_65`` and
   ``classes_66_plus`` keep China's names whatever the bands), oversized schools,
