@@ -355,6 +355,8 @@ def test_run_and_cli_plan_write_the_schedule(tmp_path, capsys):
     assert main(["plan", str(tiny_path()), "--use", "deterministic", "--out", str(tmp_path / "p")]) == 0
     names = {p.name for p in (tmp_path / "p").iterdir()}
     assert {"schedule.csv", "spending.csv", "shortfalls.csv", "seats_after_plan.csv", "plan_summary.csv"} <= names
+    written = pd.read_csv(tmp_path / "p" / "schedule.csv", encoding="utf-8-sig")
+    assert written.start_year.dtype.kind == written.open_year.dtype.kind == "i"     # years as years, not 2020.0
     out = capsys.readouterr().out
     assert "plan: optimal" in out and "NJ2-X" in out
 

@@ -522,7 +522,7 @@ def schedule_frame(m, x, regions) -> pd.DataFrame:
         "region": [regions[p.region[i]] for i in chosen_p],
         "level": ["+".join(lv for lv, n in zip(p.levels, p.seats[i]) if n > 0) for i in chosen_p],
         "kind": p.kind[chosen_p], "type": p.type[chosen_p],
-        "start_year": years[chosen_y] - p.build_years[chosen_p], "open_year": years[chosen_y],
+        "start_year": (years[chosen_y] - p.build_years[chosen_p]).astype(int), "open_year": years[chosen_y],
         "seats": p.seats[chosen_p].sum(axis=1), "cost_yuan": p.cost[chosen_p],
         "cost_in_plan_years_yuan": spend.sum(axis=1), "committed": np.isfinite(p.committed[chosen_p]),
     })
