@@ -3,8 +3,9 @@
 **Which folders.** capsim writes only into a folder that does not exist yet, an empty one, or
 one it wrote itself: each output folder holds a marker, ``.capsim-output.json``, with the
 command and scenario that wrote it and the names of its files. :func:`claim` refuses (an
-:class:`~capsim.errors.OutputError`, exit 2) a folder that holds anything capsim did not write,
-a file, a symbolic link, the root, the home folder, the working directory or a folder above it,
+:class:`~capsim.errors.OutputError`, exit 2) a folder that holds anything capsim did not write
+or a file changed since capsim wrote it (its SHA-256 in the marker), a file, a symbolic link,
+a folder under a file or where the system will not make one, the root, the home folder, the working directory or a folder above it,
 and any folder that holds the scenario or one of its data tables, whatever ``force`` says.
 A capsim folder written by another command or scenario is replaced only with ``force``.
 
@@ -94,10 +95,12 @@ def _write_into(folder: Path, tables: dict, figures: dict, texts: dict, blobs: d
     return names
 
 
-def claim(out_dir, command: str, scenario: str = "", protect=(), force: bool = False) -> Path:
+def claim(out_dir, command: str, scenario: str = "", protect=(), force: bool = False, keep_edits: bool = True) -> Path:
     """The absolute ``out_dir`` if capsim may write there for ``command`` (see the module
     docstring); otherwise an OutputError naming the folder, why and the fix. ``protect``: paths
-    (the scenario and its tables) that no output folder may hold."""
+    (the scenario and its tables) that no output folder may hold. ``keep_edits``: a file changed
+    since capsim wrote it is the user's, never replaced (not for a sweep's folder, filled in place
+    as its cases finish, nor for ``capsim report``, which checks its own inputs)."""
     given = Path(out_dir)
     if given.is_symlink():
         _refuse(given, "is a symbolic link; capsim does not write through links.",
@@ -122,6 +125,11 @@ def claim(out_dir, command: str, scenario: str = "", protect=(), force: bool = F
     if foreign:
         _refuse(out, f"was written by capsim but now also holds {_few(foreign)}, which capsim did not write.",
                 "move those files out of the folder, or give another --out.")
+    edited = [n for n in changed_files(out, marker) if (out / n).is_file()] \
+        if keep_edits and marker.get("command") != "sweep" else []
+    if edited:
+        _refuse(out, f"holds {_few(edited)}, changed since capsim wrote it; capsim never replaces a changed file.",
+                "move the changed files out of the folder, or give another --out.")
     same = marker.get("command") == command and marker.get("scenario", "") == str(scenario)
     if not (same or force):
         _refuse(out, f"holds the results of `capsim {marker.get('command')}` on {marker.get('scenario') or '?'}; "

@@ -109,10 +109,27 @@ def test_a_folder_the_system_will_not_make_is_an_output_problem_not_a_traceback(
 def test_the_same_command_replaces_its_own_results(tiny, tmp_path):
     out = tmp_path / "o"
     assert project(tiny / "scenario.toml", "--out", str(out)) == 0
-    (out / "students.csv").write_text("stale")
+    written = outputs.read_marker(out)["sha256"]
+    (out / "students.csv").unlink()
     assert project(tiny / "scenario.toml", "--out", str(out)) == 0
     assert (out / "students.csv").read_text(encoding="utf-8-sig").startswith("year,")
+    assert outputs.read_marker(out)["sha256"] == written           # the same results, whole again
     assert outputs.read_marker(out)["command"] == "project"
+
+
+def test_a_file_changed_by_hand_is_never_replaced_even_with_force(tiny, tmp_path, capsys):
+    """Rerunning the same command replaced a students.csv the user had added a line to."""
+    out = tmp_path / "p"
+    assert project(tiny / "scenario.toml", "--out", str(out)) == 0
+    with open(out / "students.csv", "a", encoding="utf-8") as f:
+        f.write("my,own,line\n")
+    before = tree(out)
+    for extra in ([], ["--force"]):
+        assert project(tiny / "scenario.toml", "--out", str(out), *extra) == 2
+        assert "students.csv, changed since capsim wrote it" in capsys.readouterr().err
+    assert tree(out) == before
+    (out / "students.csv").unlink()                                  # a file deleted by hand: nothing to lose
+    assert project(tiny / "scenario.toml", "--out", str(out)) == 0
 
 
 def test_another_command_needs_force_and_a_file_added_by_hand_blocks_even_force(tiny, tmp_path, capsys):

@@ -56,7 +56,7 @@ def report_folder(folder, progress: bool = False) -> list[Path]:
     if marker is None or marker.get("command") not in ("run", "plan"):
         raise OutputError([Problem(str(folder), "is not a folder written by `capsim run` (it has no capsim marker of a "
                                                 "run).", None, "give the folder written by `capsim run SCENARIO --out DIR`.")])
-    claim(folder, marker["command"], marker.get("scenario", ""))     # before any work: no foreign files
+    claim(folder, marker["command"], marker.get("scenario", ""), keep_edits=False)   # before any work: no foreign files
     changed = [n for n in changed_files(folder, marker) if n.endswith(".csv") or n == RESOLVED]  # the inputs
     if changed:
         raise OutputError([Problem(f"{folder}/{name}", "is missing or was changed after capsim wrote it.", None,
