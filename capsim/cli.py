@@ -245,9 +245,44 @@ def _validate(args) -> int:
 
     scenario = _load(args, check=None)
     inputs = validate(scenario)
+    reach = _validate_overrides(args)
     print(f"{args.scenario}: OK — {len(inputs.regions)} region(s), years {scenario.base_year}-"
-          f"{scenario.end_year}, {scenario.uncertainty.draws} draw(s).")
+          f"{scenario.end_year}, {scenario.uncertainty.draws} draw(s)"
+          + (f"; its {len(reach)} other named override(s), each switched on in turn, pass too" if reach else "") + ".")
+    for name, (stage, why) in reach.items():
+        if stage != "run":
+            print(f"  --use {name}: OK for `capsim {stage}` only; `capsim run` refuses it: {why}")
     return 0
+
+
+def _validate_overrides(args) -> dict:
+    """Each named override of the scenario that ``--use`` does not name, switched on alone in
+    turn (overrides may exclude each other) and checked as ``run`` would, else as the last
+    command before it that takes it (a 5-year forecast that cannot be planned): name -> (that
+    command, why not ``run``). Where no command takes one, its problems, named by the
+    override, are raised together (else they show only once someone uses it)."""
+    from capsim.checks import STAGES, validate
+    from capsim.errors import CapsimError, Problem, ScenarioError
+    from capsim.reports.overrides import describe_overrides
+    from capsim.scenario import load_scenario
+
+    reach, problems = {}, []
+    for name in [item["name"] for item in describe_overrides(args.scenario) if item["name"] not in args.use]:
+        failed = None
+        for stage in reversed(STAGES):
+            try:
+                validate(load_scenario(args.scenario, use=[name], set=_assignments(args.assign),
+                                       data_roots=args.data_root), upto=stage)
+            except CapsimError as exc:
+                failed = failed or exc
+                continue
+            reach[name] = (stage, "" if failed is None else str(failed.problems[0]))
+            break
+        else:
+            problems += [Problem(f"--use {name}: {p.where}", p.message, p.value, p.fix) for p in failed.problems]
+    if problems:
+        raise ScenarioError(problems)
+    return reach
 
 
 def _project(args) -> int:

@@ -419,6 +419,23 @@ def test_cli_validate_bad_scenario_returns_2_without_traceback(tiny, capsys):
     assert f"{tiny}: uncertainty.tfr_sd:" in err and "Got -0.2." in err
 
 
+def test_cli_validate_checks_every_named_override_not_only_those_in_use(tiny, capsys):
+    """An override with a misspelt key or a missing table passed validate; run refused it only
+    once someone used it. A forecast-only override (five_year: the planner needs annual steps)
+    is said to be such, not refused."""
+    assert cli.main(["validate", str(tiny)]) == 0
+    out = capsys.readouterr().out
+    assert "4 other named override(s), each switched on in turn, pass too" in out
+    assert "--use five_year: OK for `capsim assess` only; `capsim run` refuses it:" in out and "annual steps" in out
+    with open(tiny, "a", encoding="utf-8") as f:
+        f.write('\n[overrides.bad.plan]\nbudgt = 3\n\n[overrides.lost.data]\nbirths = "nowhere.csv"\n')
+    assert cli.main(["validate", str(tiny)]) == 2
+    err = capsys.readouterr().err
+    assert "--use bad: " in err and "plan.budgt" in err and "--use lost: " in err and "nowhere.csv" in err
+    assert cli.main(["validate", str(tiny), "--use", "bad"]) == 2            # in use: the scenario's own problem
+    assert "--use bad: " not in capsys.readouterr().err
+
+
 def test_cli_debug_lets_the_error_propagate(tiny):
     edit(tiny, "draws = 20", "draw = 20")
     with pytest.raises(ScenarioError) as caught:
