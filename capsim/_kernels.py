@@ -43,25 +43,27 @@ def _survive(Ns, Os, Ss, Ms, Hs, mk, w, v, n, rate, has_mig):  # pragma: no cove
     for a in range(1, A):
         m0 = _migrants(Ms, Hs, mk, Ns, a - 1, n, rate)
         m1 = _migrants(Ms, Hs, mk, Ns, a, n, rate)
-        Os[a] = (Ns[a - 1] + w * m0) * Ss[a - 1] + v * m1
+        Os[a] = max(Ns[a - 1] + w * m0, 0.0) * Ss[a - 1] + v * m1
     m2 = _migrants(Ms, Hs, mk, Ns, A - 1, n, rate)
-    Os[A - 1] += (Ns[A - 1] + w * m2) * Ss[A - 1]
+    Os[A - 1] += max(Ns[A - 1] + w * m2, 0.0) * Ss[A - 1]
 
 
 @njit(inline="always", fastmath={"reassoc"})
 def _women_years(Nf, Of, Ff, Mf, Hf, mk, w, v, e, n, rate, has_mig):  # pragma: no cover - compiled
     """sum_a asfr(a) (P_f(a) + N'_f(a) + e M_f(a)): exposed women at the start, survivors and
-    the migrants counted at the end (``Of`` already holds the ``v M`` who moved at the end)."""
+    the migrants counted at the end (``Of`` already holds the ``v M`` who moved at the end);
+    each of the two never below 0 (no one leaves who is not there)."""
     A = Nf.shape[0]
     total = Ff[0] * Nf[0]
     if not has_mig:
         for a in range(1, A):
             total += Ff[a] * (Nf[a] + Of[a])
         return total
-    total += Ff[0] * (w + e) * _migrants(Mf, Hf, mk, Nf, 0, n, rate)
+    m = _migrants(Mf, Hf, mk, Nf, 0, n, rate)
+    total = Ff[0] * (max(Nf[0] + w * m, 0.0) + max(e * m, 0.0))
     for a in range(1, A):
         m = _migrants(Mf, Hf, mk, Nf, a, n, rate)
-        total += Ff[a] * (Nf[a] + w * m + Of[a] - (v - e) * m)
+        total += Ff[a] * (max(Nf[a] + w * m, 0.0) + max(Of[a] - (v - e) * m, 0.0))
     return total
 
 
@@ -86,6 +88,10 @@ def _block(N, out, births, S, Sb, F, fk, srb, M, mk, H, n, w, e, rate, has_mig):
         end_m = v * _migrants(M[1], H[1], mk, N[1], 0, n, rate)
     out[0, 0] = bf * Sb[0] + end_f
     out[1, 0] = bm * Sb[1] + end_m
+    if has_mig:                         # emigrants beyond the people there: the group is empty
+        for s in range(2):
+            for a in range(out.shape[1]):
+                out[s, a] = max(out[s, a], 0.0)
 
 
 @njit(inline="always")

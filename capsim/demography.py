@@ -40,15 +40,19 @@ moving at the start of the step and ``e`` the share counted only among the women
 (``timing``: start ``w = 1, e = 0``; end ``w = 0, e = 0``; half ``w = e = 1/2``), and ``M`` the
 step's net migrants (``kind="rate"``: ``M = m * N(t) * n``)::
 
-    P(a)         = N(a, t) + w M(a)                          people exposed during the step
+    P(a)         = max(N(a, t) + w M(a), 0)                  people exposed during the step
     N'(a+1)      = P(a) S(a)                     a = 0 .. A-3
     N'(A-1)      = P(A-2) S(A-2) + P(A-1) S(A-1)             open group
-    B            = n * sum_a asfr(a) (P_f(a) + N'_f(a) + e M_f(a)) / 2
+    B            = n * sum_a asfr(a) (P_f(a) + max(N'_f(a) + e M_f(a), 0)) / 2
                                                              women at start and end of step
                                                              (N'_f(0) = 0: newborns excluded)
     B_f, B_m     = B / (1 + srb),  B srb / (1 + srb)
     N'(0)        = B_s * birth_survival_s
-    N(a, t+n)    = N'(a) + (1 - w) M(a)
+    N(a, t+n)    = max(N'(a) + (1 - w) M(a), 0)
+
+The ``max(.., 0)``: net emigrants beyond the people there leave the group empty, never
+negative (a count of migrants from another period or another draw's smaller cohorts can
+exceed them); where no group empties, the formulas are the textbook's unchanged.
 
 From a life table (:func:`capsim.lifetable.survival_ratios`): ``S(a) = L(a+1)/L(a)``, and for the
 open group ``S(A-2) = S(A-1) = T(A-1)/T(A-2)``, Preston's ``T_w / T_{w-n}`` applied to
@@ -274,17 +278,19 @@ def _numpy_step(N, out, births, S, Sb, F, Fk, srb, M, Mk, H, n, w, e, rate, has_
         M, w, e = 0.0, 1.0, 0.0
     elif rate:
         M = M * N * n
-    P = N + w * M if has_mig and w else N
+    P = np.maximum(N + w * M, 0.0) if has_mig and w else N
     out[..., 1:] = P[..., :-1] * S[..., :-1]
     out[..., -1] += P[..., -1] * S[..., -1]
     out[..., 0] = 0.0  # newborns are not yet women at the end of the step
-    women_end = out[:, :, 0, :] + e * M[:, :, 0, :] if e else out[:, :, 0, :]
+    women_end = np.maximum(out[:, :, 0, :] + e * M[:, :, 0, :], 0.0) if e else out[:, :, 0, :]
     B = n * np.sum(F * (P[:, :, 0, :] + women_end) * 0.5, axis=-1)
     births[..., 0] = B / (1.0 + srb)
     births[..., 1] = B * srb / (1.0 + srb)
     out[..., 0] = births * Sb
     if has_mig and w != 1.0:
         out += (1.0 - w) * M
+    if has_mig:
+        np.maximum(out, 0.0, out=out)     # emigrants beyond the people there: the group is empty
 
 
 MAX_CHUNK = 1024   # blocks a thread carries through the years together (1024 x 2 x 101 float64: 1.6 MB); measured

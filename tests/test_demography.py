@@ -46,6 +46,21 @@ def test_half_timing_migration_hand_worked(engine):
 
 
 @pytest.mark.parametrize("engine", ENGINES)
+def test_emigrants_beyond_the_people_there_empty_the_group_never_below_zero(engine):
+    """Xining's Huangyuan forecast negative children (its migration counts against a low draw's
+    small cohorts): 700 women aged 10-14 leave, half at each end of the step, where 300 live.
+    P_f = [100, 200, max(300 - 350, 0) = 0, 400]; survivors [_, 90, 160, 0 x .5 + 400 x .5 = 200];
+    at the end 160 - 350 < 0 -> 0; women at the end [0, 90, 0, 200] (no negative exposure);
+    births = 5 (.02 (0 + 0) / 2 + .01 (400 + 200) / 2) = 15 -> f 6 x .96, m 9 x .94."""
+    mig = np.array([[0, 0, -700, 0], [0, 0, 0, 0]], dtype=float)
+    res = project_population(BASE5, SURV5, BIRTH_SURV, ASFR5, 1.5, 1, step=5, migration=mig, timing="half",
+                             engine=engine)
+    np.testing.assert_allclose(res.population[1, 0, 0, 0], [5.76, 90, 0, 200], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(res.population[1, 0, 0, 1], [8.46, 88, 133, 350], rtol=1e-12)
+    np.testing.assert_allclose(res.births[0, 0, 0], [6, 9], rtol=1e-12)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 def test_start_and_end_timing(engine):
     mig = np.array([[0, 0, 40, 0], [0, 0, 0, 0]], dtype=float)
     start = project_population(BASE5, SURV5, BIRTH_SURV, ASFR5, 1.5, 1, step=5,
