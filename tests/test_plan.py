@@ -359,6 +359,9 @@ def test_run_and_cli_plan_write_the_schedule(tmp_path, capsys):
     assert written.start_year.dtype.kind == written.open_year.dtype.kind == "i"     # years as years, not 2020.0
     out = capsys.readouterr().out
     assert "plan: optimal" in out and "NJ2-X" in out
+    # the plan's shortfall (pupils no lawful class takes) beside the seat gap: says which is which
+    assert "seat gap after the plan (lawful seats against pupils" in out
+    assert "(pupils no class of lawful size takes: a district whose seats add up is still short" in out
 
 
 @pytest.mark.parametrize("seed", range(4))

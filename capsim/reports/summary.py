@@ -155,7 +155,8 @@ def plan_summary(res, most: int = 10) -> str:
     else:
         lines.append(f"oversized class-years {years.min()}-{years.max()}: {people(before)} before, {people(after)} "
                      "after the plan")
-    lines.append(f"after the plan, {years.min()}–{years.max()}:")
+    lines.append(f"seat gap after the plan (lawful seats against pupils, district by district), "
+                 f"{years.min()}–{years.max()}:")
     lines += worst_lines(res.assessment_after_plan[res.assessment_after_plan.year.isin(years)], names, n=3)
     shown = schedule.nlargest(most, "seats").sort_values("open_year")
     lines.append(f"largest projects (of {len(schedule)}):")
@@ -167,7 +168,9 @@ def plan_summary(res, most: int = 10) -> str:
     lines += decision_lines(res, chinese)
     if len(res.shortfalls):
         by = res.shortfalls.groupby(["level", "cause"]).seats.sum()
-        lines.append("shortfalls (seat-years) by level and cause:")
+        lines.append("shortfalls (seat-years) by level and cause" + (
+            " (pupils no class of lawful size takes: a district whose seats add up is still short where its "
+            "classes do not fit its cohorts):" if res.scenario.plan.capacity == "classes" else ":"))
         lines += [f"  {lv:<13} {cause:<22} {v:>10,.0f}" for (lv, cause), v in by.items()]
     uncovered = res.oversized_where_covered
     if len(uncovered) and not res.scenario.standards.disperse:
