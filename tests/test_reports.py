@@ -455,6 +455,30 @@ def test_validate_list_names_each_override_with_its_description_and_keys(capsys)
     assert main(["validate", "no/such.toml", "--list"]) == 2
 
 
+def test_an_override_description_is_its_header_comment_with_what_continues_it():
+    """Hualong's compulsory_only read "the school list has no": the comment goes on beside the
+    key below its header; Kunming's all_levels, described in the lines above its header, read
+    nothing."""
+    from capsim.reports.overrides import _notes
+
+    text = """# not this: a blank line follows
+
+# forecast the younger
+# levels too
+[overrides.all_levels.education.kindergarten]
+enabled = true
+
+[overrides.only.education.senior]  # plan only primary and junior: the list has no
+enabled = false                    # kindergartens or senior schools
+grades = 3
+rate = 1  # a key's own comment, not the description's
+[overrides.only.plan]  # and a second header
+"""
+    assert _notes(text) == {"all_levels": ["forecast the younger levels too"],
+                            "only": ["plan only primary and junior: the list has no kindergartens or senior schools",
+                                     "and a second header"]}
+
+
 def test_python_dash_m_capsim_is_the_command():
     import subprocess
     import sys

@@ -18,16 +18,34 @@ def describe_overrides(path) -> list[dict]:
     for file in _chain(Path(path)):
         text = file.read_text(encoding="utf-8")
         raw = tomllib.loads(text)
-        notes: dict[str, list[str]] = {}
-        for line in text.splitlines():
-            m = _HEADER.match(line)
-            if m and m.group(3):
-                notes.setdefault(m.group(1), []).append(m.group(3).strip())
+        notes = _notes(text)
         for name, table in raw.get("overrides", {}).items():
             if isinstance(table, dict):
                 out[name] = {"name": name, "file": file.name, "description": "; ".join(notes.get(name, [])),
                              "keys": dict(_flatten(table))}
     return list(out.values())
+
+
+def _notes(text: str) -> dict[str, list[str]]:
+    """Override name -> the comment beside each of its table headers, with the comments beside
+    the keys right below it that continue it (until a line without a comment); a header without
+    a comment takes the comment lines right above it."""
+    notes: dict[str, list[str]] = {}
+    name, above = None, []
+    for line in text.splitlines():
+        m = _HEADER.match(line)
+        code, _, comment = line.partition("#")
+        if m:
+            name, note = m.group(1), (m.group(3) or " ".join(above)).strip()
+            if note:
+                notes.setdefault(name, []).append(note)
+            name = name if m.group(3) else None
+        elif name and comment and code.strip():
+            notes[name][-1] += " " + comment.strip()
+        else:
+            name = None
+        above = above + [comment.strip()] if comment and not code.strip() and not m else []
+    return notes
 
 
 def overrides_text(path) -> str:
