@@ -193,6 +193,13 @@ def test_cli_backtest_writes_tables_and_plot(tmp_path):
     assert {"backtest_summary.csv", "backtest_forecasts.csv", "backtest_mape_a.png"} <= names
 
 
+def test_the_printed_summary_shows_no_nan_where_a_band_is_missing():
+    from capsim.reports.summary import backtest_summary
+
+    text = backtest_summary(backtest(_synthetic(), horizons=range(1, 4), select=False).summary)
+    assert "NaN" not in text and "–" in text                # the first origins have no band yet
+
+
 def test_shipped_national_history_reads():
     h = read_history(Path(__file__).parent.parent / "data" / "china" / "history.csv")
     births = h[(h.area == "china") & (h.series == "births")].set_index("year").value

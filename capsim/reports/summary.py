@@ -229,4 +229,5 @@ def backtest_summary(summary) -> str:
     wide = s.pivot_table(index=["area", "series", "horizon"], columns="model", values="mape")
     cover = s[s.model == "capsim"].set_index(["area", "series", "horizon"]).coverage_80
     wide["coverage_80"] = cover
-    return "MAPE (%) by horizon; coverage_80 = share of actuals inside capsim's 80 % band\n" + wide.round(2).to_string()
+    return ("MAPE (%) by horizon; coverage_80 = share of actuals inside capsim's 80 % band (– where fewer than "
+            "4 earlier errors give no band)\n" + wide.round(2).to_string(na_rep="–"))
