@@ -68,6 +68,7 @@ def ledger(res) -> pd.DataFrame:
     out = out.join(names, on="school")
     out["item"] = out.kind.map(KINDS)
     out["verdict"] = [_verdict(row, res) for row in out.itertuples()]
+    out = out.astype({"count": int, "cleared_without_plan": "Int64", "cleared_with_plan": "Int64"})  # blank: never
     return out[COLUMNS].sort_values(["region", "school", "level", "item"], ignore_index=True)
 
 

@@ -33,6 +33,8 @@ def test_the_tiny_plans_ledger_names_each_item_and_its_fate(tiny):
     book = res.ledger
     assert len(book) and set(book.base_year) == {2020}
     assert (book["count"] > 0).all()
+    # counts and years as whole numbers (ledger.csv read 2022.0), a year blank where never cleared
+    assert all(book[c].dtype.kind == "i" for c in ("count", "cleared_without_plan", "cleared_with_plan"))
     cleared = book.cleared_with_plan.notna()
     assert book[cleared].verdict.str.startswith("销号 cleared in").all()
     assert book[~cleared].verdict.str.startswith("not cleared by 2030").all()
