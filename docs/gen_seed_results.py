@@ -100,7 +100,8 @@ def case_row(name: str, case: str | None, res) -> str:
         targets = ", ".join(f"{n} {what}" for what, n in counts.items() if n) or "none"
     worst = lambda series: f"{series.max():,.0f} ({series.idxmax()})" if series.max() > 0.5 else "none"  # noqa: E731
     return (f"| {label} | {worst(before)} | {s['status']}: {s['projects']} projects ({committed} committed), "
-            f"{s['seats_added']:,.0f} places, {s['cost_yuan'] / 1e6:,.1f} M yuan | {left} | {worst(after)} | "
+            f"{s['seats_added']:,.0f} places, {s['cost_yuan'] / 1e6:,.1f} M yuan in the plan years | {left} | "
+            f"{worst(after)} | "
             f"{spare.get(years[-1], 0.0):,.0f} | {targets} |")
 
 

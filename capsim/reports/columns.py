@@ -45,7 +45,8 @@ COLUMNS = {
     "type": ("类型", "school type", "text"),
     "start_year": ("开工年份", "first year money is spent on works", "year"),
     "open_year": ("启用年份", "first school year the seats are used", "year"),
-    "cost_yuan": ("投资（元）", "capital cost, yuan", "yuan"),
+    "cost_yuan": ("投资（元）", "capital cost, yuan: a project's whole cost in the schedule; what is spent "
+                  "inside the plan's years in the spending table and the plan summary", "yuan"),
     "cost_in_plan_years_yuan": ("规划期内投资（元）", "the part of the cost spent inside the plan's years, yuan",
                                 "yuan"),
     "committed": ("已确定", "the project was committed in the data (not chosen by the optimiser)", "text"),
