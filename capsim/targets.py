@@ -54,11 +54,17 @@ def label(target, i: int) -> str:
     return f"{i + 1}. {zh} {target.level}{where} {'≥' if sense == '>=' else '≤'} {target.threshold:g} from {target.year}"
 
 
+def cell_gap(assessment: pd.DataFrame) -> pd.Series:
+    """Per row (region, level, year): lawful seats (rated seats where lawful seats are unknown)
+    less students, negative where short; NaN where the seats are unknown. The assessment's own
+    ``gap``, recomputed for a table whose seats a caller changed (a plot of one stage)."""
+    return assessment.lawful_seats.fillna(assessment.seats) - assessment.students
+
+
 def cell_shortage(assessment: pd.DataFrame) -> pd.Series:
-    """Per row (region, level, year): students above lawful seats (rated seats where lawful
-    seats are unknown); NaN where the seats are unknown. Never summed against a surplus."""
-    seats = assessment.lawful_seats.fillna(assessment.seats)
-    return (assessment.students - seats).clip(lower=0).where(seats.notna())
+    """Per row: students above lawful seats (:func:`cell_gap` below 0); NaN where the seats are
+    unknown. Never summed against a surplus."""
+    return (-cell_gap(assessment)).clip(lower=0)
 
 
 def evaluate(scenario, residents: pd.DataFrame, stages: dict[str, pd.DataFrame]) -> pd.DataFrame:

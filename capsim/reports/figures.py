@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from capsim.reports import plots
+from capsim.targets import cell_gap
 
 
 # Margins in inches, fixed instead of measured (a measuring pass, tight_layout, costs about as
@@ -184,8 +185,8 @@ def _district_gaps(t) -> dict:
     for name, table in (("before", t.assessment), ("after", t.assessment_after_plan)):
         if table is None:
             continue
-        gap = table.lawful_seats.fillna(table.seats) - table.students
-        frame = table[["region", "level", "year"]].assign(shortage=np.maximum(-gap, 0), surplus=np.maximum(gap, 0))
+        gap = cell_gap(table)
+        frame = table[["region", "level", "year"]].assign(shortage=(-gap).clip(lower=0), surplus=gap.clip(lower=0))
         out[name] = frame.groupby(["region", "level", "year"], sort=False)[["shortage", "surplus"]].sum().reset_index()
     return out
 
