@@ -57,7 +57,7 @@ def ledger(res) -> pd.DataFrame:
         return pd.DataFrame(columns=COLUMNS)
     base_year = int(before.year.min())
     items = before[(before.year == base_year) & (before["count"] > 0)].set_index(["school", "level", "kind"])
-    out = items[["count"]].assign(base_year=base_year, cleared_without_plan=cleared_year(before))
+    out = items[["count"]].assign(base_year=base_year, cleared_without_plan=cleared_year(before).reindex(items.index))
     if res.plan is not None and res.assessment_after is not None:
         after = counts(res.assessment_after.grades, res.assessment_after.schools)
         out["cleared_with_plan"] = cleared_year(after).reindex(out.index)

@@ -41,3 +41,20 @@ def test_the_tiny_plans_ledger_names_each_item_and_its_fate(tiny):
     short = set(zip(res.shortfalls.region, res.shortfalls.level))
     for row in book[~cleared].itertuples():          # the reason given agrees with the plan's shortfalls
         assert ("the plan leaves" in row.verdict) == ((row.region, row.level) in short)
+
+
+def test_a_base_year_without_any_excess_gives_an_empty_ledger():
+    """Binzhou's base year has no oversized class or school: the ledger held a NaN row for every
+    school's later excess (and, with whole-number counts, the run failed)."""
+    from types import SimpleNamespace
+
+    from capsim.ledger import COLUMNS, ledger
+
+    grades = pd.DataFrame({"year": [2020, 2021], "school": "A", "level": "primary", "oversized_classes": [0.0, 2.0],
+                           "classes_56_65": [0.0, 1.0], "classes_66_plus": 0.0})
+    schools = pd.DataFrame({"year": [2020, 2021], "school": "A", "type": "primary", "oversized": False,
+                            "name": "甲小学", "region": "r"})
+    res = SimpleNamespace(assessment_before=SimpleNamespace(grades=grades, schools=schools), plan=None,
+                          assessment_after=None)
+    book = ledger(res)
+    assert book.empty and list(book.columns) == COLUMNS
