@@ -405,6 +405,24 @@ def test_cost_before_the_plan_counts_every_project_that_starts_works_before_the_
     assert _cost_before(schedule.drop(columns="start_year"), 2022) == 0.0
 
 
+def test_the_cost_card_counts_the_refits_of_converted_schools_as_the_spending_table_does(tiny_res):
+    """With conversions, the refits are in spending.csv but no schedule row: the card read
+    'cost 2.83 亿元, 2.99 亿元 of it inside the plan years'."""
+    from dataclasses import replace
+
+    from capsim.reports.headlines import headlines
+
+    t = from_results(tiny_res)
+    refit = pd.DataFrame({"year": [2025], "school": ["NP1"], "level": ["primary"], "into": ["junior"],
+                          "classrooms": [6.0], "cost_yuan": [1_800_000.0]})
+    t = replace(t, conversions=refit, spending=pd.concat([t.spending, pd.DataFrame(
+        {"year": [2025], "project": ["NP1 → junior"], "cost_yuan": [1_800_000.0]})], ignore_index=True))
+    h = headlines(t)
+    assert h["refit_cost_yuan"] == 1_800_000.0
+    assert h["cost_total_yuan"] == pytest.approx(t.schedule.cost_yuan.sum() + 1_800_000.0)
+    assert h["cost_total_yuan"] == pytest.approx(h["cost_in_plan_years_yuan"] + h["cost_before_plan_yuan"])
+
+
 def _has_area(patch) -> bool:
     """A bar with a height or width, or an outline (a map's district) with vertices."""
     if hasattr(patch, "get_height"):

@@ -39,7 +39,8 @@ def headlines(t) -> dict:
     out.update(
         projects=int(len(t.schedule)), places_added=float(t.schedule.seats.sum()),
         cost_yuan=float(t.spending.cost_yuan.sum()) if len(t.spending) else 0.0,
-        cost_total_yuan=float(t.schedule.cost_yuan.sum()),
+        refit_cost_yuan=_refits(t),
+        cost_total_yuan=float(t.schedule.cost_yuan.sum()) + _refits(t),     # the spending table counts refits too
         cost_in_plan_years_yuan=float(t.spending[t.spending.year.isin(years)].cost_yuan.sum()) if len(t.spending)
         else 0.0,
         cost_before_plan_yuan=_cost_before(t.schedule, first_plan_year),
@@ -60,6 +61,11 @@ def headlines(t) -> dict:
     )
     return out
 
+
+
+def _refits(t) -> float:
+    """What the plan's conversions of schools and classrooms cost (none in the schedule)."""
+    return float(t.conversions.cost_yuan.sum()) if t.conversions is not None and len(t.conversions) else 0.0
 
 
 def _cost_before(schedule: pd.DataFrame, first_plan_year: int) -> float:

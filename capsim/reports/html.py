@@ -150,7 +150,8 @@ def card_items(t, h: dict) -> list[tuple[str, str, str]]:
         items.append((f"大班额 oversized classes {h['first_year']}", people(h["oversized_base_year"]), ""))
     if "places_added" in h:
         items += [("新增学位 places added", people(h["places_added"]), f"{h['projects']} projects 项目"),
-                  ("投资 cost of the chosen projects", money(h["cost_total_yuan"], t.chinese),
+                  ("投资 cost of the chosen projects" + (" and refits 改建" if h["refit_cost_yuan"] > 0.5 else ""),
+                   money(h["cost_total_yuan"], t.chinese),
                    f"{money(h['cost_in_plan_years_yuan'], t.chinese)} inside the plan years "
                    f"{h['first_plan_year']}–{h['plan_last_year']}"
                    + (f"; {money(h['cost_before_plan_yuan'], t.chinese)} before {h['first_plan_year']}"
@@ -307,7 +308,9 @@ def _schedule(t, h: dict) -> str:
     frame = t.schedule.sort_values(["open_year", "id"])[cols]
     frame = frame.assign(region=[t.region(r) for r in frame.region], level=[level_label(lv) for lv in frame.level],
                          kind=[word(k) for k in frame.kind], committed=np.where(frame.committed.astype(bool), "yes 是", ""))
-    total = (f"<p>{h['projects']} projects, {people(h['places_added'])} seats. Cost of the chosen projects "
+    refits = (f" and refits (of it {money(h['refit_cost_yuan'], t.chinese)} refitting the schools converted)"
+              if h["refit_cost_yuan"] > 0.5 else "")
+    total = (f"<p>{h['projects']} projects, {people(h['places_added'])} seats. Cost of the chosen projects{refits} "
              f"{money(h['cost_total_yuan'], t.chinese)} = {money(h['cost_in_plan_years_yuan'], t.chinese)} spent inside "
              f"the plan years {h['first_plan_year']}–{h['plan_last_year']} (the spending plot and the budgets count "
              "this)" + (f" + {money(h['cost_before_plan_yuan'], t.chinese)} spent before "
