@@ -30,8 +30,8 @@ EVALUATE = "programme"      # the case of a seed's committed projects alone (cap
 CASES = {
     "hualong": [None, EVALUATE, "children_puyang_profile", "high_in_migration", "no_dispersal", "low_births",
                 "high_births", "compulsory_only"],
-    "xining": [None, "recent_migration", "low_births", "high_births", "qinghai_birth_rate", "high_in_migration",
-               "budget_cut", "yearly_budget"],
+    "xining": [None, "recent_migration", "migration_as_rates", "low_births", "high_births", "qinghai_birth_rate",
+               "high_in_migration", "budget_cut", "yearly_budget"],
     "aral": [None, "children_snapshot_profile", "senior_national_path", "high_in_migration", "low_births",
              "high_births", "published_class_sizes"],
     "binzhou": [None, EVALUATE, "children_national_profile", "programme_opens_2022", "high_in_migration"],

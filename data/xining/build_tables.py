@@ -191,6 +191,18 @@ scale = (recent_total - county_out) / sum(net[r] for r in CITY)
 recent = {r: (v * scale if r in CITY else v) for r, v in net.items()}
 spread(recent).to_csv(OUT / "migration_recent.csv", index=False)
 
+
+def as_rates(migrants: pd.DataFrame) -> pd.DataFrame:
+    """Net migrants a year by district, sex and age as rates per person of the base population:
+    an outflow then shrinks with the cohorts it leaves instead of emptying them (a count drains a
+    county's falling cohorts to nothing: Huangyuan's children aged 7-14 by 2035)."""
+    m = migrants.merge(population, on=["region", "sex", "age"])
+    return m.assign(value=(m.value / m.population).round(7))[["region", "sex", "age", "value"]]
+
+
+# migration_as_rates: the base pattern, per person (demography.migration_kind = "rate")
+as_rates(pd.read_csv(OUT / "migration.csv")).to_csv(OUT / "migration_rates.csv", index=False)
+
 # ---- report (demography) -------------------------------------------------------------------------
 tot = pyr.sum()
 for label, p, b, e, kk in (("base", population, births_2020, expected, k), ("qinghai", pop_qh, births_2020_qh, expected_qh, k_qh)):
