@@ -101,6 +101,31 @@ def test_without_a_classroom_the_bulge_is_short_and_the_penalty_is_discounted():
     assert sol.objective == pytest.approx(1e4 * 45 * d[:4].sum())
 
 
+def test_a_shortfall_from_listed_classes_that_hold_the_intakes_rooms_is_named_classes_kept():
+    """Aral's kindergartens read 'no candidate' where the rooms would seat everyone: 8 rooms, the
+    base cohorts listed in 4 classes each though 60 pupils need 2 of 30; the intake of 60 finds no
+    room. Regrouped, 2 + 2 + 2 = 6 classes fit the 8 rooms: 'classes kept', not the projects'
+    fault. With 5 rooms, all held by 3 + 2 listed classes (6 needed), it is the projects' cause."""
+    from types import SimpleNamespace
+
+    from capsim.planner.diagnose import shortfalls
+    from capsim.planner.result import _classes_held, openings
+
+    years = np.arange(2021, 2023)
+    pupils = np.full((3, 2), 60.0)
+    projects = _projects([1], 30, [1e12], [1], [2021], [2022], [np.inf])
+    cells = SimpleNamespace(level=np.zeros(3, int), grade=np.arange(1, 4))
+    for rooms, base, cause in ((8, [0, 4, 4], "classes kept"), (5, [0, 3, 2], "cheaper to leave short")):
+        m = milp.build(_inputs(pupils, np.full(2, rooms), base, [30] * 3, projects, years, penalty=1e4))
+        sol = solve_as(m, "step", gap=1e-9)
+        x = openings(m, sol)
+        short = sol.values[m.short_index]
+        assert short[0, 0, 0] == pytest.approx(60.0)                 # the first intake has no room
+        held = _classes_held(m, x, None, None, 1)
+        table = shortfalls(m, x, short, None, ["r"], ["primary"], cells, held=held)
+        assert table.cause.iloc[0] == cause
+
+
 def test_kindergarten_groups_formed_at_25_hold_30_and_35_as_they_move_up():
     years = np.arange(2021, 2024)
     pupils = np.array([[50.0, 50, 50], [60, 60, 60], [70, 70, 70]])   # 2 groups of each year are full

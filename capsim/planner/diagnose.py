@@ -24,6 +24,12 @@ running cost saved or the other level's seats being worth more than the penalty 
 ``plan.shortfall_penalty``, or mark the schools ``keep``). It is checked after ``out of reach``
 and before the causes above.
 
+Planning in whole classes, a shortfall in a region whose classrooms (with the plan's, and those
+rented) would hold every grade's pupils as classes of their size is ``classes kept``: cohorts keep
+the classes they have (listed in the base year, or formed at their intake) though fewer would
+hold them, and the intake lacks the rooms they hold. It is checked after ``closed or converted``
+and before the causes below.
+
 At the catchment level, a shortfall in a region whose places (with the plan's) would cover its
 pupils is ``out of reach``: the places are where its areas cannot be sent (the distance limit,
 single assignment), checked before the causes above. Places are the grade's lawful seats, or in
@@ -51,12 +57,13 @@ COLUMNS = ["year", "region", "level", "grades", "seats", "cause"]
 
 
 def shortfalls(m, x, short, covered, regions, levels, cells, evaluated: bool = False,
-               timed_out: bool = False, removed=None) -> pd.DataFrame:
+               timed_out: bool = False, removed=None, held=None) -> pd.DataFrame:
     """One row per region, level and year with missing seats, with its cause; ``short`` is (R, K, Y)
     over the capacity ``cells``, ``covered`` (R, K, Y) true where the region's places with the plan
     ``x``'s would cover its pupils (catchment level; None at region level), ``removed`` (R, L, Y)
     the seats of the classrooms of each level the plan's closures and conversions took out of the
-    region by each year (None without them)."""
+    region by each year (None without them), ``held`` (R, L, Y) true where the region's classrooms
+    would hold its pupils as classes of their size (in whole classes; None elsewhere)."""
     from capsim.planner.model import cell_seats, spending
 
     inp = m.inputs
@@ -75,13 +82,15 @@ def shortfalls(m, x, short, covered, regions, levels, cells, evaluated: bool = F
             cause = "out of reach"
         elif removed is not None and removed[r, cells.level[k], t] >= short[r, k, t] - 1e-6:
             cause = "closed or converted"
+        elif held is not None and held[r, cells.level[k], t]:
+            cause = "classes kept"
         else:
             cause = _cause(cand, t, can_open, opened, p, full_schools)
         if cause == "budget" and not _budget_binds(inp, spent, table, cand[opened[cand] > t], can_open, t):
             cause = "cheaper to leave short"
         if evaluated and cause == "lead time" and not np.isfinite(p.committed[cand]).all():
             cause = "not in the plan"
-        if timed_out and cause not in ("no candidate", "lead time", "out of reach"):
+        if timed_out and cause not in ("no candidate", "lead time", "out of reach", "classes kept"):
             cause = "time limit"
         rows.append((int(years[t]), regions[r], levels[cells.level[k]], int(cells.grade[k]), float(short[r, k, t]),
                      cause, (r, cells.level[k], t)))
