@@ -4,9 +4,10 @@
 one it wrote itself: each output folder holds a marker, ``.capsim-output.json``, with the
 command and scenario that wrote it and the names of its files. :func:`claim` refuses (an
 :class:`~capsim.errors.OutputError`, exit 2) a folder that holds anything capsim did not write
-or a file changed since capsim wrote it (its SHA-256 in the marker), a file, a symbolic link,
-a folder under a file or where the system will not make one, the root, the home folder, the working directory or a folder above it,
-and any folder that holds the scenario or one of its data tables, whatever ``force`` says.
+or a file changed since capsim wrote it (its SHA-256 in the marker), a file, a symbolic link, a
+folder under a file or where the system will not make one, the root, the home folder, the
+working directory or a folder above it, and any folder that holds the scenario or one of its
+data tables, whatever ``force`` says.
 A capsim folder written by another command or scenario is replaced only with ``force``.
 
 **Whole or absent.** Everything is written into a fresh folder beside the target (made with
