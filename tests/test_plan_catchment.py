@@ -266,6 +266,25 @@ def test_in_classes_each_school_seats_its_pupils_in_whole_classes_within_its_cla
     assert (res.plan.catchments.cost_per_pupil_yuan.dropna() <= 8 * 200 + 1e-9).all()   # within 8 km
 
 
+def test_after_a_catchment_plan_each_school_teaches_the_pupils_and_classes_the_zoning_gives_it(tiny_catchments):
+    """The school table after the plan shared each district's pupils over its schools in
+    proportion: 343 of 360 school-years differed from the zoning (NP2 1,476 pupils against the
+    181 zoned to it in 2028). Now each school's pupils and classes are the zoning's, and no
+    class is over its standard."""
+    sc, res = tiny_catchments
+    k = res.plan.school_classes
+    plan_years = k.year.unique()
+    after = res.assessment_after.schools[lambda f: f.year.isin(plan_years)].set_index(["year", "school"]).students
+    zoned = k.groupby(["year", "school"]).pupils.sum()
+    both = zoned.reindex(after.index, fill_value=0.0)
+    np.testing.assert_allclose(after.to_numpy(), both.to_numpy(), atol=1e-6)
+    grades = res.assessment_after.grades[lambda f: f.year.isin(plan_years)]
+    classes = grades.set_index(["year", "school", "level", "grade"]).classes
+    formed = k.set_index(["year", "school", "level", "grade"]).classes
+    np.testing.assert_array_equal(classes.reindex(formed.index).to_numpy(), formed.to_numpy())
+    assert grades.oversized_classes.sum() == 0
+
+
 def test_in_classes_the_regions_classes_and_classrooms_are_their_schools(tiny_catchments):
     """The plan by grade and by level in whole classes sums its schools: each region's classes
     and class seats are those of its schools (school_classes_after_plan), every pupil seated sits

@@ -232,7 +232,8 @@ def assess_after(scenario, projection, result, schools: Schools | None = None):
     list ``schools`` before it (read here if not given); after a class plan, each school teaches
     the classes :func:`class_plan` gives it; after a catchment plan, the pupils are counted in the
     district of the school the plan seats them at (:func:`seated_projection`; that assessment
-    then holds no forecast, as its pupils are no longer the forecast's)."""
+    then holds no forecast, as its pupils are no longer the forecast's), and in whole classes each
+    school teaches the pupils and classes the zoning gives it (:func:`_as_zoned`)."""
     seated = seated_projection(scenario, projection, result)
     after = _assessed_network(scenario, seated, result, schools)
     return after if seated is projection else replace(after, projection=None)
@@ -250,6 +251,8 @@ def _assessed_network(scenario, projection, result, schools):
     if schools is not None:
         after = planned_schools(scenario, schools, result.projects, result.opening)
         after = converted_schools(scenario, closed_schools(after, result.closures), result.conversions)
+        if result.school_classes is not None:      # catchments in whole classes: as the zoning seats them
+            return assess(scenario, projection, schools=_as_zoned(after, result.school_classes))
         if result.rooms is None:
             return assess(scenario, projection, schools=after)
         rooms = assess(scenario, projection, schools=after)
@@ -326,18 +329,31 @@ def class_plan(scenario, schools: Schools, assessment, by_grade: pd.DataFrame, r
     return out
 
 
+def _as_zoned(schools: Schools, by_school: pd.DataFrame) -> Schools:
+    """``schools`` teaching, in the plan years, the pupils and classes a catchment plan in whole
+    classes gives each (``by_school``, :attr:`PlanResult.school_classes`: its sites are the
+    schools and the new schools' projects), not its district's pupils shared out in proportion."""
+    rows = by_school[by_school.school.isin(schools.ids)].rename(columns={"pupils": "students"})
+    return replace(schools, class_plan=_by_school(schools, rows, "classes"),
+                   pupil_plan=_by_school(schools, rows, "students"))
+
+
 def pupil_plan(schools: Schools, by_grade: pd.DataFrame) -> dict | None:
     """Level -> (plan years, (Y, S, G) pupils of each school and grade) of a plan by school
     (``by_grade`` with a ``school`` column: its ``students``); None for a plan by region or zone."""
-    if "school" not in by_grade:
-        return None
-    years = np.sort(by_grade.year.unique())
+    return _by_school(schools, by_grade, "students") if "school" in by_grade else None
+
+
+def _by_school(schools: Schools, rows: pd.DataFrame, column: str) -> dict:
+    """Level -> (the years of ``rows``, (Y, S, G) ``column`` of each school and grade)."""
+    years = np.sort(rows.year.unique())
     out = {}
-    for level, part in by_grade.groupby("level", sort=False):
-        pupils = np.zeros((len(years), len(schools.ids), int(part.grade.max())))
+    for level, part in rows.groupby("level", sort=False):
+        grades = schools.base_classes[level].shape[1] if level in schools.base_classes else int(part.grade.max())
+        values = np.zeros((len(years), len(schools.ids), grades))
         at = np.searchsorted(years, part.year), pd.Index(schools.ids).get_indexer(part.school), part.grade - 1
-        np.add.at(pupils, at, part.students.to_numpy())
-        out[level] = (years, pupils)
+        np.add.at(values, at, part[column].to_numpy())
+        out[level] = (years, values)
     return out
 
 
