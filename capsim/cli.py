@@ -246,9 +246,11 @@ def _validate(args) -> int:
     scenario = _load(args, check=None)
     inputs = validate(scenario)
     reach = _validate_overrides(args)
+    whole = sum(stage == "run" for stage, _ in reach.values())
     print(f"{args.scenario}: OK — {len(inputs.regions)} region(s), years {scenario.base_year}-"
           f"{scenario.end_year}, {scenario.uncertainty.draws} draw(s)"
-          + (f"; its {len(reach)} other named override(s), each switched on in turn, pass too" if reach else "") + ".")
+          + (f"; of its {len(reach)} other named override(s), each switched on alone, {whole} pass for every "
+             "command" if reach else "") + ".")
     for name, (stage, why) in reach.items():
         if stage != "run":
             print(f"  --use {name}: OK for `capsim {stage}` only; `capsim run` refuses it: {why}")

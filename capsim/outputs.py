@@ -54,11 +54,11 @@ def write_results(out_dir, tables: dict[str, pd.DataFrame], scenario, blobs: dic
 
 def write_files(out_dir, tables: dict, figures: dict | None = None, texts: dict | None = None,
                 blobs: dict | None = None, keep_existing: bool = False, command: str = "run",
-                scenario: str = "", force: bool = False) -> list[Path]:
+                scenario: str = "", force: bool = False, keep_edits: bool = True) -> list[Path]:
     """Write CSV tables (UTF-8 with BOM, so Excel shows Chinese), matplotlib figures (PNG),
-    text files and byte files into ``out_dir`` (checked by :func:`claim`), replacing it whole
-    (``keep_existing``: its other files are carried over)."""
-    out_dir = claim(out_dir, command, scenario, force=force)
+    text files and byte files into ``out_dir`` (checked by :func:`claim`, ``keep_edits`` as
+    there), replacing it whole (``keep_existing``: its other files are carried over)."""
+    out_dir = claim(out_dir, command, scenario, force=force, keep_edits=keep_edits)
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         _clean_leftovers(out_dir)
@@ -100,8 +100,9 @@ def claim(out_dir, command: str, scenario: str = "", protect=(), force: bool = F
     """The absolute ``out_dir`` if capsim may write there for ``command`` (see the module
     docstring); otherwise an OutputError naming the folder, why and the fix. ``protect``: paths
     (the scenario and its tables) that no output folder may hold. ``keep_edits``: a file changed
-    since capsim wrote it is the user's, never replaced (not for a sweep's folder, filled in place
-    as its cases finish, nor for ``capsim report``, which checks its own inputs)."""
+    since capsim wrote it is the user's, never replaced (not for a sweep's folder, whose files are
+    written after its marker as its cases finish, nor for ``capsim report``, which checks its own
+    inputs and rewrites only the report)."""
     given = Path(out_dir)
     if given.is_symlink():
         _refuse(given, "is a symbolic link; capsim does not write through links.",

@@ -32,9 +32,11 @@ def run(name: str, variant: str | None):
     return capsim.run(scenario)
 
 
-def _whole_cost(schedule, in_plan_years: float) -> str:
-    """The chosen projects' whole cost where part of it falls outside the plan years."""
-    whole = float(schedule.cost_yuan.sum()) if len(schedule) else 0.0
+def _whole_cost(res, in_plan_years: float) -> str:
+    """The chosen projects' (and refits') whole cost where part of it falls outside the plan years."""
+    whole = float(res.schedule.cost_yuan.sum()) if len(res.schedule) else 0.0
+    if res.conversions is not None and len(res.conversions):
+        whole += float(res.conversions.cost_yuan.sum())
     return f" ({whole / 1e6:,.1f} million in all)" if whole - in_plan_years > 0.5e5 else ""
 
 
@@ -46,7 +48,7 @@ def answer(res) -> str:
     committed = int(res.schedule.committed.sum()) if len(res.schedule) else 0
     text = (f"**Plan** ({s['status']}): {s['projects']} projects ({committed} committed), {s['seats_added']:,.0f} places, "
             f"{s['cost_yuan'] / 1e6:,.1f} million yuan spent in the plan years"
-            + _whole_cost(res.schedule, s["cost_yuan"]))
+            + _whole_cost(res, s["cost_yuan"]))
     if len(res.shortfalls):
         causes = res.shortfalls.groupby("cause").seats.sum().sort_values(ascending=False)
         text += f"; {s['shortfall_seat_years']:,.0f} seat-years short (" + ", ".join(

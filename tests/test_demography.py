@@ -60,6 +60,25 @@ def test_emigrants_beyond_the_people_there_empty_the_group_never_below_zero(engi
     np.testing.assert_allclose(res.births[0, 0, 0], [6, 9], rtol=1e-12)
 
 
+@pytest.mark.parametrize("timing", ["start", "end", "half"])
+@pytest.mark.parametrize("kind", ["count", "rate"])
+def test_engines_agree_where_emigrants_empty_groups_and_no_one_is_negative(timing, kind):
+    """Emigration far beyond the people there in every timing and kind (a rate below -1 a
+    year): both engines, and the age sums kept without the state, give the same people, none
+    negative."""
+    rng = np.random.default_rng(13)
+    base, surv, asfr, mig = _random_inputs(rng, D=2, R=3, T=6)
+    mig = -np.abs(mig) * (100.0 if kind == "count" else 0.5)           # counts of hundreds, rates mostly below -1
+    kw = dict(migration=mig, migration_kind=kind, timing=timing)
+    ref = project_population(base, surv, [0.99, 0.98], asfr, 1.1, 6, engine="numpy", **kw)
+    fast = project_population(base, surv, [0.99, 0.98], asfr, 1.1, 6, engine="numba", **kw)
+    assert (ref.population >= 0).all() and (ref.population == 0).any()      # some groups do empty
+    np.testing.assert_allclose(fast.population, ref.population, rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(fast.births, ref.births, rtol=1e-12, atol=1e-9)
+    sums = project_population(base, surv, [0.99, 0.98], asfr, 1.1, 6, engine="numba", age_sums=[(0, 101)], **kw)
+    np.testing.assert_allclose(sums.sums[..., 0], ref.population.sum(axis=(-2, -1)), rtol=1e-12)
+
+
 @pytest.mark.parametrize("engine", ENGINES)
 def test_start_and_end_timing(engine):
     mig = np.array([[0, 0, 40, 0], [0, 0, 0, 0]], dtype=float)

@@ -366,6 +366,14 @@ def test_report_rebuilds_a_whole_folder(saved_run):
     assert outputs.changed_files(saved_run, outputs.read_marker(saved_run)) == []
 
 
+def test_report_rebuilds_a_report_changed_by_hand(saved_run):
+    """capsim report rewrites the report it made: a hand-edited report.html is no table of the run
+    (it was refused after the whole report was built, naming an --out it does not have)."""
+    (saved_run / "report.html").write_text("my notes", encoding="utf-8")
+    assert main(["report", str(saved_run), "--quiet"]) == 0
+    assert (saved_run / "report.html").stat().st_size > 10_000
+
+
 def test_sweep_and_backtest_refuse_a_foreign_folder(tiny, tmp_path):
     out = tmp_path / "mine"
     out.mkdir()

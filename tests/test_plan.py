@@ -253,7 +253,8 @@ def test_tiny_plan_classes_hold_students_or_name_the_shortfall(tiny_plan):
     short = tiny_plan.shortfalls.set_index(["year", "region", "level"])
     named = t[t.shortfall > 0.5].set_index(["year", "region", "level"])
     assert set(named.index) == set(short.index)
-    assert set(short.cause) <= {"no candidate", "lead time", "size cap", "budget", "not enough candidates"}
+    assert set(short.cause) <= {"no candidate", "lead time", "size cap", "budget", "not enough candidates",
+                                "classes kept"}
     # no project serves northern primary pupils: that shortfall's cause says so
     assert (short.xs(("north", "primary"), level=(1, 2)).cause == "no candidate").all()
 

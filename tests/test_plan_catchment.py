@@ -276,8 +276,10 @@ def test_after_a_catchment_plan_each_school_teaches_the_pupils_and_classes_the_z
     plan_years = k.year.unique()
     after = res.assessment_after.schools[lambda f: f.year.isin(plan_years)].set_index(["year", "school"]).students
     zoned = k.groupby(["year", "school"]).pupils.sum()
+    assert set(zoned.index) <= set(after.index)                     # every site is a school after the plan
     both = zoned.reindex(after.index, fill_value=0.0)
     np.testing.assert_allclose(after.to_numpy(), both.to_numpy(), atol=1e-6)
+    assert after.sum() == pytest.approx(zoned.sum())
     grades = res.assessment_after.grades[lambda f: f.year.isin(plan_years)]
     classes = grades.set_index(["year", "school", "level", "grade"]).classes
     formed = k.set_index(["year", "school", "level", "grade"]).classes

@@ -121,7 +121,7 @@ def test_a_shortfall_from_listed_classes_that_hold_the_intakes_rooms_is_named_cl
         x = openings(m, sol)
         short = sol.values[m.short_index]
         assert short[0, 0, 0] == pytest.approx(60.0)                 # the first intake has no room
-        held = _classes_held(m, x, None, None, 1)
+        held = _classes_held(m, sol, x, None, None, 1)
         table = shortfalls(m, x, short, None, ["r"], ["primary"], cells, held=held)
         assert table.cause.iloc[0] == cause
 

@@ -27,8 +27,8 @@ and before the causes above.
 Planning in whole classes, a shortfall in a region whose classrooms (with the plan's, and those
 rented) would hold every grade's pupils as classes of their size is ``classes kept``: cohorts keep
 the classes they have (listed in the base year, or formed at their intake) though fewer would
-hold them, and the intake lacks the rooms they hold. It is checked after ``closed or converted``
-and before the causes below.
+hold them, and the intake lacks the rooms they hold. It is checked after ``out of reach`` and
+``closed or converted``, before the numbered causes above, and is kept under a time limit.
 
 At the catchment level, a shortfall in a region whose places (with the plan's) would cover its
 pupils is ``out of reach``: the places are where its areas cannot be sent (the distance limit,

@@ -111,7 +111,7 @@ def result(m, sol: Solution, ctx: PlanContext, evaluated=False) -> PlanResult:
     timed_out = sol.status == COMMITTED_ONLY
     missing = shortfalls(m, x, short, _covered(m, x, ctx, pupils, at_sites), ctx.regions, ctx.levels, ctx.cells,
                          evaluated, timed_out, _removed_seats(inp, changed, at_sites, R),
-                         _classes_held(m, x, changed, rented_rooms if inp.cohorts is not None else None, R))
+                         _classes_held(m, sol, x, changed, rented_rooms if inp.cohorts is not None else None, R))
     if pool_pupils is not None:
         missing = shortfalls_by_school(missing, pool_short, unseated, inp.cohorts, ctx, years)
     from capsim.planner.goals import missed
@@ -146,10 +146,10 @@ def _removed_seats(inp, changed, at_sites, R) -> np.ndarray | None:
     return None if seats is None else np.maximum(-rooms, 0.0) * seats[None, :, None]
 
 
-def _classes_held(m, x, changed, rented_rooms, R) -> np.ndarray | None:
+def _classes_held(m, sol: Solution, x, changed, rented_rooms, R) -> np.ndarray | None:
     """(R, L, Y) planning in whole classes at the region or zone level, true where every pool's
     classrooms (those that exist, the plan's, those closures and conversions took or gave, the
-    rented) would hold the pupils of every grade as classes of their size,
+    rented, less the mothballed) would hold the pupils of every grade as classes of their size,
     ``sum_g ceil(pupils[g] / size[g])``: a shortfall there is the cohorts keeping the classes they
     have (listed in the base year or formed at intake) while the intake lacks a room. None
     elsewhere (at school granularity pupils also choose their school)."""
@@ -159,6 +159,8 @@ def _classes_held(m, x, changed, rented_rooms, R) -> np.ndarray | None:
     Z = c.rooms.shape[0]
     rooms = c.rooms + seats_added(m, x, c.project_rooms, Z, c.pool_of(m.inputs.projects))
     rooms = rooms + (0.0 if changed is None else changed) + (0.0 if rented_rooms is None else rented_rooms)
+    if m.mothball_index is not None and np.isfinite(sol.values).all():
+        rooms = rooms - sol.values[m.mothball_index]
     needed = np.zeros(rooms.shape)
     np.add.at(needed, (slice(None), c.cell_level), np.ceil(c.pupils / c.class_size()[None] - 1e-9))
     return c.to_regions((rooms < needed - 1e-9).astype(float), R) < 0.5

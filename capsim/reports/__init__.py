@@ -63,4 +63,4 @@ def report_folder(folder, progress: bool = False) -> list[Path]:
                                    "run `capsim run` again to remake the folder.") for name in changed])
     tables = from_folder(folder)
     return write_files(folder, {}, blobs=build(tables, progress), keep_existing=True,
-                       command=marker["command"], scenario=marker.get("scenario", ""))
+                       command=marker["command"], scenario=marker.get("scenario", ""), keep_edits=False)

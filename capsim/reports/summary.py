@@ -141,10 +141,13 @@ def plan_summary(res, most: int = 10) -> str:
     s = res.plan_summary.iloc[0]
     status = s["status"] + ("" if s["status"] != "feasible" else f" (gap {s['gap']:.2%}, bound {s['bound']:,.0f})")
     schedule = res.schedule
-    in_years = schedule.cost_in_plan_years_yuan.sum() if "cost_in_plan_years_yuan" in schedule else s["cost_yuan"]
+    refits = res.conversions.cost_yuan.sum() if res.conversions is not None and len(res.conversions) else 0.0
+    in_years = schedule.cost_in_plan_years_yuan.sum() + refits if "cost_in_plan_years_yuan" in schedule \
+        else s["cost_yuan"]
     lines.append(f"plan: {status}; {s['projects']} projects, {people(s['seats_added'])} seats; cost "
-                 f"{money(schedule.cost_yuan.sum(), chinese)} in total, {money(in_years, chinese)} of it inside the "
-                 f"plan years; shortfall left {people(s['shortfall_seat_years'])} seat-years")
+                 f"{money(schedule.cost_yuan.sum() + refits, chinese)} in total" + (" with the refits" if refits else "")
+                 + f", {money(in_years, chinese)} of it inside the plan years; shortfall left "
+                 f"{people(s['shortfall_seat_years'])} seat-years")
     if s.get("notes") and not pd.isna(s.get("notes")):
         lines.append(f"note: {s['notes']}.")
     years = res.seats_after_plan.year.unique()
