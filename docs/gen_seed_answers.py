@@ -34,9 +34,9 @@ def run(name: str, variant: str | None):
 
 def _whole_cost(res, in_plan_years: float) -> str:
     """The chosen projects' (and refits') whole cost where part of it falls outside the plan years."""
-    whole = float(res.schedule.cost_yuan.sum()) if len(res.schedule) else 0.0
-    if res.conversions is not None and len(res.conversions):
-        whole += float(res.conversions.cost_yuan.sum())
+    from capsim.reports.summary import refit_cost
+
+    whole = float(res.schedule.cost_yuan.sum()) + refit_cost(res)
     return f" ({whole / 1e6:,.1f} million in all)" if whole - in_plan_years > 0.5e5 else ""
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from capsim.reports.summary import shortage_by_year, worst
+from capsim.reports.summary import refit_cost, shortage_by_year, worst
 from capsim.reports.labels import median_quantile
 
 
@@ -36,18 +36,19 @@ def headlines(t) -> dict:
     first_plan_year = int(years.min())
     base_year = int(t.assessment.year.min())
     early = t.schedule[t.schedule.start_year < base_year] if "start_year" in t.schedule else t.schedule.iloc[:0]
+    refits = refit_cost(t)
     out.update(
         projects=int(len(t.schedule)), places_added=float(t.schedule.seats.sum()),
         cost_yuan=float(t.spending.cost_yuan.sum()) if len(t.spending) else 0.0,
-        refit_cost_yuan=_refits(t),
-        cost_total_yuan=float(t.schedule.cost_yuan.sum()) + _refits(t),     # the spending table counts refits too
+        refit_cost_yuan=refits,
+        cost_total_yuan=float(t.schedule.cost_yuan.sum()) + refits,     # the spending table counts refits too
         cost_in_plan_years_yuan=float(t.spending[t.spending.year.isin(years)].cost_yuan.sum()) if len(t.spending)
         else 0.0,
         cost_before_plan_yuan=_cost_before(t.schedule, first_plan_year),
         first_plan_year=first_plan_year, early_projects=int(len(early)),
         early_committed=int(early.committed.astype(bool).sum()) if len(early) else 0,
         early_start=int(early.start_year.min()) if len(early) else None,
-        early_cost_yuan=float((early.cost_yuan - early.get("cost_in_plan_years_yuan", early.cost_yuan)).sum()),
+        early_cost_yuan=_cost_before(t.schedule, base_year),
         worst_shortage_after=_first(worst(t.after_in_plan, "shortage", 1)),
         shortfall_seat_years=float(t.shortfalls.seats.sum()) if len(t.shortfalls) else 0.0,
         shortfall_last_year=float(t.shortfalls[t.shortfalls.year == last].seats.sum()) if len(t.shortfalls) else 0.0,
@@ -63,17 +64,12 @@ def headlines(t) -> dict:
 
 
 
-def _refits(t) -> float:
-    """What the plan's conversions of schools and classrooms cost (none in the schedule)."""
-    return float(t.conversions.cost_yuan.sum()) if t.conversions is not None and len(t.conversions) else 0.0
-
-
-def _cost_before(schedule: pd.DataFrame, first_plan_year: int) -> float:
-    """What the projects that start works before the first plan year spend before it: their cost
-    less the part spent inside the plan years."""
+def _cost_before(schedule: pd.DataFrame, year: int) -> float:
+    """What the projects that start works before ``year`` (the first plan year, or the base year)
+    spend outside the plan years: their cost less the part spent inside them."""
     if "start_year" not in schedule or "cost_in_plan_years_yuan" not in schedule:
         return 0.0
-    early = schedule[schedule.start_year < first_plan_year]
+    early = schedule[schedule.start_year < year]
     return float((early.cost_yuan - early.cost_in_plan_years_yuan).sum())
 
 

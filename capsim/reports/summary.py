@@ -125,6 +125,12 @@ def decision_lines(res, chinese: bool) -> list[str]:
     return lines
 
 
+def refit_cost(res) -> float:
+    """What a plan's conversions of schools and classrooms cost: in its spending, in no schedule row."""
+    c = res.conversions
+    return float(c.cost_yuan.sum()) if c is not None and len(c) else 0.0
+
+
 def plan_summary(res, most: int = 10) -> str:
     """One screen after ``capsim run``: the worst district-years before the plan, the plan's
     headline (cost inside the plan years and in total), its largest projects and what is left."""
@@ -141,7 +147,7 @@ def plan_summary(res, most: int = 10) -> str:
     s = res.plan_summary.iloc[0]
     status = s["status"] + ("" if s["status"] != "feasible" else f" (gap {s['gap']:.2%}, bound {s['bound']:,.0f})")
     schedule = res.schedule
-    refits = res.conversions.cost_yuan.sum() if res.conversions is not None and len(res.conversions) else 0.0
+    refits = refit_cost(res)
     in_years = schedule.cost_in_plan_years_yuan.sum() + refits if "cost_in_plan_years_yuan" in schedule \
         else s["cost_yuan"]
     lines.append(f"plan: {status}; {s['projects']} projects, {people(s['seats_added'])} seats; cost "
