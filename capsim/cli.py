@@ -268,13 +268,13 @@ def _validate_overrides(args) -> dict:
     from capsim.reports.overrides import describe_overrides
     from capsim.scenario import load_scenario
 
-    reach, problems = {}, []
+    reach, problems, assigned = {}, [], _assignments(args.assign)
     for name in [item["name"] for item in describe_overrides(args.scenario) if item["name"] not in args.use]:
         failed = None
         for stage in reversed(STAGES):
             try:
-                validate(load_scenario(args.scenario, use=[name], set=_assignments(args.assign),
-                                       data_roots=args.data_root), upto=stage)
+                validate(load_scenario(args.scenario, use=[name], set=assigned, data_roots=args.data_root),
+                         upto=stage)
             except CapsimError as exc:
                 failed = failed or exc
                 continue

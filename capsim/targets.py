@@ -67,6 +67,13 @@ def cell_shortage(assessment: pd.DataFrame) -> pd.Series:
     return (-cell_gap(assessment)).clip(lower=0)
 
 
+def shortage_and_surplus(assessment: pd.DataFrame) -> pd.DataFrame:
+    """Per row: ``shortage`` (:func:`cell_shortage`) and ``surplus`` (lawful seats above students),
+    NaN where the seats are unknown."""
+    gap = cell_gap(assessment)
+    return pd.DataFrame({"shortage": (-gap).clip(lower=0), "surplus": gap.clip(lower=0)})
+
+
 def evaluate(scenario, residents: pd.DataFrame, stages: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """One row per target, stage ('before', 'after'), region (and 'all'), year from the target's
     year: its value, threshold and whether it is met (NaN: unknown). ``stages`` maps a stage to

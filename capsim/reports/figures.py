@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from capsim.reports import plots
-from capsim.targets import cell_gap
+from capsim.targets import shortage_and_surplus
 
 
 # Margins in inches, fixed instead of measured (a measuring pass, tight_layout, costs about as
@@ -185,8 +185,7 @@ def _district_gaps(t) -> dict:
     for name, table in (("before", t.assessment), ("after", t.assessment_after_plan)):
         if table is None:
             continue
-        gap = cell_gap(table)
-        frame = table[["region", "level", "year"]].assign(shortage=(-gap).clip(lower=0), surplus=gap.clip(lower=0))
+        frame = table[["region", "level", "year"]].join(shortage_and_surplus(table))
         out[name] = frame.groupby(["region", "level", "year"], sort=False)[["shortage", "surplus"]].sum().reset_index()
     return out
 

@@ -17,7 +17,7 @@ from capsim.boundaries import label_points
 from capsim.reports.fonts import use_cjk_font
 from capsim.reports.labels import level_label, money
 from capsim.reports.labels import median_quantile
-from capsim.targets import cell_gap
+from capsim.targets import shortage_and_surplus
 
 SHORT, SURPLUS = ("#f4a6a6", "#c62828"), ("#a8c8ec", "#1f5fa8")   # (before, after)
 BANDS = (("over standard", "oversized_only", "#f2c14e"), ("56–65", "classes_56_65", "#e07b39"),
@@ -131,9 +131,7 @@ def gap_by_year(assessment: pd.DataFrame, region=None, level=None) -> pd.DataFra
     surplus (summed over the cells with room), over the selected regions and levels; unknown
     (NaN), not 0, in a year where no cell's seats are known."""
     part = _select(assessment, region, level)
-    gap = cell_gap(part)
-    frame = pd.DataFrame({"year": part.year, "shortage": (-gap).clip(lower=0), "surplus": gap.clip(lower=0)})
-    return frame.groupby("year").sum(min_count=1)
+    return shortage_and_surplus(part).assign(year=part.year).groupby("year").sum(min_count=1)
 
 
 def seat_gap(results, region=None, level=None, ax=None):
@@ -480,9 +478,8 @@ def gap_by_region(t, year, stage) -> pd.DataFrame:
     """region -> short (seats short, summed over the levels short) and surplus (lawful seats spare)."""
     table = (t.assessment if stage == "before" else t.assessment_after_plan)
     part = table[table.year == year]
-    gap = cell_gap(part)
-    return pd.DataFrame({"region": part.region, "short": (-gap).clip(lower=0),
-                         "surplus": gap.clip(lower=0)}).groupby("region").sum()
+    return shortage_and_surplus(part).rename(columns={"shortage": "short"}).assign(region=part.region) \
+        .groupby("region").sum()
 
 
 def _draw_circles(ax, xy, frame):
